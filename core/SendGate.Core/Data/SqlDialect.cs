@@ -1,0 +1,92 @@
+namespace SendGate.Core.Data;
+
+/// <summary>
+/// The few statements that differ between SQLite and SQL Server. Everything else is written once
+/// in the portable subset both understand (see the stores). Modelled on Quartz's ADO delegates.
+/// </summary>
+public abstract class SqlDialect
+{
+    public abstract DatabaseProvider Provider { get; }
+
+    /// <summary>Resource prefix of the embedded migration scripts for this dialect.</summary>
+    public abstract string ScriptPrefix { get; }
+
+    /// <summary>Appended after ORDER BY to take the first <c>@limit</c> rows.</summary>
+    public abstract string LimitClause { get; }
+
+    /// <summary>
+    /// Claims up to <c>@batch</c> due messages for <c>@owner</c> in one statement: queued ones whose
+    /// next attempt is due, and sending ones whose lease has expired (a crashed worker's claims).
+    /// Returns the claimed rows as <see cref="Messages.ClaimedMessage"/>.
+    /// </summary>
+    public abstract string ClaimDueMessagesSql { get; }
+
+    /// <summary>Inserts an idempotency key unless one exists; affects 0 rows when it does.</summary>
+    public abstract string InsertIdempotencyKeySql { get; }
+}
+
+public sealed class SqliteDialect : SqlDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    public override string ScriptPrefix => "sql.sqlite.";
+
+    public override string LimitClause => "LIMIT @limit";
+
+    // SQLite has one writer at a time, so the sub-select and the update cannot interleave with
+    // another claimer's; RETURNING gives back exactly the rows this statement took.
+    public override string ClaimDueMessagesSql => """
+        UPDATE messages
+           SET status = 'sending', lease_owner = @owner, lease_until = @leaseUntil,
+               attempts = attempts + 1, updated_at = @now, event_seq = event_seq + 1
+         WHERE id IN (SELECT id FROM messages
+                       WHERE (status = 'queued' AND next_attempt_at <= @now)
+                          OR (status = 'sending' AND lease_until <= @now)
+                       ORDER BY next_attempt_at
+                       LIMIT @batch)
+        RETURNING id AS Id, tenant_id AS TenantId, envelope_from AS EnvelopeFrom,
+                  attempts AS Attempts, event_seq AS EventSeq
+        """;
+
+    public override string InsertIdempotencyKeySql => """
+        INSERT INTO idempotency_keys (tenant_id, idem_key, request_hash, message_id, response_status, response_body, created_at, expires_at)
+        VALUES (@tenantId, @key, @requestHash, @messageId, @responseStatus, @responseBody, @now, @expiresAt)
+        ON CONFLICT (tenant_id, idem_key) DO NOTHING
+        """;
+}
+
+public sealed class SqlServerDialect : SqlDialect
+{
+    public static readonly SqlServerDialect Instance = new();
+
+    public override DatabaseProvider Provider => DatabaseProvider.SqlServer;
+
+    public override string ScriptPrefix => "sql.sqlserver.";
+
+    public override string LimitClause => "OFFSET 0 ROWS FETCH NEXT @limit ROWS ONLY";
+
+    // READPAST lets several workers claim side by side without waiting on each other's rows;
+    // UPDLOCK keeps two of them from reading the same candidate.
+    public override string ClaimDueMessagesSql => """
+        WITH due AS (
+            SELECT TOP (@batch) *
+              FROM messages WITH (UPDLOCK, READPAST, ROWLOCK)
+             WHERE (status = 'queued' AND next_attempt_at <= @now)
+                OR (status = 'sending' AND lease_until <= @now)
+             ORDER BY next_attempt_at)
+        UPDATE due
+           SET status = 'sending', lease_owner = @owner, lease_until = @leaseUntil,
+               attempts = attempts + 1, updated_at = @now, event_seq = event_seq + 1
+        OUTPUT inserted.id AS Id, inserted.tenant_id AS TenantId, inserted.envelope_from AS EnvelopeFrom,
+               inserted.attempts AS Attempts, inserted.event_seq AS EventSeq;
+        """;
+
+    public override string InsertIdempotencyKeySql => """
+        INSERT INTO idempotency_keys (tenant_id, idem_key, request_hash, message_id, response_status, response_body, created_at, expires_at)
+        SELECT @tenantId, @key, @requestHash, @messageId, @responseStatus, @responseBody, @now, @expiresAt
+         WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WITH (UPDLOCK, HOLDLOCK)
+                            WHERE tenant_id = @tenantId AND idem_key = @key);
+        """;
+}

@@ -1,0 +1,222 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SendGate.Core.Messages;
+using SendGate.Core.Mime;
+
+namespace SendGate.Core.Delivery;
+
+/// <summary>What one <see cref="DeliveryService.DeliverDueAsync"/> run did.</summary>
+public sealed record DeliveryRun(int Claimed, int Sent, int Deferred, int Failed, int LeaseLost);
+
+/// <summary>
+/// Claims due messages with a lease, sends each to its pending recipients, and records the outcome.
+/// The one duplicate this cannot rule out is SMTP's own: the relay answered 250 and the process
+/// died before <see cref="MessageStore.FinishDeliveryAsync"/> committed; the lease then expires
+/// and another worker sends again. That window is one SQL transaction long.
+/// </summary>
+public sealed class DeliveryService(
+    MessageStore store,
+    IMailTransportFactory transports,
+    WorkerIdentity identity,
+    TimeProvider time,
+    IOptions<DeliveryOptions> options,
+    ILogger<DeliveryService> logger)
+{
+    // A claim this close to its expiry is not started: another worker may take it over meanwhile.
+    private static readonly TimeSpan LeaseSafetyMargin = TimeSpan.FromSeconds(5);
+
+    public async Task<DeliveryRun> DeliverDueAsync(CancellationToken cancellationToken = default)
+    {
+        var o = options.Value;
+        int claimedTotal = 0, sent = 0, deferred = 0, failed = 0, leaseLost = 0;
+        var lanes = new Stack<IMailTransport>();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var now = time.GetUtcNow();
+                var leaseUntil = now + o.LeaseDuration;
+                var claimed = await store.ClaimDueAsync(identity.Name, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), o.BatchSize, cancellationToken);
+                if (claimed.Count == 0)
+                {
+                    break;
+                }
+
+                claimedTotal += claimed.Count;
+                Log.Claimed(logger, claimed.Count, identity.Name);
+                await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken },
+                    async (message, ct) =>
+                    {
+                        IMailTransport lane;
+                        lock (lanes)
+                        {
+                            lane = lanes.Count > 0 ? lanes.Pop() : transports.Create();
+                        }
+
+                        try
+                        {
+                            var outcome = await DeliverOneAsync(lane, message, leaseUntil, ct);
+                            switch (outcome)
+                            {
+                                case Outcome.Sent: Interlocked.Increment(ref sent); break;
+                                case Outcome.Deferred: Interlocked.Increment(ref deferred); break;
+                                case Outcome.Failed: Interlocked.Increment(ref failed); break;
+                                case Outcome.LeaseLost: Interlocked.Increment(ref leaseLost); break;
+                            }
+                        }
+                        finally
+                        {
+                            lock (lanes)
+                            {
+                                lanes.Push(lane);
+                            }
+                        }
+                    });
+
+                if (claimed.Count < o.BatchSize)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var lane in lanes)
+            {
+                await lane.DisposeAsync();
+            }
+        }
+
+        return new DeliveryRun(claimedTotal, sent, deferred, failed, leaseLost);
+    }
+
+    private enum Outcome { Sent, Deferred, Failed, LeaseLost }
+
+    private async Task<Outcome> DeliverOneAsync(IMailTransport lane, ClaimedMessage claim, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow() > leaseUntil - LeaseSafetyMargin)
+        {
+            // Our lease is about to run out; leave the message to whoever claims it next.
+            Log.LeaseTooShort(logger, claim.Id);
+            return Outcome.LeaseLost;
+        }
+
+        var (original, pending) = await store.GetDeliveryInputAsync(claim.Id, cancellationToken);
+        var row = await store.GetByIdAsync(claim.Id, cancellationToken);
+        if (original is null || row is null)
+        {
+            return await FinishAsync(claim, MessageStatus.Failed, "message content is missing", null, [], cancellationToken);
+        }
+
+        if (pending.Count == 0)
+        {
+            // Every recipient already has a verdict (e.g. a previous attempt recorded them); nothing to send.
+            return await FinishAsync(claim, MessageStatus.Sent, null, null, [], cancellationToken);
+        }
+
+        var outgoing = PrepareOutgoing(row, original, pending);
+        var result = await lane.SendAsync(outgoing, cancellationToken);
+        var results = result.Recipients
+            .Where(r => r.Verdict != RecipientVerdict.Deferred)
+            .Select(r => (r.Address, r.Verdict == RecipientVerdict.Accepted ? RecipientStatus.Accepted : RecipientStatus.Rejected, r.Reply))
+            .ToList();
+        var stillPending = pending.Count - results.Count;
+
+        switch (result.Kind)
+        {
+            case TransportResultKind.Delivered when stillPending == 0:
+                return await FinishAsync(claim, MessageStatus.Sent, null, null, results, cancellationToken, result);
+            case TransportResultKind.PermanentFailure:
+                // The relay refused the message itself: every recipient still pending fails with it.
+                var all = pending.Select(a => results.FirstOrDefault(r => r.Address == a) is { Address: not null } r
+                    ? r : (a, RecipientStatus.Rejected, result.Reply)).ToList();
+                return await FinishAsync(claim, MessageStatus.Failed, result.Reply, null, all, cancellationToken, result);
+            default:
+                // Transient failure, or some recipients deferred (4xx): try again later for those still pending.
+                if (claim.Attempts >= options.Value.MaxAttempts)
+                {
+                    var givenUp = pending.Select(a => results.FirstOrDefault(r => r.Address == a) is { Address: not null } r
+                        ? r : (a, RecipientStatus.Rejected, $"gave up after {claim.Attempts} attempts: {result.Reply}")).ToList();
+                    var anyAccepted = givenUp.Any(r => r.Item2 == RecipientStatus.Accepted);
+                    return await FinishAsync(claim, anyAccepted ? MessageStatus.Sent : MessageStatus.Failed,
+                        $"gave up after {claim.Attempts} attempts: {result.Reply}", null, givenUp, cancellationToken, result);
+                }
+
+                var next = time.GetUtcNow() + Backoff(claim.Attempts);
+                return await FinishAsync(claim, MessageStatus.Queued, result.Reply, next.ToUnixTimeMilliseconds(), results, cancellationToken, result);
+        }
+    }
+
+    /// <summary>Exponential backoff with jitter: base·2^(n-1), capped, then a random 50–100 % of it.</summary>
+    public TimeSpan Backoff(int attempts)
+    {
+        var o = options.Value;
+        var exponential = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 30));
+        var capped = Math.Min(exponential, o.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+    }
+
+    private static OutgoingMessage PrepareOutgoing(MessageRow row, byte[] original, IReadOnlyList<string> pending)
+    {
+        using var stream = new MemoryStream(original, writable: false);
+        var message = MimeMessage.Load(stream);
+
+        // Bcc recipients are in the envelope only; the header would show them to everyone.
+        message.Headers.RemoveAll(HeaderId.Bcc);
+        if (string.IsNullOrEmpty(message.MessageId) && row.MessageIdHeader is not null)
+        {
+            message.MessageId = row.MessageIdHeader;
+        }
+
+        if (!message.Headers.Contains(HeaderId.Date))
+        {
+            message.Date = Clock.FromMs(row.CreatedAt);
+        }
+
+        var sender = MailboxAddress.Parse(row.EnvelopeFrom);
+        var recipients = pending.Select(a => new MailboxAddress("", a)).ToList();
+        return new OutgoingMessage(row.Id, message, sender, recipients);
+    }
+
+    private async Task<Outcome> FinishAsync(ClaimedMessage claim, string to, string? error, long? nextAttemptAt,
+        IReadOnlyList<(string Address, string Status, string? Reply)> results, CancellationToken cancellationToken, TransportResult? transport = null)
+    {
+        var (type, reason) = to switch
+        {
+            MessageStatus.Sent => (MessageEventType.Sent, transport?.Reply),
+            MessageStatus.Failed => (MessageEventType.Failed, error),
+            _ => (MessageEventType.DeliveryDeferred, $"attempt {claim.Attempts} deferred: {error}"),
+        };
+        var data = results.Count == 0 ? null : JsonSerializer.Serialize(new
+        {
+            attempt = claim.Attempts,
+            recipients = results.Select(r => new { address = r.Address, status = r.Status, reply = r.Reply }),
+        });
+        var now = time.NowMs();
+        var finished = await store.FinishDeliveryAsync(claim.Id, identity.Name, to, error, nextAttemptAt, results,
+            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, CancellationToken.None);
+        if (!finished)
+        {
+            Log.LeaseLost(logger, claim.Id, identity.Name);
+            return Outcome.LeaseLost;
+        }
+
+        Log.DeliveryFinished(logger, claim.Id, to, claim.Attempts);
+        return to switch
+        {
+            MessageStatus.Sent => Outcome.Sent,
+            MessageStatus.Failed => Outcome.Failed,
+            _ => Outcome.Deferred,
+        };
+    }
+}
+
+/// <summary>The name this process claims work under (lease owner).</summary>
+public sealed class WorkerIdentity(IOptions<WorkerOptions> options)
+{
+    public string Name { get; } = string.IsNullOrWhiteSpace(options.Value.Name)
+        ? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}"
+        : options.Value.Name;
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SendGate.Core.Data;
+using SendGate.Core.Tenants;
+
+namespace SendGate.Core.Hosting;
+
+/// <summary>
+/// Runs before anything else in the host: applies migrations, then creates the first tenant and
+/// its admin key when the database has none (from configuration, or generated and printed once).
+/// </summary>
+public sealed class DatabaseInitializer(
+    DatabaseMigrator migrator,
+    TenantStore tenants,
+    IOptions<BootstrapOptions> bootstrap,
+    ILogger<DatabaseInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await migrator.MigrateAsync(cancellationToken);
+
+        var configured = bootstrap.Value.ApiKey;
+        var secret = string.IsNullOrWhiteSpace(configured) ? ApiKeySecrets.Generate() : configured.Trim();
+        var tenantId = await tenants.CreateFirstTenantAsync(bootstrap.Value.TenantName, secret, cancellationToken);
+        if (tenantId is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            Log.BootstrapGenerated(logger, tenantId);
+            // Printed, not logged: log sinks keep lines forever, the console of a first start does not.
+            Console.WriteLine();
+            Console.WriteLine("SendGate created tenant '{0}' with this admin API key (shown once, store it now):", bootstrap.Value.TenantName);
+            Console.WriteLine("  {0}", secret);
+            Console.WriteLine();
+        }
+        else
+        {
+            Log.BootstrapFromConfiguration(logger, tenantId);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace SendGate.Core;
+
+/// <summary>Log lines of the core. Ids and transitions only: never bodies, recipients or secrets.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1001, LogLevel.Information, "Applied migration {Script}")]
+    public static partial void MigrationApplied(ILogger logger, string script);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Migration: {Text}")]
+    public static partial void MigrationOutput(ILogger logger, string text);
+
+    [LoggerMessage(1003, LogLevel.Error, "Migration: {Text}")]
+    public static partial void MigrationError(ILogger logger, string text);
+
+    [LoggerMessage(1101, LogLevel.Information, "Message {MessageId} accepted for tenant {TenantId} as {Status}")]
+    public static partial void MessageAccepted(ILogger logger, string messageId, string tenantId, string status);
+
+    [LoggerMessage(1102, LogLevel.Information, "Message {MessageId} moved {From} -> {To} by {Actor}")]
+    public static partial void MessageTransition(ILogger logger, string messageId, string from, string to, string actor);
+
+    [LoggerMessage(1103, LogLevel.Information, "Released {Count} held message(s)")]
+    public static partial void Released(ILogger logger, int count);
+
+    [LoggerMessage(1201, LogLevel.Debug, "Claimed {Count} message(s) as {Owner}")]
+    public static partial void Claimed(ILogger logger, int count, string owner);
+
+    [LoggerMessage(1202, LogLevel.Information, "Message {MessageId} delivery attempt {Attempt} ended as {Status}")]
+    public static partial void DeliveryFinished(ILogger logger, string messageId, string status, int attempt);
+
+    [LoggerMessage(1203, LogLevel.Warning, "Message {MessageId}: lease of {Owner} was lost before the outcome was recorded; the next owner will send it again")]
+    public static partial void LeaseLost(ILogger logger, string messageId, string owner);
+
+    [LoggerMessage(1204, LogLevel.Warning, "Message {MessageId}: lease too close to expiry, not sending")]
+    public static partial void LeaseTooShort(ILogger logger, string messageId);
+
+    [LoggerMessage(1301, LogLevel.Warning, "Created tenant {TenantId} with the admin API key from SendGate:Bootstrap:ApiKey")]
+    public static partial void BootstrapFromConfiguration(ILogger logger, string tenantId);
+
+    [LoggerMessage(1302, LogLevel.Warning, "Created tenant {TenantId} with a generated admin API key (printed once on the console)")]
+    public static partial void BootstrapGenerated(ILogger logger, string tenantId);
+
+    [LoggerMessage(1401, LogLevel.Information, "Purged {Count} expired idempotency key(s)")]
+    public static partial void IdempotencyPurged(ILogger logger, int count);
+
+    [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
+    public static partial void JobFailed(ILogger logger, Exception exception, string job);
+}

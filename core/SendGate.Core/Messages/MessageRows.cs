@@ -1,0 +1,76 @@
+namespace SendGate.Core.Messages;
+
+/// <summary>A row of <c>messages</c> as Dapper maps it (columns aliased to these names).</summary>
+public sealed record MessageRow
+{
+    public string Id { get; init; } = "";
+    public string TenantId { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string Source { get; init; } = "";
+    public string EnvelopeFrom { get; init; } = "";
+    public string HeaderFrom { get; init; } = "";
+    public string Subject { get; init; } = "";
+    public string? MessageIdHeader { get; init; }
+    public long SizeBytes { get; init; }
+    public int AttachmentCount { get; init; }
+    public string? Metadata { get; init; }
+    public string Decisions { get; init; } = "[]";
+    public long CreatedAt { get; init; }
+    public long UpdatedAt { get; init; }
+    public long? ReleaseAt { get; init; }
+    public long? NextAttemptAt { get; init; }
+    public int Attempts { get; init; }
+    public string? LeaseOwner { get; init; }
+    public long? LeaseUntil { get; init; }
+    public string? LastError { get; init; }
+    public long? SentAt { get; init; }
+}
+
+public sealed record RecipientRow
+{
+    public string MessageId { get; init; } = "";
+    public string Address { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string? SmtpReply { get; init; }
+    public long? UpdatedAt { get; init; }
+}
+
+public sealed record EventRow
+{
+    public string MessageId { get; init; } = "";
+    public int Seq { get; init; }
+    public string Type { get; init; } = "";
+    public string? FromStatus { get; init; }
+    public string? ToStatus { get; init; }
+    public string Actor { get; init; } = "";
+    public string? Reason { get; init; }
+    public string? Data { get; init; }
+    public long At { get; init; }
+}
+
+/// <summary>A message this worker has just claimed (status <c>sending</c>, leased to it).</summary>
+public sealed record ClaimedMessage
+{
+    public string Id { get; init; } = "";
+    public string TenantId { get; init; } = "";
+    public string EnvelopeFrom { get; init; } = "";
+    public int Attempts { get; init; }
+    public int EventSeq { get; init; }
+}
+
+/// <summary>Filters of <c>GET /v1/messages</c>; all optional, combined with AND.</summary>
+public sealed record MessageFilter
+{
+    public string? Status { get; init; }
+    public string? From { get; init; }
+    public string? To { get; init; }
+    public string? SubjectContains { get; init; }
+    public long? CreatedFrom { get; init; }
+    public long? CreatedTo { get; init; }
+
+    /// <summary>Keyset cursor: rows strictly older than this (created_at, id).</summary>
+    public (long CreatedAt, string Id)? Before { get; init; }
+
+    public int Limit { get; init; } = 50;
+}

@@ -1,0 +1,331 @@
+using System.Data.Common;
+using System.Text;
+using Dapper;
+using SendGate.Core.Data;
+
+namespace SendGate.Core.Messages;
+
+/// <summary>One new event, written in the same transaction as the change it describes.</summary>
+public sealed record NewEvent(string Type, string? FromStatus, string? ToStatus, string Actor, string? Reason, string? Data = null);
+
+/// <summary>
+/// SQL for messages, their content, recipients and events. Status changes are compare-and-swap:
+/// the UPDATE names the status it expects, and 0 rows means another actor moved the message first.
+/// </summary>
+public sealed class MessageStore(IDbConnectionFactory db)
+{
+    private const string Columns = """
+        id AS Id, tenant_id AS TenantId, status AS Status, source AS Source, envelope_from AS EnvelopeFrom,
+        header_from AS HeaderFrom, subject AS Subject, message_id_header AS MessageIdHeader, size_bytes AS SizeBytes,
+        attachment_count AS AttachmentCount, metadata AS Metadata, decisions AS Decisions, created_at AS CreatedAt,
+        updated_at AS UpdatedAt, release_at AS ReleaseAt, next_attempt_at AS NextAttemptAt, attempts AS Attempts,
+        lease_owner AS LeaseOwner, lease_until AS LeaseUntil, last_error AS LastError, sent_at AS SentAt
+        """;
+
+    private const string InsertMessageSql = """
+        INSERT INTO messages (id, tenant_id, status, source, envelope_from, header_from, subject, message_id_header,
+                              size_bytes, attachment_count, metadata, decisions, created_at, updated_at, release_at,
+                              next_attempt_at, attempts, event_seq)
+        VALUES (@Id, @TenantId, @Status, @Source, @EnvelopeFrom, @HeaderFrom, @Subject, @MessageIdHeader,
+                @SizeBytes, @AttachmentCount, @Metadata, @Decisions, @CreatedAt, @UpdatedAt, @ReleaseAt,
+                @NextAttemptAt, 0, 0)
+        """;
+
+    private const string InsertContentSql = "INSERT INTO message_content (message_id, original) VALUES (@id, @original)";
+
+    private const string InsertRecipientSql = """
+        INSERT INTO message_recipients (message_id, address, kind, status) VALUES (@MessageId, @Address, @Kind, 'pending')
+        """;
+
+    // The caller has just incremented messages.event_seq; the event takes that number.
+    private const string InsertEventSql = """
+        INSERT INTO message_events (message_id, seq, tenant_id, type, from_status, to_status, actor, reason, data, at)
+        SELECT id, event_seq, tenant_id, @Type, @FromStatus, @ToStatus, @Actor, @Reason, @Data, @now
+          FROM messages WHERE id = @id
+        """;
+
+    private const string BumpEventSeqSql = "UPDATE messages SET event_seq = event_seq + 1 WHERE id = @id";
+
+    private const string GetSql = $"SELECT {Columns} FROM messages WHERE id = @id AND tenant_id = @tenantId";
+
+    private const string GetByIdSql = $"SELECT {Columns} FROM messages WHERE id = @id";
+
+    private const string GetContentSql = """
+        SELECT c.original FROM message_content c JOIN messages m ON m.id = c.message_id
+         WHERE c.message_id = @id AND m.tenant_id = @tenantId
+        """;
+
+    private const string GetContentForDeliverySql = "SELECT original FROM message_content WHERE message_id = @id";
+
+    private const string GetRecipientsSql = """
+        SELECT message_id AS MessageId, address AS Address, kind AS Kind, status AS Status, smtp_reply AS SmtpReply, updated_at AS UpdatedAt
+          FROM message_recipients WHERE message_id = @id ORDER BY CASE kind WHEN 'to' THEN 0 WHEN 'cc' THEN 1 ELSE 2 END, address
+        """;
+
+    private const string GetEventsSql = """
+        SELECT e.message_id AS MessageId, e.seq AS Seq, e.type AS Type, e.from_status AS FromStatus, e.to_status AS ToStatus,
+               e.actor AS Actor, e.reason AS Reason, e.data AS Data, e.at AS At
+          FROM message_events e
+         WHERE e.message_id = @id AND e.tenant_id = @tenantId
+         ORDER BY e.seq
+        """;
+
+    private const string TransitionSql = """
+        UPDATE messages
+           SET status = @to, updated_at = @now, event_seq = event_seq + 1,
+               next_attempt_at = CASE WHEN @to = 'queued' THEN @now ELSE next_attempt_at END,
+               release_at = CASE WHEN @to = 'queued' THEN NULL ELSE release_at END
+         WHERE id = @id AND tenant_id = @tenantId AND status = @from
+        """;
+
+    private const string DueForReleaseSql = """
+        SELECT id AS Id, tenant_id AS TenantId FROM messages
+         WHERE status = 'held' AND release_at <= @now
+         ORDER BY release_at
+        """;
+
+    private const string ReleaseSql = """
+        UPDATE messages
+           SET status = 'queued', updated_at = @now, next_attempt_at = @now, event_seq = event_seq + 1
+         WHERE id = @id AND status = 'held' AND release_at <= @now
+        """;
+
+    private const string InsertClaimEventSql = """
+        INSERT INTO message_events (message_id, seq, tenant_id, type, from_status, to_status, actor, reason, data, at)
+        VALUES (@Id, @EventSeq, @TenantId, 'message.delivery_started', 'queued', 'sending', @actor, @reason, NULL, @now)
+        """;
+
+    private const string PendingRecipientsSql = """
+        SELECT address FROM message_recipients WHERE message_id = @id AND status = 'pending' ORDER BY address
+        """;
+
+    private const string UpdateRecipientSql = """
+        UPDATE message_recipients SET status = @status, smtp_reply = @reply, updated_at = @now
+         WHERE message_id = @id AND address = @address AND status = 'pending'
+        """;
+
+    // Only the lease holder may finish a delivery it started.
+    private const string FinishDeliverySql = """
+        UPDATE messages
+           SET status = @to, updated_at = @now, event_seq = event_seq + 1, lease_owner = NULL, lease_until = NULL,
+               last_error = @lastError, next_attempt_at = @nextAttemptAt,
+               sent_at = CASE WHEN @to = 'sent' THEN @now ELSE sent_at END
+         WHERE id = @id AND status = 'sending' AND lease_owner = @owner
+        """;
+
+    public SqlDialect Dialect => db.Dialect;
+
+    public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, byte[] original,
+        IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, long now)
+    {
+        await connection.ExecuteAsync(InsertMessageSql, row, transaction);
+        await connection.ExecuteAsync(InsertContentSql, new { id = row.Id, original }, transaction);
+        await connection.ExecuteAsync(InsertRecipientSql, recipients, transaction);
+        foreach (var e in events)
+        {
+            await AppendEventAsync(connection, transaction, row.Id, e, now);
+        }
+    }
+
+    public async Task<MessageRow?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(GetSql, new { id, tenantId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<MessageRow?> GetByIdAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(GetByIdSql, new { id }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<byte[]?> GetOriginalAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(GetContentSql, new { id, tenantId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<RecipientRow>> GetRecipientsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<RecipientRow>(new CommandDefinition(GetRecipientsSql, new { id }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    public async Task<IReadOnlyList<EventRow>> GetEventsAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<EventRow>(new CommandDefinition(GetEventsSql, new { id, tenantId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    public async Task<IReadOnlyList<MessageRow>> ListAsync(string tenantId, MessageFilter filter, CancellationToken cancellationToken = default)
+    {
+        var sql = new StringBuilder($"SELECT {Columns} FROM messages m WHERE tenant_id = @tenantId");
+        var args = new DynamicParameters(new { tenantId, limit = filter.Limit });
+        if (filter.Status is not null)
+        {
+            sql.Append(" AND status = @status");
+            args.Add("status", filter.Status);
+        }
+
+        if (filter.From is not null)
+        {
+            sql.Append(" AND envelope_from = @from");
+            args.Add("from", filter.From);
+        }
+
+        if (filter.To is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.address = @to)");
+            args.Add("to", filter.To);
+        }
+
+        if (filter.SubjectContains is not null)
+        {
+            sql.Append(@" AND subject LIKE @subject ESCAPE '\'");
+            args.Add("subject", "%" + EscapeLike(filter.SubjectContains) + "%");
+        }
+
+        if (filter.CreatedFrom is not null)
+        {
+            sql.Append(" AND created_at >= @createdFrom");
+            args.Add("createdFrom", filter.CreatedFrom);
+        }
+
+        if (filter.CreatedTo is not null)
+        {
+            sql.Append(" AND created_at < @createdTo");
+            args.Add("createdTo", filter.CreatedTo);
+        }
+
+        if (filter.Before is { } before)
+        {
+            sql.Append(" AND (created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))");
+            args.Add("beforeAt", before.CreatedAt);
+            args.Add("beforeId", before.Id);
+        }
+
+        sql.Append(" ORDER BY created_at DESC, id DESC ").Append(db.Dialect.LimitClause);
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<MessageRow>(new CommandDefinition(sql.ToString(), args, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>
+    /// Moves a message from <paramref name="from"/> to <paramref name="to"/> if it is still in
+    /// <paramref name="from"/>, appending the event in the same transaction. False when it was not.
+    /// </summary>
+    public async Task<bool> TransitionAsync(string tenantId, string id, string from, string to, NewEvent e, long now, CancellationToken cancellationToken = default)
+    {
+        if (!MessageStatus.CanTransition(from, to))
+        {
+            throw new InvalidOperationException($"The lifecycle does not allow {from} → {to}.");
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(TransitionSql, new { id, tenantId, from, to, now }, transaction);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Moves held messages whose release time has come to queued; returns how many.</summary>
+    public async Task<int> ReleaseDueAsync(long now, string actor, int batch, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var due = (await connection.QueryAsync<(string Id, string TenantId)>(
+            new CommandDefinition(DueForReleaseSql + " " + db.Dialect.LimitClause, new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var released = 0;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var (id, _) in due)
+        {
+            if (await connection.ExecuteAsync(ReleaseSql, new { id, now }, transaction) == 1)
+            {
+                await connection.ExecuteAsync(InsertEventSql,
+                    EventArgs(id, new NewEvent(MessageEventType.Released, MessageStatus.Held, MessageStatus.Queued, actor, "release time reached"), now),
+                    transaction);
+                released++;
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return released;
+    }
+
+    /// <summary>Claims due messages for <paramref name="owner"/> until <paramref name="leaseUntil"/>.</summary>
+    public async Task<IReadOnlyList<ClaimedMessage>> ClaimDueAsync(string owner, long now, long leaseUntil, int batch, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = (await connection.QueryAsync<ClaimedMessage>(
+            db.Dialect.ClaimDueMessagesSql, new { owner, now, leaseUntil, batch }, transaction)).AsList();
+        if (claimed.Count > 0)
+        {
+            var reason = $"claimed by {owner}";
+            await connection.ExecuteAsync(InsertClaimEventSql,
+                claimed.Select(c => new { c.Id, c.EventSeq, c.TenantId, actor = "worker", reason, now }), transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    public async Task<(byte[]? Original, IReadOnlyList<string> Pending)> GetDeliveryInputAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var original = await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(GetContentForDeliverySql, new { id }, cancellationToken: cancellationToken));
+        var pending = (await connection.QueryAsync<string>(new CommandDefinition(PendingRecipientsSql, new { id }, cancellationToken: cancellationToken))).AsList();
+        return (original, pending);
+    }
+
+    /// <summary>
+    /// Records a delivery attempt's outcome: per-recipient results and the message's next status,
+    /// in one transaction, only if <paramref name="owner"/> still holds the lease.
+    /// </summary>
+    public async Task<bool> FinishDeliveryAsync(string id, string owner, string to, string? lastError, long? nextAttemptAt,
+        IReadOnlyList<(string Address, string Status, string? Reply)> recipientResults, NewEvent e, long now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var changed = await connection.ExecuteAsync(FinishDeliverySql,
+            new { id, owner, to, lastError = Truncate(lastError, 2000), nextAttemptAt, now }, transaction);
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        if (recipientResults.Count > 0)
+        {
+            await connection.ExecuteAsync(UpdateRecipientSql,
+                recipientResults.Select(r => new { id, address = r.Address, status = r.Status, reply = Truncate(r.Reply, 1000), now }), transaction);
+        }
+
+        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public static async Task AppendEventAsync(DbConnection connection, DbTransaction transaction, string id, NewEvent e, long now)
+    {
+        await connection.ExecuteAsync(BumpEventSeqSql, new { id }, transaction);
+        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
+    }
+
+    private static object EventArgs(string id, NewEvent e, long now) =>
+        new { id, e.Type, e.FromStatus, e.ToStatus, e.Actor, e.Reason, e.Data, now };
+
+    private static string EscapeLike(string value) =>
+        value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+
+    private static string? Truncate(string? value, int max) =>
+        value is null || value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,377 @@
+using System.Buffers.Text;
+using System.Text;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SendGate.Core.Messages;
+
+namespace SendGate.Core.Mime;
+
+/// <summary>
+/// Validates a submission and turns it into a <see cref="PreparedMessage"/>: JSON is built into
+/// MIME with MimeKit; raw MIME is parsed and kept byte for byte as submitted.
+/// </summary>
+public sealed class MessageIntake(IOptions<LimitsOptions> limits)
+{
+    /// <summary>CRLF, the line ending RFC 5322 requires; used for every MIME we write.</summary>
+    public static readonly FormatOptions WriteFormat = CreateWriteFormat();
+
+    // Headers the JSON fields own; setting them through "headers" would bypass validation.
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "From", "Sender", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "MIME-Version",
+        "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID",
+        "Return-Path", "Received", "Resent-From", "Resent-To", "Resent-Cc", "Resent-Bcc",
+    };
+
+    public Result FromJson(MessageRequest request, string messageId)
+    {
+        var violations = new List<Violation>();
+        var from = ParseMailbox("from", request.From, violations, required: true);
+        var to = ParseList("to", request.To, violations);
+        var cc = ParseList("cc", request.Cc, violations);
+        var bcc = ParseList("bcc", request.Bcc, violations);
+        var replyTo = ParseList("replyTo", request.ReplyTo, violations);
+
+        CheckNoLineBreak("subject", request.Subject, violations);
+
+        var message = new MimeMessage();
+        foreach (var (name, value) in request.Headers ?? new Dictionary<string, string>())
+        {
+            var field = $"headers.{name}";
+            if (!IsFieldName(name))
+            {
+                violations.Add(new(field, ViolationCode.InvalidHeader, $"'{name}' is not a valid header name."));
+            }
+            else if (ReservedHeaders.Contains(name))
+            {
+                violations.Add(new(field, ViolationCode.InvalidHeader, $"Header '{name}' is set by its own field, not through 'headers'."));
+            }
+            else if (HasLineBreak(value))
+            {
+                violations.Add(new(field, ViolationCode.HeaderInjection, "Header values may not contain CR or LF."));
+            }
+            else
+            {
+                message.Headers.Add(name, value ?? "");
+            }
+        }
+
+        var builder = new BodyBuilder { TextBody = request.Text, HtmlBody = request.Html };
+        var attachments = request.Attachments ?? [];
+        for (var i = 0; i < attachments.Count; i++)
+        {
+            AddAttachment(builder, attachments[i], $"attachments[{i}]", violations);
+        }
+
+        if (to.Count + cc.Count + bcc.Count == 0 && !violations.Any(v => v.Code == ViolationCode.InvalidAddress))
+        {
+            violations.Add(new("to", ViolationCode.NoRecipient, "At least one recipient in to, cc or bcc is required."));
+        }
+
+        CheckRecipientCount(to.Count + cc.Count + bcc.Count, violations);
+        if (violations.Count > 0 || from is null)
+        {
+            return new Result(null, violations);
+        }
+
+        message.From.Add(from);
+        message.To.AddRange(to);
+        message.Cc.AddRange(cc);
+        message.Bcc.AddRange(bcc);
+        message.ReplyTo.AddRange(replyTo);
+        message.Subject = request.Subject ?? "";
+        message.Date = DateTimeOffset.UtcNow;
+        if (string.IsNullOrEmpty(message.MessageId))
+        {
+            message.MessageId = NewMessageIdHeader(messageId, from.Address);
+        }
+
+        message.Body = builder.ToMessageBody();
+
+        using var buffer = new MemoryStream();
+        message.WriteTo(WriteFormat, buffer);
+        var recipients = Envelope(to, cc, bcc);
+        return new Result(
+            new PreparedMessage("json", buffer.ToArray(), message, from.Address, from.ToString(), message.Subject,
+                message.MessageId, recipients, message.Attachments.Count(), request.Metadata),
+            violations);
+    }
+
+    public Result FromMime(byte[] raw, string messageId, Encoding? headerCharset = null)
+    {
+        var violations = new List<Violation>();
+        MimeMessage message;
+        try
+        {
+            var options = ParserOptions.Default.Clone();
+            if (headerCharset is not null)
+            {
+                // Raw 8-bit headers (e.g. Shift_JIS without RFC 2047) decode with the declared charset.
+                options.CharsetEncoding = headerCharset;
+            }
+
+            using var stream = new MemoryStream(raw, writable: false);
+            message = MimeMessage.Load(options, stream);
+        }
+        catch (FormatException ex)
+        {
+            violations.Add(new("body", ViolationCode.MalformedMime, $"The body is not a MIME message: {ex.Message}"));
+            return new Result(null, violations);
+        }
+
+        if (message.Headers.Count == 0 || message.Body is null)
+        {
+            violations.Add(new("body", ViolationCode.MalformedMime, "The body is not a MIME message: no header section was found."));
+            return new Result(null, violations);
+        }
+
+        var sender = message.Sender ?? message.From.Mailboxes.FirstOrDefault();
+        if (sender is null)
+        {
+            violations.Add(new("From", ViolationCode.InvalidAddress, "The message has no From header with a mailbox."));
+        }
+        else
+        {
+            CheckAddress("From", sender, violations);
+        }
+
+        var to = Mailboxes("To", message.To, violations);
+        var cc = Mailboxes("Cc", message.Cc, violations);
+        var bcc = Mailboxes("Bcc", message.Bcc, violations);
+        if (to.Count + cc.Count + bcc.Count == 0 && !violations.Any(v => v.Code == ViolationCode.InvalidAddress))
+        {
+            violations.Add(new("To", ViolationCode.NoRecipient, "The message has no recipient in To, Cc or Bcc."));
+        }
+
+        CheckRecipientCount(to.Count + cc.Count + bcc.Count, violations);
+        if (violations.Count > 0 || sender is null)
+        {
+            return new Result(null, violations);
+        }
+
+        // The raw bytes stay as submitted; a missing Message-ID is added at delivery, with this value.
+        var messageIdHeader = string.IsNullOrEmpty(message.MessageId)
+            ? NewMessageIdHeader(messageId, sender.Address)
+            : message.MessageId;
+        var headerFrom = message.From.Count > 0 ? message.From.ToString() : sender.ToString();
+        return new Result(
+            new PreparedMessage("mime", raw, message, sender.Address, headerFrom, message.Subject ?? "",
+                messageIdHeader, Envelope(to, cc, bcc), message.Attachments.Count(), null),
+            violations);
+    }
+
+    public static string NewMessageIdHeader(string messageId, string fromAddress)
+    {
+        var at = fromAddress.LastIndexOf('@');
+        var domain = at >= 0 && at < fromAddress.Length - 1 ? fromAddress[(at + 1)..] : "sendgate.invalid";
+        return $"{messageId}@{domain}";
+    }
+
+    private static List<EnvelopeRecipient> Envelope(List<MailboxAddress> to, List<MailboxAddress> cc, List<MailboxAddress> bcc)
+    {
+        // One envelope recipient per address: the first field that names it wins (to, then cc, then bcc).
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var result = new List<EnvelopeRecipient>();
+        foreach (var (list, kind) in new[] { (to, RecipientKind.To), (cc, RecipientKind.Cc), (bcc, RecipientKind.Bcc) })
+        {
+            foreach (var mailbox in list)
+            {
+                if (seen.Add(mailbox.Address))
+                {
+                    result.Add(new EnvelopeRecipient(mailbox.Address, kind));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private void CheckRecipientCount(int count, List<Violation> violations)
+    {
+        if (count > limits.Value.MaxRecipients)
+        {
+            violations.Add(new("to", ViolationCode.TooManyRecipients, $"At most {limits.Value.MaxRecipients} recipients are allowed; the message has {count}."));
+        }
+    }
+
+    private static void AddAttachment(BodyBuilder builder, AttachmentRequest attachment, string field, List<Violation> violations)
+    {
+        var valid = true;
+        if (string.IsNullOrWhiteSpace(attachment.Filename))
+        {
+            violations.Add(new($"{field}.filename", ViolationCode.InvalidAttachment, "filename is required."));
+            valid = false;
+        }
+        else if (HasLineBreak(attachment.Filename))
+        {
+            violations.Add(new($"{field}.filename", ViolationCode.HeaderInjection, "filename may not contain CR or LF."));
+            valid = false;
+        }
+
+        ContentType? contentType = null;
+        if (!string.IsNullOrEmpty(attachment.ContentType))
+        {
+            if (HasLineBreak(attachment.ContentType))
+            {
+                violations.Add(new($"{field}.contentType", ViolationCode.HeaderInjection, "contentType may not contain CR or LF."));
+                valid = false;
+            }
+            else if (!ContentType.TryParse(attachment.ContentType, out contentType))
+            {
+                violations.Add(new($"{field}.contentType", ViolationCode.InvalidAttachment, $"'{attachment.ContentType}' is not a media type."));
+                valid = false;
+            }
+        }
+
+        if (attachment.ContentId is { } cid && (HasLineBreak(cid) || cid.Any(char.IsWhiteSpace)))
+        {
+            violations.Add(new($"{field}.contentId", ViolationCode.HeaderInjection, "contentId may not contain white space, CR or LF."));
+            valid = false;
+        }
+
+        var content = attachment.Content;
+        byte[]? bytes = null;
+        if (content is null)
+        {
+            violations.Add(new($"{field}.content", ViolationCode.InvalidBase64, "content (base64) is required."));
+            valid = false;
+        }
+        else
+        {
+            bytes = DecodeBase64(content);
+            if (bytes is null)
+            {
+                violations.Add(new($"{field}.content", ViolationCode.InvalidBase64, "content is not valid base64."));
+                valid = false;
+            }
+        }
+
+        if (!valid || bytes is null)
+        {
+            return;
+        }
+
+        var target = attachment.ContentId is null ? builder.Attachments : builder.LinkedResources;
+        var part = contentType is null
+            ? target.Add(attachment.Filename!, bytes)
+            : target.Add(attachment.Filename!, bytes, contentType);
+        if (attachment.ContentId is { } contentId)
+        {
+            part.ContentId = contentId.Trim('<', '>');
+        }
+    }
+
+    private static byte[]? DecodeBase64(string content)
+    {
+        // Tolerate line-wrapped base64 (common from mail tooling) but nothing else.
+        var compact = content.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
+        if (!Base64.IsValid(compact, out var length))
+        {
+            return null;
+        }
+
+        var bytes = new byte[length];
+        return Convert.TryFromBase64String(compact, bytes, out var written) ? bytes[..written] : null;
+    }
+
+    private static List<MailboxAddress> ParseList(string field, IReadOnlyList<string>? values, List<Violation> violations)
+    {
+        var result = new List<MailboxAddress>();
+        if (values is null)
+        {
+            return result;
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (ParseMailbox($"{field}[{i}]", values[i], violations, required: true) is { } mailbox)
+            {
+                result.Add(mailbox);
+            }
+        }
+
+        return result;
+    }
+
+    private static MailboxAddress? ParseMailbox(string field, string? value, List<Violation> violations, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                violations.Add(new(field, ViolationCode.InvalidAddress, "An address is required."));
+            }
+
+            return null;
+        }
+
+        if (HasLineBreak(value))
+        {
+            violations.Add(new(field, ViolationCode.HeaderInjection, "Addresses may not contain CR or LF."));
+            return null;
+        }
+
+        if (!MailboxAddress.TryParse(ParserOptions.Default, value, out var mailbox))
+        {
+            violations.Add(new(field, ViolationCode.InvalidAddress, $"'{value}' is not an e-mail address (use \"addr\" or \"Name <addr>\")."));
+            return null;
+        }
+
+        return CheckAddress(field, mailbox, violations) ? mailbox : null;
+    }
+
+    private static List<MailboxAddress> Mailboxes(string field, InternetAddressList list, List<Violation> violations)
+    {
+        var result = new List<MailboxAddress>();
+        foreach (var mailbox in list.Mailboxes)
+        {
+            if (CheckAddress(field, mailbox, violations))
+            {
+                result.Add(mailbox);
+            }
+        }
+
+        return result;
+    }
+
+    private static bool CheckAddress(string field, MailboxAddress mailbox, List<Violation> violations)
+    {
+        var address = mailbox.Address;
+        var at = address.LastIndexOf('@');
+        var ok = at > 0 && at < address.Length - 1
+            && !address.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            && address[(at + 1)..].Contains('.', StringComparison.Ordinal) is var dotted
+            && (dotted || address[(at + 1)..].Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            && !address[(at + 1)..].StartsWith('.') && !address.EndsWith('.');
+        if (!ok)
+        {
+            violations.Add(new(field, ViolationCode.InvalidAddress, $"'{address}' is not a deliverable e-mail address."));
+        }
+
+        return ok;
+    }
+
+    private static void CheckNoLineBreak(string field, string? value, List<Violation> violations)
+    {
+        if (HasLineBreak(value))
+        {
+            violations.Add(new(field, ViolationCode.HeaderInjection, $"{field} may not contain CR or LF."));
+        }
+    }
+
+    private static bool HasLineBreak(string? value) =>
+        value is not null && value.AsSpan().IndexOfAny('\r', '\n') >= 0;
+
+    // RFC 5322 field-name: printable US-ASCII except colon.
+    private static bool IsFieldName(string name) =>
+        name.Length is > 0 and <= 76 && name.All(c => c is >= '!' and <= '~' and not ':');
+
+    private static FormatOptions CreateWriteFormat()
+    {
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        return options;
+    }
+
+    public sealed record Result(PreparedMessage? Message, IReadOnlyList<Violation> Violations);
+}

@@ -1,0 +1,21 @@
+using MimeKit;
+
+namespace SendGate.Core.Mime;
+
+public sealed record EnvelopeRecipient(string Address, string Kind);
+
+/// <summary>
+/// A submission turned into what SendGate stores: the raw MIME bytes and the facts read from it.
+/// JSON and MIME submissions both end here, so from this point on they behave identically.
+/// </summary>
+public sealed record PreparedMessage(
+    string Source,
+    byte[] Raw,
+    MimeMessage Mime,
+    string EnvelopeFrom,
+    string HeaderFrom,
+    string Subject,
+    string MessageIdHeader,
+    IReadOnlyList<EnvelopeRecipient> Recipients,
+    int AttachmentCount,
+    IReadOnlyDictionary<string, string>? Metadata);

@@ -1,0 +1,118 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SendGate.Core;
+
+public enum DatabaseProvider { Sqlite, SqlServer }
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "SendGate:Database";
+
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Defaults to a SQLite file in the <c>data</c> folder beside the working directory.</summary>
+    public string ConnectionString { get; set; } = "Data Source=data/sendgate.db";
+
+    /// <summary>SQLite only: how long a writer waits for the lock before giving up.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class BootstrapOptions
+{
+    public const string Section = "SendGate:Bootstrap";
+
+    /// <summary>Admin API key for the default tenant created on first start when no tenant exists.</summary>
+    public string? ApiKey { get; set; }
+
+    [Required, MaxLength(200)]
+    public string TenantName { get; set; } = "default";
+}
+
+public sealed class LimitsOptions
+{
+    public const string Section = "SendGate:Limits";
+
+    /// <summary>Largest accepted request body (JSON or MIME), in bytes.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxRequestBytes { get; set; } = 40L * 1024 * 1024;
+
+    [Range(1, 10_000)]
+    public int MaxRecipients { get; set; } = 500;
+
+    /// <summary>How far in the past <c>sendAt</c> may lie (clock skew) before it is refused.</summary>
+    public TimeSpan SendAtTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an <c>Idempotency-Key</c> is remembered.</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+}
+
+public enum DeliveryMode { Smtp, Pickup }
+
+public sealed class DeliveryOptions
+{
+    public const string Section = "SendGate:Delivery";
+
+    public DeliveryMode Mode { get; set; } = DeliveryMode.Pickup;
+
+    /// <summary>Folder that receives one <c>.eml</c> file per delivered message in Pickup mode.</summary>
+    [Required]
+    public string PickupDirectory { get; set; } = "data/outbox";
+
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a worker owns a claimed message; must exceed the SMTP timeout comfortably.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Concurrent SMTP connections per worker.</summary>
+    [Range(1, 64)]
+    public int Parallelism { get; set; } = 4;
+}
+
+public enum SmtpSecurity { Auto, None, StartTls, StartTlsWhenAvailable, SslOnConnect }
+
+public sealed class SmtpOptions
+{
+    public const string Section = "SendGate:Smtp";
+
+    [Required]
+    public string Host { get; set; } = "localhost";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 25;
+
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    public string? User { get; set; }
+
+    public string? Password { get; set; }
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Use ESMTP PIPELINING when the relay offers it.</summary>
+    public bool Pipelining { get; set; } = true;
+
+    /// <summary>Name announced in EHLO; the machine name when empty.</summary>
+    public string? LocalDomain { get; set; }
+}
+
+public sealed class WorkerOptions
+{
+    public const string Section = "SendGate:Worker";
+
+    /// <summary>Run the delivery worker inside the API host, so one command runs everything.</summary>
+    public bool InProcess { get; set; } = true;
+
+    /// <summary>How often the worker looks for due work when nothing wakes it earlier.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Lease owner name; machine name and process id when empty.</summary>
+    public string? Name { get; set; }
+}

@@ -1,0 +1,104 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Quartz;
+using SendGate.Core.Data;
+using SendGate.Core.Delivery;
+using SendGate.Core.Hosting;
+using SendGate.Core.Messages;
+using SendGate.Core.Mime;
+using SendGate.Core.Tenants;
+using SendGate.Core.Worker;
+
+namespace SendGate.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Database, stores, MIME intake, lifecycle and delivery services, with validated options.</summary>
+    public static IServiceCollection AddSendGateCore(this IServiceCollection services)
+    {
+        // ISO-2022-JP and Shift_JIS decode silently to garbage without the code-page provider.
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "SendGate:Database:ConnectionString is required.")
+            .Validate(o => o.BusyTimeout > TimeSpan.Zero, "SendGate:Database:BusyTimeout must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrWhiteSpace(o.ApiKey) || o.ApiKey.Trim().Length >= 24,
+                "SendGate:Bootstrap:ApiKey must be at least 24 characters long.")
+            .ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.SendAtTolerance >= TimeSpan.Zero, "SendGate:Limits:SendAtTolerance may not be negative.")
+            .Validate(o => o.IdempotencyRetention >= TimeSpan.FromHours(24), "SendGate:Limits:IdempotencyRetention must be at least 24 hours.")
+            .ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay,
+                "SendGate:Delivery:RetryBaseDelay must be positive and not above RetryMaxDelay.")
+            .Validate(o => o.LeaseDuration >= TimeSpan.FromSeconds(30), "SendGate:Delivery:LeaseDuration must be at least 30 seconds.")
+            .ValidateOnStart();
+        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Timeout > TimeSpan.Zero, "SendGate:Smtp:Timeout must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section)
+            .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(100), "SendGate:Worker:PollInterval must be at least 100 ms.")
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeliveryOptions>, LeaseOutlivesSmtpTimeout>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IDbConnectionFactory>(sp =>
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.SqlServer
+                ? new SqlServerConnectionFactory(sp.GetRequiredService<IOptions<DatabaseOptions>>())
+                : new SqliteConnectionFactory(sp.GetRequiredService<IOptions<DatabaseOptions>>()));
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddHostedService<DatabaseInitializer>();
+
+        services.AddSingleton<TenantStore>();
+        services.AddSingleton<MessageStore>();
+        services.AddSingleton<MessageIntake>();
+        services.AddSingleton<SubmissionService>();
+        services.AddSingleton<MessageActions>();
+
+        services.AddSingleton<WorkerIdentity>();
+        services.AddSingleton<IMailTransportFactory>(sp =>
+            sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Mode == DeliveryMode.Smtp
+                ? new SmtpTransportFactory(sp.GetRequiredService<IOptions<SmtpOptions>>())
+                : new PickupTransportFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>()));
+        services.AddSingleton<DeliveryService>();
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>The Quartz jobs that release holds, deliver mail and purge old idempotency keys.</summary>
+    public static IServiceCollection AddSendGateWorker(this IServiceCollection services, WorkerOptions worker)
+    {
+        services.AddQuartz(q =>
+        {
+            q.AddJob<ReleaseDueJob>(j => j.WithIdentity(ReleaseDueJob.Key));
+            q.AddTrigger(t => t.ForJob(ReleaseDueJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
+            q.AddJob<DeliverDueJob>(j => j.WithIdentity(DeliverDueJob.Key));
+            q.AddTrigger(t => t.ForJob(DeliverDueJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
+            q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
+            q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever().MeasureIntervalFromCompletion()));
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+
+    private sealed class LeaseOutlivesSmtpTimeout(IOptions<SmtpOptions> smtp) : IValidateOptions<DeliveryOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, DeliveryOptions options) =>
+            options.LeaseDuration >= smtp.Value.Timeout * 2
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail("SendGate:Delivery:LeaseDuration must be at least twice SendGate:Smtp:Timeout, so a slow send never outlives its lease.");
+    }
+}

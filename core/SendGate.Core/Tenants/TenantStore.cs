@@ -1,0 +1,152 @@
+using Dapper;
+using SendGate.Core.Data;
+
+namespace SendGate.Core.Tenants;
+
+public sealed record ApiKeyRow
+{
+    public string Id { get; init; } = "";
+    public string TenantId { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Prefix { get; init; } = "";
+    public string Roles { get; init; } = "";
+    public long CreatedAt { get; init; }
+    public long? RevokedAt { get; init; }
+
+    public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>Tenants and their API keys.</summary>
+public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time)
+{
+    private const string KeyColumns = """
+        id AS Id, tenant_id AS TenantId, name AS Name, prefix AS Prefix, roles AS Roles, created_at AS CreatedAt, revoked_at AS RevokedAt
+        """;
+
+    private const string InsertTenantSql = "INSERT INTO tenants (id, name, created_at) VALUES (@id, @name, @now)";
+
+    // Two hosts starting at once both try; the NOT EXISTS under the write lock lets one win.
+    private const string InsertFirstTenantSql = """
+        INSERT INTO tenants (id, name, created_at)
+        SELECT @id, @name, @now WHERE NOT EXISTS (SELECT 1 FROM tenants)
+        """;
+
+    private const string InsertKeySql = """
+        INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, roles, created_at)
+        VALUES (@id, @tenantId, @name, @prefix, @hash, @roles, @now)
+        """;
+
+    private const string FindKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL";
+
+    private const string ListKeysSql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id";
+
+    private const string GetKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId AND id = @id";
+
+    private const string RevokeKeySql = """
+        UPDATE api_keys SET revoked_at = @now WHERE tenant_id = @tenantId AND id = @id AND revoked_at IS NULL
+        """;
+
+    private const string CountOtherAdminKeysSql = """
+        SELECT COUNT(*) FROM api_keys
+         WHERE tenant_id = @tenantId AND id <> @id AND revoked_at IS NULL AND roles LIKE '%,admin,%'
+        """;
+
+    public async Task<string> CreateTenantAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var id = NewId("tnt");
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(InsertTenantSql, new { id, name, now = time.NowMs() });
+        return id;
+    }
+
+    /// <summary>Creates the first tenant with an admin key if the database has no tenant yet.</summary>
+    public async Task<string?> CreateFirstTenantAsync(string name, string adminSecret, CancellationToken cancellationToken = default)
+    {
+        var id = NewId("tnt");
+        var now = time.NowMs();
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await connection.ExecuteAsync(InsertFirstTenantSql, new { id, name, now }, transaction) == 0)
+        {
+            return null;
+        }
+
+        await connection.ExecuteAsync(InsertKeySql, new
+        {
+            id = NewId("key"), tenantId = id, name = "bootstrap admin", prefix = ApiKeySecrets.DisplayPrefix(adminSecret),
+            hash = ApiKeySecrets.Hash(adminSecret), roles = StoredRoles([Roles.Admin]), now,
+        }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return id;
+    }
+
+    public async Task<(ApiKeyRow Key, string Secret)> CreateKeyAsync(string tenantId, string name, IReadOnlyList<string> roles, CancellationToken cancellationToken = default)
+    {
+        var secret = ApiKeySecrets.Generate();
+        var row = new ApiKeyRow
+        {
+            Id = NewId("key"), TenantId = tenantId, Name = name, Prefix = ApiKeySecrets.DisplayPrefix(secret),
+            Roles = StoredRoles(roles), CreatedAt = time.NowMs(),
+        };
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(InsertKeySql, new
+        {
+            id = row.Id, tenantId, name, prefix = row.Prefix, hash = ApiKeySecrets.Hash(secret), roles = row.Roles, now = row.CreatedAt,
+        });
+        return (row, secret);
+    }
+
+    public async Task<ApiKeyRow?> FindActiveKeyAsync(string secret, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(
+            new CommandDefinition(FindKeySql, new { hash = ApiKeySecrets.Hash(secret) }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRow>> ListKeysAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(ListKeysSql, new { tenantId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    public async Task<ApiKeyRow?> GetKeyAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(GetKeySql, new { tenantId, id }, cancellationToken: cancellationToken));
+    }
+
+    public enum RevokeOutcome { Revoked, NotFound, AlreadyRevoked, LastAdmin }
+
+    /// <summary>Revokes a key, refusing to revoke the tenant's last active admin key.</summary>
+    public async Task<RevokeOutcome> RevokeKeyAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var key = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(GetKeySql, new { tenantId, id }, transaction);
+        if (key is null)
+        {
+            return RevokeOutcome.NotFound;
+        }
+
+        if (key.RevokedAt is not null)
+        {
+            return RevokeOutcome.AlreadyRevoked;
+        }
+
+        if (key.RoleList.Contains(Roles.Admin)
+            && await connection.ExecuteScalarAsync<long>(CountOtherAdminKeysSql, new { tenantId, id }, transaction) == 0)
+        {
+            return RevokeOutcome.LastAdmin;
+        }
+
+        await connection.ExecuteAsync(RevokeKeySql, new { tenantId, id, now = time.NowMs() }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return RevokeOutcome.Revoked;
+    }
+
+    // Stored as ",a,b," so that one LIKE '%,admin,%' finds a role in every SQL dialect.
+    private static string StoredRoles(IEnumerable<string> roles) =>
+        "," + string.Join(',', roles.Distinct(StringComparer.Ordinal)) + ",";
+
+    public static string NewId(string prefix) => $"{prefix}_{Guid.CreateVersion7():N}";
+}

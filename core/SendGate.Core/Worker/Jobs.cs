@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging;
+using Quartz;
+using SendGate.Core.Delivery;
+using SendGate.Core.Messages;
+
+namespace SendGate.Core.Worker;
+
+// Thin jobs: each calls one core service method, which the tests call directly.
+
+[DisallowConcurrentExecution]
+public sealed class ReleaseDueJob(MessageStore store, TimeProvider time, ILogger<ReleaseDueJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("release-due", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            int released;
+            do
+            {
+                released = await store.ReleaseDueAsync(time.NowMs(), "worker", 500, cancellationToken);
+                if (released > 0)
+                {
+                    Log.Released(logger, released);
+                }
+            }
+            while (released == 500 && !cancellationToken.IsCancellationRequested);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}
+
+[DisallowConcurrentExecution]
+public sealed class DeliverDueJob(DeliveryService delivery, ILogger<DeliverDueJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("deliver-due", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await delivery.DeliverDueAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The claims keep their leases; they are retried by this or another worker after expiry.
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}
+
+[DisallowConcurrentExecution]
+public sealed class PurgeIdempotencyKeysJob(SubmissionService submissions, ILogger<PurgeIdempotencyKeysJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("purge-idempotency-keys", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await submissions.PurgeExpiredIdempotencyKeysAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}
