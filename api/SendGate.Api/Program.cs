@@ -1,1 +1,42 @@
-var b = WebApplication.CreateBuilder(args); var app = b.Build(); app.Run(); public partial class Program;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using SendGate.Api.ApiKeys;
+using SendGate.Api.Auth;
+using SendGate.Api.Infrastructure;
+using SendGate.Api.Messages;
+using SendGate.Core;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddSendGateCore();
+var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+if (worker.InProcess)
+{
+    builder.Services.AddSendGateWorker(worker);
+}
+
+builder.Services.AddSendGateAuth();
+builder.Services.AddSendGateProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+});
+builder.Services.AddSendGateOpenApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapSendGateOpenApi();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
+app.MapMessages();
+app.MapApiKeys();
+
+app.Run();
+
+/// <summary>Entry point, public for the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,1 +1,10 @@
-Console.WriteLine();
+using SendGate.Core;
+
+// The worker alone, for scale-out: several of these (and API hosts with SendGate:Worker:InProcess=false)
+// can run against one database; leases keep them from sending a message twice.
+var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddSendGateCore();
+var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+builder.Services.AddSendGateWorker(worker);
+
+await builder.Build().RunAsync();

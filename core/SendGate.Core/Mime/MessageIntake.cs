@@ -10,7 +10,7 @@ namespace SendGate.Core.Mime;
 /// Validates a submission and turns it into a <see cref="PreparedMessage"/>: JSON is built into
 /// MIME with MimeKit; raw MIME is parsed and kept byte for byte as submitted.
 /// </summary>
-public sealed class MessageIntake(IOptions<LimitsOptions> limits)
+public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider time)
 {
     /// <summary>CRLF, the line ending RFC 5322 requires; used for every MIME we write.</summary>
     public static readonly FormatOptions WriteFormat = CreateWriteFormat();
@@ -50,6 +50,18 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits)
             {
                 violations.Add(new(field, ViolationCode.HeaderInjection, "Header values may not contain CR or LF."));
             }
+            else if (name.Equals("Message-ID", StringComparison.OrdinalIgnoreCase))
+            {
+                var id = (value ?? "").Trim().Trim('<', '>');
+                if (id.Length == 0 || id.Any(c => char.IsWhiteSpace(c) || c is '<' or '>') || !id.Contains('@', StringComparison.Ordinal))
+                {
+                    violations.Add(new(field, ViolationCode.InvalidHeader, "Message-ID must look like <local@domain>."));
+                }
+                else
+                {
+                    message.MessageId = id;
+                }
+            }
             else
             {
                 message.Headers.Add(name, value ?? "");
@@ -80,8 +92,10 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits)
         message.Bcc.AddRange(bcc);
         message.ReplyTo.AddRange(replyTo);
         message.Subject = request.Subject ?? "";
-        message.Date = DateTimeOffset.UtcNow;
-        if (string.IsNullOrEmpty(message.MessageId))
+        message.Date = time.GetUtcNow();
+        // MimeKit invents a Message-Id with the machine name; ours names the message and the sender's domain.
+        var ownMessageId = request.Headers?.Keys.Any(k => k.Equals("Message-ID", StringComparison.OrdinalIgnoreCase)) == true;
+        if (!ownMessageId)
         {
             message.MessageId = NewMessageIdHeader(messageId, from.Address);
         }
@@ -93,7 +107,7 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits)
         var recipients = Envelope(to, cc, bcc);
         return new Result(
             new PreparedMessage("json", buffer.ToArray(), message, from.Address, from.ToString(), message.Subject,
-                message.MessageId, recipients, message.Attachments.Count(), request.Metadata),
+                message.MessageId ?? NewMessageIdHeader(messageId, from.Address), recipients, message.Attachments.Count(), request.Metadata),
             violations);
     }
 

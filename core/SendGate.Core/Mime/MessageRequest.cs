@@ -15,8 +15,8 @@ public sealed record MessageRequest
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
-    /// <summary>Hold the message until this instant (the application's own scheduled send).</summary>
-    public DateTimeOffset? SendAt { get; init; }
+    /// <summary>RFC 3339 instant with offset: hold the message until then (the application's own scheduled send).</summary>
+    public string? SendAt { get; init; }
 }
 
 public sealed record AttachmentRequest

@@ -1,0 +1,35 @@
+namespace SendGate.Api.Infrastructure;
+
+/// <summary>
+/// Swagger UI lists two documents: <c>openapi.yaml</c>, the published contract, and the one
+/// generated from the running endpoints. A test keeps the two in agreement.
+/// </summary>
+internal static class OpenApiSetup
+{
+    public const string ContractPath = "/openapi.yaml";
+
+    public static IServiceCollection AddSendGateOpenApi(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new() { Title = "SendGate (generated)", Version = "v1" });
+            o.CustomSchemaIds(t => t.Name);
+        });
+        return services;
+    }
+
+    public static WebApplication MapSendGateOpenApi(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = "swagger";
+            o.SwaggerEndpoint(ContractPath, "SendGate API (contract)");
+            o.SwaggerEndpoint("/swagger/v1/swagger.json", "SendGate API (generated from the running app)");
+        });
+        var contract = Path.Combine(AppContext.BaseDirectory, "openapi.yaml");
+        app.MapGet(ContractPath, () => Results.File(contract, "application/yaml")).ExcludeFromDescription().AllowAnonymous();
+        return app;
+    }
+}

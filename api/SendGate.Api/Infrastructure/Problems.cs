@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using SendGate.Core.Mime;
+
+namespace SendGate.Api.Infrastructure;
+
+/// <summary>
+/// Every error is an RFC 9457 problem with a stable <c>type</c>. Input errors list each field;
+/// the <c>type</c> then names the first violation found, and <c>violations</c> has them all.
+/// </summary>
+internal static class Problems
+{
+    public const string TypePrefix = "urn:sendgate:problem:";
+
+    public const string Validation = "validation";
+    public const string PayloadTooLarge = "payload-too-large";
+    public const string UnsupportedMediaType = "unsupported-media-type";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not-found";
+    public const string InvalidTransition = "invalid-transition";
+    public const string IdempotencyKeyReused = "idempotency-key-reused";
+    public const string LastAdminKey = "last-admin-key";
+    public const string AlreadyRevoked = "already-revoked";
+    public const string Internal = "internal";
+
+    private static readonly Dictionary<string, string> Titles = new()
+    {
+        [ViolationCode.InvalidAddress] = "Invalid e-mail address",
+        [ViolationCode.NoRecipient] = "No recipient",
+        [ViolationCode.TooManyRecipients] = "Too many recipients",
+        [ViolationCode.HeaderInjection] = "Line break in a header field",
+        [ViolationCode.InvalidHeader] = "Invalid header",
+        [ViolationCode.InvalidBase64] = "Invalid base64 content",
+        [ViolationCode.InvalidAttachment] = "Invalid attachment",
+        [ViolationCode.MalformedMime] = "Malformed MIME message",
+        [ViolationCode.MalformedJson] = "Malformed JSON",
+        [ViolationCode.SendAtInPast] = "sendAt lies in the past",
+        [ViolationCode.InvalidField] = "Invalid field",
+    };
+
+    public static string Type(string code) => TypePrefix + code;
+
+    public static ProblemHttpResult Invalid(IReadOnlyList<Violation> violations)
+    {
+        var first = violations[0];
+        var problem = new HttpValidationProblemDetails(
+            violations.GroupBy(v => v.Field).ToDictionary(g => g.Key, g => g.Select(v => v.Message).ToArray()))
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Type = Type(first.Code),
+            Title = Titles.GetValueOrDefault(first.Code, "Invalid request"),
+            Detail = violations.Count == 1 ? first.Message : $"{first.Message} (and {violations.Count - 1} more problem(s), see errors)",
+        };
+        problem.Extensions["violations"] = violations.Select(v => new { field = v.Field, code = v.Code, type = Type(v.Code), message = v.Message }).ToArray();
+        return TypedResults.Problem(problem);
+    }
+
+    public static ProblemHttpResult Invalid(string field, string code, string message) => Invalid([new Violation(field, code, message)]);
+
+    public static ProblemHttpResult Of(int status, string code, string title, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        var problem = new ProblemDetails { Status = status, Type = Type(code), Title = title, Detail = detail };
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            problem.Extensions[key] = value;
+        }
+
+        return TypedResults.Problem(problem);
+    }
+
+    public static ProblemHttpResult MessageNotFound(string id) =>
+        Of(StatusCodes.Status404NotFound, NotFound, "Not found", $"No message '{id}' exists for this tenant.");
+
+    public static ProblemHttpResult TooLarge(long limit) =>
+        Of(StatusCodes.Status413PayloadTooLarge, PayloadTooLarge, "Request body too large",
+            $"The request body exceeds the limit of {limit} bytes (SendGate:Limits:MaxRequestBytes).", new Dictionary<string, object?> { ["limit"] = limit });
+
+    public static ProblemHttpResult Unsupported(string? contentType, params string[] accepted) =>
+        Of(StatusCodes.Status415UnsupportedMediaType, UnsupportedMediaType, "Unsupported media type",
+            $"Content-Type '{contentType ?? "(none)"}' is not accepted here; send {string.Join(" or ", accepted)}.",
+            new Dictionary<string, object?> { ["accepted"] = accepted });
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using SendGate.Core;
+using SendGate.Core.Messages;
+
+namespace SendGate.Api.Messages;
+
+public sealed record MessageLinks(string Self, string Events, string Mime, string? Release, string? Cancel);
+
+public sealed record DecisionDto(string Source, string Action, string Reason, DateTimeOffset? Until);
+
+/// <summary>The 202 answer to a submission.</summary>
+public sealed record SubmitMessageResponse(string Id, string Status, DateTimeOffset? ReleaseAt, IReadOnlyList<DecisionDto> Decisions, MessageLinks Links);
+
+public sealed record RecipientDto(string Address, string Kind, string Status, string? Reply, DateTimeOffset? UpdatedAt);
+
+public sealed record MessageDetails(
+    string Id,
+    string Status,
+    string Source,
+    string From,
+    string EnvelopeFrom,
+    string Subject,
+    string? MessageId,
+    long SizeBytes,
+    int AttachmentCount,
+    IReadOnlyList<RecipientDto> Recipients,
+    IReadOnlyList<DecisionDto> Decisions,
+    IReadOnlyDictionary<string, string>? Metadata,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ReleaseAt,
+    DateTimeOffset? NextAttemptAt,
+    int Attempts,
+    string? LastError,
+    DateTimeOffset? SentAt,
+    MessageLinks Links);
+
+public sealed record MessageSummary(
+    string Id,
+    string Status,
+    string From,
+    string Subject,
+    long SizeBytes,
+    int AttachmentCount,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ReleaseAt,
+    DateTimeOffset? SentAt,
+    int Attempts,
+    MessageLinks Links);
+
+public sealed record MessageList(IReadOnlyList<MessageSummary> Items, string? NextCursor);
+
+public sealed record MessageEventDto(int Seq, string Type, string? FromStatus, string? ToStatus, string Actor, string? Reason, JsonElement? Data, DateTimeOffset At);
+
+public sealed record MessageEventList(string MessageId, IReadOnlyList<MessageEventDto> Items);
+
+/// <summary>Optional body of release and cancel.</summary>
+public sealed record MessageActionRequest(string? Reason);
+
+internal static class MessageMapping
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static MessageLinks Links(string id, string status) => new(
+        $"/v1/messages/{id}",
+        $"/v1/messages/{id}/events",
+        $"/v1/messages/{id}/mime",
+        status == MessageStatus.Held ? $"/v1/messages/{id}/release" : null,
+        status is MessageStatus.Held or MessageStatus.AwaitingApproval or MessageStatus.Queued ? $"/v1/messages/{id}/cancel" : null);
+
+    public static DecisionDto ToDto(this Decision d) => new(d.Source, d.Action, d.Reason, d.Until);
+
+    public static SubmitMessageResponse ToResponse(this SubmissionReceipt receipt) =>
+        new(receipt.Id, receipt.Status, receipt.ReleaseAt, receipt.Decisions.Select(ToDto).ToList(), Links(receipt.Id, receipt.Status));
+
+    public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients) => new(
+        m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, m.Subject, m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
+        recipients.Select(r => new RecipientDto(r.Address, r.Kind, r.Status, r.SmtpReply, Clock.FromMs(r.UpdatedAt))).ToList(),
+        Decisions(m.Decisions),
+        m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),
+        Clock.FromMs(m.CreatedAt), Clock.FromMs(m.UpdatedAt), Clock.FromMs(m.ReleaseAt),
+        m.Status is MessageStatus.Queued ? Clock.FromMs(m.NextAttemptAt) : null,
+        m.Attempts, m.LastError, Clock.FromMs(m.SentAt), Links(m.Id, m.Status));
+
+    public static MessageSummary ToSummary(this MessageRow m) => new(
+        m.Id, m.Status, m.HeaderFrom, m.Subject, m.SizeBytes, m.AttachmentCount, Clock.FromMs(m.CreatedAt),
+        Clock.FromMs(m.ReleaseAt), Clock.FromMs(m.SentAt), m.Attempts, Links(m.Id, m.Status));
+
+    public static MessageEventDto ToDto(this EventRow e) => new(
+        e.Seq, e.Type, e.FromStatus, e.ToStatus, e.Actor, e.Reason,
+        e.Data is null ? null : JsonDocument.Parse(e.Data).RootElement.Clone(), Clock.FromMs(e.At));
+
+    private static IReadOnlyList<DecisionDto> Decisions(string json) =>
+        (JsonSerializer.Deserialize<List<Decision>>(json, Json) ?? []).Select(ToDto).ToList();
+}

@@ -1,0 +1,353 @@
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using SendGate.Api.Auth;
+using SendGate.Api.Infrastructure;
+using SendGate.Core;
+using SendGate.Core.Messages;
+using SendGate.Core.Mime;
+
+namespace SendGate.Api.Messages;
+
+/// <summary><c>/v1/messages</c>: submit mail, read it, follow its lifecycle, release or cancel it.</summary>
+internal static class MessagesApi
+{
+    public const string Json = "application/json";
+    public const string Mime = "message/rfc822";
+
+    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web)
+    {
+        // A misspelt field would otherwise be dropped silently, e.g. a Bcc list that never applies.
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static RouteGroupBuilder MapMessages(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/messages").WithTags("Messages");
+
+        group.MapPost("/", Submit).WithName("SubmitMessage")
+            .WithSummary("Submit a message (JSON or raw MIME)")
+            .WithDescription("Stores the message durably, applies the tenant's policy and answers 202 once it is committed.")
+            .Accepts<MessageRequest>(Json, Mime)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(Policies.Send);
+
+        group.MapGet("/", List).WithName("ListMessages").WithSummary("List messages, newest first")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.Review);
+        group.MapGet("/{id}", Get).WithName("GetMessage").WithSummary("Get a message with its recipients and decisions")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.Review);
+        group.MapGet("/{id}/events", Events).WithName("GetMessageEvents").WithSummary("The message's lifecycle events, in order")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.Review);
+        group.MapGet("/{id}/mime", OriginalMime).WithName("GetMessageMime").WithSummary("The original MIME as submitted")
+            .Produces(StatusCodes.Status200OK, contentType: Mime)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.Review);
+        group.MapPost("/{id}/release", Release).WithName("ReleaseMessage").WithSummary("Release a held message now")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.Review);
+        group.MapPost("/{id}/cancel", Cancel).WithName("CancelMessage").WithSummary("Cancel a message that has not been sent")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Policies.Review);
+        return group;
+    }
+
+    private static async Task<Results<Accepted<SubmitMessageResponse>, ProblemHttpResult>> Submit(
+        HttpContext context,
+        ClaimsPrincipal user,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [FromQuery] string? sendAt,
+        MessageIntake intake,
+        SubmissionService submissions,
+        IOptions<LimitsOptions> limits,
+        CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || mediaType.MediaType is not (Json or Mime))
+        {
+            return Problems.Unsupported(request.ContentType, Json, Mime);
+        }
+
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200 || idempotencyKey.Any(c => c is < '!' or > '~')))
+        {
+            return Problems.Invalid("Idempotency-Key", ViolationCode.InvalidField, "Idempotency-Key must be 1 to 200 visible ASCII characters.");
+        }
+
+        var body = await RequestBody.ReadAsync(context, limits.Value.MaxRequestBytes, cancellationToken);
+        if (body is null)
+        {
+            return Problems.TooLarge(limits.Value.MaxRequestBytes);
+        }
+
+        var messageId = SubmissionService.NewMessageId();
+        MessageIntake.Result prepared;
+        string? sendAtText;
+        string sendAtField;
+        if (mediaType.MediaType == Json)
+        {
+            MessageRequest? message;
+            try
+            {
+                message = JsonSerializer.Deserialize<MessageRequest>(body, RequestJson);
+            }
+            catch (JsonException ex)
+            {
+                return Problems.Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", ViolationCode.MalformedJson,
+                    $"The body is not a valid message object: {ex.Message}");
+            }
+
+            if (message is null)
+            {
+                return Problems.Invalid("body", ViolationCode.MalformedJson, "The body must be a JSON object.");
+            }
+
+            if (sendAt is not null)
+            {
+                return Problems.Invalid("sendAt", ViolationCode.InvalidField, "With JSON, give sendAt in the body, not in the query.");
+            }
+
+            prepared = intake.FromJson(message, messageId);
+            (sendAtText, sendAtField) = (message.SendAt, "sendAt");
+        }
+        else
+        {
+            prepared = intake.FromMime(body, messageId, HeaderCharset(mediaType));
+            (sendAtText, sendAtField) = (sendAt, "sendAt");
+        }
+
+        var violations = prepared.Violations.ToList();
+        DateTimeOffset? sendAtValue = null;
+        if (sendAtText is not null)
+        {
+            if (Rfc3339.TryParse(sendAtText, out var parsed))
+            {
+                sendAtValue = parsed;
+                if (submissions.CheckSendAt(parsed, sendAtField) is { } late)
+                {
+                    violations.Add(late);
+                }
+            }
+            else
+            {
+                violations.Add(new Violation(sendAtField, ViolationCode.InvalidField, $"'{sendAtText}' is not an RFC 3339 date-time with offset, e.g. 2026-12-01T09:00:00+09:00."));
+            }
+        }
+
+        if (violations.Count > 0 || prepared.Message is null)
+        {
+            return Problems.Invalid(violations);
+        }
+
+        var idempotency = idempotencyKey is null ? null : new IdempotencyRequest(idempotencyKey, RequestHash(mediaType.MediaType, sendAt, body));
+        var outcome = await submissions.SubmitAsync(user.Actor(), messageId, prepared.Message, sendAtValue, idempotency, cancellationToken);
+        switch (outcome)
+        {
+            case SubmitOutcome.Accepted accepted:
+                if (accepted.Replayed)
+                {
+                    context.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                return TypedResults.Accepted($"/v1/messages/{accepted.Receipt.Id}", accepted.Receipt.ToResponse());
+            case SubmitOutcome.IdempotencyConflict conflict:
+                return Problems.Of(StatusCodes.Status409Conflict, Problems.IdempotencyKeyReused, "Idempotency-Key reused",
+                    $"Idempotency-Key '{conflict.Key}' was already used with a different request (message {conflict.MessageId}).",
+                    new Dictionary<string, object?> { ["messageId"] = conflict.MessageId });
+            default:
+                throw new InvalidOperationException($"Unexpected outcome {outcome}.");
+        }
+    }
+
+    private static async Task<Results<Ok<MessageList>, ProblemHttpResult>> List(
+        ClaimsPrincipal user,
+        MessageStore store,
+        [FromQuery] string? status,
+        [FromQuery] string? from,
+        [FromQuery] string? to,
+        [FromQuery] string? subject,
+        [FromQuery] string? createdFrom,
+        [FromQuery] string? createdTo,
+        [FromQuery] string? cursor,
+        [FromQuery] string? limit,
+        CancellationToken cancellationToken)
+    {
+        var violations = new List<Violation>();
+        if (status is not null && !MessageStatus.All.Contains(status))
+        {
+            violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", MessageStatus.All)}."));
+        }
+
+        var fromInstant = Instant("createdFrom", createdFrom, violations);
+        var toInstant = Instant("createdTo", createdTo, violations);
+        var size = 50;
+        if (limit is not null && (!int.TryParse(limit, out size) || size is < 1 or > 200))
+        {
+            violations.Add(new("limit", ViolationCode.InvalidField, "limit must be a whole number from 1 to 200."));
+        }
+
+        (long, string)? before = null;
+        if (cursor is not null)
+        {
+            before = Cursor.Decode(cursor);
+            if (before is null)
+            {
+                violations.Add(new("cursor", ViolationCode.InvalidField, "cursor is not one this API returned."));
+            }
+        }
+
+        if (violations.Count > 0)
+        {
+            return Problems.Invalid(violations);
+        }
+
+        var rows = await store.ListAsync(user.TenantId(), new MessageFilter
+        {
+            Status = status,
+            From = from,
+            To = to,
+            SubjectContains = string.IsNullOrEmpty(subject) ? null : subject,
+            CreatedFrom = fromInstant,
+            CreatedTo = toInstant,
+            Before = before,
+            Limit = size + 1,
+        }, cancellationToken);
+        var page = rows.Take(size).ToList();
+        var next = rows.Count > size ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null;
+        return TypedResults.Ok(new MessageList(page.Select(m => m.ToSummary()).ToList(), next));
+    }
+
+    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, MessageStore store, CancellationToken cancellationToken)
+    {
+        var message = await store.GetAsync(user.TenantId(), id, cancellationToken);
+        if (message is null)
+        {
+            return Problems.MessageNotFound(id);
+        }
+
+        return TypedResults.Ok(message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken)));
+    }
+
+    private static async Task<Results<Ok<MessageEventList>, ProblemHttpResult>> Events(string id, ClaimsPrincipal user, MessageStore store, CancellationToken cancellationToken)
+    {
+        var events = await store.GetEventsAsync(user.TenantId(), id, cancellationToken);
+        if (events.Count == 0)
+        {
+            // Every message has at least its acceptance event; none means no such message here.
+            return Problems.MessageNotFound(id);
+        }
+
+        return TypedResults.Ok(new MessageEventList(id, events.Select(e => e.ToDto()).ToList()));
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> OriginalMime(string id, ClaimsPrincipal user, MessageStore store, CancellationToken cancellationToken)
+    {
+        var original = await store.GetOriginalAsync(user.TenantId(), id, cancellationToken);
+        if (original is null)
+        {
+            return Problems.MessageNotFound(id);
+        }
+
+        return TypedResults.File(original, Mime, $"{id}.eml");
+    }
+
+    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Release(
+        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, CancellationToken cancellationToken) =>
+        Act(id, actions.ReleaseAsync(user.Actor(), id, body?.Reason, cancellationToken), "release", "held", store, cancellationToken);
+
+    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Cancel(
+        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, CancellationToken cancellationToken) =>
+        Act(id, actions.CancelAsync(user.Actor(), id, body?.Reason, cancellationToken), "cancel", "held, awaiting_approval or queued", store, cancellationToken);
+
+    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Act(
+        string id, Task<ActionOutcome> action, string verb, string allowed, MessageStore store, CancellationToken cancellationToken)
+    {
+        switch (await action)
+        {
+            case ActionOutcome.Done done:
+                return TypedResults.Ok(done.Message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken)));
+            case ActionOutcome.Conflict conflict:
+                return Problems.Of(StatusCodes.Status409Conflict, Problems.InvalidTransition, "Not possible in this status",
+                    $"Cannot {verb} message '{id}': it is {conflict.CurrentStatus}, and only a message that is {allowed} can be {(verb == "cancel" ? "cancelled" : "released")}.",
+                    new Dictionary<string, object?> { ["status"] = conflict.CurrentStatus });
+            default:
+                return Problems.MessageNotFound(id);
+        }
+    }
+
+    private static System.Text.Encoding? HeaderCharset(MediaTypeHeaderValue mediaType)
+    {
+        if (string.IsNullOrEmpty(mediaType.CharSet))
+        {
+            return null;
+        }
+
+        try
+        {
+            return System.Text.Encoding.GetEncoding(mediaType.CharSet.Trim('"'));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static long? Instant(string field, string? value, List<Violation> violations)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (Rfc3339.TryParse(value, out var instant))
+        {
+            return instant.ToUnixTimeMilliseconds();
+        }
+
+        violations.Add(new(field, ViolationCode.InvalidField, $"{field} must be an RFC 3339 date-time with offset."));
+        return null;
+    }
+
+    private static string RequestHash(string mediaType, string? sendAt, byte[] body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{mediaType}\n{sendAt}\n"));
+        hash.AppendData(body);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Opaque keyset cursor over (created_at, id).</summary>
+    private static class Cursor
+    {
+        public static string Encode(long createdAt, string id) =>
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt}:{id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        public static (long, string)? Decode(string cursor)
+        {
+            try
+            {
+                var padded = cursor.Replace('-', '+').Replace('_', '/');
+                padded += new string('=', (4 - (padded.Length % 4)) % 4);
+                var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+                var colon = text.IndexOf(':', StringComparison.Ordinal);
+                return colon > 0 && long.TryParse(text[..colon], out var at) ? (at, text[(colon + 1)..]) : null;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+    }
+}
