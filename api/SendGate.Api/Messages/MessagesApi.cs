@@ -281,7 +281,7 @@ internal static class MessagesApi
             case ActionOutcome.Conflict conflict:
                 return Problems.Of(StatusCodes.Status409Conflict, Problems.InvalidTransition, "Not possible in this status",
                     $"Cannot {verb} message '{id}': it is {conflict.CurrentStatus}, and only a message that is {allowed} can be {(verb == "cancel" ? "cancelled" : "released")}.",
-                    new Dictionary<string, object?> { ["status"] = conflict.CurrentStatus });
+                    new Dictionary<string, object?> { ["currentStatus"] = conflict.CurrentStatus });
             default:
                 return Problems.MessageNotFound(id);
         }

@@ -1,0 +1,124 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using SendGate.Core.Delivery;
+using SendGate.Core.Messages;
+using SendGate.Core.Tenants;
+
+namespace SendGate.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real API host over its own SQLite file, with time under the test's control. The worker is
+/// not started in-process: tests call the same core services its jobs call, when they choose.
+/// </summary>
+public sealed class SendGateApp : WebApplicationFactory<Program>
+{
+    public const string AdminKey = "sg_test_admin_0123456789abcdefghijklmnop";
+
+    public static readonly DateTimeOffset Start = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsFolder;
+
+    public SendGateApp(SmtpTestServer? smtp = null, IDictionary<string, string?>? settings = null, string? folder = null, FakeTimeProvider? time = null)
+    {
+        _ownsFolder = folder is null;
+        Folder = folder ?? Path.Combine(Path.GetTempPath(), "sendgate-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+        Time = time ?? new FakeTimeProvider(Start);
+        _settings = new Dictionary<string, string?>
+        {
+            ["SendGate:Database:ConnectionString"] = $"Data Source={Path.Combine(Folder, "sendgate.db")}",
+            ["SendGate:Bootstrap:ApiKey"] = AdminKey,
+            ["SendGate:Worker:InProcess"] = "false",
+            ["SendGate:Delivery:Mode"] = smtp is null ? "Pickup" : "Smtp",
+            ["SendGate:Delivery:PickupDirectory"] = Path.Combine(Folder, "outbox"),
+            ["SendGate:Smtp:Host"] = "127.0.0.1",
+            ["SendGate:Smtp:Port"] = smtp?.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "25",
+            ["SendGate:Smtp:Security"] = "None",
+            ["SendGate:Smtp:Timeout"] = "00:00:10",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public string Folder { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Time);
+        });
+    }
+
+    public T Service<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public HttpClient ClientFor(string apiKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    public HttpClient Admin() => ClientFor(AdminKey);
+
+    /// <summary>Creates a key with the given roles through the API, as an admin would.</summary>
+    public async Task<string> CreateKeyAsync(params string[] roles)
+    {
+        using var admin = Admin();
+        var response = await admin.PostAsJsonAsync("/v1/api-keys", new { name = $"test {string.Join('+', roles)}", roles });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("key").GetString()!;
+    }
+
+    /// <summary>A second tenant with its own admin key (tenants have no API of their own yet).</summary>
+    public async Task<string> CreateOtherTenantAdminKeyAsync()
+    {
+        var tenants = Service<TenantStore>();
+        var tenantId = await tenants.CreateTenantAsync("other");
+        var (_, secret) = await tenants.CreateKeyAsync(tenantId, "other admin", [Roles.Admin]);
+        return secret;
+    }
+
+    /// <summary>What the worker's release job does.</summary>
+    public Task<int> ReleaseDueAsync() => Service<MessageStore>().ReleaseDueAsync(Time.GetUtcNow().ToUnixTimeMilliseconds(), "worker", 500);
+
+    /// <summary>What the worker's delivery job does.</summary>
+    public Task<DeliveryRun> DeliverDueAsync() => Service<DeliveryService>().DeliverDueAsync();
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsFolder)
+        {
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(Folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp folder left behind is harmless.
+            }
+        }
+    }
+}
