@@ -159,6 +159,14 @@ public sealed class MessageStore(IDbConnectionFactory db)
 
     public async Task<IReadOnlyList<MessageRow>> ListAsync(string tenantId, MessageFilter filter, CancellationToken cancellationToken = default)
     {
+        var (sql, args) = ListQuery(db.Dialect, tenantId, filter);
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<MessageRow>(new CommandDefinition(sql, args, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>The list query for <paramref name="filter"/>: only the filters given become SQL.</summary>
+    internal static (string Sql, DynamicParameters Args) ListQuery(SqlDialect dialect, string tenantId, MessageFilter filter)
+    {
         var sql = new StringBuilder($"SELECT {Columns} FROM messages m WHERE tenant_id = @tenantId");
         var args = new DynamicParameters(new { tenantId, limit = filter.Limit });
         if (filter.Status is not null)
@@ -204,10 +212,11 @@ public sealed class MessageStore(IDbConnectionFactory db)
             args.Add("beforeId", before.Id);
         }
 
-        sql.Append(" ORDER BY created_at DESC, id DESC ").Append(db.Dialect.LimitClause);
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<MessageRow>(new CommandDefinition(sql.ToString(), args, cancellationToken: cancellationToken))).AsList();
+        sql.Append(" ORDER BY created_at DESC, id DESC ").Append(dialect.LimitClause);
+        return (sql.ToString(), args);
     }
+
+    internal static string DueForReleaseQuery(SqlDialect dialect) => DueForReleaseSql + " " + dialect.LimitClause;
 
     /// <summary>
     /// Moves a message from <paramref name="from"/> to <paramref name="to"/> if it is still in
@@ -238,7 +247,7 @@ public sealed class MessageStore(IDbConnectionFactory db)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         var due = (await connection.QueryAsync<(string Id, string TenantId)>(
-            new CommandDefinition(DueForReleaseSql + " " + db.Dialect.LimitClause, new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
+            new CommandDefinition(DueForReleaseQuery(db.Dialect), new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
         if (due.Count == 0)
         {
             return 0;

@@ -1,0 +1,105 @@
+using System.Reflection;
+using Microsoft.SqlServer.TransactSql.ScriptDom;
+using SendGate.Core.Data;
+using SendGate.Core.Messages;
+
+namespace SendGate.UnitTests;
+
+/// <summary>
+/// No SQL Server runs on the build machines, so every statement SendGate can send to one is at
+/// least parsed by SQL Server's own parser: the migration scripts, each store's SQL constants,
+/// the dialect's statements and the queries built at run time.
+/// </summary>
+public sealed class SqlServerDialectTests
+{
+    public static TheoryData<string, string> Statements()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var script in Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "sql", "sqlserver"), "*.sql"))
+        {
+            data.Add(Path.GetFileName(script), File.ReadAllText(script));
+        }
+
+        var dialect = SqlServerDialect.Instance;
+        foreach (var property in typeof(SqlDialect).GetProperties().Where(p => p.PropertyType == typeof(string) && p.Name.EndsWith("Sql", StringComparison.Ordinal)))
+        {
+            data.Add($"{nameof(SqlServerDialect)}.{property.Name}", (string)property.GetValue(dialect)!);
+        }
+
+        foreach (var type in typeof(SqlDialect).Assembly.GetTypes())
+        {
+            foreach (var field in type.GetFields(BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static)
+                         .Where(f => f.IsLiteral && f.FieldType == typeof(string) && f.Name.EndsWith("Sql", StringComparison.Ordinal)))
+            {
+                data.Add($"{type.Name}.{field.Name}", (string)field.GetRawConstantValue()!);
+            }
+        }
+
+        var everyFilter = new MessageFilter
+        {
+            Status = "queued", From = "a@example.com", To = "b@example.com", SubjectContains = "x",
+            CreatedFrom = 1, CreatedTo = 2, Before = (3, "msg_1"), Limit = 10,
+        };
+        data.Add("MessageStore.ListQuery (all filters)", MessageStore.ListQuery(dialect, "t", everyFilter).Sql);
+        data.Add("MessageStore.ListQuery (no filter)", MessageStore.ListQuery(dialect, "t", new MessageFilter()).Sql);
+        data.Add("MessageStore.DueForReleaseQuery", MessageStore.DueForReleaseQuery(dialect));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Statements))]
+    public void Parses_as_TSql(string name, string sql)
+    {
+        var parser = new TSql170Parser(initialQuotedIdentifiers: true);
+        using var reader = new StringReader(sql);
+        parser.Parse(reader, out var errors);
+        Assert.True(errors.Count == 0,
+            $"{name} is not valid T-SQL:\n" + string.Join("\n", errors.Select(e => $"  line {e.Line}, column {e.Column}: {e.Message}")));
+    }
+
+    [Fact]
+    public void The_parser_refuses_SQLite_only_syntax()
+    {
+        // Guards the guard: LIMIT, RETURNING and ON CONFLICT must not slip through as T-SQL.
+        var parser = new TSql170Parser(initialQuotedIdentifiers: true);
+        foreach (var sql in new[] { SqliteDialect.Instance.ClaimDueMessagesSql, SqliteDialect.Instance.InsertIdempotencyKeySql })
+        {
+            using var reader = new StringReader(sql);
+            parser.Parse(reader, out var errors);
+            Assert.NotEmpty(errors);
+        }
+    }
+
+    [Fact]
+    public void Every_statement_source_is_found()
+    {
+        var names = Statements().Select(row => (string)row[0]).ToList();
+        Assert.Contains("0001_foundation.sql", names);
+        Assert.Contains("SqlServerDialect.ClaimDueMessagesSql", names);
+        Assert.Contains("MessageStore.TransitionSql", names);
+        Assert.Contains("TenantStore.InsertFirstTenantSql", names);
+        Assert.Contains("SubmissionService.FindIdempotencyKeySql", names);
+    }
+
+    [Fact]
+    public void Both_dialects_ship_the_same_migrations()
+    {
+        static IEnumerable<string> Scripts(string dialect) =>
+            Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "sql", dialect), "*.sql").Select(Path.GetFileName).Order()!;
+
+        Assert.Equal(Scripts("sqlite"), Scripts("sqlserver"));
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "SendGate.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("SendGate.sln not found above the test binaries.");
+    }
+}
