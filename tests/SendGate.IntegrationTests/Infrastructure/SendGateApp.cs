@@ -32,9 +32,13 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         Folder = folder ?? Path.Combine(Path.GetTempPath(), "sendgate-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
         Time = time ?? new FakeTimeProvider(Start);
+        ConnectionString = TestDatabase.SqlServer is { } server
+            ? TestDatabase.CreateSqlServerDatabase(server, "sendgate_test_" + Path.GetFileName(Folder))
+            : $"Data Source={Path.Combine(Folder, "sendgate.db")}";
         _settings = new Dictionary<string, string?>
         {
-            ["SendGate:Database:ConnectionString"] = $"Data Source={Path.Combine(Folder, "sendgate.db")}",
+            ["SendGate:Database:Provider"] = TestDatabase.SqlServer is null ? "Sqlite" : "SqlServer",
+            ["SendGate:Database:ConnectionString"] = ConnectionString,
             ["SendGate:Bootstrap:ApiKey"] = AdminKey,
             ["SendGate:Worker:InProcess"] = "false",
             ["SendGate:Delivery:Mode"] = smtp is null ? "Pickup" : "Smtp",
@@ -52,6 +56,9 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
     }
 
     public string Folder { get; }
+
+    /// <summary>The database under test: a SQLite file here, or a fresh SQL Server database (see <see cref="TestDatabase"/>).</summary>
+    public string ConnectionString { get; }
 
     public FakeTimeProvider Time { get; }
 
@@ -111,6 +118,11 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         if (disposing && _ownsFolder)
         {
             SqliteConnection.ClearAllPools();
+            if (TestDatabase.SqlServer is not null)
+            {
+                TestDatabase.DropSqlServerDatabase(ConnectionString);
+            }
+
             try
             {
                 Directory.Delete(Folder, recursive: true);

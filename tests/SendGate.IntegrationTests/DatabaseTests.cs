@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Http.Json;
+using SendGate.Core.Data;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+
+namespace SendGate.IntegrationTests;
+
+public sealed class DatabaseTests
+{
+    /// <summary>Says in every test report which database the suite used.</summary>
+    [SqlServerFact]
+    public async Task Suite_runs_against_sql_server_when_configured()
+    {
+        await using var app = new SendGateApp();
+        Assert.Equal(SendGate.Core.DatabaseProvider.SqlServer, app.Service<IDbConnectionFactory>().Dialect.Provider);
+        using var client = app.Admin();
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/messages", Mail())).StatusCode);
+    }
+
+    [Fact]
+    public async Task Readiness_reports_database_and_migrations()
+    {
+        await using var app = new SendGateApp();
+        using var client = app.CreateClient();
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Empty(app.Service<DatabaseMigrator>().PendingScripts());
+    }
+
+    [Fact]
+    public async Task Restart_on_the_same_database_keeps_messages_and_applies_no_migration_twice()
+    {
+        string id;
+        await using (var first = new SendGateApp())
+        {
+            using var client = first.Admin();
+            id = (await (await client.PostAsJsonAsync("/v1/messages", Mail(("sendAt", SendGateApp.Start.AddHours(1).ToString("O"))))).JsonAsync()).Str("id");
+
+            await using var second = new SendGateApp(folder: first.Folder, time: first.Time);
+            using var again = second.Admin();
+            var message = await (await again.GetAsync($"/v1/messages/{id}")).JsonAsync();
+            Assert.Equal("held", message.Str("status"));
+            Assert.Empty(second.Service<DatabaseMigrator>().PendingScripts());
+        }
+    }
+}
