@@ -25,9 +25,11 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _ownsFolder;
+    private readonly bool _realClock;
 
-    public SendGateApp(SmtpTestServer? smtp = null, IDictionary<string, string?>? settings = null, string? folder = null, FakeTimeProvider? time = null)
+    public SendGateApp(SmtpTestServer? smtp = null, IDictionary<string, string?>? settings = null, string? folder = null, FakeTimeProvider? time = null, bool realClock = false)
     {
+        _realClock = realClock;
         _ownsFolder = folder is null;
         Folder = folder ?? Path.Combine(Path.GetTempPath(), "sendgate-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
@@ -67,6 +69,12 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_realClock)
+        {
+            // Quartz takes TimeProvider from the container too: its triggers only fire on a moving clock.
+            return;
         }
 
         builder.ConfigureServices(services =>
