@@ -2,7 +2,8 @@ using SendGate.Core;
 
 // The worker alone, for scale-out: several of these (and API hosts with SendGate:Worker:InProcess=false)
 // can run against one database; leases keep them from sending a message twice.
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json sits beside the binary, wherever the worker is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddSendGateCore();
 var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
 builder.Services.AddSendGateWorker(worker);
