@@ -179,4 +179,21 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
         Assert.Single(_smtp.Received);
     }
+
+    [Fact]
+    public async Task Claims_handed_back_by_a_stopping_worker_are_due_at_once_without_using_an_attempt()
+    {
+        var id = await SubmitAsync();
+        var store = _app.Service<MessageStore>();
+        var now = _app.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        Assert.Single(await store.ClaimDueAsync("stopping-worker", now, now + 300_000, 10));
+
+        Assert.Equal(0, await store.ReturnUnstartedAsync([id], "another-worker", now));
+        Assert.Equal(1, await store.ReturnUnstartedAsync([id], "stopping-worker", now));
+
+        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
+        Assert.Equal(1, (await RowAsync(id))!.Attempts);
+        var events = await (await _client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
+        Assert.Contains(events.GetProperty("items").EnumerateArray(), e => e.Str("reason") == "worker stopping before the attempt began");
+    }
 }

@@ -46,34 +46,51 @@ public sealed class DeliveryService(
 
                 claimedTotal += claimed.Count;
                 Log.Claimed(logger, claimed.Count, identity.Name);
-                await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken },
-                    async (message, ct) =>
-                    {
-                        IMailTransport lane;
-                        lock (lanes)
+                var unstarted = new HashSet<string>(claimed.Select(c => c.Id));
+                try
+                {
+                    await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken },
+                        async (message, ct) =>
                         {
-                            lane = lanes.Count > 0 ? lanes.Pop() : transports.Create();
-                        }
-
-                        try
-                        {
-                            var outcome = await DeliverOneAsync(lane, message, leaseUntil, ct);
-                            switch (outcome)
+                            lock (unstarted)
                             {
-                                case Outcome.Sent: Interlocked.Increment(ref sent); break;
-                                case Outcome.Deferred: Interlocked.Increment(ref deferred); break;
-                                case Outcome.Failed: Interlocked.Increment(ref failed); break;
-                                case Outcome.LeaseLost: Interlocked.Increment(ref leaseLost); break;
+                                unstarted.Remove(message.Id);
                             }
-                        }
-                        finally
-                        {
+
+                            IMailTransport lane;
                             lock (lanes)
                             {
-                                lanes.Push(lane);
+                                lane = lanes.Count > 0 ? lanes.Pop() : transports.Create();
                             }
-                        }
-                    });
+
+                            try
+                            {
+                                var outcome = await DeliverOneAsync(lane, message, leaseUntil, ct);
+                                switch (outcome)
+                                {
+                                    case Outcome.Sent: Interlocked.Increment(ref sent); break;
+                                    case Outcome.Deferred: Interlocked.Increment(ref deferred); break;
+                                    case Outcome.Failed: Interlocked.Increment(ref failed); break;
+                                    case Outcome.LeaseLost: Interlocked.Increment(ref leaseLost); break;
+                                }
+                            }
+                            finally
+                            {
+                                lock (lanes)
+                                {
+                                    lanes.Push(lane);
+                                }
+                            }
+                        });
+                }
+                finally
+                {
+                    if (unstarted.Count > 0)
+                    {
+                        // Stopping: hand back what we claimed but never began, without waiting for the lease.
+                        await store.ReturnUnstartedAsync(unstarted, identity.Name, time.NowMs());
+                    }
+                }
 
                 if (claimed.Count < o.BatchSize)
                 {
@@ -103,13 +120,13 @@ public sealed class DeliveryService(
             return Outcome.LeaseLost;
         }
 
-        var (original, pending) = await store.GetDeliveryInputAsync(claim.Id, cancellationToken);
-        var row = await store.GetByIdAsync(claim.Id, cancellationToken);
-        if (original is null || row is null)
+        var input = await store.GetDeliveryInputAsync(claim.Id, cancellationToken);
+        if (input is not { Original: { } original, Message: var row })
         {
             return await FinishAsync(claim, MessageStatus.Failed, "message content is missing", null, [], cancellationToken);
         }
 
+        var pending = input.Pending;
         if (pending.Count == 0)
         {
             // Every recipient already has a verdict (e.g. a previous attempt recorded them); nothing to send.
@@ -195,6 +212,7 @@ public sealed class DeliveryService(
             recipients = results.Select(r => new { address = r.Address, status = r.Status, reply = r.Reply }),
         });
         var now = time.NowMs();
+        // Not cancellable: once the relay has answered, the answer must be recorded even while stopping.
         var finished = await store.FinishDeliveryAsync(claim.Id, identity.Name, to, error, nextAttemptAt, results,
             new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, CancellationToken.None);
         if (!finished)

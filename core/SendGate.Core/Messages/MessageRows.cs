@@ -74,3 +74,6 @@ public sealed record MessageFilter
 
     public int Limit { get; init; } = 50;
 }
+
+/// <summary>What a delivery attempt reads: the row, the original MIME and the recipients still pending.</summary>
+public sealed record DeliveryInput(MessageRow Message, byte[]? Original, IReadOnlyList<string> Pending);

@@ -104,6 +104,13 @@ public sealed class MessageStore(IDbConnectionFactory db)
          WHERE message_id = @id AND address = @address AND status = 'pending'
         """;
 
+    private const string ReturnUnstartedSql = """
+        UPDATE messages
+           SET status = 'queued', updated_at = @now, event_seq = event_seq + 1, lease_owner = NULL, lease_until = NULL,
+               attempts = attempts - 1, next_attempt_at = @now
+         WHERE id = @id AND status = 'sending' AND lease_owner = @owner
+        """;
+
     // Only the lease holder may finish a delivery it started.
     private const string FinishDeliverySql = """
         UPDATE messages
@@ -288,12 +295,47 @@ public sealed class MessageStore(IDbConnectionFactory db)
         return claimed;
     }
 
-    public async Task<(byte[]? Original, IReadOnlyList<string> Pending)> GetDeliveryInputAsync(string id, CancellationToken cancellationToken = default)
+    /// <summary>Everything a delivery attempt needs, read over one connection.</summary>
+    public async Task<DeliveryInput?> GetDeliveryInputAsync(string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(GetByIdSql, new { id }, cancellationToken: cancellationToken));
+        if (row is null)
+        {
+            return null;
+        }
+
         var original = await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(GetContentForDeliverySql, new { id }, cancellationToken: cancellationToken));
         var pending = (await connection.QueryAsync<string>(new CommandDefinition(PendingRecipientsSql, new { id }, cancellationToken: cancellationToken))).AsList();
-        return (original, pending);
+        return new DeliveryInput(row, original, pending);
+    }
+
+    /// <summary>
+    /// Gives back claims this worker never started (it is stopping): they are due again at once
+    /// instead of waiting for the lease to expire, and the unused attempt is not counted.
+    /// </summary>
+    public async Task<int> ReturnUnstartedAsync(IReadOnlyCollection<string> ids, string owner, long now)
+    {
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await db.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var returned = 0;
+        foreach (var id in ids)
+        {
+            if (await connection.ExecuteAsync(ReturnUnstartedSql, new { id, owner, now }, transaction) == 1)
+            {
+                await connection.ExecuteAsync(InsertEventSql, EventArgs(id,
+                    new NewEvent(MessageEventType.DeliveryDeferred, MessageStatus.Sending, MessageStatus.Queued, $"worker:{owner}", "worker stopping before the attempt began"), now), transaction);
+                returned++;
+            }
+        }
+
+        await transaction.CommitAsync();
+        return returned;
     }
 
     /// <summary>
