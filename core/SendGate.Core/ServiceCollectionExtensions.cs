@@ -61,6 +61,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<TenantStore>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<MessageIntake>();
+        services.AddSingleton<SubmissionWriter>();
         services.AddSingleton<SubmissionService>();
         services.AddSingleton<MessageActions>();
 

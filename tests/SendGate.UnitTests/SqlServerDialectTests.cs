@@ -78,7 +78,7 @@ public sealed class SqlServerDialectTests
         Assert.Contains("SqlServerDialect.ClaimDueMessagesSql", names);
         Assert.Contains("MessageStore.TransitionSql", names);
         Assert.Contains("TenantStore.InsertFirstTenantSql", names);
-        Assert.Contains("SubmissionService.FindIdempotencyKeySql", names);
+        Assert.Contains("SubmissionWriter.FindIdempotencyKeySql", names);
     }
 
     [Fact]

@@ -22,26 +22,18 @@ public abstract record SubmitOutcome
 }
 
 /// <summary>
-/// Stores a validated submission and decides its first status, all in one transaction: once
-/// this returns, the message survives any crash. The idempotency key is inserted first, so two
-/// racing requests with one key cannot both create a message (the unique key decides).
+/// Decides a validated submission's first status and stores it through the
+/// <see cref="SubmissionWriter"/>: once this returns, the message survives any crash. The
+/// idempotency key is inserted in the same transaction before the message, so two racing
+/// requests with one key cannot both create a message (the unique key decides).
 /// </summary>
 public sealed class SubmissionService(
     IDbConnectionFactory db,
-    MessageStore store,
+    SubmissionWriter writer,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
     ILogger<SubmissionService> logger)
 {
-    private const string FindIdempotencyKeySql = """
-        SELECT request_hash AS RequestHash, message_id AS MessageId, response_body AS ResponseBody, expires_at AS ExpiresAt
-          FROM idempotency_keys WHERE tenant_id = @tenantId AND idem_key = @key
-        """;
-
-    private const string DeleteExpiredKeySql = """
-        DELETE FROM idempotency_keys WHERE tenant_id = @tenantId AND idem_key = @key AND expires_at <= @now
-        """;
-
     private const string PurgeExpiredKeysSql = "DELETE FROM idempotency_keys WHERE expires_at <= @now";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -105,49 +97,13 @@ public sealed class SubmissionService(
             events.Add(new(MessageEventType.Held, null, status, actor.Name, $"held until {releaseAt:O} (sendAt)"));
         }
 
-        for (var attempt = 0; ; attempt++)
+        var outcome = await writer.WriteAsync(new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, receipt, idempotency, now), cancellationToken);
+        if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {
-            await using var connection = await db.OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            if (idempotency is not null)
-            {
-                var inserted = await connection.ExecuteAsync(db.Dialect.InsertIdempotencyKeySql, new
-                {
-                    tenantId = actor.TenantId,
-                    key = idempotency.Key,
-                    requestHash = idempotency.RequestHash,
-                    messageId,
-                    responseStatus = 202,
-                    responseBody = JsonSerializer.Serialize(receipt, Json),
-                    now,
-                    expiresAt = now + (long)limits.Value.IdempotencyRetention.TotalMilliseconds,
-                }, transaction);
-                if (inserted == 0)
-                {
-                    var existing = await connection.QuerySingleAsync<StoredKey>(FindIdempotencyKeySql,
-                        new { tenantId = actor.TenantId, key = idempotency.Key }, transaction);
-                    if (existing.ExpiresAt <= now && attempt == 0)
-                    {
-                        // Expired but not yet purged: forget it and take the key afresh.
-                        await connection.ExecuteAsync(DeleteExpiredKeySql, new { tenantId = actor.TenantId, key = idempotency.Key, now }, transaction);
-                        await transaction.CommitAsync(cancellationToken);
-                        continue;
-                    }
-
-                    if (!string.Equals(existing.RequestHash, idempotency.RequestHash, StringComparison.Ordinal))
-                    {
-                        return new SubmitOutcome.IdempotencyConflict(idempotency.Key, existing.MessageId);
-                    }
-
-                    return new SubmitOutcome.Accepted(JsonSerializer.Deserialize<SubmissionReceipt>(existing.ResponseBody, Json)!, Replayed: true);
-                }
-            }
-
-            await store.InsertAsync(connection, transaction, row, message.Raw, recipients, events, now);
-            await transaction.CommitAsync(cancellationToken);
             Log.MessageAccepted(logger, messageId, actor.TenantId, status);
-            return new SubmitOutcome.Accepted(receipt, Replayed: false);
         }
+
+        return outcome;
     }
 
     public async Task<int> PurgeExpiredIdempotencyKeysAsync(CancellationToken cancellationToken = default)
@@ -163,12 +119,4 @@ public sealed class SubmissionService(
     }
 
     public static string NewMessageId() => $"msg_{Guid.CreateVersion7():N}";
-
-    private sealed record StoredKey
-    {
-        public string RequestHash { get; init; } = "";
-        public string MessageId { get; init; } = "";
-        public string ResponseBody { get; init; } = "";
-        public long ExpiresAt { get; init; }
-    }
 }
