@@ -23,12 +23,15 @@ internal static class ApiKeysApi
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
         group.MapPost("/", Create).WithName("CreateApiKey").WithSummary("Create an API key (the secret is shown once)")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/", List).WithName("ListApiKeys").WithSummary("List the tenant's API keys (never their secrets)");
-        group.MapGet("/{id}", Get).WithName("GetApiKey").WithSummary("Get one API key");
-        group.MapDelete("/{id}", Revoke).WithName("RevokeApiKey").WithSummary("Revoke an API key");
+        group.MapGet("/{id}", Get).WithName("GetApiKey").WithSummary("Get one API key")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", Revoke).WithName("RevokeApiKey").WithSummary("Revoke an API key")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 

@@ -28,7 +28,10 @@ internal static class MessagesApi
 
     public static RouteGroupBuilder MapMessages(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/messages").WithTags("Messages");
+        // A ProblemHttpResult reports no status code to the generated document, so every problem an
+        // endpoint can answer is declared here; the contract test compares them with openapi.yaml.
+        var group = routes.MapGroup("/v1/messages").WithTags("Messages")
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
 
         group.MapPost("/", Submit).WithName("SubmitMessage")
             .WithSummary("Submit a message (JSON or raw MIME)")
@@ -46,19 +49,23 @@ internal static class MessagesApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Review);
         group.MapGet("/{id}", Get).WithName("GetMessage").WithSummary("Get a message with its recipients and decisions")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Review);
         group.MapGet("/{id}/events", Events).WithName("GetMessageEvents").WithSummary("The message's lifecycle events, in order")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Review);
         group.MapGet("/{id}/mime", OriginalMime).WithName("GetMessageMime").WithSummary("The original MIME as submitted")
-            .Produces(StatusCodes.Status200OK, contentType: Mime)
+            .Produces<Stream>(StatusCodes.Status200OK, Mime)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Review);
         group.MapPost("/{id}/release", Release).WithName("ReleaseMessage").WithSummary("Release a held message now")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Review);
         group.MapPost("/{id}/cancel", Cancel).WithName("CancelMessage").WithSummary("Cancel a message that has not been sent")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Review);
         return group;
