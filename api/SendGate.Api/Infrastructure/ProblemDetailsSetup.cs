@@ -22,10 +22,15 @@ internal static class ProblemDetailsSetup
                 {
                     StatusCodes.Status404NotFound => Problems.Type(Problems.NotFound),
                     StatusCodes.Status405MethodNotAllowed => Problems.Type("method-not-allowed"),
+                    StatusCodes.Status413PayloadTooLarge => Problems.Type(Problems.PayloadTooLarge),
                     StatusCodes.Status415UnsupportedMediaType => Problems.Type(Problems.UnsupportedMediaType),
                     StatusCodes.Status400BadRequest => Problems.Type(Problems.Validation),
                     _ => problem.Type,
                 };
+                if (problem.Status == StatusCodes.Status415UnsupportedMediaType && problem.Detail is null)
+                {
+                    problem.Detail = "This Content-Type is not accepted here: POST /v1/messages takes application/json or message/rfc822, other bodies application/json.";
+                }
             }
         });
 }

@@ -83,9 +83,16 @@ internal static class MessagesApi
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            || mediaType.MediaType is not (Json or Mime))
+            || mediaType.MediaType?.ToLowerInvariant() is not (Json or Mime))
         {
             return Problems.Unsupported(request.ContentType, Json, Mime);
+        }
+
+        var isJson = mediaType.MediaType!.Equals(Json, StringComparison.OrdinalIgnoreCase);
+        var charset = isJson ? null : HeaderCharset(mediaType);
+        if (!isJson && charset is null && mediaType.CharSet is { Length: > 0 })
+        {
+            return Problems.Invalid("Content-Type", ViolationCode.InvalidField, $"charset '{mediaType.CharSet}' is not a known character set.");
         }
 
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200 || idempotencyKey.Any(c => c is < '!' or > '~')))
@@ -99,11 +106,17 @@ internal static class MessagesApi
             return Problems.TooLarge(limits.Value.MaxRequestBytes);
         }
 
+        var idempotency = idempotencyKey is null ? null : new IdempotencyRequest(idempotencyKey, RequestHash(request.ContentType!, sendAt, body));
+        if (idempotency is not null && await submissions.FindPreviousAsync(user.TenantId(), idempotency, cancellationToken) is { } previous)
+        {
+            return Answer(context, previous);
+        }
+
         var messageId = SubmissionService.NewMessageId();
         MessageIntake.Result prepared;
         string? sendAtText;
         string sendAtField;
-        if (mediaType.MediaType == Json)
+        if (isJson)
         {
             MessageRequest? message;
             try
@@ -131,7 +144,7 @@ internal static class MessagesApi
         }
         else
         {
-            prepared = intake.FromMime(body, messageId, HeaderCharset(mediaType));
+            prepared = intake.FromMime(body, messageId, charset);
             (sendAtText, sendAtField) = (sendAt, "sendAt");
         }
 
@@ -158,8 +171,12 @@ internal static class MessagesApi
             return Problems.Invalid(violations);
         }
 
-        var idempotency = idempotencyKey is null ? null : new IdempotencyRequest(idempotencyKey, RequestHash(mediaType.MediaType, sendAt, body));
         var outcome = await submissions.SubmitAsync(user.Actor(), messageId, prepared.Message, sendAtValue, idempotency, cancellationToken);
+        return Answer(context, outcome);
+    }
+
+    private static Results<Accepted<SubmitMessageResponse>, ProblemHttpResult> Answer(HttpContext context, SubmitOutcome outcome)
+    {
         switch (outcome)
         {
             case SubmitOutcome.Accepted accepted:
@@ -294,7 +311,7 @@ internal static class MessagesApi
         }
     }
 
-    private static System.Text.Encoding? HeaderCharset(MediaTypeHeaderValue mediaType)
+    private static Encoding? HeaderCharset(MediaTypeHeaderValue mediaType)
     {
         if (string.IsNullOrEmpty(mediaType.CharSet))
         {
@@ -303,7 +320,7 @@ internal static class MessagesApi
 
         try
         {
-            return System.Text.Encoding.GetEncoding(mediaType.CharSet.Trim('"'));
+            return Encoding.GetEncoding(mediaType.CharSet.Trim('"'));
         }
         catch (ArgumentException)
         {
@@ -327,10 +344,11 @@ internal static class MessagesApi
         return null;
     }
 
-    private static string RequestHash(string mediaType, string? sendAt, byte[] body)
+    // The whole Content-Type counts (a charset changes what the bytes mean), compared case-insensitively.
+    private static string RequestHash(string contentType, string? sendAt, byte[] body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"{mediaType}\n{sendAt}\n"));
+        hash.AppendData(Encoding.UTF8.GetBytes($"{contentType.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()}\n{sendAt}\n"));
         hash.AppendData(body);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -54,7 +54,7 @@ public sealed class SubmissionService(
     public (string Status, DateTimeOffset? ReleaseAt, IReadOnlyList<Decision> Decisions) Decide(DateTimeOffset? sendAt)
     {
         var now = time.GetUtcNow();
-        if (sendAt is { } at && at > now)
+        if (sendAt?.ToUniversalTime() is { } at && at > now)
         {
             return (MessageStatus.Held, at, [new Decision("sendAt", "hold", "held until the requested send time", at)]);
         }
@@ -105,6 +105,14 @@ public sealed class SubmissionService(
 
         return outcome;
     }
+
+    /// <summary>
+    /// Looks an <c>Idempotency-Key</c> up before the request is validated again, so that a retry
+    /// gets the first answer even when re-validating would now fail (e.g. its sendAt has passed).
+    /// Null when the key is unused or expired.
+    /// </summary>
+    public Task<SubmitOutcome?> FindPreviousAsync(string tenantId, IdempotencyRequest idempotency, CancellationToken cancellationToken = default) =>
+        writer.FindPreviousAsync(tenantId, idempotency, time.NowMs(), cancellationToken);
 
     public async Task<int> PurgeExpiredIdempotencyKeysAsync(CancellationToken cancellationToken = default)
     {

@@ -68,6 +68,14 @@ public sealed class SubmissionWriter : IAsyncDisposable
         return submission.Completion.Task.WaitAsync(cancellationToken);
     }
 
+    public async Task<SubmitOutcome?> FindPreviousAsync(string tenantId, IdempotencyRequest idempotency, long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await _db.OpenAsync(cancellationToken);
+        var existing = await connection.QuerySingleOrDefaultAsync<StoredKey>(
+            new CommandDefinition(FindIdempotencyKeySql, new { tenantId, key = idempotency.Key }, cancellationToken: cancellationToken));
+        return existing is null || existing.ExpiresAt <= now ? null : Previous(existing, idempotency);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -145,13 +153,9 @@ public sealed class SubmissionWriter : IAsyncDisposable
                     await connection.ExecuteAsync(DeleteExpiredKeySql, key, transaction);
                     await TryInsertKeyAsync(connection, transaction, s, idempotency);
                 }
-                else if (!string.Equals(existing.RequestHash, idempotency.RequestHash, StringComparison.Ordinal))
-                {
-                    return new SubmitOutcome.IdempotencyConflict(idempotency.Key, existing.MessageId);
-                }
                 else
                 {
-                    return new SubmitOutcome.Accepted(JsonSerializer.Deserialize<SubmissionReceipt>(existing.ResponseBody, Json)!, Replayed: true);
+                    return Previous(existing, idempotency);
                 }
             }
         }
@@ -159,6 +163,11 @@ public sealed class SubmissionWriter : IAsyncDisposable
         await _store.InsertAsync(connection, transaction, s.Row, s.Original, s.Recipients, s.Events, s.Now);
         return new SubmitOutcome.Accepted(s.Receipt, Replayed: false);
     }
+
+    private static SubmitOutcome Previous(StoredKey existing, IdempotencyRequest idempotency) =>
+        string.Equals(existing.RequestHash, idempotency.RequestHash, StringComparison.Ordinal)
+            ? new SubmitOutcome.Accepted(JsonSerializer.Deserialize<SubmissionReceipt>(existing.ResponseBody, Json)!, Replayed: true)
+            : new SubmitOutcome.IdempotencyConflict(idempotency.Key, existing.MessageId);
 
     private async Task<bool> TryInsertKeyAsync(DbConnection connection, DbTransaction transaction, PendingSubmission s, IdempotencyRequest idempotency) =>
         await connection.ExecuteAsync(_db.Dialect.InsertIdempotencyKeySql, new

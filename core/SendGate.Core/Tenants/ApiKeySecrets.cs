@@ -17,8 +17,11 @@ public static class ApiKeySecrets
     public static string Hash(string secret) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
-    /// <summary>The first characters, enough to recognise a key in a list without revealing it.</summary>
-    public static string DisplayPrefix(string secret) => secret.Length <= 10 ? secret : secret[..10];
+    /// <summary>
+    /// The first characters, enough to recognise a key in a list: at most 8, and never more than
+    /// a quarter of the secret, so a short configured key keeps most of its entropy hidden.
+    /// </summary>
+    public static string DisplayPrefix(string secret) => secret[..Math.Min(8, secret.Length / 4)];
 
     private static string Base64UrlEncode(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

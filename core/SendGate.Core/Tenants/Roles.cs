@@ -3,7 +3,7 @@ namespace SendGate.Core.Tenants;
 /// <summary>Roles an API key can carry.</summary>
 public static class Roles
 {
-    /// <summary>Submits mail and acts on it (release, cancel) as its sender.</summary>
+    /// <summary>Submits mail, and reads, releases and cancels the tenant's messages.</summary>
     public const string Sender = "sender";
 
     /// <summary>Reads any message of the tenant and releases or cancels held ones.</summary>
