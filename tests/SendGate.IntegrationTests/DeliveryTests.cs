@@ -171,6 +171,10 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
         Assert.Single(_smtp.Received);
         Assert.Equal(MessageStatus.Sent, (await RowAsync(id))!.Status);
+        var events = await (await _client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
+        var takeover = events.GetProperty("items").EnumerateArray().Where(e => e.Str("type") == "message.delivery_started").Last();
+        Assert.Equal("sending", takeover.Str("fromStatus"));
+        Assert.Contains("lease of dead-worker expired", takeover.Str("reason"));
 
         // The dead worker coming back cannot record anything over the new owner's outcome.
         Assert.False(await store.FinishDeliveryAsync(id, "dead-worker", MessageStatus.Sent, null, null, [],

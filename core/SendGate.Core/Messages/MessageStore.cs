@@ -92,7 +92,12 @@ public sealed class MessageStore(IDbConnectionFactory db)
 
     private const string InsertClaimEventSql = """
         INSERT INTO message_events (message_id, seq, tenant_id, type, from_status, to_status, actor, reason, data, at)
-        VALUES (@Id, @EventSeq, @TenantId, 'message.delivery_started', 'queued', 'sending', @actor, @reason, NULL, @now)
+        VALUES (@Id, @EventSeq, @TenantId, 'message.delivery_started', @fromStatus, 'sending', @actor, @reason, NULL, @now)
+        """;
+
+    // Read in the claim's transaction, so that a takeover's event can name the owner whose lease expired.
+    private const string ExpiredLeasesSql = """
+        SELECT id AS Id, lease_owner AS LeaseOwner FROM messages WHERE status = 'sending' AND lease_until <= @now
         """;
 
     private const string PendingRecipientsSql = """
@@ -282,13 +287,15 @@ public sealed class MessageStore(IDbConnectionFactory db)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var expired = (await connection.QueryAsync<(string Id, string? LeaseOwner)>(ExpiredLeasesSql, new { now }, transaction))
+            .ToDictionary(e => e.Id, e => e.LeaseOwner);
         var claimed = (await connection.QueryAsync<ClaimedMessage>(
             db.Dialect.ClaimDueMessagesSql, new { owner, now, leaseUntil, batch }, transaction)).AsList();
         if (claimed.Count > 0)
         {
-            var reason = $"claimed by {owner}";
-            await connection.ExecuteAsync(InsertClaimEventSql,
-                claimed.Select(c => new { c.Id, c.EventSeq, c.TenantId, actor = "worker", reason, now }), transaction);
+            await connection.ExecuteAsync(InsertClaimEventSql, claimed.Select(c => expired.TryGetValue(c.Id, out var previous)
+                ? new { c.Id, c.EventSeq, c.TenantId, fromStatus = MessageStatus.Sending, actor = $"worker:{owner}", reason = $"attempt {c.Attempts}: lease of {previous} expired, taken over", now }
+                : new { c.Id, c.EventSeq, c.TenantId, fromStatus = MessageStatus.Queued, actor = $"worker:{owner}", reason = $"attempt {c.Attempts}", now }), transaction);
         }
 
         await transaction.CommitAsync(cancellationToken);
