@@ -6,126 +6,110 @@ using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 
 namespace SendGate.IntegrationTests;
 
-public sealed class DeliveryTests : IAsyncLifetime
+public sealed class DeliveryTests : AppWithSmtpTest
 {
-    private SmtpTestServer _smtp = null!;
-    private SendGateApp _app = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        _smtp = await SmtpTestServer.StartAsync();
-        _app = new SendGateApp(_smtp, new Dictionary<string, string?>
-        {
-            ["SendGate:Delivery:MaxAttempts"] = "4",
-            ["SendGate:Delivery:RetryBaseDelay"] = "00:01:00",
-            ["SendGate:Delivery:RetryMaxDelay"] = "00:10:00",
-        });
-        _client = _app.Admin();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-        await _smtp.DisposeAsync();
-    }
+        ["SendGate:Delivery:MaxAttempts"] = "4",
+        ["SendGate:Delivery:RetryBaseDelay"] = "00:01:00",
+        ["SendGate:Delivery:RetryMaxDelay"] = "00:10:00",
+    };
 
     private async Task<string> SubmitAsync(params (string, object?)[] fields) =>
-        (await (await _client.PostAsJsonAsync("/v1/messages", Mail(fields))).JsonAsync()).Str("id");
+        (await (await Client.PostAsJsonAsync("/v1/messages", Mail(fields))).JsonAsync()).Str("id");
 
-    private Task<MessageRow?> RowAsync(string id) => _app.Service<MessageStore>().GetByIdAsync(id);
+    private Task<MessageRow?> RowAsync(string id) => App.Service<MessageStore>().GetByIdAsync(id);
 
     [Fact]
     public async Task Relay_4xx_then_accept_ends_sent_after_two_attempts()
     {
         var refusals = 1;
-        _smtp.DataRule = _ => Interlocked.Decrement(ref refusals) >= 0 ? new SmtpResponse((SmtpReplyCode)451, "4.3.0 try again later") : null;
+        Smtp.DataRule = _ => Interlocked.Decrement(ref refusals) >= 0 ? new SmtpResponse((SmtpReplyCode)451, "4.3.0 try again later") : null;
         var id = await SubmitAsync();
 
-        var first = await _app.DeliverDueAsync();
+        var first = await App.DeliverDueAsync();
         Assert.Equal(1, first.Deferred);
         var deferred = (await RowAsync(id))!;
         Assert.Equal(MessageStatus.Queued, deferred.Status);
         Assert.Contains("451", deferred.LastError);
-        var wait = TimeSpan.FromMilliseconds(deferred.NextAttemptAt!.Value - _app.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var wait = TimeSpan.FromMilliseconds(deferred.NextAttemptAt!.Value - App.Time.GetUtcNow().ToUnixTimeMilliseconds());
         Assert.InRange(wait, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
 
-        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
-        _app.Time.Advance(wait);
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
+        App.Time.Advance(wait);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
 
         var sent = (await RowAsync(id))!;
         Assert.Equal(MessageStatus.Sent, sent.Status);
         Assert.Equal(2, sent.Attempts);
-        Assert.Single(_smtp.Received);
-        Assert.Equal(2, _smtp.DataAttempts);
+        Assert.Single(Smtp.Received);
+        Assert.Equal(2, Smtp.DataAttempts);
     }
 
     [Fact]
     public async Task Relay_5xx_fails_at_once_with_the_reply()
     {
-        _smtp.DataRule = _ => new SmtpResponse((SmtpReplyCode)554, "5.7.1 message refused by policy");
+        Smtp.DataRule = _ => new SmtpResponse((SmtpReplyCode)554, "5.7.1 message refused by policy");
         var id = await SubmitAsync();
 
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Failed);
-        var details = await (await _client.GetAsync($"/v1/messages/{id}")).JsonAsync();
+        Assert.Equal(1, (await App.DeliverDueAsync()).Failed);
+        var details = await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync();
         Assert.Equal("failed", details.Str("status"));
         Assert.Contains("554", details.Str("lastError"));
         Assert.Contains("refused by policy", details.Str("lastError"));
         Assert.Equal(1, details.GetProperty("attempts").GetInt32());
         Assert.Equal("rejected", details.GetProperty("recipients")[0].Str("status"));
 
-        _app.Time.Advance(TimeSpan.FromHours(2));
-        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
-        var events = await (await _client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
+        App.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
+        var events = await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
         Assert.Equal("message.failed", events.GetProperty("items").EnumerateArray().Last().Str("type"));
     }
 
     [Fact]
     public async Task Relay_down_is_retried_and_the_message_delivered_when_it_returns()
     {
-        await _smtp.StopListeningAsync();
+        await Smtp.StopListeningAsync();
         var id = await SubmitAsync();
 
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Deferred);
-        _app.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Deferred);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Deferred);
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await App.DeliverDueAsync()).Deferred);
         var row = (await RowAsync(id))!;
         Assert.Equal(MessageStatus.Queued, row.Status);
         Assert.Contains("cannot reach relay", row.LastError);
 
-        await _smtp.StartListeningAsync();
-        _app.Time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
+        await Smtp.StartListeningAsync();
+        App.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
         Assert.Equal(3, (await RowAsync(id))!.Attempts);
-        Assert.Single(_smtp.Received);
+        Assert.Single(Smtp.Received);
     }
 
     [Fact]
     public async Task Retries_stop_at_the_limit_and_the_message_fails()
     {
-        _smtp.DataRule = _ => new SmtpResponse((SmtpReplyCode)421, "4.4.2 busy");
+        Smtp.DataRule = _ => new SmtpResponse((SmtpReplyCode)421, "4.4.2 busy");
         var id = await SubmitAsync();
 
         for (var i = 0; i < 4; i++)
         {
-            await _app.DeliverDueAsync();
-            _app.Time.Advance(TimeSpan.FromMinutes(10));
+            await App.DeliverDueAsync();
+            App.Time.Advance(TimeSpan.FromMinutes(10));
         }
 
         var row = (await RowAsync(id))!;
         Assert.Equal(MessageStatus.Failed, row.Status);
         Assert.Equal(4, row.Attempts);
         Assert.Contains("gave up after 4 attempts", row.LastError);
-        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
     }
 
     [Fact]
     public async Task Recipients_are_recorded_one_by_one_and_only_deferred_ones_are_retried()
     {
         var deferOnce = 1;
-        _smtp.RecipientRule = rcpt => rcpt switch
+        Smtp.RecipientRule = rcpt => rcpt switch
         {
             "gone@example.com" => new SmtpResponse((SmtpReplyCode)550, "5.1.1 no such user"),
             "busy@example.com" when Interlocked.Decrement(ref deferOnce) >= 0 => new SmtpResponse((SmtpReplyCode)450, "4.2.1 mailbox busy"),
@@ -133,21 +117,21 @@ public sealed class DeliveryTests : IAsyncLifetime
         };
         var id = await SubmitAsync(("to", new[] { "ok@example.com", "gone@example.com" }), ("cc", new[] { "busy@example.com" }));
 
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Deferred);
-        var first = Assert.Single(_smtp.Received);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Deferred);
+        var first = Assert.Single(Smtp.Received);
         Assert.Equal(["ok@example.com"], first.To);
 
-        var details = await (await _client.GetAsync($"/v1/messages/{id}")).JsonAsync();
+        var details = await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync();
         var statuses = details.GetProperty("recipients").EnumerateArray().ToDictionary(r => r.Str("address"), r => r.Str("status"));
         Assert.Equal("accepted", statuses["ok@example.com"]);
         Assert.Equal("rejected", statuses["gone@example.com"]);
         Assert.Equal("pending", statuses["busy@example.com"]);
 
-        _app.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
-        Assert.Equal(2, _smtp.Received.Count);
-        Assert.Equal(["busy@example.com"], _smtp.Received.Last().To);
-        var done = await (await _client.GetAsync($"/v1/messages/{id}")).JsonAsync();
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        Assert.Equal(2, Smtp.Received.Count);
+        Assert.Equal(["busy@example.com"], Smtp.Received.Last().To);
+        var done = await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync();
         Assert.Equal("sent", done.Str("status"));
         Assert.Contains("550", done.GetProperty("recipients").EnumerateArray().Single(r => r.Str("address") == "gone@example.com").Str("reply"));
     }
@@ -156,22 +140,22 @@ public sealed class DeliveryTests : IAsyncLifetime
     public async Task A_worker_that_dies_holding_a_lease_is_taken_over_after_expiry_and_the_message_sent_once()
     {
         var id = await SubmitAsync();
-        var store = _app.Service<MessageStore>();
-        var now = _app.Time.GetUtcNow();
+        var store = App.Service<MessageStore>();
+        var now = App.Time.GetUtcNow();
         // A worker claims the message and dies before sending.
         var claimed = await store.ClaimDueAsync("dead-worker", now.ToUnixTimeMilliseconds(), now.AddMinutes(5).ToUnixTimeMilliseconds(), 10);
         Assert.Equal(id, Assert.Single(claimed).Id);
 
-        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
-        _app.Time.Advance(TimeSpan.FromMinutes(4));
-        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
-        Assert.Empty(_smtp.Received);
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
+        App.Time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
+        Assert.Empty(Smtp.Received);
 
-        _app.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
-        Assert.Single(_smtp.Received);
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        Assert.Single(Smtp.Received);
         Assert.Equal(MessageStatus.Sent, (await RowAsync(id))!.Status);
-        var events = await (await _client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
+        var events = await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
         var takeover = events.GetProperty("items").EnumerateArray().Where(e => e.Str("type") == "message.delivery_started").Last();
         Assert.Equal("sending", takeover.Str("fromStatus"));
         Assert.Contains("lease of dead-worker expired", takeover.Str("reason"));
@@ -179,25 +163,25 @@ public sealed class DeliveryTests : IAsyncLifetime
         // The dead worker coming back cannot record anything over the new owner's outcome.
         Assert.False(await store.FinishDeliveryAsync(id, "dead-worker", MessageStatus.Sent, null, null, [],
             new NewEvent(MessageEventType.Sent, MessageStatus.Sending, MessageStatus.Sent, "worker:dead-worker", null), now.ToUnixTimeMilliseconds()));
-        _app.Time.Advance(TimeSpan.FromHours(1));
-        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
-        Assert.Single(_smtp.Received);
+        App.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
+        Assert.Single(Smtp.Received);
     }
 
     [Fact]
     public async Task Claims_handed_back_by_a_stopping_worker_are_due_at_once_without_using_an_attempt()
     {
         var id = await SubmitAsync();
-        var store = _app.Service<MessageStore>();
-        var now = _app.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var store = App.Service<MessageStore>();
+        var now = App.Time.GetUtcNow().ToUnixTimeMilliseconds();
         Assert.Single(await store.ClaimDueAsync("stopping-worker", now, now + 300_000, 10));
 
         Assert.Equal(0, await store.ReturnUnstartedAsync([id], "another-worker", now));
         Assert.Equal(1, await store.ReturnUnstartedAsync([id], "stopping-worker", now));
 
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
         Assert.Equal(1, (await RowAsync(id))!.Attempts);
-        var events = await (await _client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
+        var events = await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync();
         Assert.Contains(events.GetProperty("items").EnumerateArray(), e => e.Str("reason") == "worker stopping before the attempt began");
     }
 }

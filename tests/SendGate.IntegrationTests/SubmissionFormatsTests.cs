@@ -10,7 +10,7 @@ using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 namespace SendGate.IntegrationTests;
 
 /// <summary>The same mail as JSON and as raw MIME must leave SendGate equivalently.</summary>
-public sealed class SubmissionFormatsTests : IAsyncLifetime
+public sealed class SubmissionFormatsTests : AppWithSmtpTest
 {
     private const string Subject = "【見積書送付】株式会社サンプル 山田様 ①";
     private const string Body = "いつもお世話になっております。\r\n見積書を添付いたします。\r\n";
@@ -18,25 +18,7 @@ public sealed class SubmissionFormatsTests : IAsyncLifetime
 
     private static readonly byte[] Attachment = RandomNumberGenerator.GetBytes(50_000);
 
-    private SmtpTestServer _smtp = null!;
-    private SendGateApp _app = null!;
-    private HttpClient _client = null!;
-
     static SubmissionFormatsTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
-    public async Task InitializeAsync()
-    {
-        _smtp = await SmtpTestServer.StartAsync();
-        _app = new SendGateApp(_smtp);
-        _client = _app.Admin();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-        await _smtp.DisposeAsync();
-    }
 
     [Theory]
     [InlineData("iso-2022-jp")]
@@ -44,7 +26,7 @@ public sealed class SubmissionFormatsTests : IAsyncLifetime
     [InlineData("shift_jis")]
     public async Task Json_and_mime_submissions_are_delivered_equivalently(string charset)
     {
-        var json = await (await _client.PostAsJsonAsync("/v1/messages", new
+        var json = await (await Client.PostAsJsonAsync("/v1/messages", new
         {
             from = "山田 太郎 <yamada@example.co.jp>",
             to = new[] { "Customer <customer@example.com>" },
@@ -57,12 +39,12 @@ public sealed class SubmissionFormatsTests : IAsyncLifetime
 
         using var content = new ByteArrayContent(BuildMime(charset));
         content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
-        var mimeResponse = await _client.PostAsync("/v1/messages", content);
+        var mimeResponse = await Client.PostAsync("/v1/messages", content);
         Assert.Equal(HttpStatusCode.Accepted, mimeResponse.StatusCode);
         var mime = await mimeResponse.JsonAsync();
 
-        Assert.Equal(2, (await _app.DeliverDueAsync()).Sent);
-        Assert.Equal(2, _smtp.Received.Count);
+        Assert.Equal(2, (await App.DeliverDueAsync()).Sent);
+        Assert.Equal(2, Smtp.Received.Count);
 
         var fromJson = Delivered(json.Str("id"));
         var fromMime = Delivered(mime.Str("id"));
@@ -88,7 +70,7 @@ public sealed class SubmissionFormatsTests : IAsyncLifetime
             Assert.True(message.Headers.Contains(HeaderId.Date));
         }
 
-        var stored = await (await _client.GetAsync($"/v1/messages/{mime.Str("id")}")).JsonAsync();
+        var stored = await (await Client.GetAsync($"/v1/messages/{mime.Str("id")}")).JsonAsync();
         Assert.Equal(Subject, stored.Str("subject"));
         Assert.Equal("mime", stored.Str("source"));
         Assert.Equal(3, stored.GetProperty("recipients").GetArrayLength());
@@ -96,8 +78,8 @@ public sealed class SubmissionFormatsTests : IAsyncLifetime
 
     private (ReceivedMail Envelope, MimeMessage Message) Delivered(string id)
     {
-        var row = _app.Service<SendGate.Core.Messages.MessageStore>().GetByIdAsync(id).GetAwaiter().GetResult()!;
-        var mail = Assert.Single(_smtp.ReceivedFor(row.MessageIdHeader!));
+        var row = App.Service<SendGate.Core.Messages.MessageStore>().GetByIdAsync(id).GetAwaiter().GetResult()!;
+        var mail = Assert.Single(Smtp.ReceivedFor(row.MessageIdHeader!));
         return (mail, mail.Parse());
     }
 
