@@ -25,7 +25,7 @@ builder.Services.AddSendGateOpenApi();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
+app.UseSendGateExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();

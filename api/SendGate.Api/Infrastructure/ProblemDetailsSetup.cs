@@ -1,15 +1,28 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using SendGate.Core.Mime;
 
 namespace SendGate.Api.Infrastructure;
 
 internal static class ProblemDetailsSetup
 {
-    public static IServiceCollection AddSendGateProblemDetails(this IServiceCollection services) =>
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+    public static IServiceCollection AddSendGateProblemDetails(this IServiceCollection services)
+    {
+        // A body that does not bind (malformed JSON, wrong type, none at all) throws in every
+        // environment, so the exception handler answers it as the client's error it is; otherwise
+        // Production would answer a bare 400 and Development a 500.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
+            var request = context.HttpContext.Request;
             problem.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
-            if (context.Exception is not null || problem.Status >= 500)
+            if (context.Exception is BadHttpRequestException { StatusCode: < 500 } bad)
+            {
+                DescribeBadRequest(problem, bad, request);
+            }
+            else if (context.Exception is not null || problem.Status >= 500)
             {
                 // Real faults: a stable type and nothing from the exception (it is logged instead).
                 problem.Type = Problems.Type(Problems.Internal);
@@ -18,6 +31,8 @@ internal static class ProblemDetailsSetup
             }
             else if (problem.Type is null or "" || problem.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
             {
+                // Answers the framework gives before any handler runs (no route, wrong method,
+                // routing's own 415) come without a detail; every problem names what went wrong.
                 problem.Type = problem.Status switch
                 {
                     StatusCodes.Status404NotFound => Problems.Type(Problems.NotFound),
@@ -27,10 +42,68 @@ internal static class ProblemDetailsSetup
                     StatusCodes.Status400BadRequest => Problems.Type(Problems.Validation),
                     _ => problem.Type,
                 };
-                if (problem.Status == StatusCodes.Status415UnsupportedMediaType && problem.Detail is null)
+                problem.Detail ??= problem.Status switch
                 {
-                    problem.Detail = "This Content-Type is not accepted here: POST /v1/messages takes application/json or message/rfc822, other bodies application/json.";
-                }
+                    StatusCodes.Status404NotFound => $"There is nothing at {request.Method} {request.Path}.",
+                    StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}.",
+                    StatusCodes.Status415UnsupportedMediaType => UnsupportedDetail(request),
+                    _ => problem.Title,
+                };
             }
         });
+    }
+
+    public static IApplicationBuilder UseSendGateExceptionHandler(this IApplicationBuilder app) =>
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A request that does not bind is the client's error, not ours: no error log for it.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException { StatusCode: < 500 },
+        });
+
+    private static void DescribeBadRequest(ProblemDetails problem, BadHttpRequestException bad, HttpRequest request)
+    {
+        problem.Status = bad.StatusCode;
+        switch (bad.StatusCode)
+        {
+            case StatusCodes.Status413PayloadTooLarge:
+                problem.Type = Problems.Type(Problems.PayloadTooLarge);
+                problem.Title = "Request body too large";
+                problem.Detail = $"The request body is larger than {request.Method} {request.Path} accepts.";
+                break;
+            case StatusCodes.Status415UnsupportedMediaType:
+                problem.Type = Problems.Type(Problems.UnsupportedMediaType);
+                problem.Title = "Unsupported media type";
+                problem.Detail = UnsupportedDetail(request);
+                break;
+            default:
+                if (bad.InnerException is JsonException json)
+                {
+                    // Same shape as the malformed-json answer of POST /v1/messages.
+                    var field = json.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+                    var message = field == "body"
+                        ? "The request body is not the JSON object this call expects."
+                        : $"The request body is not the JSON object this call expects: '{field}' has the wrong type or the JSON ends early.";
+                    problem.Type = Problems.Type(ViolationCode.MalformedJson);
+                    problem.Title = "Malformed JSON";
+                    problem.Detail = message;
+                    problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
+                    problem.Extensions["violations"] = new[]
+                    {
+                        new { field, code = ViolationCode.MalformedJson, type = problem.Type, message },
+                    };
+                }
+                else
+                {
+                    problem.Type = Problems.Type(Problems.Validation);
+                    problem.Title = "Invalid request";
+                    problem.Detail = $"{request.Method} {request.Path} could not read its input: a JSON body is required, or a parameter has the wrong form. See /openapi.yaml.";
+                }
+
+                break;
+        }
+    }
+
+    private static string UnsupportedDetail(HttpRequest request) =>
+        $"Content-Type '{(string.IsNullOrEmpty(request.ContentType) ? "(none)" : request.ContentType)}' is not accepted by {request.Method} {request.Path}; see /openapi.yaml for the media types it takes.";
 }

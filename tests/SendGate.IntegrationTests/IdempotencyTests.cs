@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+
+namespace SendGate.IntegrationTests;
+
+/// <summary><c>Idempotency-Key</c>: a retried submission never makes a second message.</summary>
+public sealed class IdempotencyTests : IAsyncLifetime
+{
+    private SmtpTestServer _smtp = null!;
+    private SendGateApp _app = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _smtp = await SmtpTestServer.StartAsync();
+        _app = new SendGateApp(_smtp);
+        _client = _app.Admin();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync();
+        await _smtp.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Same_key_and_same_body_replays_the_first_answer_and_sends_once()
+    {
+        var first = await PostAsync(_client, "order-4711", Mail());
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        var firstBody = await first.JsonAsync();
+
+        var second = await PostAsync(_client, "order-4711", Mail());
+
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal(["true"], second.Headers.GetValues("Idempotent-Replayed"));
+        var secondBody = await second.JsonAsync();
+        Assert.Equal(firstBody.Str("id"), secondBody.Str("id"));
+        Assert.Equal(firstBody.Str("status"), secondBody.Str("status"));
+        Assert.Equal(first.Headers.Location, second.Headers.Location);
+
+        Assert.Single((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
+
+        var third = await PostAsync(_client, "order-4711", Mail());
+        Assert.Equal(firstBody.Str("id"), (await third.JsonAsync()).Str("id"));
+        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
+        Assert.Single(_smtp.Received);
+    }
+
+    [Fact]
+    public async Task Replay_works_for_raw_mime_too()
+    {
+        var raw = "From: a@example.com\r\nTo: b@example.com\r\nSubject: once\r\n\r\nbody\r\n"u8.ToArray();
+
+        var first = await PostMimeAsync("mime-1", raw);
+        var second = await PostMimeAsync("mime-1", raw);
+
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal((await first.JsonAsync()).Str("id"), (await second.JsonAsync()).Str("id"));
+    }
+
+    [Fact]
+    public async Task Same_key_with_another_body_is_a_conflict()
+    {
+        var first = await (await PostAsync(_client, "order-1", Mail(("subject", "first")))).JsonAsync();
+
+        var response = await PostAsync(_client, "order-1", Mail(("subject", "second")));
+
+        var problem = await response.ProblemAsync(HttpStatusCode.Conflict, "idempotency-key-reused");
+        Assert.Equal(first.Str("id"), problem.Str("messageId"));
+        Assert.Contains("order-1", problem.Str("detail"));
+        var items = (await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items");
+        Assert.Equal("first", Assert.Single(items.EnumerateArray()).Str("subject"));
+    }
+
+    [Fact]
+    public async Task Same_key_with_another_media_type_or_sendAt_is_a_conflict()
+    {
+        var raw = "From: a@example.com\r\nTo: b@example.com\r\n\r\nbody\r\n"u8.ToArray();
+        await PostMimeAsync("mime-2", raw);
+
+        var later = await PostMimeAsync("mime-2", raw, $"?sendAt={Uri.EscapeDataString(SendGateApp.Start.AddHours(1).ToString("O"))}");
+
+        await later.ProblemAsync(HttpStatusCode.Conflict, "idempotency-key-reused");
+    }
+
+    [Fact]
+    public async Task A_key_belongs_to_one_tenant()
+    {
+        using var other = _app.ClientFor(await _app.CreateOtherTenantAdminKeyAsync());
+        var mine = await (await PostAsync(_client, "shared-key", Mail())).JsonAsync();
+
+        var response = await PostAsync(other, "shared-key", Mail(("subject", "a different message")));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+        var theirs = await response.JsonAsync();
+        Assert.NotEqual(mine.Str("id"), theirs.Str("id"));
+
+        var replay = await PostAsync(other, "shared-key", Mail(("subject", "a different message")));
+        Assert.Equal(theirs.Str("id"), (await replay.JsonAsync()).Str("id"));
+    }
+
+    [Fact]
+    public async Task After_the_retention_the_key_makes_a_new_message()
+    {
+        var first = await (await PostAsync(_client, "daily-report", Mail())).JsonAsync();
+        _app.Time.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(first.Str("id"), (await (await PostAsync(_client, "daily-report", Mail())).JsonAsync()).Str("id"));
+
+        _app.Time.Advance(TimeSpan.FromHours(2));
+        var response = await PostAsync(_client, "daily-report", Mail());
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.False(response.Headers.Contains("Idempotent-Replayed"));
+        var second = await response.JsonAsync();
+        Assert.NotEqual(first.Str("id"), second.Str("id"));
+        Assert.Equal(2, (await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").GetArrayLength());
+
+        // The renewed key now replays the new message.
+        var replay = await PostAsync(_client, "daily-report", Mail());
+        Assert.Equal(second.Str("id"), (await replay.JsonAsync()).Str("id"));
+    }
+
+    [Theory]
+    [InlineData(300)]
+    [InlineData(201)]
+    public async Task Overlong_key_is_refused(int length)
+    {
+        var response = await PostAsync(_client, new string('k', length), Mail());
+
+        await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "Idempotency-Key");
+        Assert.Empty((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Key_of_200_visible_characters_is_accepted()
+    {
+        var response = await PostAsync(_client, new string('k', 200), Mail());
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("with space")]
+    [InlineData("tab\tinside")]
+    [InlineData("a\u007f")]
+    public async Task Key_with_white_space_or_control_characters_is_refused(string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = JsonContent.Create(Mail()) };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+
+        var response = await _client.SendAsync(request);
+
+        await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "Idempotency-Key");
+    }
+
+    [Fact]
+    public async Task Non_ascii_key_is_refused()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = JsonContent.Create(Mail()) };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", Encoding.Latin1.GetString(Encoding.UTF8.GetBytes("注文-1")));
+
+        var response = await _client.SendAsync(request);
+
+        await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "Idempotency-Key");
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_with_one_key_make_exactly_one_message()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => PostAsync(_client, "burst-1", Mail())));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.JsonAsync()).Str("id")));
+        Assert.Single(ids.Distinct());
+        Assert.Equal(9, responses.Count(r => r.Headers.Contains("Idempotent-Replayed")));
+        Assert.Single((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+
+        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
+        Assert.Single(_smtp.Received);
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_with_one_key_but_different_bodies_make_one_message_and_conflicts()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => PostAsync(_client, "burst-2", Mail(("subject", $"variant {i}")))));
+
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Accepted));
+        Assert.Equal(9, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        Assert.Single((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+    }
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, Dictionary<string, object?> body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = JsonContent.Create(body) };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        return client.SendAsync(request);
+    }
+
+    private Task<HttpResponseMessage> PostMimeAsync(string key, byte[] raw, string query = "")
+    {
+        var content = new ByteArrayContent(raw);
+        content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages" + query) { Content = content };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        return _client.SendAsync(request);
+    }
+}
