@@ -66,6 +66,13 @@ public sealed class ValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Quoted_local_part_with_a_space_is_a_valid_address()
+    {
+        var response = await PostAsync(Mail(("to", new[] { "\"john doe\"@example.com" })));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Bcc_alone_is_a_recipient()
     {
         var response = await PostAsync(Mail(("to", null), ("bcc", new[] { "hidden@example.com" })));

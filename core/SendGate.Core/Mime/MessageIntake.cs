@@ -352,8 +352,12 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
     {
         var address = mailbox.Address;
         var at = address.LastIndexOf('@');
+        var local = at > 0 ? address[..at] : "";
+        // A quoted local part ("john doe"@example.com) may hold spaces; nothing else may.
+        var quoted = local.Length >= 2 && local[0] == '"' && local[^1] == '"';
         var ok = at > 0 && at < address.Length - 1
-            && !address.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            && !address.Any(char.IsControl)
+            && !(quoted ? address[at..] : address).Any(char.IsWhiteSpace)
             && address[(at + 1)..].Contains('.', StringComparison.Ordinal) is var dotted
             && (dotted || address[(at + 1)..].Equals("localhost", StringComparison.OrdinalIgnoreCase))
             && !address[(at + 1)..].StartsWith('.') && !address.EndsWith('.');

@@ -42,13 +42,14 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time)
 
     private const string GetKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId AND id = @id";
 
+    // One statement, so two admins revoking each other's keys at once cannot both succeed.
     private const string RevokeKeySql = """
-        UPDATE api_keys SET revoked_at = @now WHERE tenant_id = @tenantId AND id = @id AND revoked_at IS NULL
-        """;
-
-    private const string CountOtherAdminKeysSql = """
-        SELECT COUNT(*) FROM api_keys
-         WHERE tenant_id = @tenantId AND id <> @id AND revoked_at IS NULL AND roles LIKE '%,admin,%'
+        UPDATE api_keys SET revoked_at = @now
+         WHERE tenant_id = @tenantId AND id = @id AND revoked_at IS NULL
+           AND (roles NOT LIKE '%,admin,%'
+                OR EXISTS (SELECT 1 FROM api_keys other
+                            WHERE other.tenant_id = @tenantId AND other.id <> @id
+                              AND other.revoked_at IS NULL AND other.roles LIKE '%,admin,%'))
         """;
 
     public async Task<string> CreateTenantAsync(string name, CancellationToken cancellationToken = default)
@@ -121,27 +122,16 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time)
     public async Task<RevokeOutcome> RevokeKeyAsync(string tenantId, string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var key = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(GetKeySql, new { tenantId, id }, transaction);
-        if (key is null)
+        if (await connection.ExecuteAsync(RevokeKeySql, new { tenantId, id, now = time.NowMs() }) == 1)
         {
-            return RevokeOutcome.NotFound;
+            return RevokeOutcome.Revoked;
         }
 
-        if (key.RevokedAt is not null)
-        {
-            return RevokeOutcome.AlreadyRevoked;
-        }
-
-        if (key.RoleList.Contains(Roles.Admin)
-            && await connection.ExecuteScalarAsync<long>(CountOtherAdminKeysSql, new { tenantId, id }, transaction) == 0)
-        {
-            return RevokeOutcome.LastAdmin;
-        }
-
-        await connection.ExecuteAsync(RevokeKeySql, new { tenantId, id, now = time.NowMs() }, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return RevokeOutcome.Revoked;
+        // Nothing changed: say why.
+        var key = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(GetKeySql, new { tenantId, id });
+        return key is null ? RevokeOutcome.NotFound
+            : key.RevokedAt is not null ? RevokeOutcome.AlreadyRevoked
+            : RevokeOutcome.LastAdmin;
     }
 
     // Stored as ",a,b," so that one LIKE '%,admin,%' finds a role in every SQL dialect.
