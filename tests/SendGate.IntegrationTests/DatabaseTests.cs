@@ -31,6 +31,25 @@ public sealed class DatabaseTests
     }
 
     [Fact]
+    public async Task Sqlite_connections_are_durable_wal_with_foreign_keys_also_when_reused_from_the_pool()
+    {
+        if (TestDatabase.SqlServer is not null)
+        {
+            return;
+        }
+
+        await using var app = new SendGateApp();
+        var factory = app.Service<IDbConnectionFactory>();
+        for (var i = 0; i < 3; i++)
+        {
+            await using var connection = await factory.OpenAsync();
+            Assert.Equal("wal", await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "PRAGMA journal_mode"));
+            Assert.Equal(2L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "PRAGMA synchronous"));
+            Assert.Equal(1L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "PRAGMA foreign_keys"));
+        }
+    }
+
+    [Fact]
     public async Task Restart_on_the_same_database_keeps_messages_and_applies_no_migration_twice()
     {
         string id;

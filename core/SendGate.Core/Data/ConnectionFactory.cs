@@ -48,11 +48,21 @@ public sealed class SqliteConnectionFactory : IDbConnectionFactory
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = _openPragmas;
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        // Pragmas belong to the physical connection, which the pool reuses: set them once per handle.
+        if (connection.Handle is { } handle && !_initialized.TryGetValue(handle, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = _openPragmas;
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            _initialized.AddOrUpdate(handle, Initialized);
+        }
+
         return connection;
     }
+
+    private static readonly object Initialized = new();
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _initialized = new();
 }
 
 public sealed class SqlServerConnectionFactory(IOptions<DatabaseOptions> options) : IDbConnectionFactory

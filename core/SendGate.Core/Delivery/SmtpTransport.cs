@@ -86,9 +86,19 @@ public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailT
                 client.LocalDomain = options.LocalDomain;
             }
 
+            Socket? socket = null;
             try
             {
-                await client.ConnectAsync(options.Host, options.Port, ToMailKit(options.Security), cancellationToken);
+                // Our own socket, for NoDelay: with Nagle's algorithm on, the small writes that end a
+                // pipelined transaction wait for the relay's delayed ACK (~40 ms per message).
+                socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    connectTimeout.CancelAfter(options.Timeout);
+                    await socket.ConnectAsync(options.Host, options.Port, connectTimeout.Token);
+                }
+
+                await client.ConnectAsync(socket, options.Host, options.Port, ToMailKit(options.Security), cancellationToken);
                 if (!options.Pipelining)
                 {
                     client.Capabilities &= ~SmtpCapabilities.Pipelining;
@@ -102,6 +112,7 @@ public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailT
             catch
             {
                 client.Dispose();
+                socket?.Dispose();
                 throw;
             }
 
