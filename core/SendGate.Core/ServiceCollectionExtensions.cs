@@ -70,6 +70,7 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Mode == DeliveryMode.Smtp
                 ? new SmtpTransportFactory(sp.GetRequiredService<IOptions<SmtpOptions>>())
                 : new PickupTransportFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>()));
+        services.AddSingleton<DeliveryRecorder>();
         services.AddSingleton<DeliveryService>();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);

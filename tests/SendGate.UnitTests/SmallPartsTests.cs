@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using SendGate.Core;
 using SendGate.Core.Delivery;
 using SendGate.Core.Tenants;
@@ -43,16 +40,16 @@ public sealed class SmallPartsTests
     [Fact]
     public void Backoff_grows_exponentially_with_jitter_and_is_capped()
     {
-        var options = Options.Create(new DeliveryOptions { RetryBaseDelay = TimeSpan.FromSeconds(30), RetryMaxDelay = TimeSpan.FromMinutes(10) });
-        var service = new DeliveryService(null!, null!, new WorkerIdentity(Options.Create(new WorkerOptions())), new FakeTimeProvider(), options, NullLogger<DeliveryService>.Instance);
-        for (var i = 0; i < 200; i++)
-        {
-            Assert.InRange(service.Backoff(1), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
-            Assert.InRange(service.Backoff(3), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120));
-            Assert.InRange(service.Backoff(30), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10));
-        }
+        var baseDelay = TimeSpan.FromSeconds(30);
+        var max = TimeSpan.FromMinutes(10);
+        TimeSpan Delay(int attempts, double random) => RetryBackoff.Delay(attempts, baseDelay, max, random);
 
-        var spread = Enumerable.Range(0, 50).Select(_ => service.Backoff(2)).Distinct().Count();
-        Assert.True(spread > 10, "retries of many messages should not line up");
+        Assert.Equal(TimeSpan.FromSeconds(15), Delay(1, 0));
+        Assert.Equal(TimeSpan.FromSeconds(30), Delay(1, 1));
+        Assert.Equal(TimeSpan.FromSeconds(60), Delay(3, 0));
+        Assert.Equal(TimeSpan.FromSeconds(120), Delay(3, 1));
+        Assert.Equal(TimeSpan.FromMinutes(5), Delay(30, 0));
+        Assert.Equal(TimeSpan.FromMinutes(10), Delay(1000, 1));
+        Assert.True(Delay(2, 0.3) < Delay(2, 0.7), "jitter spreads retries of many messages");
     }
 }

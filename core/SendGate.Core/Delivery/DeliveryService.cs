@@ -18,6 +18,7 @@ public sealed record DeliveryRun(int Claimed, int Sent, int Deferred, int Failed
 /// </summary>
 public sealed class DeliveryService(
     MessageStore store,
+    DeliveryRecorder recorder,
     IMailTransportFactory transports,
     WorkerIdentity identity,
     TimeProvider time,
@@ -161,18 +162,9 @@ public sealed class DeliveryService(
                         $"gave up after {claim.Attempts} attempts: {result.Reply}", null, givenUp, cancellationToken, result);
                 }
 
-                var next = time.GetUtcNow() + Backoff(claim.Attempts);
+                var next = time.GetUtcNow() + RetryBackoff.Delay(claim.Attempts, options.Value.RetryBaseDelay, options.Value.RetryMaxDelay, Random.Shared.NextDouble());
                 return await FinishAsync(claim, MessageStatus.Queued, result.Reply, next.ToUnixTimeMilliseconds(), results, cancellationToken, result);
         }
-    }
-
-    /// <summary>Exponential backoff with jitter: base·2^(n-1), capped, then a random 50–100 % of it.</summary>
-    public TimeSpan Backoff(int attempts)
-    {
-        var o = options.Value;
-        var exponential = o.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 30));
-        var capped = Math.Min(exponential, o.RetryMaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
     }
 
     private static OutgoingMessage PrepareOutgoing(MessageRow row, byte[] original, IReadOnlyList<string> pending)
@@ -213,8 +205,8 @@ public sealed class DeliveryService(
         });
         var now = time.NowMs();
         // Not cancellable: once the relay has answered, the answer must be recorded even while stopping.
-        var finished = await store.FinishDeliveryAsync(claim.Id, identity.Name, to, error, nextAttemptAt, results,
-            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, CancellationToken.None);
+        var finished = await recorder.RecordAsync(new DeliveryOutcome(claim.Id, identity.Name, to, error, nextAttemptAt, results,
+            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now));
         if (!finished)
         {
             Log.LeaseLost(logger, claim.Id, identity.Name);
@@ -228,6 +220,33 @@ public sealed class DeliveryService(
             MessageStatus.Failed => Outcome.Failed,
             _ => Outcome.Deferred,
         };
+    }
+}
+
+/// <summary>
+/// Records delivery outcomes with group commit: lanes that finish together share one commit, and
+/// each outcome is still recorded as soon as the writer is free (the duplicate window stays one
+/// commit long).
+/// </summary>
+public sealed class DeliveryRecorder(Data.IDbConnectionFactory db) : IAsyncDisposable
+{
+    private readonly Data.GroupCommit<DeliveryOutcome, bool> _commits = new(db, MessageStore.FinishDeliveryAsync);
+
+    public Task<bool> RecordAsync(DeliveryOutcome outcome) => _commits.WriteAsync(outcome);
+
+    public ValueTask DisposeAsync() => _commits.DisposeAsync();
+}
+
+/// <summary>Exponential backoff with jitter: base·2^(n-1), capped, then 50–100 % of it.</summary>
+public static class RetryBackoff
+{
+    /// <param name="attempts">Attempts made so far (1 after the first failure).</param>
+    /// <param name="random">A number in [0, 1): the jitter, so that retries of many messages spread out.</param>
+    public static TimeSpan Delay(int attempts, TimeSpan baseDelay, TimeSpan maxDelay, double random)
+    {
+        var exponential = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30));
+        var capped = Math.Min(exponential, maxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (random * 0.5)));
     }
 }
 

@@ -77,3 +77,14 @@ public sealed record MessageFilter
 
 /// <summary>What a delivery attempt reads: the row, the original MIME and the recipients still pending.</summary>
 public sealed record DeliveryInput(MessageRow Message, byte[]? Original, IReadOnlyList<string> Pending);
+
+/// <summary>One delivery attempt's outcome, recorded only while <see cref="Owner"/> holds the lease.</summary>
+public sealed record DeliveryOutcome(
+    string Id,
+    string Owner,
+    string To,
+    string? LastError,
+    long? NextAttemptAt,
+    IReadOnlyList<(string Address, string Status, string? Reply)> RecipientResults,
+    NewEvent Event,
+    long Now);

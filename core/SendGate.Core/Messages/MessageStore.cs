@@ -354,21 +354,33 @@ public sealed class MessageStore(IDbConnectionFactory db)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var finished = await FinishDeliveryAsync(connection, transaction,
+            new DeliveryOutcome(id, owner, to, lastError, nextAttemptAt, recipientResults, e, now));
+        if (finished)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return finished;
+    }
+
+    /// <summary>The same, inside the caller's transaction (used by group commit).</summary>
+    public static async Task<bool> FinishDeliveryAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
+    {
         var changed = await connection.ExecuteAsync(FinishDeliverySql,
-            new { id, owner, to, lastError = Truncate(lastError, 2000), nextAttemptAt, now }, transaction);
+            new { id = o.Id, owner = o.Owner, to = o.To, lastError = Truncate(o.LastError, 2000), nextAttemptAt = o.NextAttemptAt, now = o.Now }, transaction);
         if (changed == 0)
         {
             return false;
         }
 
-        if (recipientResults.Count > 0)
+        if (o.RecipientResults.Count > 0)
         {
             await connection.ExecuteAsync(UpdateRecipientSql,
-                recipientResults.Select(r => new { id, address = r.Address, status = r.Status, reply = Truncate(r.Reply, 1000), now }), transaction);
+                o.RecipientResults.Select(r => new { id = o.Id, address = r.Address, status = r.Status, reply = Truncate(r.Reply, 1000), now = o.Now }), transaction);
         }
 
-        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
-        await transaction.CommitAsync(cancellationToken);
+        await connection.ExecuteAsync(InsertEventSql, EventArgs(o.Id, o.Event, o.Now), transaction);
         return true;
     }
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text.Json;
-using System.Threading.Channels;
 using Dapper;
 using SendGate.Core.Data;
 
@@ -15,23 +14,14 @@ public sealed record PendingSubmission(
     IReadOnlyList<NewEvent> Events,
     SubmissionReceipt Receipt,
     IdempotencyRequest? Idempotency,
-    long Now)
-{
-    internal TaskCompletionSource<SubmitOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
+    long Now);
 
 /// <summary>
-/// Commits submissions with group commit: one writer drains whatever requests are waiting and
-/// commits them in one transaction, so a durable commit (an fsync with SQLite) is shared by all of
-/// them instead of paid by each. Alone, a request is committed at once; under load, batches form
-/// by themselves. Every caller still hears back only after its own message is committed. If a
-/// batch fails, each of its submissions is retried in a transaction of its own, so one bad
-/// submission cannot take others down with it.
+/// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
+/// first, then the message, its content, recipients and first events.
 /// </summary>
 public sealed class SubmissionWriter : IAsyncDisposable
 {
-    private const int MaxBatch = 256;
-
     private const string FindIdempotencyKeySql = """
         SELECT request_hash AS RequestHash, message_id AS MessageId, response_body AS ResponseBody, expires_at AS ExpiresAt
           FROM idempotency_keys WHERE tenant_id = @tenantId AND idem_key = @key
@@ -46,28 +36,18 @@ public sealed class SubmissionWriter : IAsyncDisposable
     private readonly IDbConnectionFactory _db;
     private readonly MessageStore _store;
     private readonly TimeSpan _idempotencyRetention;
-    private readonly Channel<PendingSubmission> _queue = Channel.CreateUnbounded<PendingSubmission>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
+    private readonly GroupCommit<PendingSubmission, SubmitOutcome> _commits;
 
     public SubmissionWriter(IDbConnectionFactory db, MessageStore store, Microsoft.Extensions.Options.IOptions<LimitsOptions> limits)
     {
         _db = db;
         _store = store;
         _idempotencyRetention = limits.Value.IdempotencyRetention;
-        _loop = Task.Run(RunAsync);
+        _commits = new GroupCommit<PendingSubmission, SubmitOutcome>(db, WriteAsync);
     }
 
-    public Task<SubmitOutcome> WriteAsync(PendingSubmission submission, CancellationToken cancellationToken)
-    {
-        if (!_queue.Writer.TryWrite(submission))
-        {
-            throw new InvalidOperationException("SendGate is shutting down and accepts no more messages.");
-        }
-
-        // The caller may stop waiting; the submission itself is committed or refused regardless.
-        return submission.Completion.Task.WaitAsync(cancellationToken);
-    }
-
+    public Task<SubmitOutcome> WriteAsync(PendingSubmission submission, CancellationToken cancellationToken) =>
+        _commits.WriteAsync(submission, cancellationToken);
     public async Task<SubmitOutcome?> FindPreviousAsync(string tenantId, IdempotencyRequest idempotency, long now, CancellationToken cancellationToken)
     {
         await using var connection = await _db.OpenAsync(cancellationToken);
@@ -76,68 +56,7 @@ public sealed class SubmissionWriter : IAsyncDisposable
         return existing is null || existing.ExpiresAt <= now ? null : Previous(existing, idempotency);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _loop;
-    }
-
-    private async Task RunAsync()
-    {
-        var batch = new List<PendingSubmission>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-
-            try
-            {
-                await CommitAsync(batch);
-            }
-            catch (Exception) when (batch.Count > 1)
-            {
-                foreach (var single in batch)
-                {
-                    try
-                    {
-                        await CommitAsync([single]);
-                    }
-                    catch (Exception singleEx)
-                    {
-                        single.Completion.TrySetException(singleEx);
-                    }
-                }
-            }
-            catch (Exception ex)
-            {
-                batch[0].Completion.TrySetException(ex);
-            }
-
-            batch.Clear();
-        }
-    }
-
-    private async Task CommitAsync(IReadOnlyList<PendingSubmission> batch)
-    {
-        var outcomes = new SubmitOutcome[batch.Count];
-        await using (var connection = await _db.OpenAsync())
-        {
-            await using var transaction = await connection.BeginTransactionAsync();
-            for (var i = 0; i < batch.Count; i++)
-            {
-                outcomes[i] = await WriteAsync(connection, transaction, batch[i]);
-            }
-
-            await transaction.CommitAsync();
-        }
-
-        for (var i = 0; i < batch.Count; i++)
-        {
-            batch[i].Completion.TrySetResult(outcomes[i]);
-        }
-    }
+    public ValueTask DisposeAsync() => _commits.DisposeAsync();
 
     private async Task<SubmitOutcome> WriteAsync(DbConnection connection, DbTransaction transaction, PendingSubmission s)
     {

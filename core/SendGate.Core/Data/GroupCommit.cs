@@ -1,0 +1,111 @@
+using System.Data.Common;
+using System.Threading.Channels;
+
+namespace SendGate.Core.Data;
+
+/// <summary>
+/// Group commit: one writer drains whatever writes are waiting and commits them in one
+/// transaction, so a durable commit (an fsync with SQLite) is shared by all of them instead of
+/// paid by each. Alone, a write is committed at once; under load, batches form by themselves.
+/// Each caller hears back only after its own write is committed. If a batch fails, each of its
+/// writes is retried in a transaction of its own, so one bad write cannot take others down.
+/// </summary>
+public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+
+    private readonly IDbConnectionFactory _db;
+    private readonly Func<DbConnection, DbTransaction, TItem, Task<TResult>> _write;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+
+    public GroupCommit(IDbConnectionFactory db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> write)
+    {
+        _db = db;
+        _write = write;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>
+    /// Commits <paramref name="item"/>. Cancelling only stops the wait: once queued, the write is
+    /// committed or fails regardless.
+    /// </summary>
+    public Task<TResult> WriteAsync(TItem item, CancellationToken cancellationToken = default)
+    {
+        var pending = new Pending(item);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("SendGate is shutting down and takes no more writes.");
+        }
+
+        return pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            try
+            {
+                await CommitAsync(batch);
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                foreach (var single in batch)
+                {
+                    try
+                    {
+                        await CommitAsync([single]);
+                    }
+                    catch (Exception singleEx)
+                    {
+                        single.Completion.TrySetException(singleEx);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                batch[0].Completion.TrySetException(ex);
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(IReadOnlyList<Pending> batch)
+    {
+        var results = new TResult[batch.Count];
+        await using (var connection = await _db.OpenAsync())
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                results[i] = await _write(connection, transaction, batch[i].Item);
+            }
+
+            await transaction.CommitAsync();
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(results[i]);
+        }
+    }
+
+    private sealed record Pending(TItem Item)
+    {
+        public TaskCompletionSource<TResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
