@@ -6,7 +6,9 @@ using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
 using SendGate.Core;
 
-var builder = WebApplication.CreateBuilder(args);
+// Configuration is read and validated once at start; without this, the file watcher behind
+// reloadable settings wakes on every write to a database kept below the content root.
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 
 builder.Services.AddSendGateCore();
 var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();

@@ -28,6 +28,17 @@ public sealed class BootstrapOptions
     public string TenantName { get; set; } = "default";
 }
 
+public sealed class AuthOptions
+{
+    public const string Section = "SendGate:Auth";
+
+    /// <summary>
+    /// How long a host remembers a valid API key instead of reading it again; also the longest a
+    /// key revoked on another host stays usable here. Zero reads the database on every request.
+    /// </summary>
+    public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
+}
+
 public sealed class LimitsOptions
 {
     public const string Section = "SendGate:Limits";

@@ -30,6 +30,10 @@ public static class ServiceCollectionExtensions
             .Validate(o => string.IsNullOrWhiteSpace(o.ApiKey) || o.ApiKey.Trim().Length >= 24,
                 "SendGate:Bootstrap:ApiKey must be at least 24 characters long.")
             .ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
+            .Validate(o => o.KeyCacheDuration >= TimeSpan.Zero && o.KeyCacheDuration <= TimeSpan.FromMinutes(5),
+                "SendGate:Auth:KeyCacheDuration must be between 0 and 5 minutes.")
+            .ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => o.SendAtTolerance >= TimeSpan.Zero, "SendGate:Limits:SendAtTolerance may not be negative.")

@@ -16,9 +16,15 @@ public sealed record ApiKeyRow
     public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
-/// <summary>Tenants and their API keys.</summary>
-public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time)
+/// <summary>
+/// Tenants and their API keys. Active keys are remembered for <see cref="AuthOptions.KeyCacheDuration"/>
+/// so that a request does not cost a database read to authenticate; revoking a key forgets it at
+/// once on this host, and other hosts stop accepting it when their entry expires.
+/// </summary>
+public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> auth)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ApiKeyRow Key, long Until)> _activeKeys = new(StringComparer.Ordinal);
+
     private const string KeyColumns = """
         id AS Id, tenant_id AS TenantId, name AS Name, prefix AS Prefix, roles AS Roles, created_at AS CreatedAt, revoked_at AS RevokedAt
         """;
@@ -99,9 +105,27 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time)
 
     public async Task<ApiKeyRow?> FindActiveKeyAsync(string secret, CancellationToken cancellationToken = default)
     {
+        var hash = ApiKeySecrets.Hash(secret);
+        var now = time.NowMs();
+        if (_activeKeys.TryGetValue(hash, out var cached) && cached.Until > now)
+        {
+            return cached.Key;
+        }
+
         await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(
-            new CommandDefinition(FindKeySql, new { hash = ApiKeySecrets.Hash(secret) }, cancellationToken: cancellationToken));
+        var key = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(
+            new CommandDefinition(FindKeySql, new { hash }, cancellationToken: cancellationToken));
+        var ttl = auth.Value.KeyCacheDuration;
+        if (key is null)
+        {
+            _activeKeys.TryRemove(hash, out _);
+        }
+        else if (ttl > TimeSpan.Zero)
+        {
+            _activeKeys[hash] = (key, now + (long)ttl.TotalMilliseconds);
+        }
+
+        return key;
     }
 
     public async Task<IReadOnlyList<ApiKeyRow>> ListKeysAsync(string tenantId, CancellationToken cancellationToken = default)
@@ -124,6 +148,11 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time)
         await using var connection = await db.OpenAsync(cancellationToken);
         if (await connection.ExecuteAsync(RevokeKeySql, new { tenantId, id, now = time.NowMs() }) == 1)
         {
+            foreach (var entry in _activeKeys.Where(e => e.Value.Key.Id == id))
+            {
+                _activeKeys.TryRemove(entry.Key, out _);
+            }
+
             return RevokeOutcome.Revoked;
         }
 
