@@ -48,6 +48,7 @@ public sealed class DeliveryService(
                 claimedTotal += claimed.Count;
                 Log.Claimed(logger, claimed.Count, identity.Name);
                 var unstarted = new HashSet<string>(claimed.Select(c => c.Id));
+                var inputs = await store.GetClaimedAsync(identity.Name, cancellationToken);
                 try
                 {
                     await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken },
@@ -66,7 +67,7 @@ public sealed class DeliveryService(
 
                             try
                             {
-                                var outcome = await DeliverOneAsync(lane, message, leaseUntil, ct);
+                                var outcome = await DeliverOneAsync(lane, message, inputs.GetValueOrDefault(message.Id), leaseUntil, ct);
                                 switch (outcome)
                                 {
                                     case Outcome.Sent: Interlocked.Increment(ref sent); break;
@@ -112,7 +113,8 @@ public sealed class DeliveryService(
 
     private enum Outcome { Sent, Deferred, Failed, LeaseLost }
 
-    private async Task<Outcome> DeliverOneAsync(IMailTransport lane, ClaimedMessage claim, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    private async Task<Outcome> DeliverOneAsync(IMailTransport lane, ClaimedMessage claim, (MessageRow Row, IReadOnlyList<string> Pending) input,
+        DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         if (time.GetUtcNow() > leaseUntil - LeaseSafetyMargin)
         {
@@ -121,8 +123,9 @@ public sealed class DeliveryService(
             return Outcome.LeaseLost;
         }
 
-        var input = await store.GetDeliveryInputAsync(claim.Id, cancellationToken);
-        if (input is not { Original: { } original, Message: var row })
+        var row = input.Row;
+        var original = row is null ? null : await store.GetContentAsync(claim.Id, cancellationToken);
+        if (original is null || row is null)
         {
             return await FinishAsync(claim, MessageStatus.Failed, "message content is missing", null, [], cancellationToken);
         }

@@ -75,9 +75,6 @@ public sealed record MessageFilter
     public int Limit { get; init; } = 50;
 }
 
-/// <summary>What a delivery attempt reads: the row, the original MIME and the recipients still pending.</summary>
-public sealed record DeliveryInput(MessageRow Message, byte[]? Original, IReadOnlyList<string> Pending);
-
 /// <summary>One delivery attempt's outcome, recorded only while <see cref="Owner"/> holds the lease.</summary>
 public sealed record DeliveryOutcome(
     string Id,

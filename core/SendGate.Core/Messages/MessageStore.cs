@@ -28,7 +28,13 @@ public sealed class MessageStore(IDbConnectionFactory db)
                               next_attempt_at, attempts, event_seq)
         VALUES (@Id, @TenantId, @Status, @Source, @EnvelopeFrom, @HeaderFrom, @Subject, @MessageIdHeader,
                 @SizeBytes, @AttachmentCount, @Metadata, @Decisions, @CreatedAt, @UpdatedAt, @ReleaseAt,
-                @NextAttemptAt, 0, 0)
+                @NextAttemptAt, 0, @eventSeq)
+        """;
+
+    // A new message's first events are numbered here, without the read-back of event_seq.
+    private const string InsertNumberedEventSql = """
+        INSERT INTO message_events (message_id, seq, tenant_id, type, from_status, to_status, actor, reason, data, at)
+        VALUES (@id, @seq, @tenantId, @Type, @FromStatus, @ToStatus, @Actor, @Reason, @Data, @now)
         """;
 
     private const string InsertContentSql = "INSERT INTO message_content (message_id, original) VALUES (@id, @original)";
@@ -43,8 +49,6 @@ public sealed class MessageStore(IDbConnectionFactory db)
         SELECT id, event_seq, tenant_id, @Type, @FromStatus, @ToStatus, @Actor, @Reason, @Data, @now
           FROM messages WHERE id = @id
         """;
-
-    private const string BumpEventSeqSql = "UPDATE messages SET event_seq = event_seq + 1 WHERE id = @id";
 
     private const string GetSql = $"SELECT {Columns} FROM messages WHERE id = @id AND tenant_id = @tenantId";
 
@@ -130,13 +134,15 @@ public sealed class MessageStore(IDbConnectionFactory db)
     public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, byte[] original,
         IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, long now)
     {
-        await connection.ExecuteAsync(InsertMessageSql, row, transaction);
+        var args = new DynamicParameters(row);
+        args.Add("eventSeq", events.Count);
+        await connection.ExecuteAsync(InsertMessageSql, args, transaction);
         await connection.ExecuteAsync(InsertContentSql, new { id = row.Id, original }, transaction);
         await connection.ExecuteAsync(InsertRecipientSql, recipients, transaction);
-        foreach (var e in events)
+        await connection.ExecuteAsync(InsertNumberedEventSql, events.Select((e, i) => new
         {
-            await AppendEventAsync(connection, transaction, row.Id, e, now);
-        }
+            id = row.Id, seq = i + 1, tenantId = row.TenantId, e.Type, e.FromStatus, e.ToStatus, e.Actor, e.Reason, e.Data, now,
+        }), transaction);
     }
 
     public async Task<MessageRow?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
@@ -302,19 +308,32 @@ public sealed class MessageStore(IDbConnectionFactory db)
         return claimed;
     }
 
-    /// <summary>Everything a delivery attempt needs, read over one connection.</summary>
-    public async Task<DeliveryInput?> GetDeliveryInputAsync(string id, CancellationToken cancellationToken = default)
+    private const string ClaimedRowsSql = $"SELECT {Columns} FROM messages WHERE status = 'sending' AND lease_owner = @owner";
+
+    private const string ClaimedPendingSql = """
+        SELECT r.message_id AS MessageId, r.address AS Address
+          FROM message_recipients r JOIN messages m ON m.id = r.message_id
+         WHERE m.status = 'sending' AND m.lease_owner = @owner AND r.status = 'pending'
+         ORDER BY r.message_id, r.address
+        """;
+
+    /// <summary>
+    /// Rows and pending recipients of everything <paramref name="owner"/> holds, in two queries
+    /// for the whole claimed batch; content is read per message (it can be large).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, (MessageRow Row, IReadOnlyList<string> Pending)>> GetClaimedAsync(string owner, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(GetByIdSql, new { id }, cancellationToken: cancellationToken));
-        if (row is null)
-        {
-            return null;
-        }
+        var rows = await connection.QueryAsync<MessageRow>(new CommandDefinition(ClaimedRowsSql, new { owner }, cancellationToken: cancellationToken));
+        var pending = (await connection.QueryAsync<(string MessageId, string Address)>(new CommandDefinition(ClaimedPendingSql, new { owner }, cancellationToken: cancellationToken)))
+            .ToLookup(p => p.MessageId, p => p.Address);
+        return rows.ToDictionary(r => r.Id, r => (r, (IReadOnlyList<string>)pending[r.Id].ToList()));
+    }
 
-        var original = await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(GetContentForDeliverySql, new { id }, cancellationToken: cancellationToken));
-        var pending = (await connection.QueryAsync<string>(new CommandDefinition(PendingRecipientsSql, new { id }, cancellationToken: cancellationToken))).AsList();
-        return new DeliveryInput(row, original, pending);
+    public async Task<byte[]?> GetContentAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(GetContentForDeliverySql, new { id }, cancellationToken: cancellationToken));
     }
 
     /// <summary>
@@ -382,12 +401,6 @@ public sealed class MessageStore(IDbConnectionFactory db)
 
         await connection.ExecuteAsync(InsertEventSql, EventArgs(o.Id, o.Event, o.Now), transaction);
         return true;
-    }
-
-    public static async Task AppendEventAsync(DbConnection connection, DbTransaction transaction, string id, NewEvent e, long now)
-    {
-        await connection.ExecuteAsync(BumpEventSeqSql, new { id }, transaction);
-        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
     }
 
     private static object EventArgs(string id, NewEvent e, long now) =>
