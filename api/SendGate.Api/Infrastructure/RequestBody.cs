@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace SendGate.Api.Infrastructure;
@@ -22,17 +23,43 @@ internal static class RequestBody
             feature.MaxRequestBodySize = null;
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)Math.Min(length, limit) : 16 * 1024);
-        var chunk = new byte[64 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        if (request.ContentLength is { } length)
         {
-            if (buffer.Length + read > limit)
+            // The common case: read straight into an array of the announced size.
+            var body = new byte[length];
+            var read = 0;
+            while (read < body.Length)
             {
-                return null;
+                var n = await request.Body.ReadAsync(body.AsMemory(read), cancellationToken);
+                if (n == 0)
+                {
+                    return body[..read];
+                }
+
+                read += n;
             }
 
-            buffer.Write(chunk, 0, read);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            int count;
+            while ((count = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + count > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, count);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();
