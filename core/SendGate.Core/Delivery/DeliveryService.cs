@@ -94,10 +94,8 @@ public sealed class DeliveryService(
                     }
                 }
 
-                if (claimed.Count < o.BatchSize)
-                {
-                    break;
-                }
+                // Claim again at once even after a short batch: under steady inflow new mail is
+                // already waiting, and leaving it to the next poll would idle the lanes.
             }
         }
         finally
