@@ -8,28 +8,12 @@ using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 namespace SendGate.IntegrationTests;
 
 /// <summary><c>/v1/api-keys</c>: the secret is shown once, revocation is final, the last admin key stays.</summary>
-public sealed class ApiKeyTests : IAsyncLifetime
+public sealed class ApiKeyTests : AppTest
 {
-    private SendGateApp _app = null!;
-    private HttpClient _admin = null!;
-
-    public Task InitializeAsync()
-    {
-        _app = new SendGateApp();
-        _admin = _app.Admin();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task Created_key_is_shown_once_and_works()
     {
-        var response = await _admin.PostAsJsonAsync("/v1/api-keys", new { name = "billing app", roles = new[] { "sender" } });
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name = "billing app", roles = new[] { "sender" } });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = await response.JsonAsync();
@@ -43,11 +27,11 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.StartsWith(created.Str("prefix"), secret);
         Assert.True(created.Str("prefix").Length < secret.Length / 2);
 
-        using var client = _app.ClientFor(secret);
+        using var client = App.ClientFor(secret);
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/messages", Mail())).StatusCode);
 
-        var listText = await _admin.GetStringAsync("/v1/api-keys");
-        var oneText = await _admin.GetStringAsync($"/v1/api-keys/{id}");
+        var listText = await Client.GetStringAsync("/v1/api-keys");
+        var oneText = await Client.GetStringAsync($"/v1/api-keys/{id}");
         foreach (var text in new[] { listText, oneText })
         {
             Assert.DoesNotContain(secret, text);
@@ -68,16 +52,16 @@ public sealed class ApiKeyTests : IAsyncLifetime
     public async Task Revoked_key_no_longer_authenticates_and_shows_when_it_was_revoked()
     {
         var (id, secret) = await CreateAsync("sender");
-        using var client = _app.ClientFor(secret);
+        using var client = App.ClientFor(secret);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/messages")).StatusCode);
-        _app.Time.Advance(TimeSpan.FromMinutes(3));
+        App.Time.Advance(TimeSpan.FromMinutes(3));
 
-        var revoke = await _admin.DeleteAsync($"/v1/api-keys/{id}");
+        var revoke = await Client.DeleteAsync($"/v1/api-keys/{id}");
 
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         Assert.Empty(await revoke.Content.ReadAsByteArrayAsync());
         await (await client.GetAsync("/v1/messages")).ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
-        var key = await (await _admin.GetAsync($"/v1/api-keys/{id}")).JsonAsync();
+        var key = await (await Client.GetAsync($"/v1/api-keys/{id}")).JsonAsync();
         Assert.Equal(SendGateApp.Start.AddMinutes(3), key.GetProperty("revokedAt").GetDateTimeOffset());
     }
 
@@ -85,9 +69,9 @@ public sealed class ApiKeyTests : IAsyncLifetime
     public async Task Revoking_twice_is_a_conflict()
     {
         var (id, _) = await CreateAsync("reviewer");
-        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
 
-        var again = await _admin.DeleteAsync($"/v1/api-keys/{id}");
+        var again = await Client.DeleteAsync($"/v1/api-keys/{id}");
 
         var problem = await again.ProblemAsync(HttpStatusCode.Conflict, "already-revoked");
         Assert.Contains(id, problem.Str("detail"));
@@ -96,43 +80,43 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [Fact]
     public async Task Revoking_an_unknown_key_is_not_found()
     {
-        await (await _admin.DeleteAsync("/v1/api-keys/key_nope")).ProblemAsync(HttpStatusCode.NotFound, "not-found");
-        await (await _admin.GetAsync("/v1/api-keys/key_nope")).ProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await Client.DeleteAsync("/v1/api-keys/key_nope")).ProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await Client.GetAsync("/v1/api-keys/key_nope")).ProblemAsync(HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]
-    public async Task The_last_admin_key_cannot_be_revoked()
+    public async Task The_lastClient_key_cannot_be_revoked()
     {
         var bootstrap = await BootstrapKeyIdAsync();
 
-        var response = await _admin.DeleteAsync($"/v1/api-keys/{bootstrap}");
+        var response = await Client.DeleteAsync($"/v1/api-keys/{bootstrap}");
 
         var problem = await response.ProblemAsync(HttpStatusCode.Conflict, "last-admin-key");
         Assert.Contains("admin", problem.Str("detail"));
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync("/v1/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/v1/api-keys")).StatusCode);
     }
 
     [Fact]
-    public async Task With_a_second_admin_the_first_can_go_and_the_second_becomes_the_last()
+    public async Task With_a_secondClient_the_first_can_go_and_the_second_becomes_the_last()
     {
         var bootstrap = await BootstrapKeyIdAsync();
         var (second, secret) = await CreateAsync("admin", "sender");
-        using var newAdmin = _app.ClientFor(secret);
+        using var newAdmin = App.ClientFor(secret);
 
         Assert.Equal(HttpStatusCode.NoContent, (await newAdmin.DeleteAsync($"/v1/api-keys/{bootstrap}")).StatusCode);
-        await (await _admin.GetAsync("/v1/api-keys")).ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        await (await Client.GetAsync("/v1/api-keys")).ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
 
         await (await newAdmin.DeleteAsync($"/v1/api-keys/{second}")).ProblemAsync(HttpStatusCode.Conflict, "last-admin-key");
     }
 
     [Fact]
-    public async Task Revoked_admin_keys_do_not_count_as_the_other_admin()
+    public async Task RevokedClient_keys_do_not_count_as_the_otherClient()
     {
         var bootstrap = await BootstrapKeyIdAsync();
         var (other, _) = await CreateAsync("admin");
-        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/v1/api-keys/{other}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/v1/api-keys/{other}")).StatusCode);
 
-        await (await _admin.DeleteAsync($"/v1/api-keys/{bootstrap}")).ProblemAsync(HttpStatusCode.Conflict, "last-admin-key");
+        await (await Client.DeleteAsync($"/v1/api-keys/{bootstrap}")).ProblemAsync(HttpStatusCode.Conflict, "last-admin-key");
     }
 
     [Theory]
@@ -140,7 +124,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [InlineData("Admin", "roles[0]")]
     public async Task Unknown_role_is_a_field_error(string role, string field)
     {
-        var response = await _admin.PostAsJsonAsync("/v1/api-keys", new { name = "n", roles = new[] { role } });
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name = "n", roles = new[] { role } });
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", field);
         Assert.Contains(role, problem.Str("detail"));
@@ -150,7 +134,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_role_among_known_ones_names_its_index()
     {
-        var response = await _admin.PostAsJsonAsync("/v1/api-keys", new { name = "n", roles = new[] { "sender", "root" } });
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name = "n", roles = new[] { "sender", "root" } });
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "roles[1]");
         Assert.False(problem.GetProperty("errors").TryGetProperty("roles[0]", out _));
@@ -163,7 +147,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [InlineData("line\nbreak")]
     public async Task Empty_or_control_character_name_is_a_field_error(string? name)
     {
-        var response = await _admin.PostAsJsonAsync("/v1/api-keys", new { name, roles = new[] { "sender" } });
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name, roles = new[] { "sender" } });
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "name");
         await AssertOnlyBootstrapKeyAsync();
@@ -172,7 +156,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     [Fact]
     public async Task Missing_roles_and_name_are_both_reported()
     {
-        var response = await _admin.PostAsJsonAsync("/v1/api-keys", new { });
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { });
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "name");
         Assert.True(problem.GetProperty("errors").TryGetProperty("roles", out _));
@@ -184,7 +168,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     {
         using var content = new StringContent("{\"name\": \"x\", \"roles\": ", Encoding.UTF8, "application/json");
 
-        var response = await _admin.PostAsync("/v1/api-keys", content);
+        var response = await Client.PostAsync("/v1/api-keys", content);
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "malformed-json", "roles");
         await AssertOnlyBootstrapKeyAsync();
@@ -192,7 +176,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
 
     private async Task<(string Id, string Secret)> CreateAsync(params string[] roles)
     {
-        var response = await _admin.PostAsJsonAsync("/v1/api-keys", new { name = $"key {string.Join('+', roles)}", roles });
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name = $"key {string.Join('+', roles)}", roles });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.JsonAsync();
         return (body.Str("id"), body.Str("key"));
@@ -200,7 +184,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
 
     private async Task<string> BootstrapKeyIdAsync()
     {
-        var keys = (await (await _admin.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items").EnumerateArray();
+        var keys = (await (await Client.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items").EnumerateArray();
         var bootstrap = Assert.Single(keys);
         Assert.Equal(["admin"], bootstrap.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.StartsWith(bootstrap.Str("prefix"), SendGateApp.AdminKey);
@@ -208,7 +192,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     }
 
     private async Task AssertOnlyBootstrapKeyAsync() =>
-        Assert.Single((await (await _admin.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Single((await (await Client.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items").EnumerateArray());
 
     private static string Sha256Hex(string secret) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

@@ -7,24 +7,8 @@ using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 namespace SendGate.IntegrationTests;
 
 /// <summary>API-key authentication and what each role may do.</summary>
-public sealed class AuthorizationTests : IAsyncLifetime
+public sealed class AuthorizationTests : AppTest
 {
-    private SendGateApp _app = null!;
-    private HttpClient _admin = null!;
-
-    public Task InitializeAsync()
-    {
-        _app = new SendGateApp();
-        _admin = _app.Admin();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await _app.DisposeAsync();
-    }
-
     public static TheoryData<string, string> ProtectedEndpoints => new()
     {
         { "POST", "/v1/messages" },
@@ -44,7 +28,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [MemberData(nameof(ProtectedEndpoints))]
     public async Task No_authorization_header_is_401_with_a_bearer_challenge(string method, string path)
     {
-        using var anonymous = _app.CreateClient();
+        using var anonymous = App.CreateClient();
 
         var response = await anonymous.SendAsync(Request(method, path));
 
@@ -56,10 +40,10 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Unauthenticated_submission_stores_nothing()
     {
-        using var anonymous = _app.CreateClient();
+        using var anonymous = App.CreateClient();
         await anonymous.PostAsJsonAsync("/v1/messages", Mail());
 
-        Assert.Empty((await (await _admin.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Empty((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
     }
 
     [Theory]
@@ -67,7 +51,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [InlineData("x")]
     public async Task Unknown_key_is_401(string key)
     {
-        using var client = _app.ClientFor(key);
+        using var client = App.ClientFor(key);
 
         var response = await client.GetAsync("/v1/messages");
 
@@ -82,7 +66,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [InlineData(SendGateApp.AdminKey)]
     public async Task Authorization_header_that_is_not_a_bearer_key_is_401(string header)
     {
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/messages");
         request.Headers.TryAddWithoutValidation("Authorization", header);
 
@@ -94,7 +78,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Bearer_scheme_is_case_insensitive()
     {
-        using var client = _app.CreateClient();
+        using var client = App.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/messages");
         request.Headers.TryAddWithoutValidation("Authorization", $"bearer {SendGateApp.AdminKey}");
 
@@ -107,20 +91,20 @@ public sealed class AuthorizationTests : IAsyncLifetime
     public async Task Revoked_key_is_401()
     {
         var (id, key) = await CreateKeyWithIdAsync("sender");
-        using var client = _app.ClientFor(key);
+        using var client = App.ClientFor(key);
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/messages", Mail())).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
 
         var response = await client.PostAsJsonAsync("/v1/messages", Mail());
         await response.ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
-        Assert.Single((await (await _admin.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Single((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
     }
 
     [Fact]
     public async Task Reviewer_cannot_submit_but_can_read_release_and_cancel()
     {
-        using var reviewer = _app.ClientFor(await _app.CreateKeyAsync("reviewer"));
+        using var reviewer = App.ClientFor(await App.CreateKeyAsync("reviewer"));
 
         var submit = await reviewer.PostAsJsonAsync("/v1/messages", Mail());
         var problem = await submit.ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
@@ -146,7 +130,7 @@ public sealed class AuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Approver_alone_may_not_touch_messages()
     {
-        using var approver = _app.ClientFor(await _app.CreateKeyAsync("approver"));
+        using var approver = App.ClientFor(await App.CreateKeyAsync("approver"));
         var held = await SubmitHeldAsync();
 
         await (await approver.PostAsJsonAsync("/v1/messages", Mail())).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
@@ -157,14 +141,14 @@ public sealed class AuthorizationTests : IAsyncLifetime
         await (await approver.PostAsync($"/v1/messages/{held}/cancel", null)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await approver.GetAsync("/v1/api-keys")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
 
-        var details = await (await _admin.GetAsync($"/v1/messages/{held}")).JsonAsync();
+        var details = await (await Client.GetAsync($"/v1/messages/{held}")).JsonAsync();
         Assert.Equal("held", details.Str("status"));
     }
 
     [Fact]
     public async Task Sender_may_submit_and_read_but_not_manage_api_keys()
     {
-        using var sender = _app.ClientFor(await _app.CreateKeyAsync("sender"));
+        using var sender = App.ClientFor(await App.CreateKeyAsync("sender"));
 
         var submitted = await sender.PostAsJsonAsync("/v1/messages", Mail());
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
@@ -173,38 +157,38 @@ public sealed class AuthorizationTests : IAsyncLifetime
         await (await sender.GetAsync("/v1/api-keys")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await sender.PostAsJsonAsync("/v1/api-keys", new { name = "escalate", roles = new[] { "admin" } }))
             .ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        var adminKeyId = (await (await _admin.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items")[0].Str("id");
+        var adminKeyId = (await (await Client.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items")[0].Str("id");
         await (await sender.GetAsync($"/v1/api-keys/{adminKeyId}")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await sender.DeleteAsync($"/v1/api-keys/{adminKeyId}")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        var keys = (await (await _admin.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items").EnumerateArray();
+        var keys = (await (await Client.GetAsync("/v1/api-keys")).JsonAsync()).GetProperty("items").EnumerateArray();
         Assert.DoesNotContain(keys, k => k.Str("name") == "escalate");
     }
 
     [Fact]
     public async Task Admin_may_do_everything()
     {
-        var submitted = await _admin.PostAsJsonAsync("/v1/messages", Mail());
+        var submitted = await Client.PostAsJsonAsync("/v1/messages", Mail());
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var held = await SubmitHeldAsync();
         var other = await SubmitHeldAsync();
 
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync("/v1/messages")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"/v1/messages/{held}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"/v1/messages/{held}/events")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"/v1/messages/{held}/mime")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/v1/messages/{held}/release", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/v1/messages/{other}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/v1/messages")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/v1/messages/{held}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/v1/messages/{held}/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/v1/messages/{held}/mime")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/v1/messages/{held}/release", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/v1/messages/{other}/cancel", null)).StatusCode);
 
         var (id, _) = await CreateKeyWithIdAsync("reviewer");
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync("/v1/api-keys")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync($"/v1/api-keys/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync("/v1/api-keys")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync($"/v1/api-keys/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync($"/v1/api-keys/{id}")).StatusCode);
     }
 
     [Fact]
     public async Task Key_with_several_roles_has_the_union_of_their_rights()
     {
-        using var client = _app.ClientFor(await _app.CreateKeyAsync("approver", "reviewer"));
+        using var client = App.ClientFor(await App.CreateKeyAsync("approver", "reviewer"));
         var held = await SubmitHeldAsync();
 
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/messages/{held}/release", null)).StatusCode);
@@ -213,14 +197,14 @@ public sealed class AuthorizationTests : IAsyncLifetime
 
     private async Task<string> SubmitHeldAsync()
     {
-        var response = await _admin.PostAsJsonAsync("/v1/messages", Mail(("sendAt", SendGateApp.Start.AddHours(1).ToString("O"))));
+        var response = await Client.PostAsJsonAsync("/v1/messages", Mail(("sendAt", SendGateApp.Start.AddHours(1).ToString("O"))));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return (await response.JsonAsync()).Str("id");
     }
 
     private async Task<(string Id, string Key)> CreateKeyWithIdAsync(params string[] roles)
     {
-        var response = await _admin.PostAsJsonAsync("/v1/api-keys", new { name = "test key", roles });
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name = "test key", roles });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.JsonAsync();
         return (body.Str("id"), body.Str("key"));

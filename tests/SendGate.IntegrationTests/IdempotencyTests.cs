@@ -8,35 +8,17 @@ using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 namespace SendGate.IntegrationTests;
 
 /// <summary><c>Idempotency-Key</c>: a retried submission never makes a second message.</summary>
-public sealed class IdempotencyTests : IAsyncLifetime
+public sealed class IdempotencyTests : AppWithSmtpTest
 {
-    private SmtpTestServer _smtp = null!;
-    private SendGateApp _app = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        _smtp = await SmtpTestServer.StartAsync();
-        _app = new SendGateApp(_smtp);
-        _client = _app.Admin();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-        await _smtp.DisposeAsync();
-    }
-
     [Fact]
     public async Task Same_key_and_same_body_replays_the_first_answer_and_sends_once()
     {
-        var first = await PostAsync(_client, "order-4711", Mail());
+        var first = await PostAsync(Client, "order-4711", Mail());
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.False(first.Headers.Contains("Idempotent-Replayed"));
         var firstBody = await first.JsonAsync();
 
-        var second = await PostAsync(_client, "order-4711", Mail());
+        var second = await PostAsync(Client, "order-4711", Mail());
 
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         Assert.Equal(["true"], second.Headers.GetValues("Idempotent-Replayed"));
@@ -45,13 +27,13 @@ public sealed class IdempotencyTests : IAsyncLifetime
         Assert.Equal(firstBody.Str("status"), secondBody.Str("status"));
         Assert.Equal(first.Headers.Location, second.Headers.Location);
 
-        Assert.Single((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
+        Assert.Single((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
 
-        var third = await PostAsync(_client, "order-4711", Mail());
+        var third = await PostAsync(Client, "order-4711", Mail());
         Assert.Equal(firstBody.Str("id"), (await third.JsonAsync()).Str("id"));
-        Assert.Equal(0, (await _app.DeliverDueAsync()).Claimed);
-        Assert.Single(_smtp.Received);
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
+        Assert.Single(Smtp.Received);
     }
 
     [Fact]
@@ -70,14 +52,14 @@ public sealed class IdempotencyTests : IAsyncLifetime
     [Fact]
     public async Task Same_key_with_another_body_is_a_conflict()
     {
-        var first = await (await PostAsync(_client, "order-1", Mail(("subject", "first")))).JsonAsync();
+        var first = await (await PostAsync(Client, "order-1", Mail(("subject", "first")))).JsonAsync();
 
-        var response = await PostAsync(_client, "order-1", Mail(("subject", "second")));
+        var response = await PostAsync(Client, "order-1", Mail(("subject", "second")));
 
         var problem = await response.ProblemAsync(HttpStatusCode.Conflict, "idempotency-key-reused");
         Assert.Equal(first.Str("id"), problem.Str("messageId"));
         Assert.Contains("order-1", problem.Str("detail"));
-        var items = (await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items");
+        var items = (await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items");
         Assert.Equal("first", Assert.Single(items.EnumerateArray()).Str("subject"));
     }
 
@@ -95,8 +77,8 @@ public sealed class IdempotencyTests : IAsyncLifetime
     [Fact]
     public async Task A_key_belongs_to_one_tenant()
     {
-        using var other = _app.ClientFor(await _app.CreateOtherTenantAdminKeyAsync());
-        var mine = await (await PostAsync(_client, "shared-key", Mail())).JsonAsync();
+        using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
+        var mine = await (await PostAsync(Client, "shared-key", Mail())).JsonAsync();
 
         var response = await PostAsync(other, "shared-key", Mail(("subject", "a different message")));
 
@@ -112,21 +94,21 @@ public sealed class IdempotencyTests : IAsyncLifetime
     [Fact]
     public async Task After_the_retention_the_key_makes_a_new_message()
     {
-        var first = await (await PostAsync(_client, "daily-report", Mail())).JsonAsync();
-        _app.Time.Advance(TimeSpan.FromHours(23));
-        Assert.Equal(first.Str("id"), (await (await PostAsync(_client, "daily-report", Mail())).JsonAsync()).Str("id"));
+        var first = await (await PostAsync(Client, "daily-report", Mail())).JsonAsync();
+        App.Time.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(first.Str("id"), (await (await PostAsync(Client, "daily-report", Mail())).JsonAsync()).Str("id"));
 
-        _app.Time.Advance(TimeSpan.FromHours(2));
-        var response = await PostAsync(_client, "daily-report", Mail());
+        App.Time.Advance(TimeSpan.FromHours(2));
+        var response = await PostAsync(Client, "daily-report", Mail());
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.False(response.Headers.Contains("Idempotent-Replayed"));
         var second = await response.JsonAsync();
         Assert.NotEqual(first.Str("id"), second.Str("id"));
-        Assert.Equal(2, (await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").GetArrayLength());
+        Assert.Equal(2, (await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").GetArrayLength());
 
         // The renewed key now replays the new message.
-        var replay = await PostAsync(_client, "daily-report", Mail());
+        var replay = await PostAsync(Client, "daily-report", Mail());
         Assert.Equal(second.Str("id"), (await replay.JsonAsync()).Str("id"));
     }
 
@@ -135,16 +117,16 @@ public sealed class IdempotencyTests : IAsyncLifetime
     [InlineData(201)]
     public async Task Overlong_key_is_refused(int length)
     {
-        var response = await PostAsync(_client, new string('k', length), Mail());
+        var response = await PostAsync(Client, new string('k', length), Mail());
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "Idempotency-Key");
-        Assert.Empty((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Empty((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
     }
 
     [Fact]
     public async Task Key_of_200_visible_characters_is_accepted()
     {
-        var response = await PostAsync(_client, new string('k', 200), Mail());
+        var response = await PostAsync(Client, new string('k', 200), Mail());
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -158,7 +140,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = JsonContent.Create(Mail()) };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
 
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "Idempotency-Key");
     }
@@ -169,7 +151,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = JsonContent.Create(Mail()) };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", Encoding.Latin1.GetString(Encoding.UTF8.GetBytes("注文-1")));
 
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "Idempotency-Key");
     }
@@ -177,26 +159,26 @@ public sealed class IdempotencyTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_requests_with_one_key_make_exactly_one_message()
     {
-        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => PostAsync(_client, "burst-1", Mail())));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => PostAsync(Client, "burst-1", Mail())));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         var ids = await Task.WhenAll(responses.Select(async r => (await r.JsonAsync()).Str("id")));
         Assert.Single(ids.Distinct());
         Assert.Equal(9, responses.Count(r => r.Headers.Contains("Idempotent-Replayed")));
-        Assert.Single((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Single((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
 
-        Assert.Equal(1, (await _app.DeliverDueAsync()).Sent);
-        Assert.Single(_smtp.Received);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        Assert.Single(Smtp.Received);
     }
 
     [Fact]
     public async Task Concurrent_requests_with_one_key_but_different_bodies_make_one_message_and_conflicts()
     {
-        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => PostAsync(_client, "burst-2", Mail(("subject", $"variant {i}")))));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => PostAsync(Client, "burst-2", Mail(("subject", $"variant {i}")))));
 
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Accepted));
         Assert.Equal(9, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
-        Assert.Single((await (await _client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Single((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
     }
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, Dictionary<string, object?> body)
@@ -212,6 +194,6 @@ public sealed class IdempotencyTests : IAsyncLifetime
         content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages" + query) { Content = content };
         request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
-        return _client.SendAsync(request);
+        return Client.SendAsync(request);
     }
 }

@@ -7,24 +7,8 @@ using SendGate.IntegrationTests.Infrastructure;
 namespace SendGate.IntegrationTests;
 
 /// <summary>Submissions as raw MIME (<c>message/rfc822</c>): what is refused, and what is read from the message.</summary>
-public sealed class MimeValidationTests : IAsyncLifetime
+public sealed class MimeValidationTests : AppTest
 {
-    private SendGateApp _app = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _app = new SendGateApp();
-        _client = _app.Admin();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task Random_binary_bytes_are_malformed_mime()
     {
@@ -92,7 +76,7 @@ public sealed class MimeValidationTests : IAsyncLifetime
         Assert.Equal("held", accepted.Str("status"));
         Assert.Equal(sendAt, accepted.GetProperty("releaseAt").GetDateTimeOffset());
 
-        var details = await (await _client.GetAsync($"/v1/messages/{accepted.Str("id")}")).JsonAsync();
+        var details = await (await Client.GetAsync($"/v1/messages/{accepted.Str("id")}")).JsonAsync();
         Assert.Equal("held", details.Str("status"));
         Assert.Equal("mime", details.Str("source"));
     }
@@ -123,17 +107,17 @@ public sealed class MimeValidationTests : IAsyncLifetime
 
         using var content = new ByteArrayContent(raw.ToArray());
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("message/rfc822; charset=shift_jis");
-        var response = await _client.PostAsync("/v1/messages", content);
+        var response = await Client.PostAsync("/v1/messages", content);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = (await response.JsonAsync()).Str("id");
-        var details = await (await _client.GetAsync($"/v1/messages/{id}")).JsonAsync();
+        var details = await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync();
         Assert.Equal(subject, details.Str("subject"));
-        var listed = await (await _client.GetAsync($"/v1/messages?subject={Uri.EscapeDataString("見積書")}")).JsonAsync();
+        var listed = await (await Client.GetAsync($"/v1/messages?subject={Uri.EscapeDataString("見積書")}")).JsonAsync();
         Assert.Equal(id, Assert.Single(listed.GetProperty("items").EnumerateArray()).Str("id"));
 
         // The stored original is the submitted bytes, not a re-encoding.
-        Assert.Equal(raw.ToArray(), await (await _client.GetAsync($"/v1/messages/{id}/mime")).Content.ReadAsByteArrayAsync());
+        Assert.Equal(raw.ToArray(), await (await Client.GetAsync($"/v1/messages/{id}/mime")).Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
@@ -142,7 +126,7 @@ public sealed class MimeValidationTests : IAsyncLifetime
         var response = await PostMimeAsync(Raw("From: a@example.com\r\nTo: b@example.com\r\nSubject: =?ISO-2022-JP?B?GyRCRnxLXDhsGyhC?=\r\n\r\nbody\r\n"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var details = await (await _client.GetAsync($"/v1/messages/{(await response.JsonAsync()).Str("id")}")).JsonAsync();
+        var details = await (await Client.GetAsync($"/v1/messages/{(await response.JsonAsync()).Str("id")}")).JsonAsync();
         Assert.Equal("日本語", details.Str("subject"));
     }
 
@@ -153,7 +137,7 @@ public sealed class MimeValidationTests : IAsyncLifetime
             "From: Sender <a@example.com>\r\nTo: b@example.com, Team: c@example.com, d@example.com;\r\nCc: B@example.com, e@example.com\r\nBcc: f@example.com\r\n\r\nbody\r\n"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var details = await (await _client.GetAsync($"/v1/messages/{(await response.JsonAsync()).Str("id")}")).JsonAsync();
+        var details = await (await Client.GetAsync($"/v1/messages/{(await response.JsonAsync()).Str("id")}")).JsonAsync();
         var recipients = details.GetProperty("recipients").EnumerateArray().Select(r => $"{r.Str("kind")}:{r.Str("address")}").ToList();
         Assert.Equal(["to:b@example.com", "to:c@example.com", "to:d@example.com", "cc:e@example.com", "bcc:f@example.com"], recipients);
         Assert.Equal("a@example.com", details.Str("envelopeFrom"));
@@ -165,12 +149,12 @@ public sealed class MimeValidationTests : IAsyncLifetime
     {
         var content = new ByteArrayContent(raw);
         content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
-        return _client.PostAsync("/v1/messages" + query, content);
+        return Client.PostAsync("/v1/messages" + query, content);
     }
 
     private async Task AssertNothingStoredAsync()
     {
-        var list = await (await _client.GetAsync("/v1/messages")).JsonAsync();
+        var list = await (await Client.GetAsync("/v1/messages")).JsonAsync();
         Assert.Equal(JsonValueKind.Array, list.GetProperty("items").ValueKind);
         Assert.Empty(list.GetProperty("items").EnumerateArray());
     }

@@ -10,24 +10,8 @@ namespace SendGate.IntegrationTests;
 /// Answers the framework gives before or instead of a handler (no route, wrong method, a body
 /// that does not bind) are problems with a stable type and a human detail too, never a 500.
 /// </summary>
-public sealed class ProblemDetailsTests : IAsyncLifetime
+public sealed class ProblemDetailsTests : AppTest
 {
-    private SendGateApp _app = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _app = new SendGateApp();
-        _client = _app.Admin();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("/v1/api-keys", "{\"name\": ", "name")]
     [InlineData("/v1/api-keys", "{\"name\": 5, \"roles\": [\"admin\"]}", "name")]
@@ -39,7 +23,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
 
-        var response = await _client.PostAsync(path, content);
+        var response = await Client.PostAsync(path, content);
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "malformed-json", field);
     }
@@ -48,7 +32,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     public async Task Production_answers_a_body_that_does_not_bind_the_same_way()
     {
         // Development throws on a bad body and Production used to answer a bare 400; both now give the problem.
-        await using var production = _app.WithWebHostBuilder(b => b.UseEnvironment("Production"));
+        await using var production = App.WithWebHostBuilder(b => b.UseEnvironment("Production"));
         using var client = production.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SendGateApp.AdminKey);
         using var content = new StringContent("{\"name\": 5, \"roles\": [\"admin\"]}", Encoding.UTF8, "application/json");
@@ -64,7 +48,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         using var content = new ByteArrayContent([]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
 
-        var response = await _client.PostAsync("/v1/api-keys", content);
+        var response = await Client.PostAsync("/v1/api-keys", content);
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "validation");
     }
@@ -74,7 +58,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     {
         using var content = new StringContent("name=x", Encoding.UTF8, "application/x-www-form-urlencoded");
 
-        var response = await _client.PostAsync("/v1/api-keys", content);
+        var response = await Client.PostAsync("/v1/api-keys", content);
 
         var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
         Assert.Contains("application/x-www-form-urlencoded", problem.Str("detail"));
@@ -83,7 +67,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_route_is_404_with_a_detail()
     {
-        var response = await _client.GetAsync("/v1/nothing-here");
+        var response = await Client.GetAsync("/v1/nothing-here");
 
         var problem = await response.ProblemAsync(HttpStatusCode.NotFound, "not-found");
         Assert.Contains("/v1/nothing-here", problem.Str("detail"));
@@ -92,7 +76,7 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_method_is_405_with_a_detail()
     {
-        var response = await _client.PutAsync("/v1/messages", null);
+        var response = await Client.PutAsync("/v1/messages", null);
 
         var problem = await response.ProblemAsync(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
         Assert.Contains("PUT", problem.Str("detail"));

@@ -9,30 +9,16 @@ using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 namespace SendGate.IntegrationTests;
 
 /// <summary>Input errors on <c>POST /v1/messages</c> (JSON): each is a problem naming the field, and nothing is stored.</summary>
-public sealed class ValidationTests : IAsyncLifetime
+public sealed class ValidationTests : AppTest
 {
     private const int MaxRequestBytes = 4096;
     private const int MaxRecipients = 5;
 
-    private SendGateApp _app = null!;
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        _app = new SendGateApp(settings: new Dictionary<string, string?>
-        {
-            ["SendGate:Limits:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["SendGate:Limits:MaxRecipients"] = MaxRecipients.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        _client = _app.Admin();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _app.DisposeAsync();
-    }
+        ["SendGate:Limits:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["SendGate:Limits:MaxRecipients"] = MaxRecipients.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public static TheoryData<string, string, string> InvalidAddresses => new()
     {
@@ -172,7 +158,7 @@ public sealed class ValidationTests : IAsyncLifetime
         await content.LoadIntoBufferAsync();
         Assert.True(content.Headers.ContentLength > MaxRequestBytes);
 
-        var response = await _client.PostAsync("/v1/messages", content);
+        var response = await Client.PostAsync("/v1/messages", content);
 
         var problem = await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
         Assert.Equal(MaxRequestBytes, problem.GetProperty("limit").GetInt64());
@@ -188,7 +174,7 @@ public sealed class ValidationTests : IAsyncLifetime
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         Assert.Null(content.Headers.ContentLength);
 
-        var response = await _client.PostAsync("/v1/messages", content);
+        var response = await Client.PostAsync("/v1/messages", content);
 
         await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
         await AssertNothingStoredAsync();
@@ -202,7 +188,7 @@ public sealed class ValidationTests : IAsyncLifetime
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         Assert.Null(content.Headers.ContentLength);
 
-        var response = await _client.PostAsync("/v1/messages", content);
+        var response = await Client.PostAsync("/v1/messages", content);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -216,7 +202,7 @@ public sealed class ValidationTests : IAsyncLifetime
         using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(Mail()));
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
 
-        var response = await _client.PostAsync("/v1/messages", content);
+        var response = await Client.PostAsync("/v1/messages", content);
 
         var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
         Assert.Contains(contentType.Split(';')[0], problem.Str("detail"));
@@ -229,7 +215,7 @@ public sealed class ValidationTests : IAsyncLifetime
         using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(Mail()));
         Assert.Null(content.Headers.ContentType);
 
-        var response = await _client.PostAsync("/v1/messages", content);
+        var response = await Client.PostAsync("/v1/messages", content);
 
         var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
         Assert.Contains("message/rfc822", problem.Str("detail"));
@@ -309,7 +295,7 @@ public sealed class ValidationTests : IAsyncLifetime
     [Fact]
     public async Task SendAt_in_the_query_is_refused_for_json()
     {
-        var response = await _client.PostAsJsonAsync($"/v1/messages?sendAt={Uri.EscapeDataString(SendGateApp.Start.AddHours(1).ToString("O"))}", Mail());
+        var response = await Client.PostAsJsonAsync($"/v1/messages?sendAt={Uri.EscapeDataString(SendGateApp.Start.AddHours(1).ToString("O"))}", Mail());
 
         await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "sendAt");
     }
@@ -337,17 +323,17 @@ public sealed class ValidationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
-    private Task<HttpResponseMessage> PostAsync(Dictionary<string, object?> body) => _client.PostAsJsonAsync("/v1/messages", body);
+    private Task<HttpResponseMessage> PostAsync(Dictionary<string, object?> body) => Client.PostAsJsonAsync("/v1/messages", body);
 
     private Task<HttpResponseMessage> PostRawAsync(string body)
     {
         var content = new StringContent(body, Encoding.UTF8, "application/json");
-        return _client.PostAsync("/v1/messages", content);
+        return Client.PostAsync("/v1/messages", content);
     }
 
     private async Task AssertNothingStoredAsync()
     {
-        var list = await _client.GetAsync("/v1/messages");
+        var list = await Client.GetAsync("/v1/messages");
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.Empty((await list.JsonAsync()).GetProperty("items").EnumerateArray());
     }
