@@ -163,6 +163,10 @@ public sealed class LifecycleTests : AppWithSmtpTest
 
         var toR1 = await (await Client.GetAsync("/v1/messages?to=r1@example.com")).JsonAsync();
         Assert.Equal(2, toR1.GetProperty("items").GetArrayLength());
+        var toR1AnyCase = await (await Client.GetAsync("/v1/messages?to=R1@Example.COM")).JsonAsync();
+        Assert.Equal(2, toR1AnyCase.GetProperty("items").GetArrayLength());
+        var fromAnyCase = await (await Client.GetAsync("/v1/messages?from=Other@Example.org")).JsonAsync();
+        Assert.Single(fromAnyCase.GetProperty("items").EnumerateArray());
 
         var subject = await (await Client.GetAsync($"/v1/messages?subject={Uri.EscapeDataString("見積 3")}")).JsonAsync();
         Assert.Equal("見積 3", Assert.Single(subject.GetProperty("items").EnumerateArray()).Str("subject"));

@@ -195,14 +195,15 @@ public sealed class MessageStore(IDbConnectionFactory db)
 
         if (filter.From is not null)
         {
-            sql.Append(" AND envelope_from = @from");
-            args.Add("from", filter.From);
+            // Addresses compare case-insensitively, as mail systems treat them in practice.
+            sql.Append(" AND LOWER(envelope_from) = @from");
+            args.Add("from", filter.From.ToLowerInvariant());
         }
 
         if (filter.To is not null)
         {
-            sql.Append(" AND EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.address = @to)");
-            args.Add("to", filter.To);
+            sql.Append(" AND EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND LOWER(r.address) = @to)");
+            args.Add("to", filter.To.ToLowerInvariant());
         }
 
         if (filter.SubjectContains is not null)
