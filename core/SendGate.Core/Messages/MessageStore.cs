@@ -129,8 +129,6 @@ public sealed class MessageStore(IDbConnectionFactory db)
          WHERE id = @id AND status = 'sending' AND lease_owner = @owner
         """;
 
-    public SqlDialect Dialect => db.Dialect;
-
     public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, byte[] original,
         IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, long now)
     {
