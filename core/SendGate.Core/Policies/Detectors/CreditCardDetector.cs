@@ -1,0 +1,132 @@
+namespace SendGate.Core.Policies.Detectors;
+
+/// <summary>Finds Luhn-valid payment card numbers and reports them masked; runs on every body, so it is a single forward scan.</summary>
+public static class CreditCardDetector
+{
+    private const int MinDigits = 13;
+    private const int MaxDigits = 19;
+
+    /// <summary>
+    /// Returns up to <paramref name="max"/> masked card numbers (last four digits only) from NFKC-normalised text.
+    /// A number is 13–19 digits, contiguous or in groups joined by one kind of single separator (space or hyphen),
+    /// with no digit directly before or after it.
+    /// </summary>
+    public static IReadOnlyList<string> Find(string text, int max = 10)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (max <= 0)
+        {
+            return [];
+        }
+
+        List<string>? found = null;
+        var span = text.AsSpan();
+        Span<char> digits = stackalloc char[MaxDigits];
+        var pos = 0;
+        while (pos < span.Length)
+        {
+            var next = span[pos..].IndexOfAnyInRange('0', '9');
+            if (next < 0)
+            {
+                break;
+            }
+            // pos never sits on a digit here (it is 0 or the end of a run), so start begins a run.
+            var start = pos + next;
+            var runEnd = DigitRuns.RunEnd(span, start);
+            var length = runEnd - start;
+            // Cheap rejection of the many short numbers in ordinary mail (dates, prices, phone numbers).
+            var mayStart = length is >= MinDigits and <= MaxDigits
+                || (IsCardGroup(length) && DigitRuns.IsGroupSeparator(span, runEnd));
+            var (end, count) = mayStart ? LongestCardAt(span, start, runEnd, digits) : (runEnd, 0);
+            if (count > 0)
+            {
+                (found ??= []).Add(DigitRuns.Mask(digits[..count], groupsOfFour: count == 16));
+                if (found.Count == max)
+                {
+                    break;
+                }
+            }
+            pos = end;
+        }
+        return found ?? (IReadOnlyList<string>)[];
+    }
+
+    public static bool IsLuhnValid(ReadOnlySpan<char> digits)
+    {
+        if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9'))
+        {
+            return false;
+        }
+        var sum = 0;
+        for (var i = 0; i < digits.Length; i++)
+        {
+            var d = digits[i] - '0';
+            // Counting from the right, every second digit is doubled.
+            sum += (digits.Length - i) % 2 == 0 ? Doubled(d) : d;
+        }
+        return sum % 10 == 0;
+    }
+
+    private static int Doubled(int digit) => digit < 5 ? digit * 2 : (digit * 2) - 9;
+
+    private static bool IsCardGroup(int length) => length is >= 3 and <= 6;
+
+    /// <summary>
+    /// Tries the groups that follow <paramref name="start"/> and keeps the longest Luhn-valid prefix, so that
+    /// "4111 1111 1111 1111 100 items" still reports the card. Several groups count only when each has 3–6
+    /// digits, as printed cards do (4-4-4-4, 4-6-5, 4-4-4-4-3); that keeps dates and phone numbers out.
+    /// </summary>
+    private static (int End, int Count) LongestCardAt(ReadOnlySpan<char> text, int start, int firstRunEnd, Span<char> digits)
+    {
+        // Which digits Luhn doubles depends on the final length, so keep both sums and pick at the end:
+        // evenSum doubles the 1st, 3rd ... digit from the left (right for an even count), oddSum the others.
+        var evenSum = 0;
+        var oddSum = 0;
+        var pos = start;
+        var groupEnd = firstRunEnd;
+        var count = 0;
+        var groups = 0;
+        var separator = '\0';
+        (int End, int Count) best = (firstRunEnd, 0);
+        while (true)
+        {
+            var groupLength = groupEnd - pos;
+            if (count + groupLength > MaxDigits)
+            {
+                break;
+            }
+            for (var i = pos; i < groupEnd; i++)
+            {
+                var d = text[i] - '0';
+                digits[count] = text[i];
+                if (count % 2 == 0)
+                {
+                    evenSum += Doubled(d);
+                    oddSum += d;
+                }
+                else
+                {
+                    evenSum += d;
+                    oddSum += Doubled(d);
+                }
+                count++;
+            }
+            groups++;
+            var cardShapedGroup = IsCardGroup(groupLength);
+            if (count >= MinDigits && (groups == 1 || cardShapedGroup) && (count % 2 == 0 ? evenSum : oddSum) % 10 == 0)
+            {
+                best = (groupEnd, count);
+            }
+            if (!cardShapedGroup || !DigitRuns.IsGroupSeparator(text, groupEnd)
+                || (separator != '\0' && text[groupEnd] != separator))
+            {
+                break;
+            }
+            separator = text[groupEnd];
+            pos = groupEnd + 1;
+            groupEnd = DigitRuns.RunEnd(text, pos);
+        }
+        // Later groups only append, so the buffer still starts with the best number.
+        return best;
+    }
+}

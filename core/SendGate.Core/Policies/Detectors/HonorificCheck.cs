@@ -1,0 +1,167 @@
+using System.Text;
+
+namespace SendGate.Core.Policies.Detectors;
+
+/// <summary>A recipient named in the greeting block without an honorific, with the line where it appears.</summary>
+public sealed record MissingHonorific(string Name, string Line);
+
+/// <summary>Checks that recipients named at the top of a Japanese business mail carry an honorific (敬称).</summary>
+public static class HonorificCheck
+{
+    // Compared after NFKC, so full-width and half-width forms are covered; "サマ" is what half-width "ｻﾏ" becomes.
+    private static readonly string[] Honorifics = ["様", "殿", "御中", "さま", "サマ", "各位", "先生", "くん", "君", "さん"];
+
+    /// <summary>
+    /// Reports each display name that appears in the first <paramref name="firstLines"/> non-empty lines of
+    /// <paramref name="bodyText"/> but never followed by an honorific there. Latin-only names are skipped.
+    /// </summary>
+    public static IReadOnlyList<MissingHonorific> Find(string bodyText, IEnumerable<string> recipientDisplayNames, int firstLines = 5)
+    {
+        ArgumentNullException.ThrowIfNull(bodyText);
+        ArgumentNullException.ThrowIfNull(recipientDisplayNames);
+        if (firstLines <= 0)
+        {
+            return [];
+        }
+
+        var lines = GreetingLines(bodyText, firstLines);
+        if (lines.Count == 0)
+        {
+            return [];
+        }
+
+        List<MissingHonorific>? missing = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in recipientDisplayNames)
+        {
+            var name = raw?.Trim();
+            if (string.IsNullOrEmpty(name) || !seen.Add(name))
+            {
+                continue;
+            }
+            var candidates = Candidates(name);
+            if (candidates.Count == 0)
+            {
+                continue;
+            }
+            var unhonouredLine = Check(lines, candidates);
+            if (unhonouredLine is not null)
+            {
+                (missing ??= []).Add(new MissingHonorific(name, unhonouredLine));
+            }
+        }
+        return missing ?? (IReadOnlyList<MissingHonorific>)[];
+    }
+
+    /// <summary>The original trimmed line of the first unhonoured mention, or null when the name is honoured or absent.</summary>
+    private static string? Check(List<(string Original, string Compact)> lines, List<string> candidates)
+    {
+        string? firstBare = null;
+        foreach (var (original, compact) in lines)
+        {
+            foreach (var candidate in candidates)
+            {
+                for (var at = compact.IndexOf(candidate, StringComparison.Ordinal); at >= 0;
+                     at = compact.IndexOf(candidate, at + 1, StringComparison.Ordinal))
+                {
+                    if (StartsWithHonorific(compact.AsSpan(at + candidate.Length)))
+                    {
+                        return null;
+                    }
+                    firstBare ??= original;
+                }
+            }
+        }
+        return firstBare;
+    }
+
+    private static bool StartsWithHonorific(ReadOnlySpan<char> rest)
+    {
+        foreach (var honorific in Honorifics)
+        {
+            if (rest.StartsWith(honorific, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Each line as written (for the report) and folded with all white space removed, which is how
+    /// "山田　太郎　様" matches both the whole name and "太郎" + "様" without special cases.
+    /// </summary>
+    private static List<(string Original, string Compact)> GreetingLines(string body, int count)
+    {
+        var lines = new List<(string, string)>(count);
+        foreach (var range in body.AsSpan().SplitAny('\n', '\r'))
+        {
+            var line = body.AsSpan(range).Trim();
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+            var original = line.ToString();
+            lines.Add((original, WithoutWhiteSpace(TextNormalizer.Normalize(original))));
+            if (lines.Count == count)
+            {
+                break;
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>The whole name without white space, then each part of two or more characters (usually the family name).</summary>
+    private static List<string> Candidates(string name)
+    {
+        var normalized = TextNormalizer.Normalize(name);
+        // Latin names and bare addresses follow no honorific convention worth checking.
+        if (Ascii.IsValid(normalized))
+        {
+            return [];
+        }
+        var candidates = new List<string>();
+        var whole = WithoutWhiteSpace(normalized);
+        if (whole.Length > 0)
+        {
+            candidates.Add(whole);
+        }
+        foreach (var part in normalized.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            // An ASCII part such as "sales" in "株式会社サンプル sales" is a word, not a name to address.
+            if (part.Length >= 2 && !Ascii.IsValid(part) && !candidates.Contains(part))
+            {
+                candidates.Add(part);
+            }
+        }
+        return candidates;
+    }
+
+    private static string WithoutWhiteSpace(string text)
+    {
+        var span = text.AsSpan();
+        var first = -1;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (char.IsWhiteSpace(span[i]))
+            {
+                first = i;
+                break;
+            }
+        }
+        if (first < 0)
+        {
+            return text;
+        }
+        var builder = new StringBuilder(text.Length);
+        builder.Append(span[..first]);
+        foreach (var c in span[first..])
+        {
+            if (!char.IsWhiteSpace(c))
+            {
+                builder.Append(c);
+            }
+        }
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,113 @@
+namespace SendGate.Core.Policies.Detectors;
+
+/// <summary>Finds Japanese Individual Numbers (マイナンバー) whose check digit is right and reports them masked.</summary>
+public static class MyNumberDetector
+{
+    private const int Length = 12;
+
+    /// <summary>
+    /// Returns up to <paramref name="max"/> masked numbers (<c>****-****-1234</c>) from NFKC-normalised text:
+    /// twelve contiguous digits, or 4-4-4 joined by one kind of single separator (space or hyphen).
+    /// </summary>
+    public static IReadOnlyList<string> Find(string text, int max = 10)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (max <= 0)
+        {
+            return [];
+        }
+
+        List<string>? found = null;
+        var span = text.AsSpan();
+        Span<char> digits = stackalloc char[Length];
+        var pos = 0;
+        while (pos < span.Length)
+        {
+            var next = span[pos..].IndexOfAnyInRange('0', '9');
+            if (next < 0)
+            {
+                break;
+            }
+            var start = pos + next;
+            var runEnd = DigitRuns.RunEnd(span, start);
+            var end = NumberAt(span, start, runEnd, digits);
+            if (end > 0 && IsValid(digits))
+            {
+                (found ??= []).Add(DigitRuns.Mask(digits, groupsOfFour: true));
+                if (found.Count == max)
+                {
+                    break;
+                }
+                pos = end;
+            }
+            else
+            {
+                pos = runEnd;
+            }
+        }
+        return found ?? (IReadOnlyList<string>)[];
+    }
+
+    public static bool IsValid(ReadOnlySpan<char> twelveDigits)
+    {
+        if (twelveDigits.Length != Length || twelveDigits.ContainsAnyExceptInRange('0', '9'))
+        {
+            return false;
+        }
+        // P_n is the n-th of the first eleven digits counted from the right; Q_n = n + 1 for n ≤ 6, n − 5 above.
+        var sum = 0;
+        for (var n = 1; n <= 11; n++)
+        {
+            var p = twelveDigits[11 - n] - '0';
+            var q = n <= 6 ? n + 1 : n - 5;
+            sum += p * q;
+        }
+        var r = sum % 11;
+        var check = r <= 1 ? 0 : 11 - r;
+        return twelveDigits[11] - '0' == check;
+    }
+
+    /// <summary>Copies a candidate into <paramref name="digits"/> and returns where it ends, or 0 when the shape is wrong.</summary>
+    private static int NumberAt(ReadOnlySpan<char> text, int start, int runEnd, Span<char> digits)
+    {
+        if (runEnd - start == Length)
+        {
+            text[start..runEnd].CopyTo(digits);
+            return runEnd;
+        }
+        if (runEnd - start != 4)
+        {
+            return 0;
+        }
+        // A grouped number must stand alone: "1234 5678 9012" inside "4111 1111 1111 1111" is a card, not a My Number.
+        if (start >= 2 && text[start - 1] is ' ' or '-' && DigitRuns.IsDigit(text[start - 2]))
+        {
+            return 0;
+        }
+        if (!DigitRuns.IsGroupSeparator(text, runEnd))
+        {
+            return 0;
+        }
+        var separator = text[runEnd];
+        var pos = start;
+        for (var group = 0; group < 3; group++)
+        {
+            if (group > 0)
+            {
+                if (pos >= text.Length || text[pos] != separator)
+                {
+                    return 0;
+                }
+                pos++;
+            }
+            var groupEnd = DigitRuns.RunEnd(text, pos);
+            if (groupEnd - pos != 4)
+            {
+                return 0;
+            }
+            text[pos..groupEnd].CopyTo(digits[(group * 4)..]);
+            pos = groupEnd;
+        }
+        return DigitRuns.IsGroupSeparator(text, pos) ? 0 : pos;
+    }
+}
