@@ -4,6 +4,8 @@ using SendGate.Api.ApiKeys;
 using SendGate.Api.Auth;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
+using SendGate.Api.Policies;
+using SendGate.Api.Tenant;
 using SendGate.Core;
 
 // Configuration is read and validated once at start; without this, the file watcher behind
@@ -37,6 +39,8 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
 app.MapMessages();
 app.MapApiKeys();
+app.MapPolicies();
+app.MapTenant();
 
 app.Run();
 

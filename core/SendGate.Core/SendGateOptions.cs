@@ -127,3 +127,22 @@ public sealed class WorkerOptions
     /// <summary>Lease owner name; machine name and process id when empty.</summary>
     public string? Name { get; set; }
 }
+
+public sealed class PolicyOptions
+{
+    public const string Section = "SendGate:Policy";
+
+    /// <summary>
+    /// The policy a new tenant starts with: <c>recommended</c> (documented in the README),
+    /// <c>empty</c> (no rules: everything is sent at once), or the path of a policy JSON file as
+    /// exported by <c>GET /v1/policies</c>.
+    /// </summary>
+    [Required]
+    public string InitialPolicy { get; set; } = "recommended";
+
+    /// <summary>How long a host reuses a tenant's policy and settings; edits made on this host apply at once.</summary>
+    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a host reuses the list of domains a tenant has delivered to (first-time and look-alike checks).</summary>
+    public TimeSpan DeliveryHistoryCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+}

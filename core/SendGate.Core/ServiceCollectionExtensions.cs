@@ -8,6 +8,7 @@ using SendGate.Core.Delivery;
 using SendGate.Core.Hosting;
 using SendGate.Core.Messages;
 using SendGate.Core.Mime;
+using SendGate.Core.Policies;
 using SendGate.Core.Tenants;
 using SendGate.Core.Worker;
 
@@ -52,6 +53,15 @@ public static class ServiceCollectionExtensions
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section)
             .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(100), "SendGate:Worker:PollInterval must be at least 100 ms.")
             .ValidateOnStart();
+        services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.CacheDuration >= TimeSpan.Zero && o.CacheDuration <= TimeSpan.FromMinutes(5),
+                "SendGate:Policy:CacheDuration must be between 0 and 5 minutes.")
+            .Validate(o => o.DeliveryHistoryCacheDuration >= TimeSpan.Zero && o.DeliveryHistoryCacheDuration <= TimeSpan.FromHours(1),
+                "SendGate:Policy:DeliveryHistoryCacheDuration must be between 0 and 1 hour.")
+            .Validate(o => o.InitialPolicy is "recommended" or "empty" || File.Exists(o.InitialPolicy),
+                "SendGate:Policy:InitialPolicy must be 'recommended', 'empty' or the path of an existing policy JSON file.")
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, LeaseOutlivesSmtpTimeout>();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -62,6 +72,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
+        services.AddSingleton<InitialPolicy>();
+        services.AddSingleton<PolicyStore>();
+        services.AddSingleton<PolicyService>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<MessageIntake>();

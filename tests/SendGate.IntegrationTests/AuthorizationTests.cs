@@ -22,6 +22,15 @@ public sealed class AuthorizationTests : AppTest
         { "POST", "/v1/api-keys" },
         { "GET", "/v1/api-keys/key_x" },
         { "DELETE", "/v1/api-keys/key_x" },
+        { "GET", "/v1/policies" },
+        { "PUT", "/v1/policies" },
+        { "GET", "/v1/policies/versions" },
+        { "POST", "/v1/policies/rules" },
+        { "PUT", "/v1/policies/rules/r1" },
+        { "DELETE", "/v1/policies/rules/r1" },
+        { "POST", "/v1/policies/evaluate" },
+        { "GET", "/v1/tenant" },
+        { "PATCH", "/v1/tenant" },
     };
 
     [Theory]

@@ -19,7 +19,10 @@ public sealed class LifecycleTests : AppWithSmtpTest
         Assert.Equal("queued", accepted.Str("status"));
         Assert.Equal($"/v1/messages/{id}", response.Headers.Location?.OriginalString);
         Assert.Equal(JsonValueKind.Null, accepted.GetProperty("releaseAt").ValueKind);
-        Assert.NotEmpty(accepted.GetProperty("decisions").EnumerateArray());
+        var decision = accepted.GetProperty("decision");
+        Assert.Equal("queued", decision.Str("status"));
+        Assert.Empty(decision.GetProperty("rules").EnumerateArray());
+        Assert.NotEmpty(decision.GetProperty("reasons").EnumerateArray());
 
         var run = await App.DeliverDueAsync();
         Assert.Equal(1, run.Sent);
@@ -49,7 +52,7 @@ public sealed class LifecycleTests : AppWithSmtpTest
         var id = accepted.Str("id");
         Assert.Equal("held", accepted.Str("status"));
         Assert.Equal(sendAt, accepted.GetProperty("releaseAt").GetDateTimeOffset());
-        Assert.Equal("sendAt", accepted.GetProperty("decisions")[0].Str("source"));
+        Assert.Equal("sendAt", accepted.GetProperty("decision").GetProperty("hold").Str("source"));
 
         Assert.Equal(0, await App.ReleaseDueAsync());
         Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);

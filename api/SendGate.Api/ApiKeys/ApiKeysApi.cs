@@ -22,7 +22,7 @@ internal static class ApiKeysApi
 {
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin)
+        var group = routes.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization(Access.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
         group.MapPost("/", Create).WithName("CreateApiKey").WithSummary("Create an API key (the secret is shown once)")

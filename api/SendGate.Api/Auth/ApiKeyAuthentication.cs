@@ -74,7 +74,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 }
 
 /// <summary>Authorization policies by role; admin may do everything.</summary>
-internal static class Policies
+internal static class Access
 {
     /// <summary>Submit mail.</summary>
     public const string Send = "send";

@@ -22,6 +22,7 @@ internal static class Problems
     public const string IdempotencyKeyReused = "idempotency-key-reused";
     public const string LastAdminKey = "last-admin-key";
     public const string AlreadyRevoked = "already-revoked";
+    public const string PolicyRejected = "policy-rejected";
     public const string Internal = "internal";
 
     private static readonly Dictionary<string, string> Titles = new()
@@ -37,6 +38,13 @@ internal static class Problems
         [ViolationCode.MalformedJson] = "Malformed JSON",
         [ViolationCode.SendAtInPast] = "sendAt lies in the past",
         [ViolationCode.InvalidField] = "Invalid field",
+        [SendGate.Core.Policies.PolicyViolation.InvalidRule] = "Invalid rule",
+        [SendGate.Core.Policies.PolicyViolation.InvalidCondition] = "Invalid condition",
+        [SendGate.Core.Policies.PolicyViolation.UnknownCondition] = "Unknown condition type",
+        [SendGate.Core.Policies.PolicyViolation.InvalidAction] = "Invalid action",
+        [SendGate.Core.Policies.PolicyViolation.UnknownAction] = "Unknown action type",
+        [SendGate.Core.Policies.PolicyViolation.InvalidPattern] = "Invalid pattern",
+        [SendGate.Core.Policies.PolicyViolation.InvalidDuration] = "Invalid duration",
     };
 
     public static string Type(string code) => TypePrefix + code;

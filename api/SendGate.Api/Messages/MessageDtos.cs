@@ -1,15 +1,14 @@
 using System.Text.Json;
 using SendGate.Core;
 using SendGate.Core.Messages;
+using SendGate.Core.Policies;
 
 namespace SendGate.Api.Messages;
 
 public sealed record MessageLinks(string Self, string Events, string Mime, string? Release, string? Cancel);
 
-public sealed record DecisionDto(string Source, string Action, string Reason, DateTimeOffset? Until);
-
 /// <summary>The 202 answer to a submission.</summary>
-public sealed record SubmitMessageResponse(string Id, string Status, DateTimeOffset? ReleaseAt, IReadOnlyList<DecisionDto> Decisions, MessageLinks Links);
+public sealed record SubmitMessageResponse(string Id, string Status, DateTimeOffset? ReleaseAt, PolicyDecision Decision, MessageLinks Links);
 
 public sealed record RecipientDto(string Address, string Kind, string Status, string? Reply, DateTimeOffset? UpdatedAt);
 
@@ -24,7 +23,10 @@ public sealed record MessageDetails(
     long SizeBytes,
     int AttachmentCount,
     IReadOnlyList<RecipientDto> Recipients,
-    IReadOnlyList<DecisionDto> Decisions,
+    PolicyDecision Decision,
+    int? PolicyVersion,
+    string? HoldMode,
+    IReadOnlyList<string> Tags,
     IReadOnlyDictionary<string, string>? Metadata,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
@@ -68,15 +70,13 @@ internal static class MessageMapping
         status == MessageStatus.Held ? $"/v1/messages/{id}/release" : null,
         status is MessageStatus.Held or MessageStatus.AwaitingApproval or MessageStatus.Queued ? $"/v1/messages/{id}/cancel" : null);
 
-    public static DecisionDto ToDto(this Decision d) => new(d.Source, d.Action, d.Reason, d.Until);
-
     public static SubmitMessageResponse ToResponse(this SubmissionReceipt receipt) =>
-        new(receipt.Id, receipt.Status, receipt.ReleaseAt, receipt.Decisions.Select(ToDto).ToList(), Links(receipt.Id, receipt.Status));
+        new(receipt.Id, receipt.Status, receipt.ReleaseAt, receipt.Decision, Links(receipt.Id, receipt.Status));
 
     public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients) => new(
         m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, m.Subject, m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
         recipients.Select(r => new RecipientDto(r.Address, r.Kind, r.Status, r.SmtpReply, Clock.FromMs(r.UpdatedAt))).ToList(),
-        Decisions(m.Decisions),
+        Decision(m.Decisions), m.PolicyVersion, m.Status == MessageStatus.Held ? m.HoldMode : null, Decision(m.Decisions).Tags,
         m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),
         Clock.FromMs(m.CreatedAt), Clock.FromMs(m.UpdatedAt), Clock.FromMs(m.ReleaseAt),
         m.Status is MessageStatus.Queued ? Clock.FromMs(m.NextAttemptAt) : null,
@@ -90,6 +90,6 @@ internal static class MessageMapping
         e.Seq, e.Type, e.FromStatus, e.ToStatus, e.Actor, e.Reason,
         e.Data is null ? null : JsonDocument.Parse(e.Data).RootElement.Clone(), Clock.FromMs(e.At));
 
-    private static IReadOnlyList<DecisionDto> Decisions(string json) =>
-        (JsonSerializer.Deserialize<List<Decision>>(json, Json) ?? []).Select(ToDto).ToList();
+    // Messages stored before policies existed carry no decision object; they were queued or held by sendAt.
+    private static PolicyDecision Decision(string json) => PolicyDecisions.Read(json) ?? new PolicyDecision { Reasons = ["decided before policies existed"] };
 }

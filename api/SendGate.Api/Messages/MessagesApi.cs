@@ -43,31 +43,32 @@ internal static class MessagesApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .RequireAuthorization(Policies.Send);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireAuthorization(Access.Send);
 
         group.MapGet("/", List).WithName("ListMessages").WithSummary("List messages, newest first")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Policies.Review);
+            .RequireAuthorization(Access.Review);
         group.MapGet("/{id}", Get).WithName("GetMessage").WithSummary("Get a message with its recipients and decisions")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Policies.Review);
+            .RequireAuthorization(Access.Review);
         group.MapGet("/{id}/events", Events).WithName("GetMessageEvents").WithSummary("The message's lifecycle events, in order")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Policies.Review);
+            .RequireAuthorization(Access.Review);
         group.MapGet("/{id}/mime", OriginalMime).WithName("GetMessageMime").WithSummary("The original MIME as submitted")
             .Produces<Stream>(StatusCodes.Status200OK, Mime)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Policies.Review);
+            .RequireAuthorization(Access.Review);
         group.MapPost("/{id}/release", Release).WithName("ReleaseMessage").WithSummary("Release a held message now")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Policies.Review);
+            .RequireAuthorization(Access.Review);
         group.MapPost("/{id}/cancel", Cancel).WithName("CancelMessage").WithSummary("Cancel a message that has not been sent")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Policies.Review);
+            .RequireAuthorization(Access.Review);
         return group;
     }
 
@@ -81,71 +82,98 @@ internal static class MessagesApi
         IOptions<LimitsOptions> limits,
         CancellationToken cancellationToken)
     {
-        var request = context.Request;
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
-            || mediaType.MediaType?.ToLowerInvariant() is not (Json or Mime))
-        {
-            return Problems.Unsupported(request.ContentType, Json, Mime);
-        }
-
-        var isJson = mediaType.MediaType!.Equals(Json, StringComparison.OrdinalIgnoreCase);
-        var charset = isJson ? null : HeaderCharset(mediaType);
-        if (!isJson && charset is null && mediaType.CharSet is { Length: > 0 })
-        {
-            return Problems.Invalid("Content-Type", ViolationCode.InvalidField, $"charset '{mediaType.CharSet}' is not a known character set.");
-        }
-
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200 || idempotencyKey.Any(c => c is < '!' or > '~')))
         {
             return Problems.Invalid("Idempotency-Key", ViolationCode.InvalidField, "Idempotency-Key must be 1 to 200 visible ASCII characters.");
         }
 
-        var body = await RequestBody.ReadAsync(context, limits.Value.MaxRequestBytes, cancellationToken);
-        if (body is null)
+        var read = await ReadSubmissionAsync(context, limits.Value.MaxRequestBytes, cancellationToken);
+        if (read.Problem is { } unreadable)
         {
-            return Problems.TooLarge(limits.Value.MaxRequestBytes);
+            return unreadable;
         }
 
-        var idempotency = idempotencyKey is null ? null : new IdempotencyRequest(idempotencyKey, RequestHash(request.ContentType!, sendAt, body));
+        var body = read.Body!;
+        var idempotency = idempotencyKey is null ? null : new IdempotencyRequest(idempotencyKey, RequestHash(context.Request.ContentType!, sendAt, body.Bytes));
         if (idempotency is not null && await submissions.FindPreviousAsync(user.TenantId(), idempotency, cancellationToken) is { } previous)
         {
             return Answer(context, previous);
         }
 
         var messageId = SubmissionService.NewMessageId();
+        var prepared = Prepare(body, messageId, sendAt, intake, submissions);
+        if (prepared.Problem is { } invalid)
+        {
+            return invalid;
+        }
+
+        var outcome = await submissions.SubmitAsync(user.Actor(), messageId, prepared.Message!, prepared.SendAt, idempotency, cancellationToken);
+        return Answer(context, outcome);
+    }
+
+    /// <summary>A submission's body as received: JSON, or MIME with an optional header charset.</summary>
+    internal sealed record SubmissionBody(bool IsJson, Encoding? Charset, byte[] Bytes);
+
+    internal sealed record ReadResult(SubmissionBody? Body, ProblemHttpResult? Problem);
+
+    internal sealed record PrepareResult(PreparedMessage? Message, DateTimeOffset? SendAt, ProblemHttpResult? Problem);
+
+    /// <summary>Checks the media type and reads the body; shared by submission and the policy dry run.</summary>
+    internal static async Task<ReadResult> ReadSubmissionAsync(HttpContext context, long limit, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || mediaType.MediaType?.ToLowerInvariant() is not (Json or Mime))
+        {
+            return new(null, Problems.Unsupported(request.ContentType, Json, Mime));
+        }
+
+        var isJson = mediaType.MediaType!.Equals(Json, StringComparison.OrdinalIgnoreCase);
+        var charset = isJson ? null : HeaderCharset(mediaType);
+        if (!isJson && charset is null && mediaType.CharSet is { Length: > 0 })
+        {
+            return new(null, Problems.Invalid("Content-Type", ViolationCode.InvalidField, $"charset '{mediaType.CharSet}' is not a known character set."));
+        }
+
+        var body = await RequestBody.ReadAsync(context, limit, cancellationToken);
+        return body is null ? new(null, Problems.TooLarge(limit)) : new(new SubmissionBody(isJson, charset, body), null);
+    }
+
+    /// <summary>Validates the body and builds the message to store (or to evaluate); every violation is reported.</summary>
+    internal static PrepareResult Prepare(SubmissionBody body, string messageId, string? sendAtQuery, MessageIntake intake, SubmissionService submissions)
+    {
         MessageIntake.Result prepared;
         string? sendAtText;
-        string sendAtField;
-        if (isJson)
+        if (body.IsJson)
         {
             MessageRequest? message;
             try
             {
-                message = JsonSerializer.Deserialize<MessageRequest>(body, RequestJson);
+                message = JsonSerializer.Deserialize<MessageRequest>(body.Bytes, RequestJson);
             }
             catch (JsonException ex)
             {
-                return Problems.Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", ViolationCode.MalformedJson,
-                    $"The body is not a valid message object: {ex.Message}");
+                return new(null, null, Problems.Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", ViolationCode.MalformedJson,
+                    $"The body is not a valid message object: {ex.Message}"));
             }
 
             if (message is null)
             {
-                return Problems.Invalid("body", ViolationCode.MalformedJson, "The body must be a JSON object.");
+                return new(null, null, Problems.Invalid("body", ViolationCode.MalformedJson, "The body must be a JSON object."));
             }
 
-            if (sendAt is not null)
+            if (sendAtQuery is not null)
             {
-                return Problems.Invalid("sendAt", ViolationCode.InvalidField, "With JSON, give sendAt in the body, not in the query.");
+                return new(null, null, Problems.Invalid("sendAt", ViolationCode.InvalidField, "With JSON, give sendAt in the body, not in the query."));
             }
 
             prepared = intake.FromJson(message, messageId);
-            (sendAtText, sendAtField) = (message.SendAt, "sendAt");
+            sendAtText = message.SendAt;
         }
         else
         {
-            prepared = intake.FromMime(body, messageId, charset);
-            (sendAtText, sendAtField) = (sendAt, "sendAt");
+            prepared = intake.FromMime(body.Bytes, messageId, body.Charset);
+            sendAtText = sendAtQuery;
         }
 
         var violations = prepared.Violations.ToList();
@@ -155,24 +183,20 @@ internal static class MessagesApi
             if (Rfc3339.TryParse(sendAtText, out var parsed))
             {
                 sendAtValue = parsed;
-                if (submissions.CheckSendAt(parsed, sendAtField) is { } late)
+                if (submissions.CheckSendAt(parsed, "sendAt") is { } late)
                 {
                     violations.Add(late);
                 }
             }
             else
             {
-                violations.Add(new Violation(sendAtField, ViolationCode.InvalidField, $"'{sendAtText}' is not an RFC 3339 date-time with offset, e.g. 2026-12-01T09:00:00+09:00."));
+                violations.Add(new Violation("sendAt", ViolationCode.InvalidField, $"'{sendAtText}' is not an RFC 3339 date-time with offset, e.g. 2026-12-01T09:00:00+09:00."));
             }
         }
 
-        if (violations.Count > 0 || prepared.Message is null)
-        {
-            return Problems.Invalid(violations);
-        }
-
-        var outcome = await submissions.SubmitAsync(user.Actor(), messageId, prepared.Message, sendAtValue, idempotency, cancellationToken);
-        return Answer(context, outcome);
+        return violations.Count > 0 || prepared.Message is null
+            ? new(null, null, Problems.Invalid(violations))
+            : new(prepared.Message, sendAtValue, null);
     }
 
     private static Results<Accepted<SubmitMessageResponse>, ProblemHttpResult> Answer(HttpContext context, SubmitOutcome outcome)
@@ -183,6 +207,21 @@ internal static class MessagesApi
                 if (accepted.Replayed)
                 {
                     context.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                if (accepted.Receipt.Decision.Rejection is { } rejection)
+                {
+                    // Stored for audit, but nothing will be sent: the caller must hear it as a refusal.
+                    return Problems.Of(StatusCodes.Status422UnprocessableEntity, Problems.PolicyRejected, "Rejected by policy",
+                        $"Rule '{rejection.RuleName}' rejected the message: {rejection.Reason}",
+                        new Dictionary<string, object?>
+                        {
+                            ["messageId"] = accepted.Receipt.Id,
+                            ["ruleId"] = rejection.RuleId,
+                            ["ruleName"] = rejection.RuleName,
+                            ["reason"] = rejection.Reason,
+                            ["decision"] = accepted.Receipt.Decision,
+                        });
                 }
 
                 return TypedResults.Accepted($"/v1/messages/{accepted.Receipt.Id}", accepted.Receipt.ToResponse());

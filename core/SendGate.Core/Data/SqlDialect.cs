@@ -23,6 +23,12 @@ public abstract class SqlDialect
 
     /// <summary>Inserts an idempotency key unless one exists; affects 0 rows when it does.</summary>
     public abstract string InsertIdempotencyKeySql { get; }
+
+    /// <summary>
+    /// Remembers that message <c>@id</c>'s tenant has delivered to <c>@domain</c>, unless already
+    /// known. Runs inside the delivery's transaction, so it must never fail on a duplicate.
+    /// </summary>
+    public abstract string InsertDeliveredDomainSql { get; }
 }
 
 public sealed class SqliteDialect : SqlDialect
@@ -54,6 +60,12 @@ public sealed class SqliteDialect : SqlDialect
         INSERT INTO idempotency_keys (tenant_id, idem_key, request_hash, message_id, response_status, response_body, created_at, expires_at)
         VALUES (@tenantId, @key, @requestHash, @messageId, @responseStatus, @responseBody, @now, @expiresAt)
         ON CONFLICT (tenant_id, idem_key) DO NOTHING
+        """;
+
+    public override string InsertDeliveredDomainSql => """
+        INSERT INTO delivered_domains (tenant_id, domain, first_delivered_at, first_message_id)
+        SELECT tenant_id, @domain, @now, id FROM messages WHERE id = @id
+        ON CONFLICT (tenant_id, domain) DO NOTHING
         """;
 }
 
@@ -88,5 +100,13 @@ public sealed class SqlServerDialect : SqlDialect
         SELECT @tenantId, @key, @requestHash, @messageId, @responseStatus, @responseBody, @now, @expiresAt
          WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WITH (UPDLOCK, HOLDLOCK)
                             WHERE tenant_id = @tenantId AND idem_key = @key);
+        """;
+
+    public override string InsertDeliveredDomainSql => """
+        INSERT INTO delivered_domains (tenant_id, domain, first_delivered_at, first_message_id)
+        SELECT m.tenant_id, @domain, @now, m.id FROM messages m
+         WHERE m.id = @id
+           AND NOT EXISTS (SELECT 1 FROM delivered_domains d WITH (UPDLOCK, HOLDLOCK)
+                            WHERE d.tenant_id = m.tenant_id AND d.domain = @domain);
         """;
 }

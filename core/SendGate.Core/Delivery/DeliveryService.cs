@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using SendGate.Core.Messages;
 using SendGate.Core.Mime;
+using SendGate.Core.Policies;
 
 namespace SendGate.Core.Delivery;
 
@@ -21,6 +22,7 @@ public sealed class DeliveryService(
     DeliveryRecorder recorder,
     IMailTransportFactory transports,
     WorkerIdentity identity,
+    PolicyService policies,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
     ILogger<DeliveryService> logger)
@@ -175,6 +177,11 @@ public sealed class DeliveryService(
 
         // Bcc recipients are in the envelope only; the header would show them to everyone.
         message.Headers.RemoveAll(HeaderId.Bcc);
+        if (PolicyDecisions.Read(row.Decisions) is { } decision)
+        {
+            OutgoingRewrite.Apply(message, decision);
+        }
+
         if (string.IsNullOrEmpty(message.MessageId) && row.MessageIdHeader is not null)
         {
             message.MessageId = row.MessageIdHeader;
@@ -214,6 +221,8 @@ public sealed class DeliveryService(
             return Outcome.LeaseLost;
         }
 
+        policies.RecordDelivered(claim.TenantId, results.Where(r => r.Status == RecipientStatus.Accepted)
+            .Select(r => MessageFacts.DomainOf(r.Address)).ToList());
         Log.DeliveryFinished(logger, claim.Id, to, claim.Attempts);
         return to switch
         {
@@ -231,7 +240,7 @@ public sealed class DeliveryService(
 /// </summary>
 public sealed class DeliveryRecorder(Data.IDbConnectionFactory db) : IAsyncDisposable
 {
-    private readonly Data.GroupCommit<DeliveryOutcome, bool> _commits = new(db, MessageStore.FinishDeliveryAsync);
+    private readonly Data.GroupCommit<DeliveryOutcome, bool> _commits = new(db, (c, t, o) => MessageStore.FinishDeliveryAsync(c, t, o, db.Dialect));
 
     public Task<bool> RecordAsync(DeliveryOutcome outcome) => _commits.WriteAsync(outcome);
 

@@ -13,12 +13,21 @@ namespace SendGate.Core.Hosting;
 public sealed class DatabaseInitializer(
     DatabaseMigrator migrator,
     TenantStore tenants,
+    IDbConnectionFactory db,
+    Policies.InitialPolicy initialPolicy,
+    TimeProvider time,
     IOptions<BootstrapOptions> bootstrap,
     ILogger<DatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await migrator.MigrateAsync(cancellationToken);
+
+        // Tenants from before policies existed start with the initial policy too.
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            await Policies.PolicyStore.SeedMissingAsync(connection, null, initialPolicy.Document, time.NowMs());
+        }
 
         var configured = bootstrap.Value.ApiKey;
         var secret = string.IsNullOrWhiteSpace(configured) ? ApiKeySecrets.Generate() : configured.Trim();

@@ -24,6 +24,10 @@ public sealed record MessageRow
     public long? LeaseUntil { get; init; }
     public string? LastError { get; init; }
     public long? SentAt { get; init; }
+    public int? PolicyVersion { get; init; }
+
+    /// <summary>How a held message ends: <c>autoRelease</c>, <c>review</c> (no end) or <c>selfAudit</c> (discarded).</summary>
+    public string? HoldMode { get; init; }
 }
 
 public sealed record RecipientRow

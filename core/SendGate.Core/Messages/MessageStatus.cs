@@ -52,6 +52,8 @@ public static class MessageEventType
     public const string Released = "message.released";
     public const string Cancelled = "message.cancelled";
     public const string Rejected = "message.rejected";
+    public const string ApprovalRequested = "message.approval_requested";
+    public const string Discarded = "message.discarded";
     public const string DeliveryStarted = "message.delivery_started";
     public const string DeliveryDeferred = "message.delivery_deferred";
     public const string RecipientRejected = "message.recipient_rejected";

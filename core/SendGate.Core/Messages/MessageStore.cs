@@ -19,16 +19,17 @@ public sealed class MessageStore(IDbConnectionFactory db)
         header_from AS HeaderFrom, subject AS Subject, message_id_header AS MessageIdHeader, size_bytes AS SizeBytes,
         attachment_count AS AttachmentCount, metadata AS Metadata, decisions AS Decisions, created_at AS CreatedAt,
         updated_at AS UpdatedAt, release_at AS ReleaseAt, next_attempt_at AS NextAttemptAt, attempts AS Attempts,
-        lease_owner AS LeaseOwner, lease_until AS LeaseUntil, last_error AS LastError, sent_at AS SentAt
+        lease_owner AS LeaseOwner, lease_until AS LeaseUntil, last_error AS LastError, sent_at AS SentAt,
+        policy_version AS PolicyVersion, hold_mode AS HoldMode
         """;
 
     private const string InsertMessageSql = """
         INSERT INTO messages (id, tenant_id, status, source, envelope_from, header_from, subject, message_id_header,
                               size_bytes, attachment_count, metadata, decisions, created_at, updated_at, release_at,
-                              next_attempt_at, attempts, event_seq)
+                              next_attempt_at, attempts, event_seq, policy_version, hold_mode)
         VALUES (@Id, @TenantId, @Status, @Source, @EnvelopeFrom, @HeaderFrom, @Subject, @MessageIdHeader,
                 @SizeBytes, @AttachmentCount, @Metadata, @Decisions, @CreatedAt, @UpdatedAt, @ReleaseAt,
-                @NextAttemptAt, 0, @eventSeq)
+                @NextAttemptAt, 0, @eventSeq, @PolicyVersion, @HoldMode)
         """;
 
     // A new message's first events are numbered here, without the read-back of event_seq.
@@ -36,6 +37,8 @@ public sealed class MessageStore(IDbConnectionFactory db)
         INSERT INTO message_events (message_id, seq, tenant_id, type, from_status, to_status, actor, reason, data, at)
         VALUES (@id, @seq, @tenantId, @Type, @FromStatus, @ToStatus, @Actor, @Reason, @Data, @now)
         """;
+
+    private const string InsertTagSql = "INSERT INTO message_tags (message_id, tenant_id, tag) VALUES (@id, @tenantId, @tag)";
 
     private const string InsertContentSql = "INSERT INTO message_content (message_id, original) VALUES (@id, @original)";
 
@@ -83,7 +86,7 @@ public sealed class MessageStore(IDbConnectionFactory db)
         """;
 
     private const string DueForReleaseSql = """
-        SELECT id AS Id, tenant_id AS TenantId FROM messages
+        SELECT id AS Id, hold_mode AS HoldMode FROM messages
          WHERE status = 'held' AND release_at <= @now
          ORDER BY release_at
         """;
@@ -91,7 +94,14 @@ public sealed class MessageStore(IDbConnectionFactory db)
     private const string ReleaseSql = """
         UPDATE messages
            SET status = 'queued', updated_at = @now, next_attempt_at = @now, event_seq = event_seq + 1
-         WHERE id = @id AND status = 'held' AND release_at <= @now
+         WHERE id = @id AND status = 'held' AND release_at <= @now AND (hold_mode IS NULL OR hold_mode <> 'selfAudit')
+        """;
+
+    // A self-audit hold that nobody released in time is the sender saying "not this one".
+    private const string DiscardSql = """
+        UPDATE messages
+           SET status = 'cancelled', updated_at = @now, event_seq = event_seq + 1
+         WHERE id = @id AND status = 'held' AND release_at <= @now AND hold_mode = 'selfAudit'
         """;
 
     private const string InsertClaimEventSql = """
@@ -130,7 +140,7 @@ public sealed class MessageStore(IDbConnectionFactory db)
         """;
 
     public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, byte[] original,
-        IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, long now)
+        IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, IReadOnlyList<string> tags, long now)
     {
         var args = new DynamicParameters(row);
         args.Add("eventSeq", events.Count);
@@ -141,6 +151,10 @@ public sealed class MessageStore(IDbConnectionFactory db)
         {
             id = row.Id, seq = i + 1, tenantId = row.TenantId, e.Type, e.FromStatus, e.ToStatus, e.Actor, e.Reason, e.Data, now,
         }), transaction);
+        if (tags.Count > 0)
+        {
+            await connection.ExecuteAsync(InsertTagSql, tags.Select(tag => new { id = row.Id, tenantId = row.TenantId, tag }), transaction);
+        }
     }
 
     public async Task<MessageRow?> GetAsync(string tenantId, string id, CancellationToken cancellationToken = default)
@@ -259,11 +273,14 @@ public sealed class MessageStore(IDbConnectionFactory db)
         return true;
     }
 
-    /// <summary>Moves held messages whose release time has come to queued; returns how many.</summary>
+    /// <summary>
+    /// Ends holds whose time has come: queued for delivery, or discarded (cancelled) when the hold
+    /// was a self-audit nobody released. Returns how many holds ended.
+    /// </summary>
     public async Task<int> ReleaseDueAsync(long now, string actor, int batch, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var due = (await connection.QueryAsync<(string Id, string TenantId)>(
+        var due = (await connection.QueryAsync<(string Id, string? HoldMode)>(
             new CommandDefinition(DueForReleaseQuery(db.Dialect), new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
         if (due.Count == 0)
         {
@@ -272,8 +289,22 @@ public sealed class MessageStore(IDbConnectionFactory db)
 
         var released = 0;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var (id, _) in due)
+        foreach (var (id, mode) in due)
         {
+            if (mode == "selfAudit")
+            {
+                if (await connection.ExecuteAsync(DiscardSql, new { id, now }, transaction) == 1)
+                {
+                    await connection.ExecuteAsync(InsertEventSql,
+                        EventArgs(id, new NewEvent(MessageEventType.Discarded, MessageStatus.Held, MessageStatus.Cancelled, actor,
+                            "self-audit hold ended without being released; not sent"), now),
+                        transaction);
+                    released++;
+                }
+
+                continue;
+            }
+
             if (await connection.ExecuteAsync(ReleaseSql, new { id, now }, transaction) == 1)
             {
                 await connection.ExecuteAsync(InsertEventSql,
@@ -373,7 +404,7 @@ public sealed class MessageStore(IDbConnectionFactory db)
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var finished = await FinishDeliveryAsync(connection, transaction,
-            new DeliveryOutcome(id, owner, to, lastError, nextAttemptAt, recipientResults, e, now));
+            new DeliveryOutcome(id, owner, to, lastError, nextAttemptAt, recipientResults, e, now), db.Dialect);
         if (finished)
         {
             await transaction.CommitAsync(cancellationToken);
@@ -383,7 +414,7 @@ public sealed class MessageStore(IDbConnectionFactory db)
     }
 
     /// <summary>The same, inside the caller's transaction (used by group commit).</summary>
-    public static async Task<bool> FinishDeliveryAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
+    public static async Task<bool> FinishDeliveryAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o, SqlDialect dialect)
     {
         var changed = await connection.ExecuteAsync(FinishDeliverySql,
             new { id = o.Id, owner = o.Owner, to = o.To, lastError = Truncate(o.LastError, 2000), nextAttemptAt = o.NextAttemptAt, now = o.Now }, transaction);
@@ -396,6 +427,14 @@ public sealed class MessageStore(IDbConnectionFactory db)
         {
             await connection.ExecuteAsync(UpdateRecipientSql,
                 o.RecipientResults.Select(r => new { id = o.Id, address = r.Address, status = r.Status, reply = Truncate(r.Reply, 1000), now = o.Now }), transaction);
+            // The tenant's delivery history, which first-time and look-alike recipient checks read.
+            var domains = o.RecipientResults.Where(r => r.Status == RecipientStatus.Accepted)
+                .Select(r => Policies.MessageFacts.DomainOf(r.Address)).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal)
+                .Select(domain => new { id = o.Id, domain, now = o.Now }).ToList();
+            if (domains.Count > 0)
+            {
+                await connection.ExecuteAsync(dialect.InsertDeliveredDomainSql, domains, transaction);
+            }
         }
 
         await connection.ExecuteAsync(InsertEventSql, EventArgs(o.Id, o.Event, o.Now), transaction);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendGate.Core.Data;
 using SendGate.Core.Mime;
+using SendGate.Core.Policies;
 
 namespace SendGate.Core.Messages;
 
@@ -30,6 +31,7 @@ public abstract record SubmitOutcome
 public sealed class SubmissionService(
     IDbConnectionFactory db,
     SubmissionWriter writer,
+    PolicyService policies,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
     ILogger<SubmissionService> logger)
@@ -50,23 +52,12 @@ public sealed class SubmissionService(
         return null;
     }
 
-    /// <summary>The first status and the reasons for it.</summary>
-    public (string Status, DateTimeOffset? ReleaseAt, IReadOnlyList<Decision> Decisions) Decide(DateTimeOffset? sendAt)
-    {
-        var now = time.GetUtcNow();
-        if (sendAt?.ToUniversalTime() is { } at && at > now)
-        {
-            return (MessageStatus.Held, at, [new Decision("sendAt", "hold", "held until the requested send time", at)]);
-        }
-
-        return (MessageStatus.Queued, null, [new Decision("default", "send", "no hold applies; queued for delivery")]);
-    }
-
     public async Task<SubmitOutcome> SubmitAsync(Actor actor, string messageId, PreparedMessage message, DateTimeOffset? sendAt,
         IdempotencyRequest? idempotency, CancellationToken cancellationToken = default)
     {
-        var (status, releaseAt, decisions) = Decide(sendAt);
-        var receipt = new SubmissionReceipt(messageId, status, releaseAt, decisions);
+        var decision = await policies.DecideAsync(actor.TenantId, message, sendAt, cancellationToken);
+        var (status, releaseAt) = (decision.Status, decision.ReleaseAt);
+        var receipt = new SubmissionReceipt(messageId, status, releaseAt, decision);
         var now = time.NowMs();
         var row = new MessageRow
         {
@@ -81,7 +72,9 @@ public sealed class SubmissionService(
             SizeBytes = message.Raw.LongLength,
             AttachmentCount = message.AttachmentCount,
             Metadata = message.Metadata is null ? null : JsonSerializer.Serialize(message.Metadata, Json),
-            Decisions = JsonSerializer.Serialize(decisions, Json),
+            Decisions = JsonSerializer.Serialize(decision, Json),
+            PolicyVersion = decision.PolicyVersion,
+            HoldMode = status == MessageStatus.Held ? decision.Hold?.Mode : null,
             CreatedAt = now,
             UpdatedAt = now,
             ReleaseAt = releaseAt?.ToUnixTimeMilliseconds(),
@@ -90,14 +83,15 @@ public sealed class SubmissionService(
         var recipients = message.Recipients.Select(r => new RecipientRow { MessageId = messageId, Address = r.Address, Kind = r.Kind });
         var events = new List<NewEvent>
         {
-            new(MessageEventType.Accepted, null, status, actor.Name, $"submitted as {message.Source}"),
+            new(MessageEventType.Accepted, null, status, actor.Name, $"submitted as {message.Source}", JsonSerializer.Serialize(decision, Json)),
         };
-        if (status == MessageStatus.Held)
+        if (FirstStatusEvent(decision) is { } first)
         {
-            events.Add(new(MessageEventType.Held, null, status, actor.Name, $"held until {releaseAt:O} (sendAt)"));
+            events.Add(first with { Actor = PolicyActor(decision) });
         }
 
-        var outcome = await writer.WriteAsync(new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, receipt, idempotency, now), cancellationToken);
+        var outcome = await writer.WriteAsync(
+            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now), cancellationToken);
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {
             Log.MessageAccepted(logger, messageId, actor.TenantId, status);
@@ -125,6 +119,31 @@ public sealed class SubmissionService(
 
         return purged;
     }
+
+    /// <summary>The event that says why the message did not go straight to the queue.</summary>
+    private static NewEvent? FirstStatusEvent(PolicyDecision decision) => decision.Status switch
+    {
+        MessageStatus.Rejected => new(MessageEventType.Rejected, null, MessageStatus.Rejected, "",
+            $"rule '{decision.Rejection!.RuleName}': {decision.Rejection.Reason}"),
+        MessageStatus.AwaitingApproval => new(MessageEventType.ApprovalRequested, null, MessageStatus.AwaitingApproval, "",
+            $"rule '{decision.Approval!.RuleName}': approval by route '{decision.Approval.Route}' within {decision.Approval.Timeout}, then {decision.Approval.OnTimeout}",
+            JsonSerializer.Serialize(decision.Approval, Json)),
+        MessageStatus.Held => new(MessageEventType.Held, null, MessageStatus.Held, "",
+            HeldReason(decision.Hold!),
+            JsonSerializer.Serialize(decision.Hold, Json)),
+        _ => null,
+    };
+
+    private static string HeldReason(HoldDecision hold)
+    {
+        var until = hold.Until is { } at ? $"until {Rfc3339.Format(at)}" : "until released";
+        return hold.Source == "sendAt"
+            ? $"held {until} (sendAt)"
+            : $"rule '{hold.RuleName}': {hold.Mode} hold {until}{(hold.LengthenedBySendAt ? " (lengthened to sendAt)" : "")}";
+    }
+
+    private static string PolicyActor(PolicyDecision decision) =>
+        decision.PolicyVersion is { } v ? $"policy:v{v}" : "policy";
 
     public static string NewMessageId() => $"msg_{Guid.CreateVersion7():N}";
 }

@@ -12,6 +12,7 @@ public sealed record PendingSubmission(
     byte[] Original,
     IReadOnlyList<RecipientRow> Recipients,
     IReadOnlyList<NewEvent> Events,
+    IReadOnlyList<string> Tags,
     SubmissionReceipt Receipt,
     IdempotencyRequest? Idempotency,
     long Now);
@@ -79,7 +80,7 @@ public sealed class SubmissionWriter : IAsyncDisposable
             }
         }
 
-        await _store.InsertAsync(connection, transaction, s.Row, s.Original, s.Recipients, s.Events, s.Now);
+        await _store.InsertAsync(connection, transaction, s.Row, s.Original, s.Recipients, s.Events, s.Tags, s.Now);
         return new SubmitOutcome.Accepted(s.Receipt, Replayed: false);
     }
 
@@ -95,7 +96,7 @@ public sealed class SubmissionWriter : IAsyncDisposable
             key = idempotency.Key,
             requestHash = idempotency.RequestHash,
             messageId = s.Row.Id,
-            responseStatus = 202,
+            responseStatus = s.Receipt.Status == MessageStatus.Rejected ? 422 : 202,
             responseBody = JsonSerializer.Serialize(s.Receipt, Json),
             now = s.Now,
             expiresAt = s.Now + (long)_idempotencyRetention.TotalMilliseconds,

@@ -21,7 +21,7 @@ public sealed record ApiKeyRow
 /// so that a request does not cost a database read to authenticate; revoking a key forgets it at
 /// once on this host, and other hosts stop accepting it when their entry expires.
 /// </summary>
-public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> auth)
+public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> auth, Policies.InitialPolicy initialPolicy)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ApiKeyRow Key, long Until)> _activeKeys = new(StringComparer.Ordinal);
 
@@ -61,8 +61,13 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
     public async Task<string> CreateTenantAsync(string name, CancellationToken cancellationToken = default)
     {
         var id = NewId("tnt");
+        var now = time.NowMs();
         await using var connection = await db.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(InsertTenantSql, new { id, name, now = time.NowMs() });
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(InsertTenantSql, new { id, name, now }, transaction);
+        // A tenant never exists without a policy: it starts with the configured initial one.
+        await Policies.PolicyStore.SeedMissingAsync(connection, transaction, initialPolicy.Document, now);
+        await transaction.CommitAsync(cancellationToken);
         return id;
     }
 
@@ -83,6 +88,7 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
             id = NewId("key"), tenantId = id, name = "bootstrap admin", prefix = ApiKeySecrets.DisplayPrefix(adminSecret),
             hash = ApiKeySecrets.Hash(adminSecret), roles = StoredRoles([Roles.Admin]), now,
         }, transaction);
+        await Policies.PolicyStore.SeedMissingAsync(connection, transaction, initialPolicy.Document, now);
         await transaction.CommitAsync(cancellationToken);
         return id;
     }

@@ -59,7 +59,7 @@ public sealed class OpenApiContractTests(ContractHost host) : IClassFixture<Cont
     {
         var contract = await ServedContractAsync();
         var introduction = Introduction(contract);
-        var codes = new[] { typeof(Problems), typeof(ViolationCode) }
+        var codes = new[] { typeof(Problems), typeof(ViolationCode), typeof(SendGate.Core.Policies.PolicyViolation) }
             .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
             .Where(f => f is { IsLiteral: true, Name: not nameof(Problems.TypePrefix) } && f.FieldType == typeof(string))
             .Select(f => (string)f.GetRawConstantValue()!)

@@ -43,6 +43,8 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
             ["SendGate:Database:ConnectionString"] = ConnectionString,
             ["SendGate:Bootstrap:ApiKey"] = AdminKey,
             ["SendGate:Worker:InProcess"] = "false",
+            // Tests state the rules they need; the recommended policy has its own tests.
+            ["SendGate:Policy:InitialPolicy"] = "empty",
             ["SendGate:Delivery:Mode"] = smtp is null ? "Pickup" : "Smtp",
             ["SendGate:Delivery:PickupDirectory"] = Path.Combine(Folder, "outbox"),
             ["SendGate:Smtp:Host"] = "127.0.0.1",

@@ -1,0 +1,221 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using SendGate.Api.Auth;
+using SendGate.Api.Infrastructure;
+using SendGate.Api.Messages;
+using SendGate.Core;
+using SendGate.Core.Messages;
+using SendGate.Core.Mime;
+using SendGate.Core.Policies;
+
+namespace SendGate.Api.Policies;
+
+/// <summary>
+/// <c>/v1/policies</c>: the tenant's rules as data. <c>GET /</c> exports the whole policy and
+/// <c>PUT /</c> imports one; the rule endpoints edit one rule. Every change is a new version.
+/// </summary>
+internal static class PoliciesApi
+{
+    public static RouteGroupBuilder MapPolicies(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/policies").WithTags("Policies")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
+
+        group.MapGet("/", GetPolicy).WithName("GetPolicy").WithSummary("The current policy (export: the JSON PUT accepts)")
+            .Produces<PolicyDocument>().ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Admin);
+        group.MapPut("/", ImportPolicy).WithName("ImportPolicy").WithSummary("Replace the whole policy (import); creates a new version")
+            .Accepts<PolicyDocument>("application/json").Produces<PolicyDocument>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(Access.Admin);
+        group.MapGet("/versions", ListVersions).WithName("ListPolicyVersions").WithSummary("Every version of the policy, newest first")
+            .RequireAuthorization(Access.Admin);
+        group.MapGet("/versions/{version:int}", GetVersion).WithName("GetPolicyVersion").WithSummary("One earlier version of the policy")
+            .Produces<PolicyDocument>().ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Admin);
+        group.MapPost("/rules", AddRule).WithName("AddPolicyRule").WithSummary("Add a rule (at the end, or at position)")
+            .Accepts<RuleSpec>("application/json").Produces<RuleSpec>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(Access.Admin);
+        group.MapGet("/rules/{ruleId}", GetRule).WithName("GetPolicyRule").WithSummary("One rule of the current policy")
+            .Produces<RuleSpec>().ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Admin);
+        group.MapPut("/rules/{ruleId}", UpdateRule).WithName("UpdatePolicyRule").WithSummary("Replace a rule (optionally moving it to position)")
+            .Accepts<RuleSpec>("application/json").Produces<RuleSpec>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(Access.Admin);
+        group.MapDelete("/rules/{ruleId}", DeleteRule).WithName("DeletePolicyRule").WithSummary("Delete a rule")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Admin);
+        group.MapPost("/evaluate", Evaluate).WithName("EvaluatePolicy")
+            .WithSummary("Dry run: the decision a submission of this body would get, without storing or sending anything")
+            .Accepts<MessageRequest>(MessagesApi.Json, MessagesApi.Mime)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(Access.Review);
+        return group;
+    }
+
+    private static async Task<Results<JsonHttpResult<PolicyDocument>, ProblemHttpResult>> GetPolicy(ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (document, _) = await policies.GetDocumentAsync(user.TenantId(), null, cancellationToken);
+        return document is null ? NoPolicy() : Json(document);
+    }
+
+    private static async Task<Results<JsonHttpResult<PolicyDocument>, ProblemHttpResult>> ImportPolicy(HttpContext context, ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await JsonBody.ReadAsync<PolicyDocument>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await policies.ReplaceAsync(user.TenantId(), document!, user.Actor().Name, cancellationToken) switch
+        {
+            PolicyChange.Saved saved => Json(saved.Document),
+            PolicyChange.Invalid invalid => Problems.Invalid(invalid.Violations),
+            _ => throw new InvalidOperationException("Unexpected outcome."),
+        };
+    }
+
+    private static async Task<Ok<PolicyVersionList>> ListVersions(ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new PolicyVersionList((await policies.ListVersionsAsync(user.TenantId(), cancellationToken))
+            .Select(v => new PolicyVersionSummary(v.Version, v.Change, v.CreatedBy, Clock.FromMs(v.CreatedAt))).ToList()));
+
+    private static async Task<Results<JsonHttpResult<PolicyDocument>, ProblemHttpResult>> GetVersion(int version, ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (document, _) = await policies.GetDocumentAsync(user.TenantId(), version, cancellationToken);
+        return document is null
+            ? Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", $"Policy version {version} does not exist for this tenant.")
+            : Json(document);
+    }
+
+    private static async Task<Results<JsonHttpResult<RuleSpec>, ProblemHttpResult>> AddRule(
+        HttpContext context, ClaimsPrincipal user, [FromQuery] int? position, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (rule, problem) = await ReadRuleAsync(context, position, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (rule!.Id is not null && (await policies.GetDocumentAsync(user.TenantId(), null, cancellationToken)).Document?.Rules?.Any(r => r.Id == rule.Id) == true)
+        {
+            return Problems.Invalid("id", PolicyViolation.InvalidRule, $"A rule with id '{rule.Id}' exists; update it with PUT /v1/policies/rules/{rule.Id}.");
+        }
+
+        return Answer(await policies.AddRuleAsync(user.TenantId(), rule, position, user.Actor().Name, cancellationToken), created: true);
+    }
+
+    private static async Task<Results<JsonHttpResult<RuleSpec>, ProblemHttpResult>> GetRule(string ruleId, ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (document, _) = await policies.GetDocumentAsync(user.TenantId(), null, cancellationToken);
+        return document?.Rules?.FirstOrDefault(r => r.Id == ruleId) is { } rule ? Json(rule) : RuleNotFound(ruleId);
+    }
+
+    private static async Task<Results<JsonHttpResult<RuleSpec>, ProblemHttpResult>> UpdateRule(
+        string ruleId, HttpContext context, ClaimsPrincipal user, [FromQuery] int? position, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (rule, problem) = await ReadRuleAsync(context, position, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (rule!.Id is not null && rule.Id != ruleId)
+        {
+            return Problems.Invalid("id", PolicyViolation.InvalidRule, $"The body's id '{rule.Id}' differs from the rule addressed ('{ruleId}'); leave id out or make them equal.");
+        }
+
+        return Answer(await policies.UpdateRuleAsync(user.TenantId(), ruleId, rule, position, user.Actor().Name, cancellationToken), created: false);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteRule(string ruleId, ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken) =>
+        await policies.DeleteRuleAsync(user.TenantId(), ruleId, user.Actor().Name, cancellationToken) switch
+        {
+            PolicyChange.Saved => TypedResults.NoContent(),
+            PolicyChange.Invalid invalid => Problems.Invalid(invalid.Violations),
+            _ => RuleNotFound(ruleId),
+        };
+
+    private static async Task<Results<Ok<PolicyEvaluation>, ProblemHttpResult>> Evaluate(
+        HttpContext context,
+        ClaimsPrincipal user,
+        [FromQuery] string? sendAt,
+        MessageIntake intake,
+        SubmissionService submissions,
+        PolicyService policies,
+        IOptions<LimitsOptions> limits,
+        CancellationToken cancellationToken)
+    {
+        var read = await MessagesApi.ReadSubmissionAsync(context, limits.Value.MaxRequestBytes, cancellationToken);
+        if (read.Problem is { } unreadable)
+        {
+            return unreadable;
+        }
+
+        // The same validation and preparation as a submission, so the answer is the one it would get.
+        var prepared = MessagesApi.Prepare(read.Body!, SubmissionService.NewMessageId(), sendAt, intake, submissions);
+        if (prepared.Problem is { } invalid)
+        {
+            return invalid;
+        }
+
+        var message = prepared.Message!;
+        var tenantId = user.TenantId();
+        var decision = await policies.DecideAsync(tenantId, message, prepared.SendAt, cancellationToken);
+        var settings = (await policies.GetSnapshotAsync(tenantId, cancellationToken)).Settings;
+        var facts = new MessageFacts(message);
+        return TypedResults.Ok(new PolicyEvaluation(
+            decision,
+            message.EnvelopeFrom,
+            message.Subject,
+            facts.Recipients.Select(r => new EvaluatedRecipient(r.Address, r.Kind, !DomainList.Covers(settings.InternalDomains, r.Domain))).ToList(),
+            facts.Attachments.Select(a => new EvaluatedAttachment(a.FileName, a.ContentType, a.Size, a.EncryptedZip)).ToList()));
+    }
+
+    private static async Task<(RuleSpec? Rule, ProblemHttpResult? Problem)> ReadRuleAsync(HttpContext context, int? position, CancellationToken cancellationToken)
+    {
+        if (position is < 0)
+        {
+            return (null, Problems.Invalid("position", PolicyViolation.InvalidRule, "position is the rule's 0-based place in the policy (0 = first)."));
+        }
+
+        var (rule, problem) = await JsonBody.ReadAsync<RuleSpec>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        // Field paths are reported relative to the rule (e.g. "conditions.all[0].pattern").
+        var violations = PolicyCompiler.Validate(rule!, "");
+        return violations.Count > 0 ? (null, Problems.Invalid(violations)) : (rule, null);
+    }
+
+    private static Results<JsonHttpResult<RuleSpec>, ProblemHttpResult> Answer(PolicyChange change, bool created)
+    {
+        switch (change)
+        {
+            case PolicyChange.Saved { Rule: { } rule }:
+                return TypedResults.Json(rule, PolicyStore.Json, statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+            case PolicyChange.Invalid invalid:
+                return Problems.Invalid(invalid.Violations);
+            case PolicyChange.RuleNotFound missing:
+                return RuleNotFound(missing.RuleId);
+            default:
+                throw new InvalidOperationException("Unexpected outcome.");
+        }
+    }
+
+    private static JsonHttpResult<T> Json<T>(T value) => TypedResults.Json(value, PolicyStore.Json);
+
+    private static ProblemHttpResult RuleNotFound(string ruleId) =>
+        Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", $"No rule '{ruleId}' exists in this tenant's current policy.");
+
+    private static ProblemHttpResult NoPolicy() =>
+        Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", "This tenant has no policy yet.");
+}

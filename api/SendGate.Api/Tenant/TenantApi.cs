@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SendGate.Api.Auth;
+using SendGate.Api.Infrastructure;
+using SendGate.Core;
+using SendGate.Core.Mime;
+using SendGate.Core.Policies;
+
+namespace SendGate.Api.Tenant;
+
+public sealed record TenantDto(
+    string Id,
+    string Name,
+    IReadOnlyList<string> InternalDomains,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> SenderGroups,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? UpdatedAt);
+
+/// <summary>PATCH body: members left out stay as they are; a list given replaces the old one.</summary>
+public sealed record TenantPatch
+{
+    public string? Name { get; init; }
+    public IReadOnlyList<string>? InternalDomains { get; init; }
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? SenderGroups { get; init; }
+}
+
+/// <summary><c>/v1/tenant</c>: the calling key's tenant and the settings its rules refer to.</summary>
+internal static class TenantApi
+{
+    public static RouteGroupBuilder MapTenant(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/tenant").WithTags("Tenant")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
+        group.MapGet("/", Get).WithName("GetTenant").WithSummary("The tenant: name, internal domains, sender groups")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Review);
+        group.MapPatch("/", Update).WithName("UpdateTenant").WithSummary("Change the name, internal domains or sender groups")
+            .Accepts<TenantPatch>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(Access.Admin);
+        return group;
+    }
+
+    private static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> Get(ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken) =>
+        await policies.GetTenantAsync(user.TenantId(), cancellationToken) is { } tenant ? TypedResults.Ok(ToDto(tenant.Tenant, tenant.Settings)) : NotFound();
+
+    private static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> Update(HttpContext context, ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (patch, problem) = await JsonBody.ReadAsync<TenantPatch>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var tenantId = user.TenantId();
+        if (await policies.GetTenantAsync(tenantId, cancellationToken) is not { } current)
+        {
+            return NotFound();
+        }
+
+        var violations = new List<Violation>();
+        var name = patch!.Name?.Trim() ?? current.Tenant.Name;
+        if (name.Length is 0 or > 200 || name.Any(char.IsControl))
+        {
+            violations.Add(new("name", ViolationCode.InvalidField, "name is 1 to 200 characters without control characters."));
+        }
+
+        var domains = patch.InternalDomains?.Select(d => d.Trim().TrimStart('@').TrimEnd('.').ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList()
+            ?? current.Settings.InternalDomains.ToList();
+        for (var i = 0; i < domains.Count; i++)
+        {
+            if (!PolicyCompiler.IsDomain(domains[i]))
+            {
+                violations.Add(new($"internalDomains[{i}]", ViolationCode.InvalidField, $"'{domains[i]}' is not a domain name."));
+            }
+        }
+
+        var groups = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var (group, members) in patch.SenderGroups ?? current.Settings.SenderGroups)
+        {
+            if (group.Length is 0 or > 100 || group.Any(char.IsControl))
+            {
+                violations.Add(new($"senderGroups.{group}", ViolationCode.InvalidField, "A group name is 1 to 100 characters."));
+                continue;
+            }
+
+            var normalized = (members ?? []).Select(m => m.Trim().ToLowerInvariant()).ToList();
+            for (var i = 0; i < normalized.Count; i++)
+            {
+                var member = normalized[i];
+                var valid = member.StartsWith('@') ? PolicyCompiler.IsDomain(member[1..]) : member.LastIndexOf('@') is > 0 and var at && at < member.Length - 1 && !member.Any(char.IsWhiteSpace);
+                if (!valid)
+                {
+                    violations.Add(new($"senderGroups.{group}[{i}]", ViolationCode.InvalidField, $"'{member}' is neither an address nor @domain."));
+                }
+            }
+
+            groups[group] = normalized;
+        }
+
+        if (violations.Count > 0)
+        {
+            return Problems.Invalid(violations);
+        }
+
+        var settings = new TenantSettings { InternalDomains = domains, SenderGroups = groups };
+        await policies.UpdateTenantAsync(tenantId, name, settings, cancellationToken);
+        var updated = await policies.GetTenantAsync(tenantId, cancellationToken);
+        return TypedResults.Ok(ToDto(updated!.Value.Tenant, updated.Value.Settings));
+    }
+
+    private static TenantDto ToDto(TenantRow row, TenantSettings settings) =>
+        new(row.Id, row.Name, settings.InternalDomains, settings.SenderGroups, Clock.FromMs(row.CreatedAt), Clock.FromMs(row.UpdatedAt));
+
+    private static ProblemHttpResult NotFound() =>
+        Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", "The tenant of this API key no longer exists.");
+}

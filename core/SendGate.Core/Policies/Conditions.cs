@@ -1,0 +1,425 @@
+using System.Text.RegularExpressions;
+using SendGate.Core.Policies.Detectors;
+
+namespace SendGate.Core.Policies;
+
+/// <summary>A compiled condition: a group or a leaf test, evaluated against one message.</summary>
+internal abstract class Condition(string path)
+{
+    public string Path { get; } = path;
+
+    /// <summary>True when the condition holds; the evidence of what made it true is appended to <paramref name="matches"/>.</summary>
+    public abstract bool Evaluate(EvaluationContext context, List<ConditionMatch> matches);
+}
+
+internal sealed class AllCondition(string path, IReadOnlyList<Condition> children) : Condition(path)
+{
+    public override bool Evaluate(EvaluationContext context, List<ConditionMatch> matches)
+    {
+        var start = matches.Count;
+        foreach (var child in children)
+        {
+            if (!child.Evaluate(context, matches))
+            {
+                matches.RemoveRange(start, matches.Count - start);
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+internal sealed class AnyCondition(string path, IReadOnlyList<Condition> children) : Condition(path)
+{
+    // Stops at the first child that holds: that one is the explanation.
+    public override bool Evaluate(EvaluationContext context, List<ConditionMatch> matches) =>
+        children.Any(child => child.Evaluate(context, matches));
+}
+
+/// <summary>What a leaf test found: null when it does not hold.</summary>
+internal sealed record Finding(string Detail, IReadOnlyList<string> Evidence)
+{
+    public static readonly IReadOnlyList<string> None = [];
+}
+
+internal abstract class LeafCondition(string path, string type, bool negate) : Condition(path)
+{
+    public string Type { get; } = type;
+
+    /// <summary>The test in words, used when a negated leaf holds (nothing was found to show).</summary>
+    public abstract string Describe();
+
+    protected abstract Finding? Test(EvaluationContext context);
+
+    public sealed override bool Evaluate(EvaluationContext context, List<ConditionMatch> matches)
+    {
+        var finding = Test(context);
+        if (negate)
+        {
+            if (finding is not null)
+            {
+                return false;
+            }
+
+            matches.Add(new ConditionMatch(Type, Path, $"not: {Describe()}", Finding.None));
+            return true;
+        }
+
+        if (finding is null)
+        {
+            return false;
+        }
+
+        matches.Add(new ConditionMatch(Type, Path, finding.Detail, finding.Evidence));
+        return true;
+    }
+
+    protected static string List(IEnumerable<string> values) => string.Join(", ", values);
+}
+
+/// <summary>Which recipient fields a recipient condition looks at (all three by default).</summary>
+internal readonly record struct FieldFilter(bool To, bool Cc, bool Bcc)
+{
+    public static readonly FieldFilter All = new(true, true, true);
+
+    public bool Includes(string kind) => kind switch
+    {
+        Messages.RecipientKind.To => To,
+        Messages.RecipientKind.Cc => Cc,
+        _ => Bcc,
+    };
+
+    public string Describe() => this == All ? "recipients" : $"{string.Join("/", new[] { To ? "To" : null, Cc ? "Cc" : null, Bcc ? "Bcc" : null }.Where(f => f is not null))} recipients";
+
+    public IEnumerable<RecipientFact> Of(MessageFacts facts)
+    {
+        var filter = this;
+        return facts.Recipients.Where(r => filter.Includes(r.Kind));
+    }
+}
+
+internal sealed class RecipientDomainCondition(string path, bool negate, IReadOnlyList<string> domains, bool notIn, FieldFilter fields)
+    : LeafCondition(path, ConditionTypes.RecipientDomain, negate)
+{
+    public override string Describe() => $"a {fields.Describe()[..^1]} domain is {(notIn ? "not " : "")}in [{List(domains)}]";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var hits = fields.Of(context.Facts).Where(r => DomainList.Covers(domains, r.Domain) != notIn).Select(r => r.Address).ToList();
+        return hits.Count == 0 ? null : new Finding(Describe(), hits);
+    }
+}
+
+internal sealed class ExternalRecipientsCondition(string path, bool negate, int min, FieldFilter fields)
+    : LeafCondition(path, ConditionTypes.ExternalRecipients, negate)
+{
+    public override string Describe() => min == 1 ? $"any of the {fields.Describe()} is external" : $"{min} or more external {fields.Describe()}";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var external = fields.Of(context.Facts).Where(r => !context.IsInternal(r.Domain)).Select(r => r.Address).ToList();
+        return external.Count >= min ? new Finding($"{external.Count} external {fields.Describe()} (threshold {min})", external) : null;
+    }
+}
+
+internal sealed class RecipientCountCondition(string path, bool negate, int min, FieldFilter fields)
+    : LeafCondition(path, ConditionTypes.RecipientCount, negate)
+{
+    public override string Describe() => $"{min} or more {fields.Describe()}";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var count = fields.Of(context.Facts).Count();
+        return count >= min ? new Finding($"{count} {fields.Describe()} (threshold {min})", [count.ToString(System.Globalization.CultureInfo.InvariantCulture)]) : null;
+    }
+}
+
+internal sealed class SenderCondition(string path, bool negate, IReadOnlyList<string> addresses, IReadOnlyList<string> domains, IReadOnlyList<string> groups)
+    : LeafCondition(path, ConditionTypes.Sender, negate)
+{
+    public override string Describe()
+    {
+        var parts = new List<string>();
+        if (addresses.Count > 0) parts.Add($"address in [{List(addresses)}]");
+        if (domains.Count > 0) parts.Add($"domain in [{List(domains)}]");
+        if (groups.Count > 0) parts.Add($"group in [{List(groups)}]");
+        return $"the sender's {string.Join(" or ", parts)}";
+    }
+
+    protected override Finding? Test(EvaluationContext context) => Matches(context, context.Facts.Sender, addresses, domains, groups) is { } why
+        ? new Finding($"sender {context.Facts.Sender} {why}", [context.Facts.Sender])
+        : null;
+
+    /// <summary>Shared with rule scopes: how the sender matched, or null.</summary>
+    public static string? Matches(EvaluationContext context, string sender, IReadOnlyList<string> addresses, IReadOnlyList<string> domains, IReadOnlyList<string> groups)
+    {
+        if (addresses.Any(a => a.Equals(sender, StringComparison.OrdinalIgnoreCase)))
+        {
+            return "is listed";
+        }
+
+        if (DomainList.Covers(domains, MessageFacts.DomainOf(sender)))
+        {
+            return "is in a listed domain";
+        }
+
+        return groups.FirstOrDefault(g => context.InGroup(g, sender)) is { } group ? $"is in group '{group}'" : null;
+    }
+}
+
+/// <summary>Keywords and/or a pattern over normalised text (NFKC, lower case).</summary>
+internal sealed class TextMatcher(IReadOnlyList<string> keywords, Regex? pattern, string? patternText)
+{
+    public string Describe(string what)
+    {
+        var parts = new List<string>();
+        if (keywords.Count > 0) parts.Add($"{what} contains any of [{string.Join(", ", keywords)}]");
+        if (pattern is not null) parts.Add($"{what} matches /{patternText}/");
+        return string.Join(" or ", parts);
+    }
+
+    public Finding? Find(string normalized, string what)
+    {
+        foreach (var keyword in keywords)
+        {
+            if (normalized.Contains(keyword, StringComparison.Ordinal))
+            {
+                return new Finding($"{what} contains '{keyword}'", [keyword]);
+            }
+        }
+
+        if (pattern is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var match = pattern.Match(normalized);
+            return match.Success ? new Finding($"{what} matches /{patternText}/", [Excerpt(match.Value)]) : null;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // Fail closed: a gateway that waves mail through when a check cannot finish defeats its purpose.
+            return new Finding($"{what}: /{patternText}/ did not finish in time; treated as a match", []);
+        }
+    }
+
+    private static string Excerpt(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}
+
+internal sealed class SubjectCondition(string path, bool negate, TextMatcher matcher) : LeafCondition(path, ConditionTypes.Subject, negate)
+{
+    public override string Describe() => matcher.Describe("subject");
+
+    protected override Finding? Test(EvaluationContext context) => matcher.Find(context.Facts.NormalizedSubject, "subject");
+}
+
+internal sealed class BodyCondition(string path, bool negate, TextMatcher matcher) : LeafCondition(path, ConditionTypes.Body, negate)
+{
+    public override string Describe() => matcher.Describe("body");
+
+    protected override Finding? Test(EvaluationContext context) => matcher.Find(context.Facts.NormalizedBody, "body");
+}
+
+internal sealed class HeaderCondition(string path, bool negate, string name, TextMatcher? matcher) : LeafCondition(path, ConditionTypes.Header, negate)
+{
+    public override string Describe() => matcher is null ? $"header {name} is present" : matcher.Describe($"header {name}");
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        foreach (var header in context.Facts.Headers)
+        {
+            if (!header.Field.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (matcher is null)
+            {
+                return new Finding($"header {name} is present", [name]);
+            }
+
+            if (matcher.Find(TextNormalizer.Normalize(header.Value ?? ""), $"header {name}") is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+}
+
+internal sealed class AttachmentCountCondition(string path, bool negate, int? min, int? max) : LeafCondition(path, ConditionTypes.AttachmentCount, negate)
+{
+    public override string Describe() => (min, max) switch
+    {
+        (1, null) => "the message has attachments",
+        (null or 0, 0) => "the message has no attachment",
+        (_, null) => $"{min} or more attachments",
+        (null, _) => $"at most {max} attachments",
+        _ => $"{min} to {max} attachments",
+    };
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var count = context.Facts.Attachments.Count;
+        return count >= (min ?? 0) && count <= (max ?? int.MaxValue)
+            ? new Finding($"{count} attachment(s): {Describe()}", context.Facts.Attachments.Select(a => a.FileName).ToList())
+            : null;
+    }
+}
+
+internal sealed class AttachmentCondition(
+    string path, bool negate, IReadOnlyList<string> extensions, IReadOnlyList<string> contentTypes,
+    long? minSize, long? maxSize, Regex? namePattern, string? namePatternText, bool? encryptedZip)
+    : LeafCondition(path, ConditionTypes.Attachment, negate)
+{
+    public override string Describe()
+    {
+        var parts = new List<string>();
+        if (extensions.Count > 0) parts.Add($"extension in [{List(extensions)}]");
+        if (contentTypes.Count > 0) parts.Add($"type in [{List(contentTypes)}]");
+        if (minSize is not null) parts.Add($"at least {minSize} bytes");
+        if (maxSize is not null) parts.Add($"at most {maxSize} bytes");
+        if (namePattern is not null) parts.Add($"name matches /{namePatternText}/");
+        if (encryptedZip is not null) parts.Add(encryptedZip.Value ? "an encrypted zip" : "not an encrypted zip");
+        return parts.Count == 0 ? "an attachment" : $"an attachment with {string.Join(", ", parts)}";
+    }
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var hits = context.Facts.Attachments.Where(Matches).Select(a => a.FileName).ToList();
+        return hits.Count == 0 ? null : new Finding(Describe(), hits);
+    }
+
+    private bool Matches(AttachmentFact a)
+    {
+        if (extensions.Count > 0 && !extensions.Contains(a.Extension, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        if (contentTypes.Count > 0 && !contentTypes.Any(t => t.EndsWith("/*", StringComparison.Ordinal)
+                ? a.ContentType.StartsWith(t[..^1], StringComparison.Ordinal)
+                : a.ContentType == t))
+        {
+            return false;
+        }
+
+        if ((minSize is { } least && a.Size < least) || (maxSize is { } most && a.Size > most))
+        {
+            return false;
+        }
+
+        if (namePattern is not null)
+        {
+            try
+            {
+                if (!namePattern.IsMatch(TextNormalizer.Normalize(a.FileName)))
+                {
+                    return false;
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // Fail closed, as with content patterns.
+            }
+        }
+
+        return encryptedZip is not { } wanted || a.EncryptedZip == wanted;
+    }
+}
+
+internal sealed class CreditCardCondition(string path, bool negate, int min) : LeafCondition(path, ConditionTypes.CreditCard, negate)
+{
+    public override string Describe() => "the subject or body contains a credit-card number";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var found = CreditCardDetector.Find(context.Facts.NormalizedSubject).Concat(CreditCardDetector.Find(context.Facts.NormalizedBody)).ToList();
+        return found.Count >= min ? new Finding($"{found.Count} credit-card number(s) (Luhn-valid)", found) : null;
+    }
+}
+
+internal sealed class MyNumberCondition(string path, bool negate, int min) : LeafCondition(path, ConditionTypes.MyNumber, negate)
+{
+    public override string Describe() => "the subject or body contains a My Number (個人番号)";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var found = MyNumberDetector.Find(context.Facts.NormalizedSubject).Concat(MyNumberDetector.Find(context.Facts.NormalizedBody)).ToList();
+        return found.Count >= min ? new Finding($"{found.Count} My Number(s) with a valid check digit", found) : null;
+    }
+}
+
+internal sealed class FirstTimeDomainCondition(string path, bool negate, FieldFilter fields) : LeafCondition(path, ConditionTypes.FirstTimeRecipientDomain, negate)
+{
+    public override string Describe() => $"an external domain among the {fields.Describe()} never received mail from this tenant";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var firstTime = fields.Of(context.Facts)
+            .Where(r => !context.IsInternal(r.Domain) && !context.Known.Contains(r.Domain))
+            .Select(r => r.Domain).Distinct(StringComparer.Ordinal).ToList();
+        return firstTime.Count == 0 ? null : new Finding($"first mail to {List(firstTime)}", firstTime);
+    }
+}
+
+internal sealed class LookalikeDomainCondition(string path, bool negate, int maxDistance, FieldFilter fields) : LeafCondition(path, ConditionTypes.LookalikeDomain, negate)
+{
+    public override string Describe() => $"a domain among the {fields.Describe()} looks like a known domain (within {maxDistance} edits or a homoglyph)";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var index = context.Known.Index(context.Settings.InternalDomains);
+        var evidence = new List<string>();
+        foreach (var domain in fields.Of(context.Facts).Select(r => r.Domain).Distinct(StringComparer.Ordinal))
+        {
+            if (index.Find(domain, maxDistance) is { } alike)
+            {
+                evidence.Add($"{alike.Domain} looks like {alike.Resembles} ({alike.Kind}{(alike.Kind == "edit-distance" ? $" {alike.Distance}" : "")})");
+            }
+        }
+
+        return evidence.Count == 0 ? null : new Finding(string.Join("; ", evidence), evidence);
+    }
+}
+
+internal sealed class AttachmentMentionedCondition(string path, bool negate, IReadOnlyList<string> keywords)
+    : LeafCondition(path, ConditionTypes.AttachmentMentionedButMissing, negate)
+{
+    public static readonly IReadOnlyList<string> DefaultKeywords = ["添付", "attached", "attachment", "enclosed"];
+
+    public override string Describe() => $"the body mentions an attachment ([{List(keywords)}]) but there is none";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        if (context.Facts.Attachments.Count > 0)
+        {
+            return null;
+        }
+
+        var body = context.Facts.NormalizedBody;
+        var keyword = keywords.FirstOrDefault(k => body.Contains(k, StringComparison.Ordinal));
+        return keyword is null ? null : new Finding($"the body says '{keyword}' but the message has no attachment", [keyword]);
+    }
+}
+
+internal sealed class MissingHonorificCondition(string path, bool negate, int lines) : LeafCondition(path, ConditionTypes.MissingHonorific, negate)
+{
+    public override string Describe() => $"an external recipient is named in the first {lines} lines without 様/殿/御中";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var names = context.Facts.Recipients.Where(r => r.DisplayName is not null && !context.IsInternal(r.Domain)).Select(r => r.DisplayName!).ToList();
+        if (names.Count == 0)
+        {
+            return null;
+        }
+
+        var missing = HonorificCheck.Find(context.Facts.BodyText, names, lines);
+        return missing.Count == 0 ? null : new Finding($"no honorific after {List(missing.Select(m => m.Name))}", missing.Select(m => $"{m.Name}: {m.Line}").ToList());
+    }
+}

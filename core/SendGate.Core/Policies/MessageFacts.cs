@@ -1,0 +1,172 @@
+using MimeKit;
+using MimeKit.Text;
+using SendGate.Core.Mime;
+using SendGate.Core.Policies.Detectors;
+
+namespace SendGate.Core.Policies;
+
+public sealed record RecipientFact(string Address, string Domain, string Kind, string? DisplayName);
+
+/// <summary>
+/// What the rules look at, read once from the parsed message. Expensive facts (body text, its
+/// normalised form, decoded attachment sizes) are computed on first use, so a policy that never
+/// asks for them never pays for them.
+/// </summary>
+public sealed class MessageFacts
+{
+    private readonly MimeMessage _mime;
+    private string? _bodyText;
+    private string? _normalizedBody;
+    private string? _normalizedSubject;
+
+    public MessageFacts(PreparedMessage message)
+    {
+        _mime = message.Mime;
+        Sender = message.EnvelopeFrom.ToLowerInvariant();
+        SenderDomain = DomainOf(Sender);
+        Subject = message.Subject;
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var mailbox in _mime.To.Mailboxes.Concat(_mime.Cc.Mailboxes).Concat(_mime.Bcc.Mailboxes))
+        {
+            if (!string.IsNullOrWhiteSpace(mailbox.Name))
+            {
+                names.TryAdd(mailbox.Address, mailbox.Name);
+            }
+        }
+
+        Recipients = message.Recipients
+            .Select(r => new RecipientFact(r.Address.ToLowerInvariant(), DomainOf(r.Address), r.Kind, names.GetValueOrDefault(r.Address)))
+            .ToList();
+        Attachments = _mime.Attachments.OfType<MimePart>().Select(p => new AttachmentFact(p)).ToList();
+    }
+
+    public string Sender { get; }
+    public string SenderDomain { get; }
+    public IReadOnlyList<RecipientFact> Recipients { get; }
+    public string Subject { get; }
+    public IReadOnlyList<AttachmentFact> Attachments { get; }
+    public HeaderList Headers => _mime.Headers;
+
+    public string NormalizedSubject => _normalizedSubject ??= TextNormalizer.Normalize(Subject);
+
+    /// <summary>The text body, or the HTML body as text when there is no text part.</summary>
+    public string BodyText => _bodyText ??= ReadBody();
+
+    public string NormalizedBody => _normalizedBody ??= TextNormalizer.Normalize(BodyText);
+
+    public static string DomainOf(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at < 0 ? "" : address[(at + 1)..].TrimEnd('.').ToLowerInvariant();
+    }
+
+    private string ReadBody()
+    {
+        if (_mime.TextBody is { } text)
+        {
+            return text;
+        }
+
+        return _mime.HtmlBody is { } html ? HtmlText(html) : "";
+    }
+
+    /// <summary>The text of an HTML body, one line per block, without scripts and styles.</summary>
+    private static string HtmlText(string html)
+    {
+        var text = new System.Text.StringBuilder(html.Length / 2);
+        using var reader = new StringReader(html);
+        var tokenizer = new HtmlTokenizer(reader) { DecodeCharacterReferences = true };
+        var skip = 0;
+        while (tokenizer.ReadNextToken(out var token))
+        {
+            switch (token)
+            {
+                case HtmlDataToken data when skip == 0:
+                    text.Append(data.Data);
+                    break;
+                case HtmlTagToken tag when tag.Id is HtmlTagId.Script or HtmlTagId.Style:
+                    skip = Math.Max(0, skip + (tag.IsEndTag ? -1 : tag.IsEmptyElement ? 0 : 1));
+                    break;
+                case HtmlTagToken tag when tag.Id is HtmlTagId.Br or HtmlTagId.P or HtmlTagId.Div or HtmlTagId.TR or HtmlTagId.LI
+                    or HtmlTagId.H1 or HtmlTagId.H2 or HtmlTagId.H3 or HtmlTagId.Table or HtmlTagId.BlockQuote:
+                    text.Append('\n');
+                    break;
+            }
+        }
+
+        return text.ToString();
+    }
+}
+
+/// <summary>One attachment as the rules see it.</summary>
+public sealed class AttachmentFact(MimePart part)
+{
+    private long? _size;
+    private bool? _encryptedZip;
+
+    public string FileName { get; } = part.FileName ?? "";
+
+    /// <summary>Lower-case, without the dot; empty when the name has none.</summary>
+    public string Extension => Path.GetExtension(FileName) is { Length: > 1 } ext ? ext[1..].ToLowerInvariant() : "";
+
+    public string ContentType { get; } = part.ContentType.MimeType.ToLowerInvariant();
+
+    /// <summary>Decoded size in bytes.</summary>
+    public long Size => _size ??= MeasureDecoded();
+
+    /// <summary>A zip whose first entry is encrypted (ZipCrypto or AES): encrypting it again helps nobody.</summary>
+    public bool EncryptedZip => _encryptedZip ??= ReadZipEncryptionFlag();
+
+    public bool IsZip => Extension == "zip" || ContentType is "application/zip" or "application/x-zip-compressed";
+
+    private long MeasureDecoded()
+    {
+        if (part.Content is null)
+        {
+            return 0;
+        }
+
+        using var counter = new CountingStream();
+        part.Content.DecodeTo(counter);
+        return counter.Length;
+    }
+
+    private bool ReadZipEncryptionFlag()
+    {
+        if (!IsZip || part.Content is null)
+        {
+            return false;
+        }
+
+        // Local file header: signature PK\x03\x04, then version (2 bytes), then the general-purpose
+        // flags, whose bit 0 says the entry is encrypted.
+        using var decoded = part.Content.Open();
+        Span<byte> header = stackalloc byte[8];
+        var read = 0;
+        while (read < header.Length && decoded.Read(header[read..]) is var n and > 0)
+        {
+            read += n;
+        }
+
+        return read == header.Length && header[0] == 0x50 && header[1] == 0x4B && header[2] == 0x03 && header[3] == 0x04
+            && (header[6] & 0x01) != 0;
+    }
+
+    private sealed class CountingStream : Stream
+    {
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,316 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SendGate.Core.Mime;
+
+namespace SendGate.Core.Policies;
+
+/// <summary>A tenant's current policy (compiled) and settings, as one consistent pair.</summary>
+public sealed record PolicySnapshot(CompiledPolicy? Policy, TenantSettings Settings);
+
+public abstract record PolicyChange
+{
+    public sealed record Saved(PolicyDocument Document, RuleSpec? Rule) : PolicyChange;
+
+    public sealed record Invalid(IReadOnlyList<Violation> Violations) : PolicyChange;
+
+    public sealed record RuleNotFound(string RuleId) : PolicyChange;
+}
+
+/// <summary>
+/// Reads, changes and applies tenants' policies. Every change stores the whole policy as the next
+/// version; a change racing another one is re-applied on top of it (rule edits) so that no edit is
+/// lost. Compiled policies are cached per host for <see cref="PolicyOptions.CacheDuration"/>.
+/// </summary>
+public sealed class PolicyService(
+    PolicyStore store,
+    InitialPolicy initial,
+    TimeProvider time,
+    IOptions<PolicyOptions> options,
+    ILogger<PolicyService> logger)
+{
+    private readonly ConcurrentDictionary<string, (PolicySnapshot Snapshot, long Until)> _snapshots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (KnownDomainSet Known, long Until)> _history = new(StringComparer.Ordinal);
+
+    /// <summary>Decides a prepared submission: what a real submission stores and what the dry run answers.</summary>
+    public async Task<PolicyDecision> DecideAsync(string tenantId, PreparedMessage message, DateTimeOffset? sendAt, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await GetSnapshotAsync(tenantId, cancellationToken);
+        var known = snapshot.Policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
+        return PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, new MessageFacts(message), sendAt, time.GetUtcNow());
+    }
+
+    public async Task<PolicySnapshot> GetSnapshotAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var now = time.NowMs();
+        if (_snapshots.TryGetValue(tenantId, out var cached) && cached.Until > now)
+        {
+            return cached.Snapshot;
+        }
+
+        var current = await store.GetCurrentAsync(tenantId, cancellationToken);
+        var tenant = await store.GetTenantAsync(tenantId, cancellationToken);
+        var settings = tenant is null ? TenantSettings.Empty : PolicyStore.Settings(tenant);
+        CompiledPolicy? policy = null;
+        if (current is not null)
+        {
+            var (compiled, violations) = PolicyCompiler.Compile(PolicyStore.Deserialize(current.Document), current.Version);
+            if (compiled is null)
+            {
+                // Stored versions were validated when saved; this only happens if validation became stricter.
+                throw new InvalidOperationException($"Policy version {current.Version} of tenant {tenantId} no longer compiles: {violations[0].Field}: {violations[0].Message}");
+            }
+
+            policy = compiled;
+        }
+
+        var snapshot = new PolicySnapshot(policy, settings);
+        _snapshots[tenantId] = (snapshot, now + (long)options.Value.CacheDuration.TotalMilliseconds);
+        return snapshot;
+    }
+
+    public async Task<KnownDomainSet> GetDeliveryHistoryAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var now = time.NowMs();
+        if (_history.TryGetValue(tenantId, out var cached) && cached.Until > now)
+        {
+            return cached.Known;
+        }
+
+        var known = new KnownDomainSet(await store.GetDeliveredDomainsAsync(tenantId, cancellationToken));
+        _history[tenantId] = (known, now + (long)options.Value.DeliveryHistoryCacheDuration.TotalMilliseconds);
+        return known;
+    }
+
+    /// <summary>Called once a relay accepted mail for new domains on this host, so that the next check knows them at once.</summary>
+    public void RecordDelivered(string tenantId, IReadOnlyCollection<string> domains)
+    {
+        if (domains.Count > 0 && _history.TryGetValue(tenantId, out var cached) && domains.Any(d => !cached.Known.Contains(d)))
+        {
+            _history.TryRemove(tenantId, out _);
+        }
+    }
+
+    public async Task<(PolicyDocument? Document, int Version)> GetDocumentAsync(string tenantId, int? version = null, CancellationToken cancellationToken = default)
+    {
+        var row = version is { } v ? await store.GetVersionAsync(tenantId, v, cancellationToken) : await store.GetCurrentAsync(tenantId, cancellationToken);
+        return row is null ? (null, 0) : (WithStamp(row), row.Version);
+    }
+
+    public Task<IReadOnlyList<PolicyVersionRow>> ListVersionsAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        store.ListVersionsAsync(tenantId, cancellationToken);
+
+    /// <summary>Replaces the whole policy (import). Rule ids given are kept; missing ones are assigned.</summary>
+    public Task<PolicyChange> ReplaceAsync(string tenantId, PolicyDocument document, string actor, CancellationToken cancellationToken = default) =>
+        ChangeAsync(tenantId, actor, $"policy replaced ({document.Rules?.Count ?? 0} rules)", _ => (new PolicyDocument { Rules = document.Rules }, null), cancellationToken);
+
+    public Task<PolicyChange> AddRuleAsync(string tenantId, RuleSpec rule, int? position, string actor, CancellationToken cancellationToken = default)
+    {
+        var withId = rule with { Id = rule.Id ?? PolicyCompiler.NewRuleId(), Version = null };
+        return ChangeAsync(tenantId, actor, $"rule {withId.Id} added", current =>
+        {
+            var rules = (current.Rules ?? []).ToList();
+            rules.Insert(Math.Clamp(position ?? rules.Count, 0, rules.Count), withId);
+            return (new PolicyDocument { Rules = rules }, withId.Id);
+        }, cancellationToken);
+    }
+
+    public Task<PolicyChange> UpdateRuleAsync(string tenantId, string ruleId, RuleSpec rule, int? position, string actor, CancellationToken cancellationToken = default) =>
+        ChangeAsync(tenantId, actor, $"rule {ruleId} updated", current =>
+        {
+            var rules = (current.Rules ?? []).ToList();
+            var index = rules.FindIndex(r => r.Id == ruleId);
+            if (index < 0)
+            {
+                return (null, ruleId);
+            }
+
+            rules.RemoveAt(index);
+            rules.Insert(Math.Clamp(position ?? index, 0, rules.Count), rule with { Id = ruleId, Version = null });
+            return (new PolicyDocument { Rules = rules }, ruleId);
+        }, cancellationToken);
+
+    public Task<PolicyChange> DeleteRuleAsync(string tenantId, string ruleId, string actor, CancellationToken cancellationToken = default) =>
+        ChangeAsync(tenantId, actor, $"rule {ruleId} deleted", current =>
+        {
+            var rules = (current.Rules ?? []).ToList();
+            return rules.RemoveAll(r => r.Id == ruleId) == 0 ? (null, ruleId) : (new PolicyDocument { Rules = rules }, null);
+        }, cancellationToken);
+
+    /// <summary>The tenant's settings; null when the tenant does not exist.</summary>
+    public async Task<(TenantRow Tenant, TenantSettings Settings)?> GetTenantAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var row = await store.GetTenantAsync(tenantId, cancellationToken);
+        return row is null ? null : (row, PolicyStore.Settings(row));
+    }
+
+    public async Task UpdateTenantAsync(string tenantId, string name, TenantSettings settings, CancellationToken cancellationToken = default)
+    {
+        await store.UpdateTenantAsync(tenantId, name, settings, time.NowMs(), cancellationToken);
+        _snapshots.TryRemove(tenantId, out _);
+    }
+
+    private async Task<PolicyChange> ChangeAsync(string tenantId, string actor, string change,
+        Func<PolicyDocument, (PolicyDocument? Next, string? RuleId)> apply, CancellationToken cancellationToken)
+    {
+        // Two admins saving at once both compute version n+1; the primary key lets one win and the
+        // other re-applies its edit on top of the winner's version.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var current = await store.GetCurrentAsync(tenantId, cancellationToken);
+            var currentDocument = current is null ? new PolicyDocument { Rules = [] } : PolicyStore.Deserialize(current.Document);
+            var (next, ruleId) = apply(currentDocument);
+            if (next is null)
+            {
+                return new PolicyChange.RuleNotFound(ruleId!);
+            }
+
+            var version = (current?.Version ?? 0) + 1;
+            var stamped = Stamp(currentDocument, next, version);
+            var (compiled, violations) = PolicyCompiler.Compile(stamped, version);
+            if (compiled is null)
+            {
+                return new PolicyChange.Invalid(violations);
+            }
+
+            var groups = await UnknownGroupsAsync(tenantId, stamped, cancellationToken);
+            if (groups.Count > 0)
+            {
+                return new PolicyChange.Invalid(groups);
+            }
+
+            if (await store.TryInsertVersionAsync(tenantId, version, stamped, change, actor, time.NowMs(), cancellationToken))
+            {
+                _snapshots.TryRemove(tenantId, out _);
+                Log.PolicyChanged(logger, tenantId, version, change, actor);
+                var saved = (await GetDocumentAsync(tenantId, version, cancellationToken)).Document!;
+                return new PolicyChange.Saved(saved, ruleId is null ? null : saved.Rules?.FirstOrDefault(r => r.Id == ruleId));
+            }
+        }
+
+        throw new InvalidOperationException($"The policy of tenant {tenantId} kept changing while saving; try again.");
+    }
+
+    /// <summary>
+    /// Assigns ids to new rules and a version to each rule: the new version when its content
+    /// changed, the version it already had otherwise.
+    /// </summary>
+    private static PolicyDocument Stamp(PolicyDocument current, PolicyDocument next, int version)
+    {
+        var previous = (current.Rules ?? []).Where(r => r.Id is not null).GroupBy(r => r.Id!).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var rules = (next.Rules ?? []).Select(rule =>
+        {
+            var withId = rule with { Id = rule.Id ?? PolicyCompiler.NewRuleId() };
+            var unchanged = previous.TryGetValue(withId.Id!, out var before)
+                && JsonSerializer.Serialize(before with { Version = null }, PolicyStore.Json) == JsonSerializer.Serialize(withId with { Version = null }, PolicyStore.Json);
+            return withId with { Version = unchanged ? before!.Version ?? version : version };
+        }).ToList();
+        return new PolicyDocument { Rules = rules };
+    }
+
+    private async Task<IReadOnlyList<Violation>> UnknownGroupsAsync(string tenantId, PolicyDocument document, CancellationToken cancellationToken)
+    {
+        var tenant = await store.GetTenantAsync(tenantId, cancellationToken);
+        var groups = tenant is null ? TenantSettings.Empty.SenderGroups : PolicyStore.Settings(tenant).SenderGroups;
+        var violations = new List<Violation>();
+        var rules = document.Rules ?? [];
+        for (var i = 0; i < rules.Count; i++)
+        {
+            foreach (var g in rules[i].Senders?.Groups ?? [])
+            {
+                if (!groups.ContainsKey(g))
+                {
+                    violations.Add(new($"rules[{i}].senders.groups", PolicyViolation.InvalidRule, $"Sender group '{g}' is not defined in the tenant settings (PATCH /v1/tenant)."));
+                }
+            }
+
+            Walk(rules[i].Conditions, $"rules[{i}].conditions");
+        }
+
+        return violations;
+
+        void Walk(ConditionSpec? c, string path)
+        {
+            if (c is null)
+            {
+                return;
+            }
+
+            foreach (var g in c.Groups ?? [])
+            {
+                if (!groups.ContainsKey(g))
+                {
+                    violations.Add(new($"{path}.groups", PolicyViolation.InvalidCondition, $"Sender group '{g}' is not defined in the tenant settings (PATCH /v1/tenant)."));
+                }
+            }
+
+            for (var i = 0; i < (c.All?.Count ?? 0); i++)
+            {
+                Walk(c.All![i], $"{path}.all[{i}]");
+            }
+
+            for (var i = 0; i < (c.Any?.Count ?? 0); i++)
+            {
+                Walk(c.Any![i], $"{path}.any[{i}]");
+            }
+        }
+    }
+
+    private static PolicyDocument WithStamp(PolicyVersionRow row) =>
+        PolicyStore.Deserialize(row.Document) with { Version = row.Version, UpdatedAt = Clock.FromMs(row.CreatedAt), UpdatedBy = row.CreatedBy };
+
+    /// <summary>Exposed for tenant creation: the document every new tenant starts with.</summary>
+    public PolicyDocument Initial => initial.Document;
+}
+
+/// <summary>
+/// The policy new tenants start with (<see cref="PolicyOptions.InitialPolicy"/>), loaded and
+/// validated once at start so that a broken file fails the boot, not the first tenant.
+/// </summary>
+public sealed class InitialPolicy
+{
+    public InitialPolicy(IOptions<PolicyOptions> options)
+    {
+        var source = options.Value.InitialPolicy;
+        string json;
+        if (source.Equals("recommended", StringComparison.OrdinalIgnoreCase))
+        {
+            json = Recommended();
+        }
+        else if (source.Equals("empty", StringComparison.OrdinalIgnoreCase))
+        {
+            json = """{ "rules": [] }""";
+        }
+        else
+        {
+            json = File.ReadAllText(source);
+        }
+
+        var document = PolicyStore.Deserialize(json);
+        var (compiled, violations) = PolicyCompiler.Compile(document, 1);
+        if (compiled is null)
+        {
+            throw new InvalidOperationException(
+                $"SendGate:Policy:InitialPolicy '{source}' is not a valid policy: {string.Join("; ", violations.Select(v => $"{v.Field}: {v.Message}"))}");
+        }
+
+        Document = document with
+        {
+            Version = null,
+            UpdatedAt = null,
+            UpdatedBy = null,
+            Rules = document.Rules!.Select(r => r with { Id = r.Id ?? PolicyCompiler.NewRuleId(), Version = 1 }).ToList(),
+        };
+    }
+
+    public PolicyDocument Document { get; }
+
+    public static string Recommended()
+    {
+        using var stream = typeof(InitialPolicy).Assembly.GetManifestResourceStream("recommended-policy.json")
+            ?? throw new InvalidOperationException("The recommended policy is missing from the assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
