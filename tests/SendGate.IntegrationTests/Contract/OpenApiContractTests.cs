@@ -178,7 +178,7 @@ public sealed class OpenApiContractTests(ContractHost host) : IClassFixture<Cont
         return content;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -44,9 +44,9 @@ internal static class PolicyApi
         return JsonDocument.Parse(text).RootElement.GetProperty("decision").Clone();
     }
 
-    public static async Task<JsonElement> EvaluateMimeAsync(this HttpClient client, string mime, string? sendAt = null)
+    public static async Task<JsonElement> EvaluateMimeAsync(this HttpClient client, byte[] mime, string? sendAt = null)
     {
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(mime));
+        using var content = new ByteArrayContent(mime);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("message/rfc822");
         var response = await client.PostAsync("/v1/policies/evaluate" + (sendAt is null ? "" : $"?sendAt={Uri.EscapeDataString(sendAt)}"), content);
         var text = await response.Content.ReadAsStringAsync();

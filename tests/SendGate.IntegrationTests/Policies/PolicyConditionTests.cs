@@ -1,0 +1,266 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+using static SendGate.IntegrationTests.Policies.PolicyApi;
+
+namespace SendGate.IntegrationTests.Policies;
+
+/// <summary>
+/// Each condition on its own, through the dry run (which decides exactly as a submission does):
+/// one message it matches and one it does not, and the evidence it gives.
+/// </summary>
+public sealed class PolicyConditionTests : AppTest
+{
+    private static readonly object[] Tag = [new { type = "tag", tags = new[] { "hit" } }];
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Client.SetInternalDomainsAsync("example.co.jp");
+    }
+
+    private async Task<bool> MatchesAsync(object condition, Dictionary<string, object?> message)
+    {
+        await Client.SetPolicyAsync(Rule("r", Tag, condition));
+        return (await Client.EvaluateAsync(message)).MatchedRules().Contains("r");
+    }
+
+    private async Task<JsonElement> DecideAsync(object condition, Dictionary<string, object?> message)
+    {
+        await Client.SetPolicyAsync(Rule("r", Tag, condition));
+        return await Client.EvaluateAsync(message);
+    }
+
+    [Fact]
+    public async Task Recipient_domain_in_and_not_in_lists_with_subdomains()
+    {
+        var condition = new { type = "recipientDomain", domains = new[] { "partner.jp" } };
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "a@partner.jp" }))));
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "a@mail.partner.jp" }))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "a@otherpartner.jp" }))));
+
+        var notIn = new { type = "recipientDomain", match = "notIn", domains = new[] { "partner.jp", "example.co.jp" } };
+        Assert.False(await MatchesAsync(notIn, Mail(("to", new[] { "a@partner.jp", "b@example.co.jp" }))));
+        var decision = await DecideAsync(notIn, Mail(("to", new[] { "a@partner.jp", "c@stranger.com" })));
+        Assert.Equal(["c@stranger.com"], decision.Evidence("recipientDomain"));
+    }
+
+    [Fact]
+    public async Task Recipient_conditions_can_look_at_one_field_only()
+    {
+        var bccOnly = new { type = "recipientDomain", domains = new[] { "partner.jp" }, fields = new[] { "bcc" } };
+        Assert.False(await MatchesAsync(bccOnly, Mail(("to", new[] { "a@partner.jp" }))));
+        Assert.True(await MatchesAsync(bccOnly, Mail(("to", new[] { "x@example.co.jp" }), ("bcc", new[] { "a@partner.jp" }))));
+
+        var externalInCc = new { type = "externalRecipients", min = 1, fields = new[] { "cc" } };
+        Assert.False(await MatchesAsync(externalInCc, Mail(("to", new[] { "a@partner.jp" }), ("cc", new[] { "b@example.co.jp" }))));
+        Assert.True(await MatchesAsync(externalInCc, Mail(("to", new[] { "b@example.co.jp" }), ("cc", new[] { "a@partner.jp" }))));
+    }
+
+    [Fact]
+    public async Task External_recipient_counts_leave_internal_domains_out()
+    {
+        var three = new { type = "externalRecipients", min = 3 };
+        Assert.False(await MatchesAsync(three, Mail(("to", new[] { "a@p.jp", "b@q.jp", "c@example.co.jp", "d@sub.example.co.jp" }))));
+        var decision = await DecideAsync(three, Mail(("to", new[] { "a@p.jp", "b@q.jp" }), ("cc", new[] { "c@r.jp" })));
+        Assert.Equal(["a@p.jp", "b@q.jp", "c@r.jp"], decision.Evidence("externalRecipients"));
+
+        var anyExternal = new { type = "externalRecipients" };
+        Assert.False(await MatchesAsync(anyExternal, Mail(("to", new[] { "x@example.co.jp" }))));
+        Assert.True(await MatchesAsync(anyExternal, Mail(("to", new[] { "x@example.co.jp" }), ("bcc", new[] { "y@outside.jp" }))));
+    }
+
+    [Fact]
+    public async Task Total_recipients_at_least_n()
+    {
+        var four = new { type = "recipientCount", min = 4 };
+        Assert.False(await MatchesAsync(four, Mail(("to", new[] { "a@example.co.jp", "b@example.co.jp", "c@example.co.jp" }))));
+        Assert.True(await MatchesAsync(four, Mail(("to", new[] { "a@example.co.jp", "b@example.co.jp", "c@example.co.jp" }), ("bcc", new[] { "d@x.jp" }))));
+    }
+
+    [Fact]
+    public async Task Sender_by_address_domain_and_group()
+    {
+        Assert.True(await MatchesAsync(new { type = "sender", addresses = new[] { "SENDER@example.co.jp" } }, Mail()));
+        Assert.False(await MatchesAsync(new { type = "sender", addresses = new[] { "boss@example.co.jp" } }, Mail()));
+        Assert.True(await MatchesAsync(new { type = "sender", domains = new[] { "example.co.jp" } }, Mail()));
+        Assert.False(await MatchesAsync(new { type = "sender", domains = new[] { "example.com" } }, Mail()));
+
+        var patch = await Client.PatchAsJsonAsync("/v1/tenant", new
+        {
+            senderGroups = new Dictionary<string, string[]> { ["sales"] = ["@sales.example.co.jp", "sender@example.co.jp"], ["legal"] = ["law@example.co.jp"] },
+        });
+        patch.EnsureSuccessStatusCode();
+        var decision = await DecideAsync(new { type = "sender", groups = new[] { "sales" } }, Mail());
+        Assert.Contains("group 'sales'", decision.GetProperty("rules")[0].GetProperty("conditions")[0].Str("detail"), StringComparison.Ordinal);
+        Assert.True(await MatchesAsync(new { type = "sender", groups = new[] { "sales" } }, Mail(("from", "x@sales.example.co.jp"))));
+        Assert.False(await MatchesAsync(new { type = "sender", groups = new[] { "legal" } }, Mail()));
+    }
+
+    [Fact]
+    public async Task Rule_sender_scope_limits_a_rule_to_some_senders()
+    {
+        var scoped = new Dictionary<string, object?>
+        {
+            ["id"] = "r", ["name"] = "only interns", ["actions"] = Tag,
+            ["senders"] = new { addresses = new[] { "intern@example.co.jp" } },
+        };
+        await Client.SetPolicyAsync(scoped);
+        Assert.Empty((await Client.EvaluateAsync(Mail())).MatchedRules());
+        Assert.Equal(["r"], (await Client.EvaluateAsync(Mail(("from", "intern@example.co.jp")))).MatchedRules());
+    }
+
+    [Fact]
+    public async Task Subject_and_body_keywords_are_compared_after_Japanese_normalisation()
+    {
+        // Full-width letters, half-width katakana and case all fold to one form (NFKC, lower case).
+        Assert.True(await MatchesAsync(new { type = "subject", contains = new[] { "test" } }, Mail(("subject", "ｔｅｓｔ送信"))));
+        Assert.True(await MatchesAsync(new { type = "subject", contains = new[] { "ＴＥＳＴ" } }, Mail(("subject", "This is a Test"))));
+        Assert.True(await MatchesAsync(new { type = "body", contains = new[] { "テスト" } }, Mail(("text", "ﾃｽﾄです"))));
+        Assert.True(await MatchesAsync(new { type = "body", contains = new[] { "社外秘" } }, Mail(("html", "<p>これは<b>社外秘</b>です</p>"), ("text", null))));
+        Assert.False(await MatchesAsync(new { type = "body", contains = new[] { "社外秘" } }, Mail(("text", "公開資料です"))));
+
+        var decision = await DecideAsync(new { type = "subject", contains = new[] { "至急", "confidential" } }, Mail(("subject", "【ＣＯＮＦＩＤＥＮＴＩＡＬ】見積")));
+        Assert.Equal(["confidential"], decision.Evidence("subject"));
+    }
+
+    [Fact]
+    public async Task Patterns_match_normalised_text_in_linear_time()
+    {
+        var invoice = new { type = "subject", pattern = @"invoice\s*no\.?\s*\d{4,}" };
+        Assert.True(await MatchesAsync(invoice, Mail(("subject", "Ｉｎｖｏｉｃｅ No. １２３４５"))));
+        Assert.False(await MatchesAsync(invoice, Mail(("subject", "Invoice draft"))));
+
+        // A pattern that takes exponential time on a backtracking engine finishes at once here.
+        var evil = new { type = "body", pattern = "^(a+)+$" };
+        Assert.False(await MatchesAsync(evil, Mail(("text", new string('a', 5000) + "!"))));
+    }
+
+    [Fact]
+    public async Task Attachments_by_count_extension_type_size_and_name()
+    {
+        var pdf = Attachment("見積書.PDF", new byte[2048], "application/pdf");
+        var png = Attachment("logo.png", new byte[10], "image/png");
+        var message = Mail(("attachments", new[] { pdf, png }));
+
+        Assert.True(await MatchesAsync(new { type = "attachmentCount", min = 1 }, message));
+        Assert.False(await MatchesAsync(new { type = "attachmentCount", min = 1 }, Mail()));
+        Assert.True(await MatchesAsync(new { type = "attachmentCount", max = 0 }, Mail()));
+        Assert.False(await MatchesAsync(new { type = "attachmentCount", min = 3 }, message));
+
+        var decision = await DecideAsync(new { type = "attachment", extensions = new[] { "pdf" } }, message);
+        Assert.Equal(["見積書.PDF"], decision.Evidence("attachment"));
+        Assert.True(await MatchesAsync(new { type = "attachment", contentTypes = new[] { "image/*" } }, message));
+        Assert.False(await MatchesAsync(new { type = "attachment", contentTypes = new[] { "application/zip" } }, message));
+        Assert.True(await MatchesAsync(new { type = "attachment", minSize = 2048 }, message));
+        Assert.False(await MatchesAsync(new { type = "attachment", minSize = 2049 }, message));
+        Assert.True(await MatchesAsync(new { type = "attachment", maxSize = 10, extensions = new[] { "png" } }, message));
+        Assert.True(await MatchesAsync(new { type = "attachment", namePattern = "^見積" }, message));
+        Assert.False(await MatchesAsync(new { type = "attachment", namePattern = "^請求" }, message));
+    }
+
+    [Fact]
+    public async Task Attachments_that_are_already_encrypted_zips_are_told_apart()
+    {
+        var encrypted = Attachment("secret.zip", Zip(encrypted: true), "application/zip");
+        var plain = Attachment("plain.zip", Zip(encrypted: false), "application/zip");
+
+        var decision = await DecideAsync(new { type = "attachment", encryptedZip = true }, Mail(("attachments", new[] { encrypted, plain })));
+        Assert.Equal(["secret.zip"], decision.Evidence("attachment"));
+        Assert.False(await MatchesAsync(new { type = "attachment", encryptedZip = true }, Mail(("attachments", new[] { plain }))));
+        Assert.True(await MatchesAsync(new { type = "attachment", encryptedZip = false }, Mail(("attachments", new[] { plain }))));
+    }
+
+    [Fact]
+    public async Task Headers_by_name_and_value()
+    {
+        var message = Mail(("headers", new Dictionary<string, string> { ["X-Priority"] = "1 (Highest)", ["X-Campaign"] = "autumn" }));
+        Assert.True(await MatchesAsync(new { type = "header", name = "x-campaign" }, message));
+        Assert.False(await MatchesAsync(new { type = "header", name = "X-Mailer" }, message));
+        Assert.True(await MatchesAsync(new { type = "header", name = "X-Priority", pattern = "^1\\b" }, message));
+        Assert.False(await MatchesAsync(new { type = "header", name = "X-Priority", contains = new[] { "low" } }, message));
+    }
+
+    [Fact]
+    public async Task Credit_card_numbers_only_when_Luhn_valid_and_masked_in_the_evidence()
+    {
+        var decision = await DecideAsync(new { type = "creditCard" }, Mail(("text", "カード番号: ４１１１ １１１１ １１１１ １１１１ です")));
+        Assert.Equal(["****-****-****-1111"], decision.Evidence("creditCard"));
+        Assert.DoesNotContain("4111 1111", decision.GetRawText(), StringComparison.Ordinal);
+
+        Assert.False(await MatchesAsync(new { type = "creditCard" }, Mail(("text", "注文番号 4111-1111-1111-1112"))));
+        Assert.False(await MatchesAsync(new { type = "creditCard" }, Mail(("text", "tracking 12345678901234567890123"))));
+    }
+
+    [Fact]
+    public async Task My_Numbers_only_with_a_valid_check_digit()
+    {
+        var decision = await DecideAsync(new { type = "myNumber" }, Mail(("text", "個人番号 1234 5678 9018 を送ります")));
+        Assert.Equal(["****-****-9018"], decision.Evidence("myNumber"));
+        Assert.False(await MatchesAsync(new { type = "myNumber" }, Mail(("text", "個人番号 1234 5678 9017 を送ります"))));
+    }
+
+    [Fact]
+    public async Task Attachment_mentioned_but_missing()
+    {
+        var condition = new { type = "attachmentMentionedButMissing" };
+        var decision = await DecideAsync(condition, Mail(("text", "資料を添付いたします。ご確認ください。")));
+        Assert.Equal(["添付"], decision.Evidence("attachmentMentionedButMissing"));
+        Assert.True(await MatchesAsync(condition, Mail(("text", "Please find the report ATTACHED."))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "資料を添付いたします。"), ("attachments", new[] { Attachment("a.pdf", new byte[5]) }))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "本日はありがとうございました。"))));
+    }
+
+    [Fact]
+    public async Task Missing_honorific_for_an_external_recipient_named_in_the_opening_lines()
+    {
+        var condition = new { type = "missingHonorific" };
+        var to = ("to", (object?)new[] { "山田 太郎 <yamada@partner.jp>" });
+        var decision = await DecideAsync(condition, Mail(to, ("text", "山田 太郎\n\nお世話になっております。")));
+        Assert.Contains(decision.Evidence("missingHonorific"), e => e.StartsWith("山田 太郎", StringComparison.Ordinal));
+        Assert.False(await MatchesAsync(condition, Mail(to, ("text", "山田様\n\nお世話になっております。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "山田 太郎 <yamada@example.co.jp>" }), ("text", "山田\n\n社内連絡です。"))));
+    }
+
+    [Fact]
+    public async Task Any_groups_and_negation()
+    {
+        var condition = new
+        {
+            any = new object[]
+            {
+                new { type = "subject", contains = new[] { "至急" } },
+                new { type = "attachmentCount", min = 1, negate = true },
+            },
+        };
+        await Client.SetPolicyAsync(new Dictionary<string, object?> { ["id"] = "r", ["name"] = "r", ["actions"] = Tag, ["conditions"] = condition });
+        var noAttachment = await Client.EvaluateAsync(Mail());
+        Assert.StartsWith("not:", noAttachment.GetProperty("rules")[0].GetProperty("conditions")[0].Str("detail"), StringComparison.Ordinal);
+        Assert.Equal(["r"], (await Client.EvaluateAsync(Mail(("subject", "至急"), ("attachments", new[] { Attachment("a.txt", new byte[1]) })))).MatchedRules());
+        Assert.Empty((await Client.EvaluateAsync(Mail(("attachments", new[] { Attachment("a.txt", new byte[1]) })))).MatchedRules());
+    }
+
+    [Fact]
+    public async Task Disabled_rules_and_stop_processing()
+    {
+        await Client.SetPolicyAsync(
+            new Dictionary<string, object?> { ["id"] = "off", ["name"] = "off", ["enabled"] = false, ["actions"] = Tag },
+            new Dictionary<string, object?> { ["id"] = "stop", ["name"] = "stop", ["stopProcessing"] = true, ["actions"] = Tag },
+            Rule("never", [new { type = "reject", reason = "unreachable" }]));
+        var decision = await Client.EvaluateAsync(Mail());
+        Assert.Equal(["stop"], decision.MatchedRules());
+        Assert.Equal("queued", decision.Str("status"));
+    }
+
+    /// <summary>The first bytes of a zip whose first entry has the encrypted flag (general-purpose bit 0) set or not.</summary>
+    private static byte[] Zip(bool encrypted)
+    {
+        var bytes = new byte[64];
+        Encoding.ASCII.GetBytes("PK\u0003\u0004").CopyTo(bytes, 0);
+        bytes[4] = 20;
+        bytes[6] = encrypted ? (byte)1 : (byte)0;
+        return bytes;
+    }
+}

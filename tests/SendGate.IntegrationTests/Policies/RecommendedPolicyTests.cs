@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+using static SendGate.IntegrationTests.Policies.PolicyApi;
+
+namespace SendGate.IntegrationTests.Policies;
+
+/// <summary>A new tenant starts with the recommended policy, which behaves as the README explains.</summary>
+public sealed class RecommendedPolicyTests : AppWithSmtpTest
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["SendGate:Policy:InitialPolicy"] = "recommended" };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Client.SetInternalDomainsAsync("example.co.jp");
+    }
+
+    [Fact]
+    public async Task New_tenants_start_with_the_documented_rules_as_version_1()
+    {
+        var policy = await (await Client.GetAsync("/v1/policies")).JsonAsync();
+        Assert.Equal(1, policy.GetProperty("version").GetInt32());
+        Assert.Equal(
+            ["pii-to-external-needs-approval", "unfamiliar-domain-review", "external-attachments-encrypted", "many-external-to-bcc",
+             "attachment-mentioned-but-missing", "external-hold", "missing-honorific"],
+            policy.GetProperty("rules").EnumerateArray().Select(r => r.Str("id")));
+
+        var readme = await File.ReadAllTextAsync(Path.Combine(Contract.OpenApiContractTests.RepositoryRoot(), "README.md"));
+        Assert.All(policy.GetProperty("rules").EnumerateArray(), rule => Assert.Contains($"`{rule.Str("id")}`", readme, StringComparison.Ordinal));
+
+        using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
+        Assert.Equal(7, (await (await other.GetAsync("/v1/policies")).JsonAsync()).GetProperty("rules").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Internal_mail_goes_at_once_and_external_mail_waits()
+    {
+        Assert.Equal("queued", (await Client.EvaluateAsync(Mail(("to", new[] { "a@example.co.jp" })))).Str("status"));
+
+        // A domain never mailed before is held for review first...
+        var first = await (await Client.PostAsJsonAsync("/v1/messages", Mail(("to", new[] { "tanaka@partner.co.jp" })))).JsonAsync();
+        Assert.Equal("review", first.GetProperty("decision").GetProperty("hold").Str("mode"));
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/v1/messages/{first.Str("id")}/release", null)).StatusCode);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+
+        // ...after which mail to it is held 5 minutes, and a look-alike of it is held for review.
+        var known = await Client.EvaluateAsync(Mail(("to", new[] { "suzuki@partner.co.jp" })));
+        Assert.Equal("autoRelease", known.GetProperty("hold").Str("mode"));
+        Assert.Equal(SendGateApp.Start.AddMinutes(5), known.GetProperty("releaseAt").GetDateTimeOffset());
+        var alike = await Client.EvaluateAsync(Mail(("to", new[] { "suzuki@partmer.co.jp" })));
+        Assert.Equal("review", alike.GetProperty("hold").Str("mode"));
+        Assert.Contains("unfamiliar-domain", alike.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
+    public async Task Personal_data_to_external_recipients_needs_approval_and_attachments_are_encrypted()
+    {
+        var pii = await Client.EvaluateAsync(Mail(("to", new[] { "a@partner.co.jp" }), ("text", "マイナンバー: 1234-5678-9018")));
+        Assert.Equal("awaiting_approval", pii.Str("status"));
+        Assert.Equal("PT4H", pii.GetProperty("approval").Str("timeout"));
+        Assert.Equal("reject", pii.GetProperty("approval").Str("onTimeout"));
+
+        var internalPii = await Client.EvaluateAsync(Mail(("to", new[] { "hr@example.co.jp" }), ("text", "マイナンバー: 1234-5678-9018")));
+        Assert.Equal("queued", internalPii.Str("status"));
+
+        var attachment = await Client.EvaluateAsync(Mail(("to", new[] { "a@partner.co.jp" }), ("text", "資料を添付します"), ("attachments", new[] { Attachment("資料.pdf", new byte[10]) })));
+        Assert.Equal("zipCrypto", attachment.GetProperty("encryption").Str("method"));
+        Assert.Equal("PT5M", attachment.GetProperty("encryption").Str("passwordDelay"));
+    }
+
+    [Fact]
+    public async Task Five_external_recipients_in_To_and_Cc_become_Bcc_and_a_missing_attachment_holds_ten_minutes()
+    {
+        var many = await Client.EvaluateAsync(Mail(("to", new[] { "a@p1.jp", "b@p2.jp", "c@p3.jp" }), ("cc", new[] { "d@p4.jp", "e@p5.jp", "me@example.co.jp" })));
+        Assert.Equal(5, many.GetProperty("bcc").GetProperty("addresses").GetArrayLength());
+        Assert.Equal("undisclosed", many.GetProperty("bcc").Str("replaceTo"));
+
+        var missing = await Client.EvaluateAsync(Mail(("to", new[] { "a@example.co.jp" }), ("text", "報告書を添付しました。")));
+        Assert.Equal(SendGateApp.Start.AddMinutes(10), missing.GetProperty("releaseAt").GetDateTimeOffset());
+        Assert.Contains("attachment-missing", missing.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
+    public async Task The_default_is_editable_like_any_policy()
+    {
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/v1/policies/rules/external-hold")).StatusCode);
+        var rule = await (await Client.GetAsync("/v1/policies/rules/missing-honorific")).JsonAsync();
+        var enabled = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(rule.GetRawText())!;
+        enabled["enabled"] = true;
+        Assert.Equal(HttpStatusCode.OK, (await Client.PutAsJsonAsync("/v1/policies/rules/missing-honorific", enabled)).StatusCode);
+        var policy = await (await Client.GetAsync("/v1/policies")).JsonAsync();
+        Assert.Equal(3, policy.GetProperty("version").GetInt32());
+        Assert.Equal(6, policy.GetProperty("rules").GetArrayLength());
+    }
+}
+
+/// <summary>The initial policy can also come from a file, e.g. the tenant's policy kept in version control.</summary>
+public sealed class InitialPolicyFromFileTests : AppTest
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"sendgate-policy-{Guid.NewGuid():N}.json");
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["SendGate:Policy:InitialPolicy"] = _file };
+
+    public override async Task InitializeAsync()
+    {
+        await File.WriteAllTextAsync(_file, """
+            { "rules": [ { "id": "hold-all", "name": "Hold everything", "actions": [ { "type": "hold", "duration": "PT1H" } ] } ] }
+            """);
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        File.Delete(_file);
+    }
+
+    [Fact]
+    public async Task The_file_is_the_first_version()
+    {
+        var policy = await (await Client.GetAsync("/v1/policies")).JsonAsync();
+        Assert.Equal("hold-all", Assert.Single(policy.GetProperty("rules").EnumerateArray()).Str("id"));
+        Assert.Equal("held", (await Client.EvaluateAsync(Mail())).Str("status"));
+    }
+}
