@@ -211,6 +211,8 @@ SG_URL=http://127.0.0.1:$SG_PORT
 
 start_sendgate() {  # label in_process_worker
     local dir=$WORK/sg-$1 i
+    # No policy rules: Postfix holds nothing back either, so both sides measure the queue alone
+    # (policy evaluation has its own benchmark: SendGate.Bench policy).
     # The database lives outside the working directory: the host watches its content root
     # (the working directory) for configuration changes, and every database write would wake it.
     mkdir -p "$dir/cwd" "$dir/data"
@@ -226,6 +228,7 @@ start_sendgate() {  # label in_process_worker
         SendGate__Delivery__BatchSize="$SG_BATCH" \
         SendGate__Worker__PollInterval="$SG_POLL" \
         SendGate__Worker__InProcess="$2" \
+        SendGate__Policy__InitialPolicy=empty \
         Logging__LogLevel__Default=Warning \
         dotnet "$SG_DLL" --urls "$SG_URL") > "$dir/sendgate.log" 2>&1 &
     SG_PID=$!

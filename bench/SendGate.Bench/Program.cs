@@ -1,3 +1,9 @@
+// Two benchmarks in one tool.
+//
+//   dotnet run -c Release --project bench/SendGate.Bench -- policy [ITERATIONS]
+//
+// Policy evaluation: a 50-rule policy on typical messages; see PolicyBench.cs.
+//
 // SMTP lane probe: how fast one SendGate delivery lane sends ~5 KB messages to a relay.
 //
 //   dotnet run -c Release --project bench/SendGate.Bench -- PORT [MESSAGES] [LANES] [PIPELINING]
@@ -18,9 +24,14 @@ using SendGate.Core;
 using SendGate.Core.Delivery;
 using SendGate.Core.Mime;
 
+if (args.Length >= 1 && args[0] == "policy")
+{
+    return SendGate.Bench.PolicyBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000);
+}
+
 if (args.Length < 1 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var port))
 {
-    Console.Error.WriteLine("usage: SendGate.Bench PORT [MESSAGES] [LANES] [PIPELINING]");
+    Console.Error.WriteLine("usage: SendGate.Bench policy [ITERATIONS] | SendGate.Bench PORT [MESSAGES] [LANES] [PIPELINING]");
     return 2;
 }
 
