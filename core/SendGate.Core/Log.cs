@@ -47,12 +47,6 @@ internal static partial class Log
     [LoggerMessage(1601, LogLevel.Information, "Tenant {TenantId}: policy version {Version} saved ({Change}) by {Actor}")]
     public static partial void PolicyChanged(ILogger logger, string tenantId, int version, string change, string actor);
 
-    [LoggerMessage(1602, LogLevel.Information, "Tenant {TenantId}: seeded the initial policy for {Count} tenant(s)")]
-    public static partial void PolicySeeded(ILogger logger, string tenantId, int count);
-
-    [LoggerMessage(1603, LogLevel.Information, "Message {MessageId} discarded: self-audit hold ended without release")]
-    public static partial void SelfAuditDiscarded(ILogger logger, string messageId);
-
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
 }

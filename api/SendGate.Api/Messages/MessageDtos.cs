@@ -73,10 +73,12 @@ internal static class MessageMapping
     public static SubmitMessageResponse ToResponse(this SubmissionReceipt receipt) =>
         new(receipt.Id, receipt.Status, receipt.ReleaseAt, receipt.Decision, Links(receipt.Id, receipt.Status));
 
-    public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients) => new(
+    public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients) => m.ToDetails(recipients, Decision(m.Decisions));
+
+    private static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients, PolicyDecision decision) => new(
         m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, m.Subject, m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
         recipients.Select(r => new RecipientDto(r.Address, r.Kind, r.Status, r.SmtpReply, Clock.FromMs(r.UpdatedAt))).ToList(),
-        Decision(m.Decisions), m.PolicyVersion, m.Status == MessageStatus.Held ? m.HoldMode : null, Decision(m.Decisions).Tags,
+        decision, m.PolicyVersion, m.Status == MessageStatus.Held ? m.HoldMode : null, decision.Tags,
         m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),
         Clock.FromMs(m.CreatedAt), Clock.FromMs(m.UpdatedAt), Clock.FromMs(m.ReleaseAt),
         m.Status is MessageStatus.Queued ? Clock.FromMs(m.NextAttemptAt) : null,

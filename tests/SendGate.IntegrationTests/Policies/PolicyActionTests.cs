@@ -85,6 +85,10 @@ public sealed class PolicyActionTests : AppWithSmtpTest
         Assert.Equal(1, await App.ReleaseDueAsync());
         Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
         Assert.Single(Smtp.Received);
+        var accepted = (await EventsAsync(kept.Str("id")))[0];
+        Assert.Equal("message.accepted", accepted.Str("type"));
+        Assert.Equal(["hold"], accepted.GetProperty("data").MatchedRules());
+        Assert.Equal("externalRecipients", accepted.GetProperty("data").GetProperty("rules")[0].GetProperty("conditions")[0].Str("type"));
         var held = (await EventsAsync(kept.Str("id")))[1];
         Assert.Equal("message.held", held.Str("type"));
         Assert.Contains("rule 'rule hold'", held.Str("reason"), StringComparison.Ordinal);
