@@ -70,6 +70,9 @@ public sealed record MessageFilter
     public string? From { get; init; }
     public string? To { get; init; }
     public string? SubjectContains { get; init; }
+
+    /// <summary>A tag a policy rule gave the message.</summary>
+    public string? Tag { get; init; }
     public long? CreatedFrom { get; init; }
     public long? CreatedTo { get; init; }
 

@@ -224,6 +224,12 @@ public sealed class MessageStore(IDbConnectionFactory db)
             args.Add("subject", "%" + EscapeLike(filter.SubjectContains) + "%");
         }
 
+        if (filter.Tag is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tenant_id = @tenantId AND t.tag = @tag)");
+            args.Add("tag", filter.Tag);
+        }
+
         if (filter.CreatedFrom is not null)
         {
             sql.Append(" AND created_at >= @createdFrom");

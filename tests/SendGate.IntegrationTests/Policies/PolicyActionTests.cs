@@ -220,8 +220,12 @@ public sealed class PolicyActionTests : AppWithSmtpTest
         var details = await (await Client.GetAsync($"/v1/messages/{message.Str("id")}")).JsonAsync();
         Assert.Equal(["external", "audit"], details.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
 
+        await AcceptedAsync(("to", new[] { "me@example.co.jp" }));
+        var tagged = await (await Client.GetAsync("/v1/messages?tag=audit")).JsonAsync();
+        Assert.Equal([message.Str("id")], tagged.GetProperty("items").EnumerateArray().Select(m => m.Str("id")));
+
         await App.DeliverDueAsync();
-        Assert.Equal("external", Smtp.Received.Single().Parse().Headers["X-SendGate-Checked"]);
+        Assert.Equal("external", Smtp.Received.Single(m => m.To.Contains("to@example.com")).Parse().Headers["X-SendGate-Checked"]);
     }
 
     [Fact]
