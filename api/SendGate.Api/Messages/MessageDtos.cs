@@ -73,7 +73,7 @@ internal static class MessageMapping
     public static SubmitMessageResponse ToResponse(this SubmissionReceipt receipt) =>
         new(receipt.Id, receipt.Status, receipt.ReleaseAt, receipt.Decision, Links(receipt.Id, receipt.Status));
 
-    public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients) => m.ToDetails(recipients, Decision(m.Decisions));
+    public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients) => m.ToDetails(recipients, Decision(m));
 
     private static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients, PolicyDecision decision) => new(
         m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, m.Subject, m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
@@ -93,5 +93,11 @@ internal static class MessageMapping
         e.Data is null ? null : JsonDocument.Parse(e.Data).RootElement.Clone(), Clock.FromMs(e.At));
 
     // Messages stored before policies existed carry no decision object; they were queued or held by sendAt.
-    private static PolicyDecision Decision(string json) => PolicyDecisions.Read(json) ?? new PolicyDecision { Reasons = ["decided before policies existed"] };
+    private static PolicyDecision Decision(MessageRow m) =>
+        PolicyDecisions.Read(m.Decisions) ?? new PolicyDecision
+        {
+            Status = m.ReleaseAt is null ? MessageStatus.Queued : MessageStatus.Held,
+            ReleaseAt = Clock.FromMs(m.ReleaseAt),
+            Reasons = ["decided before policies existed"],
+        };
 }

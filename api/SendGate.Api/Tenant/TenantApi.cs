@@ -100,6 +100,20 @@ internal static class TenantApi
             groups[group] = normalized;
         }
 
+        if (patch.SenderGroups is not null)
+        {
+            // A rule naming a group that no longer exists would silently stop matching.
+            var (policy, _) = await policies.GetDocumentAsync(tenantId, null, cancellationToken);
+            foreach (var (group, ruleId, _) in policy is null ? [] : PolicyService.ReferencedGroups(policy))
+            {
+                if (!groups.ContainsKey(group) && !violations.Any(v => v.Field == $"senderGroups.{group}"))
+                {
+                    violations.Add(new($"senderGroups.{group}", ViolationCode.InvalidField,
+                        $"Sender group '{group}' is used by rule '{ruleId}'; change that rule before removing the group."));
+                }
+            }
+        }
+
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);

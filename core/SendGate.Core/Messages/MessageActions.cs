@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SendGate.Core.Policies;
 
 namespace SendGate.Core.Messages;
 
@@ -17,8 +18,29 @@ public sealed class MessageActions(MessageStore store, TimeProvider time, ILogge
 {
     private static readonly string[] Cancellable = [MessageStatus.Held, MessageStatus.AwaitingApproval, MessageStatus.Queued];
 
-    public Task<ActionOutcome> ReleaseAsync(Actor actor, string id, string? reason, CancellationToken cancellationToken = default) =>
-        MoveAsync(actor, id, [MessageStatus.Held], MessageStatus.Queued, MessageEventType.Released, reason ?? "released early", cancellationToken);
+    /// <summary>
+    /// Ends a hold now. One exception: releasing a review or self-audit hold confirms the content,
+    /// but the submitter's own <c>sendAt</c> still stands, so such a message stays held (auto
+    /// release) until that time instead of leaving at once.
+    /// </summary>
+    public async Task<ActionOutcome> ReleaseAsync(Actor actor, string id, string? reason, CancellationToken cancellationToken = default)
+    {
+        var current = await store.GetAsync(actor.TenantId, id, cancellationToken);
+        var now = time.GetUtcNow();
+        if (current is { Status: MessageStatus.Held, HoldMode: HoldModes.Review or HoldModes.SelfAudit } held
+            && Policies.PolicyDecisions.Read(held.Decisions)?.Hold?.SendAt is { } sendAt && sendAt > now)
+        {
+            var e = new NewEvent(MessageEventType.Held, MessageStatus.Held, MessageStatus.Held, actor.Name,
+                $"{reason ?? "released"}; held until the requested send time {Rfc3339.Format(sendAt)}");
+            if (await store.ConvertHoldAsync(actor.TenantId, id, held.HoldMode!, sendAt.ToUnixTimeMilliseconds(), e, now.ToUnixTimeMilliseconds(), cancellationToken))
+            {
+                Log.MessageTransition(logger, id, MessageStatus.Held, MessageStatus.Held, actor.Name);
+                return new ActionOutcome.Done((await store.GetAsync(actor.TenantId, id, cancellationToken))!);
+            }
+        }
+
+        return await MoveAsync(actor, id, [MessageStatus.Held], MessageStatus.Queued, MessageEventType.Released, reason ?? "released early", cancellationToken);
+    }
 
     public Task<ActionOutcome> CancelAsync(Actor actor, string id, string? reason, CancellationToken cancellationToken = default) =>
         MoveAsync(actor, id, Cancellable, MessageStatus.Cancelled, MessageEventType.Cancelled, reason ?? "cancelled", cancellationToken);

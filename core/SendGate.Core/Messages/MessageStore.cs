@@ -85,6 +85,12 @@ public sealed class MessageStore(IDbConnectionFactory db)
          WHERE id = @id AND tenant_id = @tenantId AND status = @from
         """;
 
+    private const string ConvertHoldSql = """
+        UPDATE messages
+           SET hold_mode = 'autoRelease', release_at = @releaseAt, updated_at = @now, event_seq = event_seq + 1
+         WHERE id = @id AND tenant_id = @tenantId AND status = 'held' AND hold_mode = @fromMode
+        """;
+
     private const string DueForReleaseSql = """
         SELECT id AS Id, hold_mode AS HoldMode FROM messages
          WHERE status = 'held' AND release_at <= @now
@@ -270,6 +276,24 @@ public sealed class MessageStore(IDbConnectionFactory db)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var changed = await connection.ExecuteAsync(TransitionSql, new { id, tenantId, from, to, now }, transaction);
         if (changed == 0)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Turns a review or self-audit hold into an auto-release hold ending at <paramref name="releaseAt"/>,
+    /// with its event; false when the message is no longer held that way.
+    /// </summary>
+    public async Task<bool> ConvertHoldAsync(string tenantId, string id, string fromMode, long releaseAt, NewEvent e, long now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await connection.ExecuteAsync(ConvertHoldSql, new { id, tenantId, fromMode, releaseAt, now }, transaction) == 0)
         {
             return false;
         }

@@ -186,6 +186,14 @@ public static partial class PolicyCompiler
     {
         if (spec.All is not null || spec.Any is not null)
         {
+            if (spec.Negate is not null)
+            {
+                // Silently ignoring it would make the rule match in exactly the opposite case.
+                violations.Add(new($"{path}.negate", PolicyViolation.InvalidCondition,
+                    "negate applies to single conditions; to negate a group, negate each of its conditions and swap all and any."));
+                return null;
+            }
+
             if (spec.Type is not null || (spec.All is not null && spec.Any is not null) || Parameters(spec).Any())
             {
                 violations.Add(new(path, PolicyViolation.InvalidCondition, "A group has either \"all\" or \"any\" and nothing else."));
@@ -244,8 +252,9 @@ public static partial class PolicyCompiler
             ConditionTypes.Header => Header(spec, path, negate, violations),
             ConditionTypes.AttachmentCount => AttachmentCount(spec, path, negate, violations),
             ConditionTypes.Attachment => Attachment(spec, path, negate, violations),
-            ConditionTypes.CreditCard => new CreditCardCondition(path, negate, Count(spec.Min, 1, $"{path}.min", violations)),
-            ConditionTypes.MyNumber => new MyNumberCondition(path, negate, Count(spec.Min, 1, $"{path}.min", violations)),
+            // The detectors report at most 10 findings in the subject and 10 in the body.
+            ConditionTypes.CreditCard => new CreditCardCondition(path, negate, Range(spec.Min ?? 1, 1, 20, $"{path}.min", violations)),
+            ConditionTypes.MyNumber => new MyNumberCondition(path, negate, Range(spec.Min ?? 1, 1, 20, $"{path}.min", violations)),
             ConditionTypes.FirstTimeRecipientDomain => new FirstTimeDomainCondition(path, negate, fields),
             ConditionTypes.LookalikeDomain => Lookalike(spec, path, negate, fields, violations),
             ConditionTypes.AttachmentMentionedButMissing => new AttachmentMentionedCondition(path, negate,
@@ -442,7 +451,8 @@ public static partial class PolicyCompiler
             return Fail(violations, $"{path}.name", PolicyViolation.InvalidAction, "addHeader needs a header name (printable ASCII, no colon, at most 76 characters).");
         }
 
-        if (ReservedHeaders.Contains(spec.Name) || spec.Name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+        if (ReservedHeaders.Contains(spec.Name) || spec.Name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)
+            || spec.Name.StartsWith("Resent-", StringComparison.OrdinalIgnoreCase))
         {
             return Fail(violations, $"{path}.name", PolicyViolation.InvalidAction, $"'{spec.Name}' is set by the message itself; a rule cannot add it.");
         }

@@ -58,6 +58,7 @@ public static class PolicyEngine
     {
         private readonly Dictionary<(CompiledRule, int), ActionResult> _effects = [];
         private readonly List<string> _reasons = [];
+        private bool _rejected;
 
         public PolicyDecision Decide()
         {
@@ -97,6 +98,7 @@ public static class PolicyEngine
                 }
             }
 
+            _rejected = rejection is not null;
             var hold = ChooseHold(actions.Where(a => a.Action is HoldAction).ToList(), approval is not null, rejection is not null);
             var bcc = ChooseBcc(actions.Where(a => a.Action is BccAction).ToList());
             var encryption = ChooseEncryption(actions.Where(a => a.Action is EncryptAction).ToList());
@@ -269,7 +271,7 @@ public static class PolicyEngine
                 {
                     chosen = new BccDecision(rule.Id, rule.Name, external, b.ReplaceTo);
                     Set(rule, index, ActionEffects.Applied, $"{external.Count} external To/Cc recipients move to Bcc (threshold {b.Threshold})");
-                    _reasons.Add($"{external.Count} external To/Cc recipients are sent as Bcc: rule '{rule.Name}'");
+                    Explain($"{external.Count} external To/Cc recipients are sent as Bcc: rule '{rule.Name}'");
                 }
             }
 
@@ -305,10 +307,19 @@ public static class PolicyEngine
                 var detail = $"{toEncrypt.Count} attachment(s) into one {e.Method} zip; password to the {(e.PasswordTo == "sender" ? "sender" : "recipients")} {Human(e.PasswordDelay)} after the mail"
                     + (passThrough.Count > 0 ? $"; already encrypted, passed through: {string.Join(", ", passThrough)}" : "");
                 Set(rule, index, ActionEffects.Applied, detail);
-                _reasons.Add($"Attachments are encrypted ({detail}): rule '{rule.Name}'");
+                Explain($"Attachments are to be zip-encrypted ({detail}): rule '{rule.Name}'");
             }
 
             return chosen;
+        }
+
+        // A rejected message is not sent, so what would have been done to it is not a reason.
+        private void Explain(string reason)
+        {
+            if (!_rejected)
+            {
+                _reasons.Add(reason);
+            }
         }
 
         private void Set(CompiledRule rule, int index, string effect, string detail) =>

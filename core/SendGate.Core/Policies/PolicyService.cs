@@ -213,24 +213,32 @@ public sealed class PolicyService(
     {
         var tenant = await store.GetTenantAsync(tenantId, cancellationToken);
         var groups = tenant is null ? TenantSettings.Empty.SenderGroups : PolicyStore.Settings(tenant).SenderGroups;
-        var violations = new List<Violation>();
+        return ReferencedGroups(document)
+            .Where(r => !groups.ContainsKey(r.Group))
+            .Select(r => new Violation(r.Path, r.Path.EndsWith("senders.groups", StringComparison.Ordinal) ? PolicyViolation.InvalidRule : PolicyViolation.InvalidCondition,
+                $"Sender group '{r.Group}' is not defined in the tenant settings (PATCH /v1/tenant)."))
+            .ToList();
+    }
+
+    /// <summary>Every sender group the policy names, with the rule and field that names it.</summary>
+    public static IReadOnlyList<(string Group, string RuleId, string Path)> ReferencedGroups(PolicyDocument document)
+    {
+        var found = new List<(string, string, string)>();
         var rules = document.Rules ?? [];
         for (var i = 0; i < rules.Count; i++)
         {
+            var ruleId = rules[i].Id ?? "";
             foreach (var g in rules[i].Senders?.Groups ?? [])
             {
-                if (!groups.ContainsKey(g))
-                {
-                    violations.Add(new($"rules[{i}].senders.groups", PolicyViolation.InvalidRule, $"Sender group '{g}' is not defined in the tenant settings (PATCH /v1/tenant)."));
-                }
+                found.Add((g, ruleId, $"rules[{i}].senders.groups"));
             }
 
-            Walk(rules[i].Conditions, $"rules[{i}].conditions");
+            Walk(rules[i].Conditions, $"rules[{i}].conditions", ruleId);
         }
 
-        return violations;
+        return found;
 
-        void Walk(ConditionSpec? c, string path)
+        void Walk(ConditionSpec? c, string path, string ruleId)
         {
             if (c is null)
             {
@@ -239,20 +247,17 @@ public sealed class PolicyService(
 
             foreach (var g in c.Groups ?? [])
             {
-                if (!groups.ContainsKey(g))
-                {
-                    violations.Add(new($"{path}.groups", PolicyViolation.InvalidCondition, $"Sender group '{g}' is not defined in the tenant settings (PATCH /v1/tenant)."));
-                }
+                found.Add((g, ruleId, $"{path}.groups"));
             }
 
             for (var i = 0; i < (c.All?.Count ?? 0); i++)
             {
-                Walk(c.All![i], $"{path}.all[{i}]");
+                Walk(c.All![i], $"{path}.all[{i}]", ruleId);
             }
 
             for (var i = 0; i < (c.Any?.Count ?? 0); i++)
             {
-                Walk(c.Any![i], $"{path}.any[{i}]");
+                Walk(c.Any![i], $"{path}.any[{i}]", ruleId);
             }
         }
     }

@@ -113,6 +113,24 @@ public sealed class PolicyActionTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task Releasing_a_review_hold_keeps_the_senders_own_send_time()
+    {
+        await Client.SetPolicyAsync(Rule("review", [new { type = "hold", mode = "review" }], External));
+        var sendAt = SendGateApp.Start.AddHours(3);
+        var message = await AcceptedAsync(("sendAt", sendAt.ToString("O")));
+
+        var released = await (await Client.PostAsJsonAsync($"/v1/messages/{message.Str("id")}/release", new { reason = "content checked" })).JsonAsync();
+        Assert.Equal("held", released.Str("status"));
+        Assert.Equal(sendAt, released.GetProperty("releaseAt").GetDateTimeOffset());
+        Assert.Equal("autoRelease", released.Str("holdMode"));
+        Assert.Contains("content checked", (await EventsAsync(message.Str("id"))).EnumerateArray().Last().Str("reason"), StringComparison.Ordinal);
+
+        App.Time.Advance(TimeSpan.FromHours(3));
+        Assert.Equal(1, await App.ReleaseDueAsync());
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+    }
+
+    [Fact]
     public async Task Self_audit_hold_is_discarded_unless_released_before_the_end()
     {
         await Client.SetPolicyAsync(Rule("self", [new { type = "hold", duration = "PT10M", mode = "selfAudit" }], External));
@@ -260,6 +278,7 @@ public sealed class PolicyActionTests : AppWithSmtpTest
         Assert.Equal("superseded", rejected.Effect("hold", "hold"));
         Assert.Equal("superseded", rejected.Effect("bcc", "convertToBcc"));
         Assert.Equal(["t"], rejected.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.StartsWith("Rejected by rule", Assert.Single(rejected.GetProperty("reasons").EnumerateArray()).GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -134,6 +134,15 @@ public sealed class PolicyManagementTests : AppTest
         var injected = await Client.PutAsJsonAsync("/v1/policies", new { rules = new[] { Rule("r", [new { type = "addHeader", name = "X-Flag", value = "a\r\nBcc: evil@example.com" }]) } });
         await injected.ProblemAsync(HttpStatusCode.BadRequest, "header-injection", "rules[0].actions[0].value");
 
+        var negatedGroup = await Client.PutAsJsonAsync("/v1/policies", new
+        {
+            rules = new[] { new Dictionary<string, object?> { ["id"] = "r", ["name"] = "r", ["actions"] = HoldFive, ["conditions"] = new { any = new[] { new { type = "creditCard" } }, negate = true } } },
+        });
+        await negatedGroup.ProblemAsync(HttpStatusCode.BadRequest, "invalid-condition", "rules[0].conditions.negate");
+
+        var resent = await Client.PutAsJsonAsync("/v1/policies", new { rules = new[] { Rule("r", [new { type = "addHeader", name = "Resent-To", value = "x@y.z" }]) } });
+        await resent.ProblemAsync(HttpStatusCode.BadRequest, "invalid-action", "rules[0].actions[0].name");
+
         var duplicate = await Client.PutAsJsonAsync("/v1/policies", new { rules = new[] { Rule("same", HoldFive), Rule("same", HoldFive) } });
         await duplicate.ProblemAsync(HttpStatusCode.BadRequest, "invalid-rule", "rules[1].id");
 
@@ -218,5 +227,19 @@ public sealed class PolicyManagementTests : AppTest
             .ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "senderGroups.x[0]");
         await (await Client.PatchAsJsonAsync("/v1/tenant", new { internalDomain = new[] { "typo.jp" } }))
             .ProblemAsync(HttpStatusCode.BadRequest, "malformed-json");
+    }
+
+    [Fact]
+    public async Task A_sender_group_a_rule_uses_cannot_be_removed()
+    {
+        (await Client.PatchAsJsonAsync("/v1/tenant", new { senderGroups = new Dictionary<string, string[]> { ["sales"] = ["@sales.example.co.jp"] } })).EnsureSuccessStatusCode();
+        await Client.SetPolicyAsync(Rule("sales-hold", HoldFive, new { type = "sender", groups = new[] { "sales" } }));
+
+        var removal = await Client.PatchAsJsonAsync("/v1/tenant", new { senderGroups = new Dictionary<string, string[]>() });
+        var problem = await removal.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "senderGroups.sales");
+        Assert.Contains("sales-hold", problem.Str("detail"), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/v1/policies/rules/sales-hold")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.PatchAsJsonAsync("/v1/tenant", new { senderGroups = new Dictionary<string, string[]>() })).StatusCode);
     }
 }
