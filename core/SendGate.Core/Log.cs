@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(1601, LogLevel.Information, "Tenant {TenantId}: policy version {Version} saved ({Change}) by {Actor}")]
     public static partial void PolicyChanged(ILogger logger, string tenantId, int version, string change, string actor);
 
+    [LoggerMessage(1701, LogLevel.Information, "Password mail {PasswordMailId} of message {MessageId}: attempt {Attempt} ended as {Status}")]
+    public static partial void PasswordMailFinished(ILogger logger, string passwordMailId, string messageId, string status, int attempt);
+
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
 }

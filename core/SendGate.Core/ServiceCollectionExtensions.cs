@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using SendGate.Core.Data;
 using SendGate.Core.Delivery;
+using SendGate.Core.Encryption;
 using SendGate.Core.Hosting;
 using SendGate.Core.Messages;
 using SendGate.Core.Mime;
@@ -62,6 +63,10 @@ public static class ServiceCollectionExtensions
             .Validate(o => o.InitialPolicy is "recommended" or "empty" || File.Exists(o.InitialPolicy),
                 "SendGate:Policy:InitialPolicy must be 'recommended', 'empty' or the path of an existing policy JSON file.")
             .ValidateOnStart();
+        services.AddOptions<EncryptionOptions>().BindConfiguration(EncryptionOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => PasswordVault.IsValidKey(o.PasswordKey), "SendGate:Encryption:PasswordKey must be the base64 of 32 random bytes (e.g. openssl rand -base64 32).")
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, LeaseOutlivesSmtpTimeout>();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -87,6 +92,10 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Mode == DeliveryMode.Smtp
                 ? new SmtpTransportFactory(sp.GetRequiredService<IOptions<SmtpOptions>>())
                 : new PickupTransportFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>()));
+        services.AddSingleton<PasswordVault>();
+        services.AddSingleton<PasswordMailStore>();
+        services.AddSingleton<MessageEncryption>();
+        services.AddSingleton<PasswordMailService>();
         services.AddSingleton<DeliveryRecorder>();
         services.AddSingleton<DeliveryService>();
 
@@ -104,6 +113,9 @@ public static class ServiceCollectionExtensions
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<DeliverDueJob>(j => j.WithIdentity(DeliverDueJob.Key));
             q.AddTrigger(t => t.ForJob(DeliverDueJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
+            q.AddJob<DeliverPasswordMailsJob>(j => j.WithIdentity(DeliverPasswordMailsJob.Key));
+            q.AddTrigger(t => t.ForJob(DeliverPasswordMailsJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
             q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()

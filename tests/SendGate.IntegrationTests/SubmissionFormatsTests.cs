@@ -18,7 +18,6 @@ public sealed class SubmissionFormatsTests : AppWithSmtpTest
 
     private static readonly byte[] Attachment = RandomNumberGenerator.GetBytes(50_000);
 
-    static SubmissionFormatsTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     [Theory]
     [InlineData("iso-2022-jp")]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SendGate.Core;
+using SendGate.Core.Encryption;
 using SendGate.Core.Messages;
 using SendGate.Core.Policies;
 
@@ -11,6 +12,19 @@ public sealed record MessageLinks(string Self, string Events, string Mime, strin
 public sealed record SubmitMessageResponse(string Id, string Status, DateTimeOffset? ReleaseAt, PolicyDecision Decision, MessageLinks Links);
 
 public sealed record RecipientDto(string Address, string Kind, string Status, string? Reply, DateTimeOffset? UpdatedAt);
+
+/// <summary>The mail that carries the zip's password; the password itself is never shown.</summary>
+public sealed record PasswordMailDto(
+    string Id,
+    string Status,
+    string ZipName,
+    string PasswordTo,
+    IReadOnlyList<string>? Recipients,
+    DateTimeOffset? DueAt,
+    DateTimeOffset? SentAt,
+    int Attempts,
+    string? LastError,
+    DateTimeOffset CreatedAt);
 
 public sealed record MessageDetails(
     string Id,
@@ -35,6 +49,7 @@ public sealed record MessageDetails(
     int Attempts,
     string? LastError,
     DateTimeOffset? SentAt,
+    PasswordMailDto? PasswordMail,
     MessageLinks Links);
 
 public sealed record MessageSummary(
@@ -73,16 +88,23 @@ internal static class MessageMapping
     public static SubmitMessageResponse ToResponse(this SubmissionReceipt receipt) =>
         new(receipt.Id, receipt.Status, receipt.ReleaseAt, receipt.Decision, Links(receipt.Id, receipt.Status));
 
-    public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients) => m.ToDetails(recipients, Decision(m));
+    public static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients, PasswordMailRow? password) =>
+        m.ToDetails(recipients, Decision(m), password);
 
-    private static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients, PolicyDecision decision) => new(
+    private static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients, PolicyDecision decision, PasswordMailRow? password) => new(
         m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, m.Subject, m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
         recipients.Select(r => new RecipientDto(r.Address, r.Kind, r.Status, r.SmtpReply, Clock.FromMs(r.UpdatedAt))).ToList(),
         decision, m.PolicyVersion, m.Status == MessageStatus.Held ? m.HoldMode : null, decision.Tags,
         m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),
         Clock.FromMs(m.CreatedAt), Clock.FromMs(m.UpdatedAt), Clock.FromMs(m.ReleaseAt),
         m.Status is MessageStatus.Queued ? Clock.FromMs(m.NextAttemptAt) : null,
-        m.Attempts, m.LastError, Clock.FromMs(m.SentAt), Links(m.Id, m.Status));
+        m.Attempts, m.LastError, Clock.FromMs(m.SentAt), password?.ToDto(), Links(m.Id, m.Status));
+
+    private static PasswordMailDto ToDto(this PasswordMailRow p) => new(
+        p.Id, p.Status, p.ZipName, p.PasswordTo,
+        p.Recipients is null ? null : JsonSerializer.Deserialize<List<string>>(p.Recipients),
+        p.Status is PasswordMailStatus.Scheduled or PasswordMailStatus.Sending ? Clock.FromMs(p.DueAt) : null,
+        Clock.FromMs(p.SentAt), p.Attempts, p.LastError, Clock.FromMs(p.CreatedAt));
 
     public static MessageSummary ToSummary(this MessageRow m) => new(
         m.Id, m.Status, m.HeaderFrom, m.Subject, m.SizeBytes, m.AttachmentCount, Clock.FromMs(m.CreatedAt),

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using SendGate.Api.Auth;
 using SendGate.Api.Infrastructure;
 using SendGate.Core;
+using SendGate.Core.Encryption;
 using SendGate.Core.Messages;
 using SendGate.Core.Mime;
 
@@ -294,7 +295,8 @@ internal static class MessagesApi
         return TypedResults.Ok(new MessageList(page.Select(m => m.ToSummary()).ToList(), next));
     }
 
-    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, MessageStore store, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Get(
+        string id, ClaimsPrincipal user, MessageStore store, PasswordMailStore passwords, CancellationToken cancellationToken)
     {
         var message = await store.GetAsync(user.TenantId(), id, cancellationToken);
         if (message is null)
@@ -302,7 +304,7 @@ internal static class MessagesApi
             return Problems.MessageNotFound(id);
         }
 
-        return TypedResults.Ok(message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken)));
+        return TypedResults.Ok(message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken), await passwords.GetByMessageAsync(id, cancellationToken)));
     }
 
     private static async Task<Results<Ok<MessageEventList>, ProblemHttpResult>> Events(string id, ClaimsPrincipal user, MessageStore store, CancellationToken cancellationToken)
@@ -329,20 +331,22 @@ internal static class MessagesApi
     }
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Release(
-        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, CancellationToken cancellationToken) =>
-        Act(id, actions.ReleaseAsync(user.Actor(), id, body?.Reason, cancellationToken), "release", "held", store, cancellationToken);
+        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, PasswordMailStore passwords,
+        CancellationToken cancellationToken) =>
+        Act(id, actions.ReleaseAsync(user.Actor(), id, body?.Reason, cancellationToken), "release", "held", store, passwords, cancellationToken);
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Cancel(
-        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, CancellationToken cancellationToken) =>
-        Act(id, actions.CancelAsync(user.Actor(), id, body?.Reason, cancellationToken), "cancel", "held, awaiting_approval or queued", store, cancellationToken);
+        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, PasswordMailStore passwords,
+        CancellationToken cancellationToken) =>
+        Act(id, actions.CancelAsync(user.Actor(), id, body?.Reason, cancellationToken), "cancel", "held, awaiting_approval or queued", store, passwords, cancellationToken);
 
     private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Act(
-        string id, Task<ActionOutcome> action, string verb, string allowed, MessageStore store, CancellationToken cancellationToken)
+        string id, Task<ActionOutcome> action, string verb, string allowed, MessageStore store, PasswordMailStore passwords, CancellationToken cancellationToken)
     {
         switch (await action)
         {
             case ActionOutcome.Done done:
-                return TypedResults.Ok(done.Message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken)));
+                return TypedResults.Ok(done.Message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken), await passwords.GetByMessageAsync(id, cancellationToken)));
             case ActionOutcome.Conflict conflict:
                 return Problems.Of(StatusCodes.Status409Conflict, Problems.InvalidTransition, "Not possible in this status",
                     $"Cannot {verb} message '{id}': it is {conflict.CurrentStatus}, and only a message that is {allowed} can be {(verb == "cancel" ? "cancelled" : "released")}.",

@@ -174,7 +174,7 @@ internal static class PoliciesApi
             decision,
             message.EnvelopeFrom,
             message.Subject,
-            facts.Recipients.Select(r => new EvaluatedRecipient(r.Address, r.Kind, !DomainList.Covers(settings.InternalDomains, r.Domain))).ToList(),
+            facts.Recipients.Select(r => new EvaluatedRecipient(r.Address, r.Kind, !DomainMatch.Covers(settings.InternalDomains, r.Domain))).ToList(),
             facts.Attachments.Select(a => new EvaluatedAttachment(a.FileName, a.ContentType, a.Size, a.EncryptedZip)).ToList()));
     }
 

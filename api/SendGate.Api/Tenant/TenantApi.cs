@@ -13,6 +13,9 @@ public sealed record TenantDto(
     string Name,
     IReadOnlyList<string> InternalDomains,
     IReadOnlyDictionary<string, IReadOnlyList<string>> SenderGroups,
+    string Language,
+    string TimeZone,
+    string ZipFileName,
     DateTimeOffset CreatedAt,
     DateTimeOffset? UpdatedAt);
 
@@ -22,6 +25,15 @@ public sealed record TenantPatch
     public string? Name { get; init; }
     public IReadOnlyList<string>? InternalDomains { get; init; }
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? SenderGroups { get; init; }
+
+    /// <summary><c>ja</c> or <c>en</c>: language of the password mail and the encryption notice.</summary>
+    public string? Language { get; init; }
+
+    /// <summary>IANA time zone, e.g. <c>Asia/Tokyo</c>.</summary>
+    public string? TimeZone { get; init; }
+
+    /// <summary>Zip file name template with <c>{date}</c> (yyyyMMdd); an empty string restores the language's default.</summary>
+    public string? ZipFileName { get; init; }
 }
 
 /// <summary><c>/v1/tenant</c>: the calling key's tenant and the settings its rules refer to.</summary>
@@ -100,6 +112,25 @@ internal static class TenantApi
             groups[group] = normalized;
         }
 
+        var language = patch.Language ?? current.Settings.Language;
+        if (language is not ("ja" or "en"))
+        {
+            violations.Add(new("language", ViolationCode.InvalidField, "language is ja or en."));
+        }
+
+        var timeZone = patch.TimeZone?.Trim() ?? current.Settings.TimeZone;
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+        {
+            violations.Add(new("timeZone", ViolationCode.InvalidField, $"'{timeZone}' is not a time zone this host knows (use an IANA name such as Asia/Tokyo)."));
+        }
+
+        var zipFileName = patch.ZipFileName is null ? current.Settings.ZipFileName : patch.ZipFileName.Trim() is { Length: > 0 } z ? z : null;
+        if (zipFileName is not null && (zipFileName.Length > 150 || !zipFileName.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)
+            || zipFileName.Any(c => char.IsControl(c) || c is '/' or '\\' or '"')))
+        {
+            violations.Add(new("zipFileName", ViolationCode.InvalidField, "zipFileName is at most 150 characters, ends in .zip and has no path separators, quotes or control characters."));
+        }
+
         if (patch.SenderGroups is not null)
         {
             // A rule naming a group that no longer exists would silently stop matching.
@@ -119,14 +150,18 @@ internal static class TenantApi
             return Problems.Invalid(violations);
         }
 
-        var settings = new TenantSettings { InternalDomains = domains, SenderGroups = groups };
+        var settings = new TenantSettings
+        {
+            InternalDomains = domains, SenderGroups = groups, Language = language, TimeZone = timeZone, ZipFileName = zipFileName,
+        };
         await policies.UpdateTenantAsync(tenantId, name, settings, cancellationToken);
         var updated = await policies.GetTenantAsync(tenantId, cancellationToken);
         return TypedResults.Ok(ToDto(updated!.Value.Tenant, updated.Value.Settings));
     }
 
     private static TenantDto ToDto(TenantRow row, TenantSettings settings) =>
-        new(row.Id, row.Name, settings.InternalDomains, settings.SenderGroups, Clock.FromMs(row.CreatedAt), Clock.FromMs(row.UpdatedAt));
+        new(row.Id, row.Name, settings.InternalDomains, settings.SenderGroups, settings.Language, settings.TimeZone, settings.ZipFileNameTemplate,
+            Clock.FromMs(row.CreatedAt), Clock.FromMs(row.UpdatedAt));
 
     private static ProblemHttpResult NotFound() =>
         Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", "The tenant of this API key no longer exists.");

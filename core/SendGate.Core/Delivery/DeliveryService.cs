@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SendGate.Core.Messages;
+using SendGate.Core.Encryption;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
 
@@ -23,6 +24,7 @@ public sealed class DeliveryService(
     IMailTransportFactory transports,
     WorkerIdentity identity,
     PolicyService policies,
+    MessageEncryption encryptor,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
     ILogger<DeliveryService> logger)
@@ -131,14 +133,104 @@ public sealed class DeliveryService(
         }
 
         var pending = input.Pending;
+        var decision = PolicyDecisions.Read(row.Decisions);
         if (pending.Count == 0)
         {
             // Every recipient already has a verdict (e.g. a previous attempt recorded them); nothing to send.
-            return await FinishAsync(claim, MessageStatus.Sent, null, null, [], cancellationToken);
+            return await FinishAsync(claim, MessageStatus.Sent, null, null, [], cancellationToken, encrypted: decision?.Encryption is not null);
         }
 
-        var outgoing = PrepareOutgoing(row, original, pending);
-        var result = await lane.SendAsync(outgoing, cancellationToken);
+        if (decision?.Encryption is { } encryption)
+        {
+            return await DeliverEncryptedAsync(lane, claim, row, original, pending, decision, encryption, cancellationToken);
+        }
+
+        var result = await lane.SendAsync(PrepareOutgoing(row, original, pending, decision), cancellationToken);
+        return await RecordAsync(claim, pending, result, encrypted: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Zips the attachments for the recipients who get the encrypted form — everyone, or with split
+    /// delivery only the external ones, the internal ones getting the originals in a second
+    /// transaction — and records both sends as one attempt.
+    /// </summary>
+    private async Task<Outcome> DeliverEncryptedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, byte[] original,
+        IReadOnlyList<string> pending, PolicyDecision decision, EncryptionDecision encryption, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> plainRecipients = [], encryptedRecipients = pending;
+        if (encryption.SplitDelivery)
+        {
+            var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+            plainRecipients = pending.Where(a => DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a))).ToList();
+            encryptedRecipients = pending.Except(plainRecipients, StringComparer.Ordinal).ToList();
+        }
+
+        var parts = new List<(TransportResult Result, IReadOnlyList<string> Recipients)>();
+        if (encryptedRecipients.Count > 0)
+        {
+            var outgoing = PrepareOutgoing(row, original, encryptedRecipients, decision);
+            switch (await encryptor.EncryptAsync(row, outgoing.Message, encryption, identity.Name, cancellationToken))
+            {
+                case EncryptionOutcome.LeaseLost:
+                    Log.LeaseLost(logger, claim.Id, identity.Name);
+                    return Outcome.LeaseLost;
+                case EncryptionOutcome.Encrypted encrypted:
+                    using (encrypted.Message)
+                    {
+                        parts.Add((await lane.SendAsync(outgoing, cancellationToken), encryptedRecipients));
+                    }
+
+                    break;
+                default:
+                    parts.Add((await lane.SendAsync(outgoing, cancellationToken), encryptedRecipients));
+                    break;
+            }
+        }
+
+        if (plainRecipients.Count > 0)
+        {
+            var plain = PrepareOutgoing(row, original, plainRecipients, decision) with { Id = $"{row.Id}-internal" };
+            parts.Add((await lane.SendAsync(plain, cancellationToken), plainRecipients));
+        }
+
+        return await RecordAsync(claim, pending, Combine(parts), encrypted: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// One result for two transactions of the same attempt: a part the relay refused as a whole
+    /// becomes explicit refusals of its recipients, so the other part's outcome still counts.
+    /// </summary>
+    private static TransportResult Combine(List<(TransportResult Result, IReadOnlyList<string> Recipients)> parts)
+    {
+        if (parts.Count == 1)
+        {
+            return parts[0].Result;
+        }
+
+        if (parts.All(p => p.Result.Kind == TransportResultKind.PermanentFailure))
+        {
+            return parts[0].Result;
+        }
+
+        var outcomes = new List<RecipientOutcome>();
+        foreach (var (result, recipients) in parts)
+        {
+            outcomes.AddRange(result.Recipients);
+            if (result.Kind == TransportResultKind.PermanentFailure)
+            {
+                outcomes.AddRange(recipients.Where(a => result.Recipients.All(r => r.Address != a))
+                    .Select(a => new RecipientOutcome(a, RecipientVerdict.Rejected, result.Reply)));
+            }
+        }
+
+        var transient = parts.FirstOrDefault(p => p.Result.Kind == TransportResultKind.TransientFailure).Result;
+        return transient is not null
+            ? new TransportResult(TransportResultKind.TransientFailure, transient.Reply, outcomes)
+            : new TransportResult(TransportResultKind.Delivered, string.Join(" / ", parts.Select(p => p.Result.Reply)), outcomes);
+    }
+
+    private async Task<Outcome> RecordAsync(ClaimedMessage claim, IReadOnlyList<string> pending, TransportResult result, bool encrypted, CancellationToken cancellationToken)
+    {
         var results = result.Recipients
             .Where(r => r.Verdict != RecipientVerdict.Deferred)
             .Select(r => (r.Address, r.Verdict == RecipientVerdict.Accepted ? RecipientStatus.Accepted : RecipientStatus.Rejected, r.Reply))
@@ -148,12 +240,12 @@ public sealed class DeliveryService(
         switch (result.Kind)
         {
             case TransportResultKind.Delivered when stillPending == 0:
-                return await FinishAsync(claim, MessageStatus.Sent, null, null, results, cancellationToken, result);
+                return await FinishAsync(claim, MessageStatus.Sent, null, null, results, cancellationToken, result, encrypted);
             case TransportResultKind.PermanentFailure:
                 // The relay refused the message itself: every recipient still pending fails with it.
                 var all = pending.Select(a => results.FirstOrDefault(r => r.Address == a) is { Address: not null } r
                     ? r : (a, RecipientStatus.Rejected, result.Reply)).ToList();
-                return await FinishAsync(claim, MessageStatus.Failed, result.Reply, null, all, cancellationToken, result);
+                return await FinishAsync(claim, MessageStatus.Failed, result.Reply, null, all, cancellationToken, result, encrypted);
             default:
                 // Transient failure, or some recipients deferred (4xx): try again later for those still pending.
                 if (claim.Attempts >= options.Value.MaxAttempts)
@@ -162,22 +254,23 @@ public sealed class DeliveryService(
                         ? r : (a, RecipientStatus.Rejected, $"gave up after {claim.Attempts} attempts: {result.Reply}")).ToList();
                     var anyAccepted = givenUp.Any(r => r.Item2 == RecipientStatus.Accepted);
                     return await FinishAsync(claim, anyAccepted ? MessageStatus.Sent : MessageStatus.Failed,
-                        $"gave up after {claim.Attempts} attempts: {result.Reply}", null, givenUp, cancellationToken, result);
+                        $"gave up after {claim.Attempts} attempts: {result.Reply}", null, givenUp, cancellationToken, result, encrypted);
                 }
 
                 var next = time.GetUtcNow() + RetryBackoff.Delay(claim.Attempts, options.Value.RetryBaseDelay, options.Value.RetryMaxDelay, Random.Shared.NextDouble());
-                return await FinishAsync(claim, MessageStatus.Queued, result.Reply, next.ToUnixTimeMilliseconds(), results, cancellationToken, result);
+                return await FinishAsync(claim, MessageStatus.Queued, result.Reply, next.ToUnixTimeMilliseconds(), results, cancellationToken, result, encrypted);
         }
     }
 
-    private static OutgoingMessage PrepareOutgoing(MessageRow row, byte[] original, IReadOnlyList<string> pending)
+    private static OutgoingMessage PrepareOutgoing(MessageRow row, byte[] original, IReadOnlyList<string> pending, PolicyDecision? decision)
     {
-        using var stream = new MemoryStream(original, writable: false);
-        var message = MimeMessage.Load(stream);
+        // Persistent: parts read their content from the stored bytes instead of copying them, so a
+        // large message is held in memory once. The stream must therefore outlive the send.
+        var message = MimeMessage.Load(new MemoryStream(original, writable: false), persistent: true);
 
         // Bcc recipients are in the envelope only; the header would show them to everyone.
         message.Headers.RemoveAll(HeaderId.Bcc);
-        if (PolicyDecisions.Read(row.Decisions) is { } decision)
+        if (decision is not null)
         {
             OutgoingRewrite.Apply(message, decision);
         }
@@ -198,7 +291,8 @@ public sealed class DeliveryService(
     }
 
     private async Task<Outcome> FinishAsync(ClaimedMessage claim, string to, string? error, long? nextAttemptAt,
-        IReadOnlyList<(string Address, string Status, string? Reply)> results, CancellationToken cancellationToken, TransportResult? transport = null)
+        IReadOnlyList<(string Address, string Status, string? Reply)> results, CancellationToken cancellationToken, TransportResult? transport = null,
+        bool encrypted = false)
     {
         var (type, reason) = to switch
         {
@@ -213,8 +307,15 @@ public sealed class DeliveryService(
         });
         var now = time.NowMs();
         // Not cancellable: once the relay has answered, the answer must be recorded even while stopping.
+        // The password mail follows only a mail the relay accepted, and never one that failed.
+        PasswordMailChange? password = !encrypted ? null : to switch
+        {
+            MessageStatus.Sent => new PasswordMailChange.Schedule(),
+            MessageStatus.Failed => new PasswordMailChange.Cancel($"the mail failed: {error}"),
+            _ => null,
+        };
         var finished = await recorder.RecordAsync(new DeliveryOutcome(claim.Id, identity.Name, to, error, nextAttemptAt, results,
-            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now));
+            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, password));
         if (!finished)
         {
             Log.LeaseLost(logger, claim.Id, identity.Name);

@@ -91,4 +91,5 @@ public sealed record DeliveryOutcome(
     long? NextAttemptAt,
     IReadOnlyList<(string Address, string Status, string? Reply)> RecipientResults,
     NewEvent Event,
-    long Now);
+    long Now,
+    Encryption.PasswordMailChange? Password = null);

@@ -281,6 +281,11 @@ public sealed class MessageStore(IDbConnectionFactory db)
         }
 
         await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
+        if (to is MessageStatus.Cancelled or MessageStatus.Rejected or MessageStatus.Failed)
+        {
+            await Encryption.PasswordMailStore.ApplyAsync(connection, transaction, id, new Encryption.PasswordMailChange.Cancel($"the message was {to}"), now);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -468,7 +473,21 @@ public sealed class MessageStore(IDbConnectionFactory db)
         }
 
         await connection.ExecuteAsync(InsertEventSql, EventArgs(o.Id, o.Event, o.Now), transaction);
+        if (o.Password is { } password)
+        {
+            await Encryption.PasswordMailStore.ApplyAsync(connection, transaction, o.Id, password, o.Now);
+        }
+
         return true;
+    }
+
+    private const string BumpEventSeqSql = "UPDATE messages SET event_seq = event_seq + 1 WHERE id = @id";
+
+    /// <summary>Appends an event that is not itself a status change, inside the caller's transaction.</summary>
+    public static async Task AppendEventAsync(DbConnection connection, DbTransaction transaction, string id, NewEvent e, long now)
+    {
+        await connection.ExecuteAsync(BumpEventSeqSql, new { id }, transaction);
+        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
     }
 
     private static object EventArgs(string id, NewEvent e, long now) =>

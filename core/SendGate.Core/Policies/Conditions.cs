@@ -106,7 +106,7 @@ internal sealed class RecipientDomainCondition(string path, bool negate, IReadOn
 
     protected override Finding? Test(EvaluationContext context)
     {
-        var hits = fields.Of(context.Facts).Where(r => DomainList.Covers(domains, r.Domain) != notIn).Select(r => r.Address).ToList();
+        var hits = fields.Of(context.Facts).Where(r => DomainMatch.Covers(domains, r.Domain) != notIn).Select(r => r.Address).ToList();
         return hits.Count == 0 ? null : new Finding(Describe(), hits);
     }
 }
@@ -159,7 +159,7 @@ internal sealed class SenderCondition(string path, bool negate, IReadOnlyList<st
             return "is listed";
         }
 
-        if (DomainList.Covers(domains, MessageFacts.DomainOf(sender)))
+        if (DomainMatch.Covers(domains, MessageFacts.DomainOf(sender)))
         {
             return "is in a listed domain";
         }

@@ -48,7 +48,7 @@ public sealed class EvaluationContext(MessageFacts facts, TenantSettings setting
     public TenantSettings Settings { get; } = settings;
     public KnownDomainSet Known { get; } = known;
 
-    public bool IsInternal(string domain) => DomainList.Covers(Settings.InternalDomains, domain);
+    public bool IsInternal(string domain) => DomainMatch.Covers(Settings.InternalDomains, domain);
 
     public bool InGroup(string group, string address)
     {
@@ -60,7 +60,7 @@ public sealed class EvaluationContext(MessageFacts facts, TenantSettings setting
         foreach (var member in members)
         {
             if (member.StartsWith('@')
-                ? DomainList.Covers(member.AsSpan(1), MessageFacts.DomainOf(address))
+                ? DomainMatch.Covers(member.AsSpan(1), MessageFacts.DomainOf(address))
                 : member.Equals(address, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
@@ -72,7 +72,7 @@ public sealed class EvaluationContext(MessageFacts facts, TenantSettings setting
 }
 
 /// <summary>Domain lists match the domain itself and its subdomains (<c>example.jp</c> covers <c>mail.example.jp</c>).</summary>
-public static class DomainList
+public static class DomainMatch
 {
     public static bool Covers(IReadOnlyList<string> list, string domain)
     {

@@ -13,7 +13,9 @@ internal sealed record HoldAction(string Mode, TimeSpan? Duration) : CompiledAct
 
 internal sealed record ApprovalAction(string Route, TimeSpan Timeout, string OnTimeout, TimeSpan? ReminderBefore) : CompiledAction(ActionTypes.RequireApproval);
 
-internal sealed record EncryptAction(string Method, string NameEncoding, string PasswordTo, TimeSpan PasswordDelay, string AlreadyEncrypted, bool SplitDelivery)
+internal sealed record EncryptAction(
+    string Method, string NameEncoding, string PasswordTo, TimeSpan PasswordDelay, string AlreadyEncrypted, bool SplitDelivery,
+    int PasswordLength, string FileNameEncoding, bool Notice)
     : CompiledAction(ActionTypes.EncryptAttachments);
 
 internal sealed record BccAction(int Threshold, string ReplaceTo) : CompiledAction(ActionTypes.ConvertToBcc);
@@ -439,9 +441,16 @@ public static partial class PolicyCompiler
         var to = OneOf(spec.PasswordTo, "recipients", ["recipients", "sender"], $"{path}.passwordTo", violations);
         var already = OneOf(spec.AlreadyEncrypted, "passThrough", ["passThrough", "encrypt"], $"{path}.alreadyEncrypted", violations);
         var delay = spec.PasswordDelay is null ? TimeSpan.FromMinutes(5) : Duration(spec.PasswordDelay, $"{path}.passwordDelay", violations, allowZero: true, max: TimeSpan.FromDays(1));
-        return method is null || names is null || to is null || already is null || delay is null
+        var fileNames = OneOf(spec.FileNameEncoding, "rfc2231", ["rfc2231", "rfc2047"], $"{path}.fileNameEncoding", violations);
+        var length = spec.PasswordLength ?? 12;
+        if (length is < 12 or > 64)
+        {
+            violations.Add(new($"{path}.passwordLength", PolicyViolation.InvalidAction, "passwordLength is 12 to 64 characters."));
+        }
+
+        return method is null || names is null || to is null || already is null || delay is null || fileNames is null
             ? null
-            : new EncryptAction(method, names, to, delay.Value, already, spec.SplitDelivery ?? false);
+            : new EncryptAction(method, names, to, delay.Value, already, spec.SplitDelivery ?? false, length, fileNames, spec.Notice ?? false);
     }
 
     private static CompiledAction? AddHeader(ActionSpec spec, string path, List<Violation> violations)
@@ -663,6 +672,9 @@ public static partial class PolicyCompiler
         if (a.PasswordDelay is not null) yield return "passwordDelay";
         if (a.AlreadyEncrypted is not null) yield return "alreadyEncrypted";
         if (a.SplitDelivery is not null) yield return "splitDelivery";
+        if (a.PasswordLength is not null) yield return "passwordLength";
+        if (a.FileNameEncoding is not null) yield return "fileNameEncoding";
+        if (a.Notice is not null) yield return "notice";
         if (a.Threshold is not null) yield return "threshold";
         if (a.ReplaceTo is not null) yield return "replaceTo";
         if (a.Name is not null) yield return "name";

@@ -61,7 +61,10 @@ public sealed record EncryptionDecision(
     string AlreadyEncrypted,
     bool SplitDelivery,
     IReadOnlyList<string> Attachments,
-    IReadOnlyList<string> AlreadyEncryptedAttachments);
+    IReadOnlyList<string> AlreadyEncryptedAttachments,
+    int PasswordLength = 12,
+    string FileNameEncoding = "rfc2231",
+    bool Notice = false);
 
 /// <summary>External To/Cc recipients moved to Bcc; To becomes <see cref="ReplaceTo"/> when nobody is left in it.</summary>
 public sealed record BccDecision(string RuleId, string RuleName, IReadOnlyList<string> Addresses, string ReplaceTo);

@@ -113,6 +113,9 @@ public sealed record ActionSpec
     public string? PasswordDelay { get; init; }
     public string? AlreadyEncrypted { get; init; }
     public bool? SplitDelivery { get; init; }
+    public int? PasswordLength { get; init; }
+    public string? FileNameEncoding { get; init; }
+    public bool? Notice { get; init; }
 
     // convertToBcc
     public int? Threshold { get; init; }
@@ -136,6 +139,26 @@ public sealed record TenantSettings
 
     /// <summary>Sender groups: name → members, each an address or <c>@domain</c>.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> SenderGroups { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary><c>ja</c> or <c>en</c>: the language of the password mail and the encryption notice.</summary>
+    public string Language { get; init; } = "ja";
+
+    /// <summary>IANA time zone for dates people read (zip name, password mail).</summary>
+    public string TimeZone { get; init; } = "Asia/Tokyo";
+
+    /// <summary>Zip file name template; <c>{date}</c> becomes yyyyMMdd. Null: the language's default.</summary>
+    public string? ZipFileName { get; init; }
+
+    public const string DefaultZipFileNameJa = "添付ファイル_{date}.zip";
+    public const string DefaultZipFileNameEn = "attachments_{date}.zip";
+
+    public string ZipFileNameTemplate => ZipFileName ?? (Language == "en" ? DefaultZipFileNameEn : DefaultZipFileNameJa);
+
+    /// <summary>The tenant's wall-clock time for <paramref name="instant"/>; UTC+9 when the zone is unknown here.</summary>
+    public DateTimeOffset LocalTime(DateTimeOffset instant) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone)
+            ? TimeZoneInfo.ConvertTime(instant, zone)
+            : instant.ToOffset(TimeSpan.FromHours(9));
 }
 
 public static class ConditionTypes
@@ -192,7 +215,7 @@ public static class ActionTypes
         [Reject] = ["reason"],
         [Hold] = ["duration", "mode"],
         [RequireApproval] = ["route", "timeout", "onTimeout", "reminderBefore"],
-        [EncryptAttachments] = ["method", "nameEncoding", "passwordTo", "passwordDelay", "alreadyEncrypted", "splitDelivery"],
+        [EncryptAttachments] = ["method", "nameEncoding", "passwordTo", "passwordDelay", "alreadyEncrypted", "splitDelivery", "passwordLength", "fileNameEncoding", "notice"],
         [ConvertToBcc] = ["threshold", "replaceTo"],
         [AddHeader] = ["name", "value"],
         [Tag] = ["tags"],

@@ -303,7 +303,7 @@ public static class PolicyEngine
                 }
 
                 chosen = new EncryptionDecision(rule.Id, rule.Name, e.Method, e.NameEncoding, e.PasswordTo, Iso(e.PasswordDelay), e.AlreadyEncrypted,
-                    e.SplitDelivery, toEncrypt, passThrough);
+                    e.SplitDelivery, toEncrypt, passThrough, e.PasswordLength, e.FileNameEncoding, e.Notice);
                 var detail = $"{toEncrypt.Count} attachment(s) into one {e.Method} zip; password to the {(e.PasswordTo == "sender" ? "sender" : "recipients")} {Human(e.PasswordDelay)} after the mail"
                     + (passThrough.Count > 0 ? $"; already encrypted, passed through: {string.Join(", ", passThrough)}" : "");
                 Set(rule, index, ActionEffects.Applied, detail);

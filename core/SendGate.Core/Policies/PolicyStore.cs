@@ -22,6 +22,9 @@ public sealed record TenantRow
     public string Name { get; init; } = "";
     public string InternalDomains { get; init; } = "[]";
     public string SenderGroups { get; init; } = "{}";
+    public string Language { get; init; } = "ja";
+    public string TimeZone { get; init; } = "Asia/Tokyo";
+    public string? ZipFileName { get; init; }
     public long CreatedAt { get; init; }
     public long? UpdatedAt { get; init; }
 }
@@ -61,12 +64,14 @@ public sealed class PolicyStore(IDbConnectionFactory db)
 
     private const string TenantSql = """
         SELECT id AS Id, name AS Name, internal_domains AS InternalDomains, sender_groups AS SenderGroups,
+               language AS Language, time_zone AS TimeZone, zip_file_name AS ZipFileName,
                created_at AS CreatedAt, updated_at AS UpdatedAt
           FROM tenants WHERE id = @tenantId
         """;
 
     private const string UpdateTenantSql = """
-        UPDATE tenants SET name = @name, internal_domains = @internalDomains, sender_groups = @senderGroups, updated_at = @now
+        UPDATE tenants SET name = @name, internal_domains = @internalDomains, sender_groups = @senderGroups,
+               language = @language, time_zone = @timeZone, zip_file_name = @zipFileName, updated_at = @now
          WHERE id = @tenantId
         """;
 
@@ -123,7 +128,7 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         await using var connection = await db.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(UpdateTenantSql, new
         {
-            tenantId, name, now,
+            tenantId, name, now, language = settings.Language, timeZone = settings.TimeZone, zipFileName = settings.ZipFileName,
             internalDomains = JsonSerializer.Serialize(settings.InternalDomains, Json),
             senderGroups = JsonSerializer.Serialize(settings.SenderGroups, Json),
         }, cancellationToken: cancellationToken));
@@ -144,5 +149,8 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         InternalDomains = JsonSerializer.Deserialize<List<string>>(row.InternalDomains, Json) ?? [],
         SenderGroups = (JsonSerializer.Deserialize<Dictionary<string, List<string>>>(row.SenderGroups, Json) ?? [])
             .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Value, StringComparer.Ordinal),
+        Language = row.Language,
+        TimeZone = row.TimeZone,
+        ZipFileName = row.ZipFileName,
     };
 }

@@ -70,3 +70,21 @@ public sealed class PurgeIdempotencyKeysJob(SubmissionService submissions, ILogg
         }
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class DeliverPasswordMailsJob(Encryption.PasswordMailService passwords, ILogger<DeliverPasswordMailsJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("deliver-password-mails", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await passwords.DeliverDueAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}

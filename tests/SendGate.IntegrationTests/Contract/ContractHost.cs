@@ -23,6 +23,7 @@ public sealed class ContractHost : WebApplicationFactory<Program>
         builder.UseSetting("SendGate:Delivery:PickupDirectory", Path.Combine(folder, "outbox"));
         builder.UseSetting("SendGate:Bootstrap:ApiKey", AdminKey);
         builder.UseSetting("SendGate:Policy:InitialPolicy", "empty");
+        builder.UseSetting("SendGate:Encryption:PasswordKeyFile", Path.Combine(folder, "password.key"));
         builder.UseSetting("SendGate:Limits:MaxRequestBytes", MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using SendGate.Core.Delivery;
 using SendGate.Core.Messages;
@@ -27,8 +28,12 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
     private readonly bool _ownsFolder;
     private readonly bool _realClock;
 
-    public SendGateApp(SmtpTestServer? smtp = null, IDictionary<string, string?>? settings = null, string? folder = null, FakeTimeProvider? time = null, bool realClock = false)
+    private readonly CollectingLoggerProvider? _logs;
+
+    public SendGateApp(SmtpTestServer? smtp = null, IDictionary<string, string?>? settings = null, string? folder = null, FakeTimeProvider? time = null,
+        bool realClock = false, CollectingLoggerProvider? logs = null)
     {
+        _logs = logs;
         _realClock = realClock;
         _ownsFolder = folder is null;
         Folder = folder ?? Path.Combine(Path.GetTempPath(), "sendgate-tests", Guid.NewGuid().ToString("N"));
@@ -51,6 +56,7 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
             ["SendGate:Smtp:Port"] = smtp?.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "25",
             ["SendGate:Smtp:Security"] = "None",
             ["SendGate:Smtp:Timeout"] = "00:00:10",
+            ["SendGate:Encryption:PasswordKeyFile"] = Path.Combine(Folder, "password.key"),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -71,6 +77,12 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_logs is not null)
+        {
+            // Every level, whatever the configured filters: tests read what could ever be logged.
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs).AddFilter<CollectingLoggerProvider>(null, LogLevel.Trace));
         }
 
         if (_realClock)
@@ -118,6 +130,9 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
 
     /// <summary>What the worker's release job does.</summary>
     public Task<int> ReleaseDueAsync() => Service<MessageStore>().ReleaseDueAsync(Time.GetUtcNow().ToUnixTimeMilliseconds(), "worker", 500);
+
+    /// <summary>What the worker's password-mail job does.</summary>
+    public Task<int> DeliverPasswordMailsAsync() => Service<SendGate.Core.Encryption.PasswordMailService>().DeliverDueAsync();
 
     /// <summary>What the worker's delivery job does.</summary>
     public Task<DeliveryRun> DeliverDueAsync() => Service<DeliveryService>().DeliverDueAsync();

@@ -21,7 +21,6 @@ public sealed class AttachmentZipperTests : IDisposable
     private static readonly DateTimeOffset At = new(2026, 12, 1, 9, 30, 0, TimeSpan.FromHours(9));
     private readonly string _dir = Directory.CreateTempSubdirectory("sendgate-zip-").FullName;
 
-    static AttachmentZipperTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
     public void Dispose()
     {
