@@ -4,6 +4,11 @@
 //
 // Policy evaluation: a 50-rule policy on typical messages; see PolicyBench.cs.
 //
+//   dotnet run -c Release --project bench/SendGate.Bench -- zip [LEVEL] [ROUNDS]
+//   dotnet run -c Release --project bench/SendGate.Bench -- memory [MEGABYTES] [random|text]
+//
+// Zip encryption against 7zz (ZipBench.cs); memory of encrypting and delivering one large message (MemoryBench.cs).
+//
 // SMTP lane probe: how fast one SendGate delivery lane sends ~5 KB messages to a relay.
 //
 //   dotnet run -c Release --project bench/SendGate.Bench -- PORT [MESSAGES] [LANES] [PIPELINING]
@@ -23,6 +28,16 @@ using MimeKit;
 using SendGate.Core;
 using SendGate.Core.Delivery;
 using SendGate.Core.Mime;
+
+if (args.Length >= 1 && args[0] == "memory")
+{
+    return await SendGate.Bench.MemoryBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 25, args.Length > 2 ? args[2] : "random");
+}
+
+if (args.Length >= 1 && args[0] == "zip")
+{
+    return SendGate.Bench.ZipBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
+}
 
 if (args.Length >= 1 && args[0] == "policy")
 {

@@ -29,6 +29,12 @@ public abstract class SqlDialect
     /// known. Runs inside the delivery's transaction, so it must never fail on a duplicate.
     /// </summary>
     public abstract string InsertDeliveredDomainSql { get; }
+
+    /// <summary>
+    /// A message's size and original MIME for streaming (<c>@id</c>): columns size, key, content.
+    /// With SQLite the row id lets the reader stream the blob instead of loading it whole.
+    /// </summary>
+    public abstract string ContentStreamSql { get; }
 }
 
 public sealed class SqliteDialect : SqlDialect
@@ -67,6 +73,8 @@ public sealed class SqliteDialect : SqlDialect
         SELECT tenant_id, @domain, @now, id FROM messages WHERE id = @id
         ON CONFLICT (tenant_id, domain) DO NOTHING
         """;
+
+    public override string ContentStreamSql => "SELECT length(original), rowid, original FROM message_content WHERE message_id = @id";
 }
 
 public sealed class SqlServerDialect : SqlDialect
@@ -109,4 +117,6 @@ public sealed class SqlServerDialect : SqlDialect
            AND NOT EXISTS (SELECT 1 FROM delivered_domains d WITH (UPDLOCK, HOLDLOCK)
                             WHERE d.tenant_id = m.tenant_id AND d.domain = @domain);
         """;
+
+    public override string ContentStreamSql => "SELECT DATALENGTH(original), 0, original FROM message_content WHERE message_id = @id";
 }

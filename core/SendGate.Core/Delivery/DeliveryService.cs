@@ -126,7 +126,7 @@ public sealed class DeliveryService(
         }
 
         var row = input.Row;
-        var original = row is null ? null : await store.GetContentAsync(claim.Id, cancellationToken);
+        await using var original = row is null ? null : await store.OpenContentAsync(claim.Id, cancellationToken);
         if (original is null || row is null)
         {
             return await FinishAsync(claim, MessageStatus.Failed, "message content is missing", null, [], cancellationToken);
@@ -154,7 +154,7 @@ public sealed class DeliveryService(
     /// delivery only the external ones, the internal ones getting the originals in a second
     /// transaction — and records both sends as one attempt.
     /// </summary>
-    private async Task<Outcome> DeliverEncryptedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, byte[] original,
+    private async Task<Outcome> DeliverEncryptedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
         IReadOnlyList<string> pending, PolicyDecision decision, EncryptionDecision encryption, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> plainRecipients = [], encryptedRecipients = pending;
@@ -262,11 +262,13 @@ public sealed class DeliveryService(
         }
     }
 
-    private static OutgoingMessage PrepareOutgoing(MessageRow row, byte[] original, IReadOnlyList<string> pending, PolicyDecision? decision)
+    private static OutgoingMessage PrepareOutgoing(MessageRow row, Stream original, IReadOnlyList<string> pending, PolicyDecision? decision)
     {
-        // Persistent: parts read their content from the stored bytes instead of copying them, so a
-        // large message is held in memory once. The stream must therefore outlive the send.
-        var message = MimeMessage.Load(new MemoryStream(original, writable: false), persistent: true);
+        // Persistent: parts read their content from the stored original instead of copying it, so
+        // a large message is never held whole. The stream must therefore outlive the send; two
+        // messages parsed from it (split delivery) each seek where they read.
+        original.Position = 0;
+        var message = MimeMessage.Load(original, persistent: true);
 
         // Bcc recipients are in the envelope only; the header would show them to everyone.
         message.Headers.RemoveAll(HeaderId.Bcc);

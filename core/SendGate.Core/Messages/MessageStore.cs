@@ -395,6 +395,48 @@ public sealed class MessageStore(IDbConnectionFactory db)
         return rows.ToDictionary(r => r.Id, r => (r, (IReadOnlyList<string>)pending[r.Id].ToList()));
     }
 
+    /// <summary>Messages above this size are streamed to a temporary file for delivery instead of loaded whole.</summary>
+    public const long StreamContentAbove = 1024 * 1024;
+
+    /// <summary>
+    /// The original MIME for delivery, as a seekable stream the caller disposes: in memory when
+    /// small, otherwise copied from the database to a temporary file without ever being held whole,
+    /// so that a 25 MB attachment costs no 25 MB of memory. Null when the content is missing.
+    /// </summary>
+    public async Task<Stream?> OpenContentAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = db.Dialect.ContentStreamSql;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "id";
+        parameter.Value = id;
+        command.Parameters.Add(parameter);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var length = reader.GetInt64(0);
+        await using var source = reader.GetStream(2);
+        Stream target = length <= StreamContentAbove
+            ? new MemoryStream((int)length)
+            : new FileStream(Path.Combine(Path.GetTempPath(), $"sendgate-{id}-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite,
+                FileShare.None, 81920, FileOptions.DeleteOnClose);
+        try
+        {
+            await source.CopyToAsync(target, 81920, cancellationToken);
+            target.Position = 0;
+            return target;
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
+    }
+
     public async Task<byte[]?> GetContentAsync(string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
