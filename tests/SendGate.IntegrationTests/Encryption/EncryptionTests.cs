@@ -145,6 +145,33 @@ public sealed partial class EncryptionTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task The_password_mail_is_retried_like_any_delivery_and_fails_for_good_on_5xx()
+    {
+        await EncryptExternalAsync(new { type = "encryptAttachments", passwordDelay = "PT0S" });
+        var id = await SubmitAsync(("to", new[] { "tanaka@partner.co.jp" }), ("attachments", TwoAttachments));
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+
+        Smtp.DataRule = _ => new SmtpResponse((SmtpReplyCode)451, "4.3.0 try later");
+        Assert.Equal(0, await App.DeliverPasswordMailsAsync());
+        var deferred = (await DetailsAsync(id)).GetProperty("passwordMail");
+        Assert.Equal("scheduled", deferred.Str("status"));
+        Assert.Equal(1, deferred.GetProperty("attempts").GetInt32());
+        Assert.Contains("451", deferred.Str("lastError"), StringComparison.Ordinal);
+        Assert.True(deferred.GetProperty("dueAt").GetDateTimeOffset() > App.Time.GetUtcNow());
+
+        // Not before its backoff; then a 5xx ends it.
+        Assert.Equal(0, await App.DeliverPasswordMailsAsync());
+        Assert.Equal(1, deferred.GetProperty("attempts").GetInt32());
+        App.Time.Advance(TimeSpan.FromHours(1));
+        Smtp.DataRule = _ => new SmtpResponse((SmtpReplyCode)554, "5.7.1 no");
+        Assert.Equal(0, await App.DeliverPasswordMailsAsync());
+        var failed = (await DetailsAsync(id)).GetProperty("passwordMail");
+        Assert.Equal("failed", failed.Str("status"));
+        Assert.Equal(2, failed.GetProperty("attempts").GetInt32());
+        Assert.Equal("message.password_failed", (await EventTypesAsync(id))[^1]);
+    }
+
+    [Fact]
     public async Task A_permanent_failure_of_the_main_mail_cancels_the_password_mail()
     {
         await EncryptExternalAsync(new { type = "encryptAttachments" });
