@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using SendGate.Api.ApiKeys;
+using SendGate.Api.Approvals;
 using SendGate.Api.Auth;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
@@ -41,6 +42,8 @@ app.MapMessages();
 app.MapApiKeys();
 app.MapPolicies();
 app.MapTenant();
+app.MapApprovals();
+app.MapApprovalRoutes();
 
 app.Run();
 

@@ -50,6 +50,12 @@ internal static partial class Log
     [LoggerMessage(1701, LogLevel.Information, "Password mail {PasswordMailId} of message {MessageId}: attempt {Attempt} ended as {Status}")]
     public static partial void PasswordMailFinished(ILogger logger, string passwordMailId, string messageId, string status, int attempt);
 
+    [LoggerMessage(1801, LogLevel.Information, "Approval {ApprovalId} of message {MessageId}: {Status} by {Actor}")]
+    public static partial void ApprovalDecided(ILogger logger, string approvalId, string messageId, string status, string actor);
+
+    [LoggerMessage(1802, LogLevel.Information, "Approval {ApprovalId} of message {MessageId}: deadline or reminder handled, now {Status}")]
+    public static partial void ApprovalTimedOut(ILogger logger, string approvalId, string messageId, string status);
+
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
 }

@@ -77,6 +77,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
+        services.AddSingleton<Approvals.ApprovalStore>();
+        services.AddSingleton<Approvals.ApprovalService>();
         services.AddSingleton<InitialPolicy>();
         services.AddSingleton<PolicyStore>();
         services.AddSingleton<PolicyService>();
@@ -116,6 +118,9 @@ public static class ServiceCollectionExtensions
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<DeliverPasswordMailsJob>(j => j.WithIdentity(DeliverPasswordMailsJob.Key));
             q.AddTrigger(t => t.ForJob(DeliverPasswordMailsJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
+            q.AddJob<ApprovalDeadlinesJob>(j => j.WithIdentity(ApprovalDeadlinesJob.Key));
+            q.AddTrigger(t => t.ForJob(ApprovalDeadlinesJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
             q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()

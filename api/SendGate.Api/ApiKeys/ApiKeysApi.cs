@@ -8,12 +8,13 @@ using SendGate.Core.Tenants;
 
 namespace SendGate.Api.ApiKeys;
 
-public sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Roles);
+/// <param name="ApproverAddress">Required with the approver role: the person (e-mail address) the key decides as.</param>
+public sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Roles, string? ApproverAddress = null);
 
-public sealed record ApiKeyDto(string Id, string Name, IReadOnlyList<string> Roles, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+public sealed record ApiKeyDto(string Id, string Name, IReadOnlyList<string> Roles, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, string? ApproverAddress);
 
 /// <summary>The only answer that carries the secret; it is not stored and cannot be shown again.</summary>
-public sealed record CreatedApiKey(string Id, string Name, IReadOnlyList<string> Roles, string Prefix, DateTimeOffset CreatedAt, string Key);
+public sealed record CreatedApiKey(string Id, string Name, IReadOnlyList<string> Roles, string Prefix, DateTimeOffset CreatedAt, string? ApproverAddress, string Key);
 
 public sealed record ApiKeyList(IReadOnlyList<ApiKeyDto> Items);
 
@@ -58,14 +59,28 @@ internal static class ApiKeysApi
             }
         }
 
+        var approver = request.ApproverAddress?.Trim();
+        if (roles.Contains(Roles.Approver) && string.IsNullOrEmpty(approver))
+        {
+            violations.Add(new("approverAddress", ViolationCode.InvalidField, "A key with the approver role needs approverAddress: the person it decides as."));
+        }
+        else if (approver is not null && !IsAddress(approver))
+        {
+            violations.Add(new("approverAddress", ViolationCode.InvalidField, $"'{approver}' is not an e-mail address."));
+        }
+        else if (approver is not null && !roles.Contains(Roles.Approver))
+        {
+            violations.Add(new("approverAddress", ViolationCode.InvalidField, "approverAddress is only for keys with the approver role."));
+        }
+
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);
         }
 
-        var (key, secret) = await tenants.CreateKeyAsync(user.TenantId(), name!, roles, cancellationToken);
+        var (key, secret) = await tenants.CreateKeyAsync(user.TenantId(), name!, roles, approver, cancellationToken);
         return TypedResults.Created($"/v1/api-keys/{key.Id}",
-            new CreatedApiKey(key.Id, key.Name, key.RoleList, key.Prefix, Clock.FromMs(key.CreatedAt), secret));
+            new CreatedApiKey(key.Id, key.Name, key.RoleList, key.Prefix, Clock.FromMs(key.CreatedAt), key.ApproverAddress, secret));
     }
 
     private static async Task<Ok<ApiKeyList>> List(ClaimsPrincipal user, TenantStore tenants, CancellationToken cancellationToken) =>
@@ -85,9 +100,15 @@ internal static class ApiKeysApi
             _ => KeyNotFound(id),
         };
 
+    private static bool IsAddress(string value)
+    {
+        var at = value.LastIndexOf('@');
+        return at > 0 && at < value.Length - 1 && !value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
+    }
+
     private static ProblemHttpResult KeyNotFound(string id) =>
         Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", $"No API key '{id}' exists for this tenant.");
 
     private static ApiKeyDto ToDto(ApiKeyRow key) =>
-        new(key.Id, key.Name, key.RoleList, key.Prefix, Clock.FromMs(key.CreatedAt), Clock.FromMs(key.RevokedAt));
+        new(key.Id, key.Name, key.RoleList, key.Prefix, Clock.FromMs(key.CreatedAt), Clock.FromMs(key.RevokedAt), key.ApproverAddress);
 }

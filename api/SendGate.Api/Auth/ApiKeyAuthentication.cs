@@ -20,6 +20,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string TenantClaim = "sendgate:tenant";
     public const string KeyClaim = "sendgate:key";
+    public const string ApproverClaim = "sendgate:approver";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -46,6 +47,11 @@ internal sealed class ApiKeyAuthenticationHandler(
             new(KeyClaim, key.Id),
             new(ClaimTypes.Name, key.Name),
         };
+        if (key.ApproverAddress is { } approver)
+        {
+            claims.Add(new Claim(ApproverClaim, approver));
+        }
+
         claims.AddRange(key.RoleList.Select(r => new Claim(ClaimTypes.Role, r)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
@@ -85,6 +91,9 @@ internal static class Access
     /// <summary>Manage API keys and tenant settings.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Decide approval requests (as the key's approver identity, or as an admin).</summary>
+    public const string Approve = "approve";
+
     public static IServiceCollection AddSendGateAuth(this IServiceCollection services)
     {
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -92,7 +101,8 @@ internal static class Access
         services.AddAuthorizationBuilder()
             .AddPolicy(Send, p => p.RequireRole(Roles.Sender, Roles.Admin))
             .AddPolicy(Review, p => p.RequireRole(Roles.Sender, Roles.Reviewer, Roles.Admin))
-            .AddPolicy(Admin, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Approve, p => p.RequireRole(Roles.Approver, Roles.Admin));
         return services;
     }
 
@@ -104,4 +114,7 @@ internal static class Access
     public static string TenantId(this ClaimsPrincipal user) => user.Actor().TenantId;
 
     public static string? KeyId(this ClaimsPrincipal user) => user.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim);
+
+    public static string? ApproverAddress(this ClaimsPrincipal user) => user.FindFirstValue(ApiKeyAuthenticationHandler.ApproverClaim);
+
 }

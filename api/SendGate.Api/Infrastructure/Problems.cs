@@ -23,6 +23,7 @@ internal static class Problems
     public const string LastAdminKey = "last-admin-key";
     public const string AlreadyRevoked = "already-revoked";
     public const string PolicyRejected = "policy-rejected";
+    public const string ApprovalDecided = "approval-already-decided";
     public const string Internal = "internal";
 
     private static readonly Dictionary<string, string> Titles = new()

@@ -47,6 +47,8 @@ public sealed class MessageStore(IDbConnectionFactory db)
         """;
 
     // The caller has just incremented messages.event_seq; the event takes that number.
+    public const string InsertTakenEventSql = InsertEventSql;
+
     private const string InsertEventSql = """
         INSERT INTO message_events (message_id, seq, tenant_id, type, from_status, to_status, actor, reason, data, at)
         SELECT id, event_seq, tenant_id, @Type, @FromStatus, @ToStatus, @Actor, @Reason, @Data, @now
@@ -284,6 +286,11 @@ public sealed class MessageStore(IDbConnectionFactory db)
         if (to is MessageStatus.Cancelled or MessageStatus.Rejected or MessageStatus.Failed)
         {
             await Encryption.PasswordMailStore.ApplyAsync(connection, transaction, id, new Encryption.PasswordMailChange.Cancel($"the message was {to}"), now);
+        }
+
+        if (from == MessageStatus.AwaitingApproval)
+        {
+            await Approvals.ApprovalStore.CancelForMessageAsync(connection, transaction, id, $"the message was {to}", now);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -32,6 +32,7 @@ public sealed class SubmissionService(
     IDbConnectionFactory db,
     SubmissionWriter writer,
     PolicyService policies,
+    Approvals.ApprovalService approvals,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
     ILogger<SubmissionService> logger)
@@ -85,13 +86,28 @@ public sealed class SubmissionService(
         {
             new(MessageEventType.Accepted, null, status, actor.Name, $"submitted as {message.Source}", JsonSerializer.Serialize(decision, Json)),
         };
-        if (FirstStatusEvent(decision) is { } first)
+        Approvals.ApprovalRequestRow? approval = null;
+        if (decision is { Status: MessageStatus.AwaitingApproval, Approval: { } wanted })
+        {
+            approval = await approvals.PrepareAsync(actor.TenantId, messageId, message.EnvelopeFrom, wanted, now, cancellationToken);
+            var route = approval.Route;
+            events.Add(new NewEvent(MessageEventType.ApprovalRequested, null, MessageStatus.AwaitingApproval, PolicyActor(decision),
+                route.Levels.Count == 0
+                    ? $"rule '{wanted.RuleName}': approval route '{wanted.Route}' names no approver for this sender; an admin can decide, otherwise {wanted.OnTimeout} after {wanted.Timeout}"
+                    : $"rule '{wanted.RuleName}': approval by {string.Join(", ", route.Levels[0].Approvers)} ({route.Levels[0].Mode}) within {wanted.Timeout}, then {wanted.OnTimeout}",
+                JsonSerializer.Serialize(new
+                {
+                    approvalId = approval.Id, route = wanted.Route, levels = route.Levels, fallback = route.Fallback, timeout = wanted.Timeout,
+                    onTimeout = wanted.OnTimeout, reminderBefore = wanted.ReminderBefore, dueAt = Clock.FromMs(approval.DueAt),
+                }, Json)));
+        }
+        else if (FirstStatusEvent(decision) is { } first)
         {
             events.Add(first with { Actor = PolicyActor(decision) });
         }
 
         var outcome = await writer.WriteAsync(
-            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now), cancellationToken);
+            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval), cancellationToken);
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {
             Log.MessageAccepted(logger, messageId, actor.TenantId, status);
@@ -125,9 +141,6 @@ public sealed class SubmissionService(
     {
         MessageStatus.Rejected => new(MessageEventType.Rejected, null, MessageStatus.Rejected, "",
             $"rule '{decision.Rejection!.RuleName}': {decision.Rejection.Reason}"),
-        MessageStatus.AwaitingApproval => new(MessageEventType.ApprovalRequested, null, MessageStatus.AwaitingApproval, "",
-            $"rule '{decision.Approval!.RuleName}': approval by route '{decision.Approval.Route}' within {decision.Approval.Timeout}, then {decision.Approval.OnTimeout}",
-            JsonSerializer.Serialize(decision.Approval, Json)),
         MessageStatus.Held => new(MessageEventType.Held, null, MessageStatus.Held, "",
             HeldReason(decision.Hold!),
             JsonSerializer.Serialize(decision.Hold, Json)),

@@ -15,7 +15,8 @@ public sealed record PendingSubmission(
     IReadOnlyList<string> Tags,
     SubmissionReceipt Receipt,
     IdempotencyRequest? Idempotency,
-    long Now);
+    long Now,
+    Approvals.ApprovalRequestRow? Approval = null);
 
 /// <summary>
 /// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
@@ -81,6 +82,11 @@ public sealed class SubmissionWriter : IAsyncDisposable
         }
 
         await _store.InsertAsync(connection, transaction, s.Row, s.Original, s.Recipients, s.Events, s.Tags, s.Now);
+        if (s.Approval is { } approval)
+        {
+            await Approvals.ApprovalStore.InsertRequestAsync(connection, transaction, approval);
+        }
+
         return new SubmitOutcome.Accepted(s.Receipt, Replayed: false);
     }
 

@@ -13,6 +13,9 @@ public sealed record ApiKeyRow
     public long CreatedAt { get; init; }
     public long? RevokedAt { get; init; }
 
+    /// <summary>The person an approver key decides as (their e-mail address); null for other keys.</summary>
+    public string? ApproverAddress { get; init; }
+
     public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
@@ -26,7 +29,8 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ApiKeyRow Key, long Until)> _activeKeys = new(StringComparer.Ordinal);
 
     private const string KeyColumns = """
-        id AS Id, tenant_id AS TenantId, name AS Name, prefix AS Prefix, roles AS Roles, created_at AS CreatedAt, revoked_at AS RevokedAt
+        id AS Id, tenant_id AS TenantId, name AS Name, prefix AS Prefix, roles AS Roles, created_at AS CreatedAt, revoked_at AS RevokedAt,
+        approver_address AS ApproverAddress
         """;
 
     private const string InsertTenantSql = "INSERT INTO tenants (id, name, created_at) VALUES (@id, @name, @now)";
@@ -38,8 +42,8 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
         """;
 
     private const string InsertKeySql = """
-        INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, roles, created_at)
-        VALUES (@id, @tenantId, @name, @prefix, @hash, @roles, @now)
+        INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, roles, created_at, approver_address)
+        VALUES (@id, @tenantId, @name, @prefix, @hash, @roles, @now, @approverAddress)
         """;
 
     private const string FindKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL";
@@ -86,25 +90,27 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
         await connection.ExecuteAsync(InsertKeySql, new
         {
             id = NewId("key"), tenantId = id, name = "bootstrap admin", prefix = ApiKeySecrets.DisplayPrefix(adminSecret),
-            hash = ApiKeySecrets.Hash(adminSecret), roles = StoredRoles([Roles.Admin]), now,
+            hash = ApiKeySecrets.Hash(adminSecret), roles = StoredRoles([Roles.Admin]), now, approverAddress = (string?)null,
         }, transaction);
         await Policies.PolicyStore.SeedMissingAsync(connection, transaction, initialPolicy.Document, now);
         await transaction.CommitAsync(cancellationToken);
         return id;
     }
 
-    public async Task<(ApiKeyRow Key, string Secret)> CreateKeyAsync(string tenantId, string name, IReadOnlyList<string> roles, CancellationToken cancellationToken = default)
+    public async Task<(ApiKeyRow Key, string Secret)> CreateKeyAsync(string tenantId, string name, IReadOnlyList<string> roles, string? approverAddress = null,
+        CancellationToken cancellationToken = default)
     {
         var secret = ApiKeySecrets.Generate();
         var row = new ApiKeyRow
         {
             Id = NewId("key"), TenantId = tenantId, Name = name, Prefix = ApiKeySecrets.DisplayPrefix(secret),
-            Roles = StoredRoles(roles), CreatedAt = time.NowMs(),
+            Roles = StoredRoles(roles), CreatedAt = time.NowMs(), ApproverAddress = approverAddress?.Trim().ToLowerInvariant(),
         };
         await using var connection = await db.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(InsertKeySql, new
         {
             id = row.Id, tenantId, name, prefix = row.Prefix, hash = ApiKeySecrets.Hash(secret), roles = row.Roles, now = row.CreatedAt,
+            approverAddress = row.ApproverAddress,
         });
         return (row, secret);
     }

@@ -88,3 +88,21 @@ public sealed class DeliverPasswordMailsJob(Encryption.PasswordMailService passw
         }
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class ApprovalDeadlinesJob(Approvals.ApprovalService approvals, ILogger<ApprovalDeadlinesJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("approval-deadlines", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await approvals.ProcessDueAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}

@@ -119,6 +119,18 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         return body.GetProperty("key").GetString()!;
     }
 
+    /// <summary>An approver key bound to <paramref name="address"/>, created through the API.</summary>
+    public async Task<string> CreateApproverKeyAsync(string address)
+    {
+        using var admin = Admin();
+        var response = await admin.PostAsJsonAsync("/v1/api-keys", new { name = $"approver {address}", roles = new[] { Roles.Approver }, approverAddress = address });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
+    /// <summary>What the worker's approval-deadline job does.</summary>
+    public Task<int> ProcessApprovalsAsync() => Service<SendGate.Core.Approvals.ApprovalService>().ProcessDueAsync();
+
     /// <summary>A second tenant with its own admin key (tenants have no API of their own yet).</summary>
     public async Task<string> CreateOtherTenantAdminKeyAsync()
     {

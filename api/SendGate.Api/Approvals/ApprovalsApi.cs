@@ -1,0 +1,200 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using SendGate.Api.Auth;
+using SendGate.Api.Infrastructure;
+using SendGate.Core;
+using SendGate.Core.Approvals;
+using SendGate.Core.Messages;
+using SendGate.Core.Mime;
+using SendGate.Core.Policies;
+using SendGate.Core.Tenants;
+
+namespace SendGate.Api.Approvals;
+
+public sealed record ApprovalDecisionDto(int Level, string Approver, string Actor, string ActingAs, string Decision, string? Comment, string Channel,
+    string? KeyId, string? Ip, DateTimeOffset At);
+
+public sealed record ApprovalRecipientDto(string Address, string Kind, bool External);
+
+public sealed record ApprovalAttachmentDto(string Name, string ContentType, long Size);
+
+public sealed record ApprovalRuleDto(string RuleId, string Name, IReadOnlyList<string> Conditions);
+
+/// <summary>What an approver needs to decide: who sends what to whom, and why it needs approval.</summary>
+public sealed record ApprovalMessageDto(
+    string Id,
+    string Status,
+    string From,
+    string Subject,
+    IReadOnlyList<ApprovalRecipientDto> Recipients,
+    IReadOnlyList<ApprovalAttachmentDto> Attachments,
+    IReadOnlyList<ApprovalRuleDto> Rules,
+    IReadOnlyList<string> Reasons);
+
+public sealed record ApprovalDto(
+    string Id,
+    string Status,
+    string Route,
+    int Level,
+    IReadOnlyList<ApprovalLevel> Levels,
+    IReadOnlyList<string> FallbackApprovers,
+    IReadOnlyList<ApprovalProxy> Proxies,
+    IReadOnlyList<string> CurrentApprovers,
+    DateTimeOffset DueAt,
+    string OnTimeout,
+    string? DecidedBy,
+    DateTimeOffset? DecidedAt,
+    string? Comment,
+    IReadOnlyList<ApprovalDecisionDto> Decisions,
+    ApprovalMessageDto Message,
+    DateTimeOffset CreatedAt);
+
+public sealed record ApprovalList(IReadOnlyList<ApprovalDto> Items);
+
+/// <summary>Optional body of approve and reject.</summary>
+public sealed record ApprovalDecisionRequest(string? Comment);
+
+/// <summary>
+/// <c>/v1/approvals</c>: requests for supervisor approval. Approver keys decide as the person they
+/// are bound to (or for whom they are an active proxy); admins may decide anything in the tenant.
+/// </summary>
+internal static class ApprovalsApi
+{
+    public static RouteGroupBuilder MapApprovals(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/approvals").WithTags("Approvals").RequireAuthorization(Access.Approve)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
+        group.MapGet("/", List).WithName("ListApprovals").WithSummary("Approval requests: by default the pending ones the caller may decide now")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/{id}", Get).WithName("GetApproval").WithSummary("One approval request with the message summary and every decision")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/approve", Approve).WithName("ApproveApproval").WithSummary("Approve (the message continues once every level has approved)")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/{id}/reject", Reject).WithName("RejectApproval").WithSummary("Reject (the message is rejected and not sent)")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        return group;
+    }
+
+    private static readonly string[] Statuses = [ApprovalStatus.Pending, ApprovalStatus.Approved, ApprovalStatus.Rejected, ApprovalStatus.Expired, ApprovalStatus.Cancelled];
+
+    private static async Task<Results<Ok<ApprovalList>, ProblemHttpResult>> List(
+        ClaimsPrincipal user, [FromQuery] string? status, ApprovalStore store, MessageStore messages, PolicyService policies, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        status ??= ApprovalStatus.Pending;
+        if (!Statuses.Contains(status))
+        {
+            return Problems.Invalid("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", Statuses)}.");
+        }
+
+        var who = Identity(user, null);
+        var now = time.GetUtcNow();
+        var rows = (await store.ListAsync(user.TenantId(), status, cancellationToken))
+            .Where(r => who.IsAdmin || (status == ApprovalStatus.Pending ? ApprovalService.Standing(r, who, now) is not null : Involved(r, who.Address)))
+            .ToList();
+        var items = new List<ApprovalDto>();
+        foreach (var row in rows)
+        {
+            items.Add(await ToDtoAsync(row, store, messages, policies, withAttachments: false, cancellationToken));
+        }
+
+        return TypedResults.Ok(new ApprovalList(items));
+    }
+
+    private static async Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Get(
+        string id, ClaimsPrincipal user, ApprovalStore store, MessageStore messages, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var row = await store.GetAsync(user.TenantId(), id, cancellationToken);
+        var who = Identity(user, null);
+        if (row is null || !(who.IsAdmin || Involved(row, who.Address)))
+        {
+            // Not involved reads as absent: approvers see only what they approve.
+            return NotFound(id);
+        }
+
+        return TypedResults.Ok(await ToDtoAsync(row, store, messages, policies, withAttachments: true, cancellationToken));
+    }
+
+    private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Approve(string id, HttpContext context, ClaimsPrincipal user,
+        [FromBody] ApprovalDecisionRequest? body, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies,
+        CancellationToken cancellationToken) =>
+        DecideAsync(id, context, user, body, approve: true, approvals, store, messages, policies, cancellationToken);
+
+    private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Reject(string id, HttpContext context, ClaimsPrincipal user,
+        [FromBody] ApprovalDecisionRequest? body, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies,
+        CancellationToken cancellationToken) =>
+        DecideAsync(id, context, user, body, approve: false, approvals, store, messages, policies, cancellationToken);
+
+    private static async Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> DecideAsync(string id, HttpContext context, ClaimsPrincipal user,
+        ApprovalDecisionRequest? body, bool approve, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies,
+        CancellationToken cancellationToken)
+    {
+        var comment = body?.Comment?.Trim();
+        if (comment is { Length: > 2000 })
+        {
+            return Problems.Invalid("comment", ViolationCode.InvalidField, "comment is at most 2000 characters.");
+        }
+
+        var outcome = await approvals.DecideAsync(user.TenantId(), id, Identity(user, context), approve, string.IsNullOrEmpty(comment) ? null : comment, cancellationToken);
+        return outcome switch
+        {
+            DecideOutcome.Done done => TypedResults.Ok(await ToDtoAsync(done.Request, store, messages, policies, withAttachments: false, cancellationToken)),
+            DecideOutcome.Forbidden forbidden => Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not an approver of this request", forbidden.Reason),
+            DecideOutcome.AlreadyDecided decided => Problems.Of(StatusCodes.Status409Conflict, Problems.ApprovalDecided, "Already decided",
+                $"Approval '{id}' is already {decided.Status}{(decided.By is null ? "" : $" by {decided.By}")}{(decided.At is { } at ? $" at {Rfc3339.Format(at)}" : "")}; a decision is final.",
+                new Dictionary<string, object?> { ["approvalStatus"] = decided.Status, ["decidedBy"] = decided.By, ["decidedAt"] = decided.At }),
+            _ => NotFound(id),
+        };
+    }
+
+    internal static ApproverIdentity Identity(ClaimsPrincipal user, HttpContext? context) => new(
+        user.ApproverAddress(), user.IsInRole(Roles.Admin), user.Actor().Name, user.KeyId(), "api", context?.Connection.RemoteIpAddress?.ToString());
+
+    private static bool Involved(ApprovalRequestRow row, string? address)
+    {
+        if (address is null)
+        {
+            return false;
+        }
+
+        var route = row.Route;
+        return route.Levels.Any(l => l.Approvers.Contains(address)) || route.Fallback.Contains(address) || route.Proxies.Any(p => p.Proxy == address);
+    }
+
+    internal static async Task<ApprovalDto> ToDtoAsync(ApprovalRequestRow row, ApprovalStore store, MessageStore messages, PolicyService policies,
+        bool withAttachments, CancellationToken cancellationToken)
+    {
+        var route = row.Route;
+        var message = (await messages.GetByIdAsync(row.MessageId, cancellationToken))!;
+        var decision = PolicyDecisions.Read(message.Decisions);
+        var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+        var recipients = (await messages.GetRecipientsAsync(message.Id, cancellationToken))
+            .Select(r => new ApprovalRecipientDto(r.Address, r.Kind, !DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address)))).ToList();
+        var attachments = new List<ApprovalAttachmentDto>();
+        if (withAttachments && await messages.GetOriginalAsync(row.TenantId, message.Id, cancellationToken) is { } raw)
+        {
+            using var stream = new MemoryStream(raw, writable: false);
+            var mime = MimeKit.MimeMessage.Load(stream, persistent: true);
+            attachments.AddRange(mime.Attachments.OfType<MimeKit.MimePart>().Select(p => new AttachmentFact(p))
+                .Select(a => new ApprovalAttachmentDto(a.FileName, a.ContentType, a.Size)));
+        }
+
+        var decisions = await store.GetDecisionsAsync(row.Id, cancellationToken);
+        return new ApprovalDto(
+            row.Id, row.Status, row.RouteName, row.Level + 1, route.Levels, route.Fallback, route.Proxies,
+            row.Status == ApprovalStatus.Pending ? ApprovalService.LevelAt(route, row.Level)?.Approvers ?? [] : [],
+            Clock.FromMs(row.DueAt), row.OnTimeout, row.DecidedBy, Clock.FromMs(row.DecidedAt), row.Comment,
+            decisions.Select(d => new ApprovalDecisionDto(d.Level + 1, d.Approver, d.Actor, d.ActingAs, d.Decision, d.Comment, d.Channel, d.KeyId, d.Ip, Clock.FromMs(d.At))).ToList(),
+            new ApprovalMessageDto(message.Id, message.Status, message.HeaderFrom, message.Subject, recipients, attachments,
+                (decision?.Rules ?? []).Select(r => new ApprovalRuleDto(r.RuleId, r.Name, r.Conditions.Select(c => c.Detail).ToList())).ToList(),
+                decision?.Reasons ?? []),
+            Clock.FromMs(row.CreatedAt));
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", $"No approval request '{id}' exists for you in this tenant.");
+}

@@ -1,0 +1,160 @@
+using SendGate.Core.Mime;
+using SendGate.Core.Policies;
+
+namespace SendGate.Core.Approvals;
+
+/// <summary>
+/// Who approves whose mail: entries matched by sender (the first that matches applies; an entry
+/// without senders matches everyone), each with one or two levels of approvers; fallback
+/// approvers for escalation; proxies who act for an absent approver within a date range.
+/// </summary>
+public sealed record ApprovalRouteSpec
+{
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyList<RouteEntrySpec>? Entries { get; init; }
+    public IReadOnlyList<string>? FallbackApprovers { get; init; }
+    public IReadOnlyList<ProxySpec>? Proxies { get; init; }
+
+    /// <summary>Read-only.</summary>
+    public DateTimeOffset? UpdatedAt { get; init; }
+}
+
+public sealed record RouteEntrySpec
+{
+    public SenderScope? Senders { get; init; }
+    public IReadOnlyList<ApprovalLevelSpec>? Levels { get; init; }
+}
+
+public sealed record ApprovalLevelSpec
+{
+    public IReadOnlyList<string>? Approvers { get; init; }
+
+    /// <summary><c>any</c> (one approval suffices, default) or <c>all</c>.</summary>
+    public string? Mode { get; init; }
+}
+
+public sealed record ProxySpec
+{
+    public string? Approver { get; init; }
+    public string? Proxy { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? Until { get; init; }
+}
+
+/// <summary>A level as resolved for one request.</summary>
+public sealed record ApprovalLevel(IReadOnlyList<string> Approvers, string Mode);
+
+/// <summary>A proxy as resolved for one request: acts for <see cref="Approver"/> between the dates.</summary>
+public sealed record ApprovalProxy(string Approver, string Proxy, DateTimeOffset? From, DateTimeOffset? Until)
+{
+    public bool ActiveAt(DateTimeOffset at) => (From is null || at >= From) && (Until is null || at < Until);
+}
+
+/// <summary>The route as it applies to one message, recorded on the request when it is created.</summary>
+public sealed record ResolvedRoute(string Name, IReadOnlyList<ApprovalLevel> Levels, IReadOnlyList<string> Fallback, IReadOnlyList<ApprovalProxy> Proxies)
+{
+    public static ResolvedRoute Unroutable(string name) => new(name, [], [], []);
+}
+
+public static class ApprovalRoutes
+{
+    public static IReadOnlyList<Violation> Validate(ApprovalRouteSpec route, IReadOnlyDictionary<string, IReadOnlyList<string>> groups)
+    {
+        var violations = new List<Violation>();
+        if (string.IsNullOrWhiteSpace(route.Name) || route.Name.Length > 100 || route.Name.Any(c => char.IsControl(c) || c is '/' or '?' or '#'))
+        {
+            violations.Add(new("name", ViolationCode.InvalidField, "name is 1 to 100 characters without control characters, '/', '?' or '#'."));
+        }
+
+        if (route.Entries is not { Count: > 0 })
+        {
+            violations.Add(new("entries", ViolationCode.InvalidField, "A route needs at least one entry (senders → levels of approvers)."));
+        }
+
+        for (var i = 0; i < (route.Entries?.Count ?? 0); i++)
+        {
+            var entry = route.Entries![i];
+            foreach (var group in entry.Senders?.Groups ?? [])
+            {
+                if (!groups.ContainsKey(group))
+                {
+                    violations.Add(new($"entries[{i}].senders.groups", ViolationCode.InvalidField, $"Sender group '{group}' is not defined in the tenant settings."));
+                }
+            }
+
+            if (entry.Levels is not { Count: 1 or 2 })
+            {
+                violations.Add(new($"entries[{i}].levels", ViolationCode.InvalidField, "An entry has one level of approvers, or two (e.g. manager, then department head)."));
+                continue;
+            }
+
+            for (var l = 0; l < entry.Levels.Count; l++)
+            {
+                var level = entry.Levels[l];
+                Addresses(level.Approvers, $"entries[{i}].levels[{l}].approvers", violations, required: true);
+                if (level.Mode is not (null or "any" or "all"))
+                {
+                    violations.Add(new($"entries[{i}].levels[{l}].mode", ViolationCode.InvalidField, "mode is any (one approval suffices) or all."));
+                }
+            }
+        }
+
+        Addresses(route.FallbackApprovers, "fallbackApprovers", violations, required: false);
+        for (var i = 0; i < (route.Proxies?.Count ?? 0); i++)
+        {
+            var proxy = route.Proxies![i];
+            Addresses(proxy.Approver is null ? null : [proxy.Approver], $"proxies[{i}].approver", violations, required: true);
+            Addresses(proxy.Proxy is null ? null : [proxy.Proxy], $"proxies[{i}].proxy", violations, required: true);
+            if (proxy.From is { } from && proxy.Until is { } until && until <= from)
+            {
+                violations.Add(new($"proxies[{i}].until", ViolationCode.InvalidField, "until must be after from."));
+            }
+        }
+
+        return violations;
+    }
+
+    /// <summary>The levels that apply to mail from <paramref name="sender"/>; none when no entry matches.</summary>
+    public static ResolvedRoute Resolve(ApprovalRouteSpec route, string sender, TenantSettings settings)
+    {
+        // Sender matching reads only the tenant settings (groups), never the message.
+        var context = new EvaluationContext(null!, settings, KnownDomainSet.Empty);
+        foreach (var entry in route.Entries ?? [])
+        {
+            var scope = entry.Senders;
+            if (scope is not null && SenderCondition.Matches(context, sender, Lower(scope.Addresses), Lower(scope.Domains), scope.Groups ?? []) is null)
+            {
+                continue;
+            }
+
+            return new ResolvedRoute(route.Name!,
+                (entry.Levels ?? []).Select(l => new ApprovalLevel(Lower(l.Approvers), l.Mode ?? "any")).ToList(),
+                Lower(route.FallbackApprovers),
+                (route.Proxies ?? []).Select(p => new ApprovalProxy(p.Approver!.Trim().ToLowerInvariant(), p.Proxy!.Trim().ToLowerInvariant(), p.From, p.Until)).ToList());
+        }
+
+        return ResolvedRoute.Unroutable(route.Name!);
+    }
+
+    private static IReadOnlyList<string> Lower(IReadOnlyList<string>? values) =>
+        (values ?? []).Select(v => v.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+
+    private static void Addresses(IReadOnlyList<string>? addresses, string field, List<Violation> violations, bool required)
+    {
+        if (required && addresses is not { Count: > 0 })
+        {
+            violations.Add(new(field, ViolationCode.InvalidField, "At least one e-mail address is required."));
+            return;
+        }
+
+        foreach (var address in addresses ?? [])
+        {
+            var at = address.LastIndexOf('@');
+            if (at <= 0 || at == address.Length - 1 || address.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            {
+                violations.Add(new(field, ViolationCode.InvalidField, $"'{address}' is not an e-mail address."));
+            }
+        }
+    }
+}

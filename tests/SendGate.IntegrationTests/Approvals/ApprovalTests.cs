@@ -1,0 +1,276 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+using static SendGate.IntegrationTests.Policies.PolicyApi;
+
+namespace SendGate.IntegrationTests.Approvals;
+
+/// <summary>Supervisor approval through the API: routes, levels, any/all, proxies, timeouts, finality, audit.</summary>
+public sealed class ApprovalTests : AppWithSmtpTest
+{
+    private const string Boss = "boss@example.co.jp";
+    private const string Head = "head@example.co.jp";
+    private const string Deputy = "deputy@example.co.jp";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Client.SetInternalDomainsAsync("example.co.jp");
+    }
+
+    private async Task RouteAsync(object route, string name = "default")
+    {
+        var response = await Client.PutAsJsonAsync($"/v1/approval-routes/{name}", route);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private Task PolicyAsync(object? approval = null, params object[] more) =>
+        Client.SetPolicyAsync([Rule("approve", [approval ?? new { type = "requireApproval", timeout = "PT4H", onTimeout = "reject" }], new { type = "externalRecipients" }), .. more]);
+
+    private async Task<(string MessageId, string ApprovalId)> SubmitAsync(params (string, object?)[] fields)
+    {
+        var response = await Client.PostAsJsonAsync("/v1/messages", Mail(fields));
+        var body = await response.JsonAsync();
+        Assert.Equal("awaiting_approval", body.Str("status"));
+        var events = await (await Client.GetAsync($"/v1/messages/{body.Str("id")}/events")).JsonAsync();
+        var requested = events.GetProperty("items").EnumerateArray().Single(e => e.Str("type") == "message.approval_requested");
+        return (body.Str("id"), requested.GetProperty("data").Str("approvalId"));
+    }
+
+    private async Task<string> StatusAsync(string messageId) => (await (await Client.GetAsync($"/v1/messages/{messageId}")).JsonAsync()).Str("status");
+
+    private static Task<HttpResponseMessage> Decide(HttpClient client, string approvalId, string verb, string? comment = null) =>
+        client.PostAsJsonAsync($"/v1/approvals/{approvalId}/{verb}", new { comment });
+
+    [Fact]
+    public async Task An_approver_approves_and_the_mail_goes_out()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync();
+        var (messageId, approvalId) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+
+        var pending = await (await boss.GetAsync("/v1/approvals")).JsonAsync();
+        var item = Assert.Single(pending.GetProperty("items").EnumerateArray());
+        Assert.Equal(approvalId, item.Str("id"));
+        Assert.Equal([Boss], item.GetProperty("currentApprovers").EnumerateArray().Select(a => a.GetString()));
+        Assert.True(item.GetProperty("message").GetProperty("recipients")[0].GetProperty("external").GetBoolean());
+        Assert.NotEmpty(item.GetProperty("message").GetProperty("reasons").EnumerateArray());
+
+        var approved = await Decide(boss, approvalId, "approve", "確認しました");
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        Assert.Equal("approved", (await approved.JsonAsync()).Str("status"));
+        Assert.Equal("queued", await StatusAsync(messageId));
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+
+        var details = await (await boss.GetAsync($"/v1/approvals/{approvalId}")).JsonAsync();
+        var decision = Assert.Single(details.GetProperty("decisions").EnumerateArray());
+        Assert.Equal(Boss, decision.Str("actor"));
+        Assert.Equal("api", decision.Str("channel"));
+        Assert.Equal("確認しました", decision.Str("comment"));
+        Assert.StartsWith("key_", decision.Str("keyId"), StringComparison.Ordinal);
+        var events = (await (await Client.GetAsync($"/v1/messages/{messageId}/events")).JsonAsync()).GetProperty("items").EnumerateArray().Select(e => e.Str("type")).ToList();
+        Assert.Contains("message.approved", events);
+    }
+
+    [Fact]
+    public async Task A_rejection_is_final_and_a_second_decision_is_a_409_naming_who_decided()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss, Head } } } } } });
+        await PolicyAsync();
+        var (messageId, approvalId) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        using var head = App.ClientFor(await App.CreateApproverKeyAsync(Head));
+
+        Assert.Equal(HttpStatusCode.OK, (await Decide(boss, approvalId, "reject", "宛先が違います")).StatusCode);
+        Assert.Equal("rejected", await StatusAsync(messageId));
+        var again = await (await Decide(head, approvalId, "approve")).ProblemAsync(HttpStatusCode.Conflict, "approval-already-decided");
+        Assert.Equal(Boss, again.Str("decidedBy"));
+        Assert.Contains(Boss, again.Str("detail"), StringComparison.Ordinal);
+        var rejected = (await (await Client.GetAsync($"/v1/messages/{messageId}/events")).JsonAsync()).GetProperty("items").EnumerateArray().Last();
+        Assert.Equal("message.rejected", rejected.Str("type"));
+        Assert.Contains("宛先が違います", rejected.Str("reason"), StringComparison.Ordinal);
+        Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
+    }
+
+    [Fact]
+    public async Task A_wrong_approver_gets_403_and_a_foreign_tenant_404()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync();
+        var (_, approvalId) = await SubmitAsync();
+        using var stranger = App.ClientFor(await App.CreateApproverKeyAsync("someone@example.co.jp"));
+        using var sender = App.ClientFor(await App.CreateKeyAsync("sender"));
+        using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
+
+        await (await Decide(stranger, approvalId, "approve")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await Decide(sender, approvalId, "approve")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await Decide(other, approvalId, "approve")).ProblemAsync(HttpStatusCode.NotFound, "not-found");
+        await (await other.GetAsync($"/v1/approvals/{approvalId}")).ProblemAsync(HttpStatusCode.NotFound, "not-found");
+        Assert.Empty((await (await stranger.GetAsync("/v1/approvals")).JsonAsync()).GetProperty("items").EnumerateArray());
+
+        // An admin may decide anything in the tenant, on anyone's behalf.
+        var byAdmin = await (await Decide(Client, approvalId, "approve", "urgent")).JsonAsync();
+        Assert.Equal("admin", byAdmin.GetProperty("decisions")[0].Str("actingAs"));
+    }
+
+    [Fact]
+    public async Task All_needs_every_approver_any_needs_one()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss, Head }, mode = "all" } } } } });
+        await PolicyAsync();
+        var (messageId, approvalId) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        using var head = App.ClientFor(await App.CreateApproverKeyAsync(Head));
+
+        var first = await (await Decide(boss, approvalId, "approve")).JsonAsync();
+        Assert.Equal("pending", first.Str("status"));
+        Assert.Equal("awaiting_approval", await StatusAsync(messageId));
+        var second = await (await Decide(head, approvalId, "approve")).JsonAsync();
+        Assert.Equal("approved", second.Str("status"));
+        Assert.Equal("queued", await StatusAsync(messageId));
+    }
+
+    [Fact]
+    public async Task Two_levels_manager_then_department_head()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new object[] { new { approvers = new[] { Boss } }, new { approvers = new[] { Head } } } } } });
+        await PolicyAsync();
+        var (messageId, approvalId) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        using var head = App.ClientFor(await App.CreateApproverKeyAsync(Head));
+
+        await (await Decide(head, approvalId, "approve")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        var level1 = await (await Decide(boss, approvalId, "approve")).JsonAsync();
+        Assert.Equal(2, level1.GetProperty("level").GetInt32());
+        Assert.Equal("awaiting_approval", await StatusAsync(messageId));
+        Assert.Equal(HttpStatusCode.OK, (await Decide(head, approvalId, "approve")).StatusCode);
+        Assert.Equal("queued", await StatusAsync(messageId));
+    }
+
+    [Fact]
+    public async Task A_proxy_acts_only_inside_its_date_range()
+    {
+        await RouteAsync(new
+        {
+            entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } },
+            proxies = new[] { new { approver = Boss, proxy = Deputy, from = SendGateApp.Start.AddDays(1), until = SendGateApp.Start.AddDays(3) } },
+        });
+        await PolicyAsync(new { type = "requireApproval", timeout = "P5D" });
+        var (messageId, approvalId) = await SubmitAsync();
+        using var deputy = App.ClientFor(await App.CreateApproverKeyAsync(Deputy));
+
+        await (await Decide(deputy, approvalId, "approve")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        App.Time.Advance(TimeSpan.FromDays(2));
+        var approved = await (await Decide(deputy, approvalId, "approve")).JsonAsync();
+        var decision = approved.GetProperty("decisions")[0];
+        Assert.Equal("proxy", decision.Str("actingAs"));
+        Assert.Equal(Boss, decision.Str("approver"));
+        Assert.Equal(Deputy, decision.Str("actor"));
+        Assert.Equal("queued", await StatusAsync(messageId));
+    }
+
+    [Theory]
+    [InlineData("reject", "rejected")]
+    [InlineData("release", "queued")]
+    public async Task Nobody_deciding_in_time_rejects_or_releases_as_the_rule_says(string onTimeout, string status)
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync(new { type = "requireApproval", timeout = "PT4H", onTimeout, reminderBefore = "PT1H" });
+        var (messageId, _) = await SubmitAsync();
+
+        App.Time.Advance(TimeSpan.FromHours(3));
+        Assert.Equal(1, await App.ProcessApprovalsAsync());
+        Assert.Equal("awaiting_approval", await StatusAsync(messageId));
+        App.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, await App.ProcessApprovalsAsync());
+        Assert.Equal(status, await StatusAsync(messageId));
+        var events = (await (await Client.GetAsync($"/v1/messages/{messageId}/events")).JsonAsync()).GetProperty("items").EnumerateArray().Select(e => e.Str("type")).ToList();
+        Assert.Contains("message.approval_reminder", events);
+        Assert.Equal("message.approval_timed_out", events[^1]);
+    }
+
+    [Fact]
+    public async Task Escalation_goes_to_the_next_level_then_the_fallback_then_rejects()
+    {
+        await RouteAsync(new
+        {
+            entries = new[] { new { levels = new object[] { new { approvers = new[] { Boss } }, new { approvers = new[] { Head } } } } },
+            fallbackApprovers = new[] { "president@example.co.jp" },
+        });
+        await PolicyAsync(new { type = "requireApproval", timeout = "PT2H", onTimeout = "escalate" });
+        var (messageId, approvalId) = await SubmitAsync();
+        using var head = App.ClientFor(await App.CreateApproverKeyAsync(Head));
+        using var president = App.ClientFor(await App.CreateApproverKeyAsync("president@example.co.jp"));
+
+        App.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(1, await App.ProcessApprovalsAsync());
+        Assert.Equal(2, (await (await head.GetAsync($"/v1/approvals/{approvalId}")).JsonAsync()).GetProperty("level").GetInt32());
+        App.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(1, await App.ProcessApprovalsAsync());
+        var atFallback = Assert.Single((await (await president.GetAsync("/v1/approvals")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Equal(["president@example.co.jp"], atFallback.GetProperty("currentApprovers").EnumerateArray().Select(a => a.GetString()));
+        App.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(1, await App.ProcessApprovalsAsync());
+        Assert.Equal("rejected", await StatusAsync(messageId));
+        Assert.Equal(2, (await (await Client.GetAsync($"/v1/messages/{messageId}/events")).JsonAsync()).GetProperty("items").EnumerateArray().Count(e => e.Str("type") == "message.approval_escalated"));
+    }
+
+    [Fact]
+    public async Task The_sender_can_cancel_while_it_awaits_approval()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync();
+        var (messageId, approvalId) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsJsonAsync($"/v1/messages/{messageId}/cancel", new { reason = "wrong customer" })).StatusCode);
+        await (await Decide(boss, approvalId, "approve")).ProblemAsync(HttpStatusCode.Conflict, "approval-already-decided");
+        Assert.Equal("cancelled", await StatusAsync(messageId));
+    }
+
+    [Fact]
+    public async Task Approved_then_held_by_another_rule()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync(null, Rule("hold", [new { type = "hold", duration = "PT10M" }], new { type = "externalRecipients" }));
+        var (messageId, approvalId) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+
+        App.Time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(HttpStatusCode.OK, (await Decide(boss, approvalId, "approve")).StatusCode);
+        var held = await (await Client.GetAsync($"/v1/messages/{messageId}")).JsonAsync();
+        Assert.Equal("held", held.Str("status"));
+        Assert.Equal(App.Time.GetUtcNow().AddMinutes(10), held.GetProperty("releaseAt").GetDateTimeOffset());
+        App.Time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(1, await App.ReleaseDueAsync());
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+    }
+
+    [Fact]
+    public async Task Routes_by_sender_and_keys_need_an_approver_identity()
+    {
+        (await Client.PatchAsJsonAsync("/v1/tenant", new { senderGroups = new Dictionary<string, string[]> { ["sales"] = ["@sales.example.co.jp"] } })).EnsureSuccessStatusCode();
+        await RouteAsync(new
+        {
+            entries = new object[]
+            {
+                new { senders = new { groups = new[] { "sales" } }, levels = new[] { new { approvers = new[] { Head } } } },
+                new { levels = new[] { new { approvers = new[] { Boss } } } },
+            },
+        });
+        await PolicyAsync();
+        var (_, salesApproval) = await SubmitAsync(("from", "taro@sales.example.co.jp"));
+        var (_, otherApproval) = await SubmitAsync();
+        Assert.Equal([Head], (await (await Client.GetAsync($"/v1/approvals/{salesApproval}")).JsonAsync()).GetProperty("currentApprovers").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal([Boss], (await (await Client.GetAsync($"/v1/approvals/{otherApproval}")).JsonAsync()).GetProperty("currentApprovers").EnumerateArray().Select(a => a.GetString()));
+
+        await (await Client.PostAsJsonAsync("/v1/api-keys", new { name = "x", roles = new[] { "approver" } })).ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "approverAddress");
+        await (await Client.PutAsJsonAsync("/v1/approval-routes/bad", new { entries = new[] { new { levels = new[] { new { approvers = new[] { "nobody" } } } } } }))
+            .ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "entries[0].levels[0].approvers");
+        using var sender = App.ClientFor(await App.CreateKeyAsync("sender"));
+        await (await sender.GetAsync("/v1/approval-routes")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+}
