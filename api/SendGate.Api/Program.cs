@@ -44,6 +44,7 @@ app.MapPolicies();
 app.MapTenant();
 app.MapApprovals();
 app.MapApprovalRoutes();
+app.MapApprovalLinks();
 
 app.Run();
 

@@ -56,6 +56,9 @@ internal static partial class Log
     [LoggerMessage(1802, LogLevel.Information, "Approval {ApprovalId} of message {MessageId}: deadline or reminder handled, now {Status}")]
     public static partial void ApprovalTimedOut(ILogger logger, string approvalId, string messageId, string status);
 
+    [LoggerMessage(1901, LogLevel.Information, "Notification {NotificationId} ({Kind}) of message {MessageId}: attempt {Attempt} done")]
+    public static partial void NotificationFinished(ILogger logger, string notificationId, string kind, string messageId, int attempt);
+
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
 }

@@ -165,3 +165,16 @@ public sealed class EncryptionOptions
     [Range(0, 9)]
     public int CompressionLevel { get; set; } = 6;
 }
+
+public sealed class NotificationOptions
+{
+    public const string Section = "SendGate:Notifications";
+
+    /// <summary>Sender of the mails SendGate writes itself (approval requests, outcomes to senders).</summary>
+    [Required]
+    public string From { get; set; } = "SendGate <sendgate@localhost>";
+
+    /// <summary>Where approvers' browsers reach this API: the base of the signed links in approval mails.</summary>
+    [Required]
+    public string PublicBaseUrl { get; set; } = "http://localhost:5080";
+}

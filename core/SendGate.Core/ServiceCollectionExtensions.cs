@@ -63,6 +63,12 @@ public static class ServiceCollectionExtensions
             .Validate(o => o.InitialPolicy is "recommended" or "empty" || File.Exists(o.InitialPolicy),
                 "SendGate:Policy:InitialPolicy must be 'recommended', 'empty' or the path of an existing policy JSON file.")
             .ValidateOnStart();
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "SendGate:Notifications:From must be an address such as \"SendGate <sendgate@example.co.jp>\".")
+            .Validate(o => Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
+                "SendGate:Notifications:PublicBaseUrl must be an absolute http(s) URL.")
+            .ValidateOnStart();
         services.AddOptions<EncryptionOptions>().BindConfiguration(EncryptionOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => PasswordVault.IsValidKey(o.PasswordKey), "SendGate:Encryption:PasswordKey must be the base64 of 32 random bytes (e.g. openssl rand -base64 32).")
@@ -77,6 +83,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
+        services.AddSingleton<Notifications.NotificationStore>();
+        services.AddSingleton<Notifications.NotificationService>();
         services.AddSingleton<Approvals.ApprovalStore>();
         services.AddSingleton<Approvals.ApprovalService>();
         services.AddSingleton<InitialPolicy>();
@@ -121,6 +129,9 @@ public static class ServiceCollectionExtensions
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<ApprovalDeadlinesJob>(j => j.WithIdentity(ApprovalDeadlinesJob.Key));
             q.AddTrigger(t => t.ForJob(ApprovalDeadlinesJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
+            q.AddJob<DeliverNotificationsJob>(j => j.WithIdentity(DeliverNotificationsJob.Key));
+            q.AddTrigger(t => t.ForJob(DeliverNotificationsJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
             q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SendGate.Core.Messages;
+using SendGate.Core.Notifications;
 using SendGate.Core.Policies;
 
 namespace SendGate.Core.Approvals;
@@ -136,7 +137,7 @@ public sealed class ApprovalService(
             };
             var change = approve
                 ? await ApproveAsync(request, decision, by, comment, now, cancellationToken)
-                : Reject(request, decision, by, comment, now);
+                : Reject(request, decision, by, comment, now) with { Notifications = await TellSenderAsync(request, "rejected", by, comment, cancellationToken) };
             if (await store.ApplyAsync(change, cancellationToken))
             {
                 Log.ApprovalDecided(logger, request.Id, request.MessageId, change.Status, by);
@@ -184,7 +185,8 @@ public sealed class ApprovalService(
             return new ApprovalStore.Change(request, ApprovalStatus.Pending, request.Level + 1, ms + request.TimeoutMs,
                 request.ReminderMs is { } before ? ms + request.TimeoutMs - before : null, null, null, null, decision, null,
                 [new NewEvent(ApprovalEventType.LevelApproved, null, null, decision.Actor,
-                    $"level {request.Level + 1} approved by {by}; now level {request.Level + 2}: {string.Join(", ", route.Levels[request.Level + 1].Approvers)}", Data(request, decision))], ms);
+                    $"level {request.Level + 1} approved by {by}; now level {request.Level + 2}: {string.Join(", ", route.Levels[request.Level + 1].Approvers)}", Data(request, decision))], ms,
+                Ask(request with { Level = request.Level + 1 }, route.Levels[request.Level + 1].Approvers, NotificationKind.ApprovalRequest));
         }
 
         return await FinalApproveAsync(request, decision, by, comment, ApprovalStatus.Approved, now, cancellationToken);
@@ -219,7 +221,8 @@ public sealed class ApprovalService(
         return new ApprovalStore.Change(request, status, request.Level, request.DueAt, null, by, ms, comment, decision,
             new ApprovalStore.MessageTransition(to, held ? releaseAt?.ToUnixTimeMilliseconds() : null, held ? mode : null),
             [new NewEvent(ApprovalEventType.Approved, MessageStatus.AwaitingApproval, to, decision?.Actor ?? "system", reason,
-                decision is null ? null : Data(request, decision))], ms);
+                decision is null ? null : Data(request, decision))], ms,
+            await TellSenderAsync(request, status == ApprovalStatus.Expired ? "released" : "approved", by, comment, cancellationToken));
     }
 
     /// <summary>Reminders and deadlines: runs from the worker. Returns how many requests it moved on.</summary>
@@ -242,7 +245,8 @@ public sealed class ApprovalService(
                 var level = LevelAt(request.Route, request.Level);
                 change = new ApprovalStore.Change(request, ApprovalStatus.Pending, request.Level, request.DueAt, null, null, null, null, null, null,
                     [new NewEvent(ApprovalEventType.Reminder, null, null, "system",
-                        $"no decision yet; the deadline is {Rfc3339.Format(Clock.FromMs(request.DueAt))} (then {request.OnTimeout}); approvers: {string.Join(", ", level?.Approvers ?? [])}")], ms);
+                        $"no decision yet; the deadline is {Rfc3339.Format(Clock.FromMs(request.DueAt))} (then {request.OnTimeout}); approvers: {string.Join(", ", level?.Approvers ?? [])}")], ms,
+                    Ask(request, level?.Approvers ?? [], NotificationKind.ApprovalReminder));
             }
             else
             {
@@ -269,7 +273,8 @@ public sealed class ApprovalService(
             return new ApprovalStore.Change(request, ApprovalStatus.Pending, request.Level + 1, ms + request.TimeoutMs,
                 request.ReminderMs is { } before ? ms + request.TimeoutMs - before : null, null, null, null, null, null,
                 [new NewEvent(ApprovalEventType.Escalated, null, null, "system",
-                    $"no decision within {waited}; escalated to {string.Join(", ", next.Approvers)}")], ms);
+                    $"no decision within {waited}; escalated to {string.Join(", ", next.Approvers)}")], ms,
+                Ask(request with { Level = request.Level + 1 }, next.Approvers, NotificationKind.ApprovalRequest));
         }
 
         if (request.OnTimeout == "release")
@@ -282,7 +287,21 @@ public sealed class ApprovalService(
         var why = request.OnTimeout == "escalate" ? $"no decision within {waited} and nobody left to escalate to" : $"no decision within {waited}";
         return new ApprovalStore.Change(request, ApprovalStatus.Expired, request.Level, request.DueAt, null, "system", ms, why, null,
             new ApprovalStore.MessageTransition(MessageStatus.Rejected, null, null),
-            [new NewEvent(ApprovalEventType.TimedOut, MessageStatus.AwaitingApproval, MessageStatus.Rejected, "system", $"{why}; rejected")], ms);
+            [new NewEvent(ApprovalEventType.TimedOut, MessageStatus.AwaitingApproval, MessageStatus.Rejected, "system", $"{why}; rejected")], ms,
+            await TellSenderAsync(request, "expired", "nobody", why, cancellationToken));
+    }
+
+    private static IReadOnlyList<NewNotification> Ask(ApprovalRequestRow request, IEnumerable<string> approvers, string kind) =>
+        approvers.Select(a => new NewNotification(request.TenantId, request.MessageId, request.Id, kind, a, JsonSerializer.Serialize(new { level = request.Level }))).ToList();
+
+    /// <summary>The sender hears the outcome either way.</summary>
+    private async Task<IReadOnlyList<NewNotification>> TellSenderAsync(ApprovalRequestRow request, string outcome, string by, string? comment, CancellationToken cancellationToken)
+    {
+        var message = await messages.GetByIdAsync(request.MessageId, cancellationToken);
+        return message is null
+            ? []
+            : [new NewNotification(request.TenantId, request.MessageId, request.Id, NotificationKind.SenderOutcome, message.EnvelopeFrom,
+                JsonSerializer.Serialize(new { outcome, by, comment }))];
     }
 
     private static string Data(ApprovalRequestRow request, ApprovalDecisionRow decision) => JsonSerializer.Serialize(new

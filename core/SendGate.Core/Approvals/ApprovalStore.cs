@@ -214,7 +214,8 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
         ApprovalDecisionRow? Decision,
         MessageTransition? Message,
         IReadOnlyList<NewEvent> Events,
-        long Now);
+        long Now,
+        IReadOnlyList<Notifications.NewNotification>? Notifications = null);
 
     /// <summary>The message's move out of awaiting_approval, when the request ends.</summary>
     public sealed record MessageTransition(string To, long? ReleaseAt, string? HoldMode);
@@ -268,6 +269,8 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
         {
             await MessageStore.AppendEventAsync(connection, transaction, before.MessageId, e, change.Now);
         }
+
+        await Notifications.NotificationStore.InsertAsync(connection, transaction, change.Notifications ?? [], change.Now);
 
         await transaction.CommitAsync(cancellationToken);
         return true;

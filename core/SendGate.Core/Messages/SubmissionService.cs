@@ -87,6 +87,7 @@ public sealed class SubmissionService(
             new(MessageEventType.Accepted, null, status, actor.Name, $"submitted as {message.Source}", JsonSerializer.Serialize(decision, Json)),
         };
         Approvals.ApprovalRequestRow? approval = null;
+        var notifications = new List<Notifications.NewNotification>();
         if (decision is { Status: MessageStatus.AwaitingApproval, Approval: { } wanted })
         {
             approval = await approvals.PrepareAsync(actor.TenantId, messageId, message.EnvelopeFrom, wanted, now, cancellationToken);
@@ -99,7 +100,11 @@ public sealed class SubmissionService(
                 {
                     approvalId = approval.Id, route = wanted.Route, levels = route.Levels, fallback = route.Fallback, timeout = wanted.Timeout,
                     onTimeout = wanted.OnTimeout, reminderBefore = wanted.ReminderBefore, dueAt = Clock.FromMs(approval.DueAt),
+                    // For tools that decide on someone's behalf (with an approver or admin key).
+                    links = new { approval = $"/v1/approvals/{approval.Id}", approve = $"/v1/approvals/{approval.Id}/approve", reject = $"/v1/approvals/{approval.Id}/reject" },
                 }, Json)));
+            notifications.AddRange((route.Levels.FirstOrDefault()?.Approvers ?? []).Select(a =>
+                new Notifications.NewNotification(actor.TenantId, messageId, approval.Id, Notifications.NotificationKind.ApprovalRequest, a)));
         }
         else if (FirstStatusEvent(decision) is { } first)
         {
@@ -107,7 +112,8 @@ public sealed class SubmissionService(
         }
 
         var outcome = await writer.WriteAsync(
-            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval), cancellationToken);
+            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval, notifications),
+            cancellationToken);
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {
             Log.MessageAccepted(logger, messageId, actor.TenantId, status);

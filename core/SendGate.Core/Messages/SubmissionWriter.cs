@@ -16,7 +16,8 @@ public sealed record PendingSubmission(
     SubmissionReceipt Receipt,
     IdempotencyRequest? Idempotency,
     long Now,
-    Approvals.ApprovalRequestRow? Approval = null);
+    Approvals.ApprovalRequestRow? Approval = null,
+    IReadOnlyList<Notifications.NewNotification>? Notifications = null);
 
 /// <summary>
 /// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
@@ -85,6 +86,11 @@ public sealed class SubmissionWriter : IAsyncDisposable
         if (s.Approval is { } approval)
         {
             await Approvals.ApprovalStore.InsertRequestAsync(connection, transaction, approval);
+        }
+
+        if (s.Notifications is { Count: > 0 } notifications)
+        {
+            await Notifications.NotificationStore.InsertAsync(connection, transaction, notifications, s.Now);
         }
 
         return new SubmitOutcome.Accepted(s.Receipt, Replayed: false);

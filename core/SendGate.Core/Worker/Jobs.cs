@@ -106,3 +106,21 @@ public sealed class ApprovalDeadlinesJob(Approvals.ApprovalService approvals, IL
         }
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class DeliverNotificationsJob(Notifications.NotificationService notifications, ILogger<DeliverNotificationsJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("deliver-notifications", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await notifications.DeliverDueAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}

@@ -113,7 +113,9 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
     public async Task<string> CreateKeyAsync(params string[] roles)
     {
         using var admin = Admin();
-        var response = await admin.PostAsJsonAsync("/v1/api-keys", new { name = $"test {string.Join('+', roles)}", roles });
+        // Approver keys decide as a person; tests that do not care get a stand-in.
+        var approverAddress = roles.Contains(Roles.Approver) ? "approver@example.co.jp" : null;
+        var response = await admin.PostAsJsonAsync("/v1/api-keys", new { name = $"test {string.Join('+', roles)}", roles, approverAddress });
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return body.GetProperty("key").GetString()!;
@@ -127,6 +129,9 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
+
+    /// <summary>What the worker's notification job does.</summary>
+    public Task<int> DeliverNotificationsAsync() => Service<SendGate.Core.Notifications.NotificationService>().DeliverDueAsync();
 
     /// <summary>What the worker's approval-deadline job does.</summary>
     public Task<int> ProcessApprovalsAsync() => Service<SendGate.Core.Approvals.ApprovalService>().ProcessDueAsync();

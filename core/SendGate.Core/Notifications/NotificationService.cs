@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SendGate.Core.Approvals;
+using SendGate.Core.Delivery;
+using SendGate.Core.Messages;
+using SendGate.Core.Policies;
+
+namespace SendGate.Core.Notifications;
+
+/// <summary>
+/// Writes and sends the mails SendGate itself sends: approval requests and reminders (with a
+/// signed link made at sending time, so no usable token is ever stored) and the outcome to the
+/// sender. Same lease and retry rules as any delivery.
+/// </summary>
+public sealed class NotificationService(
+    NotificationStore store,
+    MessageStore messages,
+    ApprovalStore approvals,
+    PolicyService policies,
+    IMailTransportFactory transports,
+    WorkerIdentity identity,
+    TimeProvider time,
+    IOptions<DeliveryOptions> delivery,
+    IOptions<NotificationOptions> options,
+    ILogger<NotificationService> logger)
+{
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
+    {
+        var sent = 0;
+        IMailTransport? lane = null;
+        try
+        {
+            foreach (var id in await store.DueAsync(time.NowMs(), 100, cancellationToken))
+            {
+                var now = time.NowMs();
+                if (!await store.ClaimAsync(id, identity.Name, now, now + (long)delivery.Value.LeaseDuration.TotalMilliseconds, cancellationToken))
+                {
+                    continue;
+                }
+
+                var row = (await store.GetAsync(id, cancellationToken))!;
+                var mail = await ComposeAsync(row, cancellationToken);
+                if (mail is null)
+                {
+                    // Nothing left to say (e.g. the request was decided before its reminder went out).
+                    await store.FinishAsync(id, identity.Name, "sent", "no longer relevant; not sent", null, time.NowMs());
+                    continue;
+                }
+
+                lane ??= transports.Create();
+                var result = await lane.SendAsync(mail, cancellationToken);
+                if (result.Kind == TransportResultKind.Delivered && result.Recipients.Any(r => r.Verdict == RecipientVerdict.Accepted))
+                {
+                    await store.FinishAsync(id, identity.Name, "sent", null, null, time.NowMs());
+                    sent++;
+                }
+                else if (result.Kind == TransportResultKind.TransientFailure && row.Attempts < delivery.Value.MaxAttempts)
+                {
+                    var next = time.GetUtcNow() + RetryBackoff.Delay(row.Attempts, delivery.Value.RetryBaseDelay, delivery.Value.RetryMaxDelay, Random.Shared.NextDouble());
+                    await store.FinishAsync(id, identity.Name, "queued", result.Reply, next.ToUnixTimeMilliseconds(), time.NowMs());
+                }
+                else
+                {
+                    await store.FinishAsync(id, identity.Name, "failed", result.Reply ?? "refused", null, time.NowMs());
+                }
+
+                Log.NotificationFinished(logger, id, row.Kind, row.MessageId, row.Attempts);
+            }
+        }
+        finally
+        {
+            if (lane is not null)
+            {
+                await lane.DisposeAsync();
+            }
+        }
+
+        return sent;
+    }
+
+    private async Task<OutgoingMessage?> ComposeAsync(NotificationRow row, CancellationToken cancellationToken)
+    {
+        var message = await messages.GetByIdAsync(row.MessageId, cancellationToken);
+        var request = row.ApprovalId is null ? null : await approvals.GetAsync(row.TenantId, row.ApprovalId, cancellationToken);
+        if (message is null)
+        {
+            return null;
+        }
+
+        var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+        var en = settings.Language == "en";
+        string subject, body;
+        if (row.Kind is NotificationKind.ApprovalRequest or NotificationKind.ApprovalReminder)
+        {
+            var level = JsonDocument.Parse(row.Data ?? "{}").RootElement.TryGetProperty("level", out var l) ? l.GetInt32() : 0;
+            if (request is not { Status: ApprovalStatus.Pending } || request.Level != level)
+            {
+                return null;
+            }
+
+            var token = await store.CreateTokenAsync(request.Id, request.TenantId, row.Recipient, request.Level, request.DueAt, time.NowMs());
+            var link = $"{options.Value.PublicBaseUrl.TrimEnd('/')}/approve/{token}";
+            var summary = await SummaryAsync(message, settings, en, cancellationToken);
+            var due = settings.LocalTime(Clock.FromMs(request.DueAt));
+            var reminder = row.Kind == NotificationKind.ApprovalReminder;
+            subject = en
+                ? $"{(reminder ? "[Reminder] " : "")}[Approval needed] {message.Subject}"
+                : $"【{(reminder ? "承認依頼・再通知" : "承認依頼")}】{message.Subject}";
+            body = en
+                ? $"""
+                  {row.Recipient}
+
+                  The mail below needs your approval before it is sent.
+
+                  {summary}
+                  Decide by: {due.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)} — after that it is {OnTimeoutEn(request.OnTimeout)}.
+
+                  Approve or reject here (a confirmation page opens first):
+                  {link}
+
+                  This link is for you only and works once.
+                  """
+                : $"""
+                  {row.Recipient} 様
+
+                  次のメールの送信には、あなたの承認が必要です。
+
+                  {summary}
+                  期限：{due.ToString("yyyy年M月d日 HH:mm", CultureInfo.InvariantCulture)}（期限を過ぎると{OnTimeoutJa(request.OnTimeout)}）
+
+                  承認・却下はこちらから（確認画面が開きます）：
+                  {link}
+
+                  このリンクはあなた専用で、一度だけ使えます。
+                  """;
+        }
+        else
+        {
+            var data = JsonDocument.Parse(row.Data ?? "{}").RootElement;
+            var outcome = data.TryGetProperty("outcome", out var o) ? o.GetString() : "";
+            var by = data.TryGetProperty("by", out var b) ? b.GetString() : "";
+            var comment = data.TryGetProperty("comment", out var c) ? c.GetString() : null;
+            (subject, body) = en
+                ? (outcome switch
+                {
+                    "approved" => $"[Approved] {message.Subject}",
+                    "released" => $"[Sent without approval] {message.Subject}",
+                    "expired" => $"[Not approved in time] {message.Subject}",
+                    _ => $"[Rejected] {message.Subject}",
+                }, $"""
+                   Your mail "{message.Subject}" ({message.Id}) was {outcome switch { "approved" => "approved", "released" => "released without a decision, as the rule says", "expired" => "not approved in time and is not sent", _ => "rejected and is not sent" }}.
+                   By: {by}
+                   {(string.IsNullOrWhiteSpace(comment) ? "" : $"Comment: {comment}")}
+                   """)
+                : (outcome switch
+                {
+                    "approved" => $"【承認されました】{message.Subject}",
+                    "released" => $"【承認なしで送信されます】{message.Subject}",
+                    "expired" => $"【承認期限切れ】{message.Subject}",
+                    _ => $"【却下されました】{message.Subject}",
+                }, $"""
+                   送信したメール「{message.Subject}」（{message.Id}）は{outcome switch { "approved" => "承認されました。", "released" => "期限までに判断がなかったため、ルールに従い送信されます。", "expired" => "期限までに承認されなかったため、送信されません。", _ => "却下されたため、送信されません。" }}
+                   判断者：{by}
+                   {(string.IsNullOrWhiteSpace(comment) ? "" : $"コメント：{comment}")}
+                   """);
+        }
+
+        var from = MailboxAddress.Parse(options.Value.From);
+        var mime = new MimeMessage { Subject = subject, Date = time.GetUtcNow(), MessageId = Mime.MessageIntake.NewMessageIdHeader(row.Id, from.Address) };
+        mime.From.Add(from);
+        mime.To.Add(MailboxAddress.Parse(row.Recipient));
+        mime.Body = new TextPart("plain") { Text = body };
+        return new OutgoingMessage(row.Id, mime, from, [MailboxAddress.Parse(row.Recipient)]);
+    }
+
+    /// <summary>From, recipients (external ones marked), subject, attachments, and the rules that asked for approval.</summary>
+    private async Task<string> SummaryAsync(MessageRow message, TenantSettings settings, bool en, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(en ? $"From:        {message.HeaderFrom}" : $"差出人：{message.HeaderFrom}");
+        text.AppendLine(en ? $"Subject:     {message.Subject}" : $"件名　：{message.Subject}");
+        text.AppendLine(en ? "Recipients:" : "宛先　：");
+        foreach (var r in await messages.GetRecipientsAsync(message.Id, cancellationToken))
+        {
+            var external = !DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address));
+            text.AppendLine($"  {r.Kind.ToUpperInvariant()}: {r.Address}{(external ? en ? "  (external)" : "（社外）" : "")}");
+        }
+
+        await using (var content = await messages.OpenContentAsync(message.Id, cancellationToken))
+        {
+            var attachments = content is null ? [] : MimeMessage.Load(content, persistent: true).Attachments.OfType<MimePart>().Select(p => new AttachmentFact(p)).ToList();
+            if (attachments.Count > 0)
+            {
+                text.AppendLine(en ? "Attachments:" : "添付　：");
+                foreach (var a in attachments)
+                {
+                    text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {a.FileName} ({Math.Max(1, a.Size / 1024)} KB)"));
+                }
+            }
+        }
+
+        var decision = PolicyDecisions.Read(message.Decisions);
+        text.AppendLine(en ? "Why approval is needed:" : "承認が必要な理由：");
+        foreach (var rule in decision?.Rules ?? [])
+        {
+            text.AppendLine($"  ・{rule.Name}: {string.Join("; ", rule.Conditions.Select(c => c.Detail))}");
+        }
+
+        return text.ToString();
+    }
+
+    private static string OnTimeoutEn(string onTimeout) => onTimeout switch
+    {
+        "release" => "sent without approval",
+        "escalate" => "passed on to the next approver",
+        _ => "rejected",
+    };
+
+    private static string OnTimeoutJa(string onTimeout) => onTimeout switch
+    {
+        "release" => "承認なしで送信されます",
+        "escalate" => "次の承認者に回ります",
+        _ => "却下されます",
+    };
+}

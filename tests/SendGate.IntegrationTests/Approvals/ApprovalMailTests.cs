@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+using static SendGate.IntegrationTests.Policies.PolicyApi;
+
+namespace SendGate.IntegrationTests.Approvals;
+
+/// <summary>Approval by the signed link in the approval mail, as delivered by a real SMTP server, and the sender's notice.</summary>
+public sealed partial class ApprovalMailTests : AppWithSmtpTest
+{
+    private const string Boss = "boss@example.co.jp";
+    private const string Head = "head@example.co.jp";
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["SendGate:Notifications:PublicBaseUrl"] = "https://sendgate.example.co.jp",
+        ["SendGate:Notifications:From"] = "SendGate <sendgate@example.co.jp>",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Client.SetInternalDomainsAsync("example.co.jp");
+        var route = await Client.PutAsJsonAsync("/v1/approval-routes/default", new
+        {
+            entries = new[] { new { levels = new object[] { new { approvers = new[] { Boss } }, new { approvers = new[] { Head } } } } },
+        });
+        route.EnsureSuccessStatusCode();
+        await Client.SetPolicyAsync(Rule("approve", [new { type = "requireApproval", timeout = "PT4H", reminderBefore = "PT1H" }],
+            new { type = "externalRecipients" }, new { type = "attachmentCount", min = 1 }));
+    }
+
+    private async Task<string> SubmitAsync()
+    {
+        var response = await Client.PostAsJsonAsync("/v1/messages", Mail(("to", new[] { "tanaka@partner.co.jp" }), ("subject", "お見積り"),
+            ("attachments", new[] { Attachment("見積書.pdf", new byte[3000]) })));
+        return (await response.JsonAsync()).Str("id");
+    }
+
+    private async Task<string> StatusAsync(string id) => (await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status");
+
+    /// <summary>The approval mail the SMTP server got for <paramref name="approver"/>, and the link's path.</summary>
+    private (MimeKit.MimeMessage Mail, string Path) ApprovalMailFor(string approver)
+    {
+        var received = Smtp.Received.Last(r => r.To.Contains(approver)).Parse();
+        var link = Link().Match(received.TextBody ?? "");
+        Assert.True(link.Success, received.TextBody);
+        return (received, link.Groups[1].Value);
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string path, string decision, string comment = "") =>
+        Client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string> { ["decision"] = decision, ["comment"] = comment }));
+
+    [Fact]
+    public async Task Approvers_decide_through_their_links_level_by_level_and_the_sender_is_told()
+    {
+        var id = await SubmitAsync();
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        var (mail, bossLink) = ApprovalMailFor(Boss);
+        Assert.Equal("【承認依頼】お見積り", mail.Subject);
+        Assert.Equal("sendgate@example.co.jp", mail.From.Mailboxes.Single().Address);
+        Assert.Contains("tanaka@partner.co.jp（社外）", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("見積書.pdf (2 KB)", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("rule approve", mail.TextBody, StringComparison.Ordinal);
+
+        // A scanner fetching the link decides nothing.
+        var page = await Client.GetAsync(bossLink);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("お見積り", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"approve\"", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync(bossLink)).StatusCode);
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(bossLink, "approve", "OKです")).StatusCode);
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+        Assert.Equal(HttpStatusCode.Gone, (await PostAsync(bossLink, "approve")).StatusCode);
+
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        var (_, headLink) = ApprovalMailFor(Head);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(headLink, "approve")).StatusCode);
+        Assert.Equal("queued", await StatusAsync(id));
+
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        var notice = Smtp.Received.Last(r => r.To.Contains("sender@example.co.jp")).Parse();
+        Assert.Equal("【承認されました】お見積り", notice.Subject);
+        Assert.Contains(Head, notice.TextBody, StringComparison.Ordinal);
+
+        var approvalId = (await (await Client.GetAsync("/v1/approvals?status=approved")).JsonAsync()).GetProperty("items")[0];
+        var decisions = approvalId.GetProperty("decisions").EnumerateArray().ToList();
+        Assert.All(decisions, d => Assert.Equal("link", d.Str("channel")));
+        Assert.Equal("OKです", decisions[0].Str("comment"));
+        // The in-memory test server has no remote address; under Kestrel the client's IP is recorded here.
+        Assert.True(decisions[0].TryGetProperty("ip", out _));
+    }
+
+    [Fact]
+    public async Task Rejecting_through_the_link_rejects_and_tells_the_sender_why()
+    {
+        var id = await SubmitAsync();
+        await App.DeliverNotificationsAsync();
+        var (_, link) = ApprovalMailFor(Boss);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(link, "reject", "添付が違います")).StatusCode);
+        Assert.Equal("rejected", await StatusAsync(id));
+
+        await App.DeliverNotificationsAsync();
+        var notice = Smtp.Received.Last(r => r.To.Contains("sender@example.co.jp")).Parse();
+        Assert.Equal("【却下されました】お見積り", notice.Subject);
+        Assert.Contains("添付が違います", notice.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Used_expired_and_unknown_tokens_are_refused()
+    {
+        var id = await SubmitAsync();
+        await App.DeliverNotificationsAsync();
+        var (_, link) = ApprovalMailFor(Boss);
+
+        Assert.Equal(HttpStatusCode.Gone, (await Client.GetAsync("/approve/not-a-real-token-at-all-0123456789")).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await PostAsync(link + "x", "approve")).StatusCode);
+
+        App.Time.Advance(TimeSpan.FromHours(3));
+        Assert.Equal(1, await App.ProcessApprovalsAsync());
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        Assert.StartsWith("【承認依頼・再通知】", ApprovalMailFor(Boss).Mail.Subject, StringComparison.Ordinal);
+
+        App.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(HttpStatusCode.Gone, (await Client.GetAsync(link)).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await PostAsync(link, "approve")).StatusCode);
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+    }
+
+    [GeneratedRegex("https://sendgate\\.example\\.co\\.jp(/approve/[A-Za-z0-9_-]+)")]
+    private static partial Regex Link();
+}
