@@ -31,6 +31,13 @@ public sealed class AuthorizationTests : AppTest
         { "POST", "/v1/policies/evaluate" },
         { "GET", "/v1/tenant" },
         { "PATCH", "/v1/tenant" },
+        { "GET", "/v1/approvals" },
+        { "GET", "/v1/approvals/apr_x" },
+        { "POST", "/v1/approvals/apr_x/approve" },
+        { "POST", "/v1/approvals/apr_x/reject" },
+        { "GET", "/v1/approval-routes" },
+        { "PUT", "/v1/approval-routes/r1" },
+        { "DELETE", "/v1/approval-routes/r1" },
     };
 
     [Theory]
