@@ -139,11 +139,24 @@ internal static class ApprovalsApi
             return Problems.Invalid("comment", ViolationCode.InvalidField, "comment is at most 2000 characters.");
         }
 
-        var outcome = await approvals.DecideAsync(user.TenantId(), id, Identity(user, context), approve, string.IsNullOrEmpty(comment) ? null : comment, cancellationToken);
+        // An approver not on this request is refused without learning anything about it, not even whether it was decided.
+        var who = Identity(user, context);
+        if (await store.GetAsync(user.TenantId(), id, cancellationToken) is not { } existing)
+        {
+            return NotFound(id);
+        }
+
+        if (!(who.IsAdmin || Involved(existing, who.Address)))
+        {
+            return Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not yours to decide",
+                $"{who.Address ?? who.Actor} is not an approver of approval request '{id}'.");
+        }
+
+        var outcome = await approvals.DecideAsync(user.TenantId(), id, who, approve, string.IsNullOrEmpty(comment) ? null : comment, cancellationToken);
         return outcome switch
         {
             DecideOutcome.Done done => TypedResults.Ok(await ToDtoAsync(done.Request, store, messages, policies, withAttachments: false, cancellationToken)),
-            DecideOutcome.Forbidden forbidden => Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not an approver of this request", forbidden.Reason),
+            DecideOutcome.Forbidden forbidden => Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not yours to decide now", forbidden.Reason),
             DecideOutcome.AlreadyDecided decided => Problems.Of(StatusCodes.Status409Conflict, Problems.ApprovalDecided, "Already decided",
                 $"Approval '{id}' is already {decided.Status}{(decided.By is null ? "" : $" by {decided.By}")}{(decided.At is { } at ? $" at {Rfc3339.Format(at)}" : "")}; a decision is final.",
                 new Dictionary<string, object?> { ["approvalStatus"] = decided.Status, ["decidedBy"] = decided.By, ["decidedAt"] = decided.At }),

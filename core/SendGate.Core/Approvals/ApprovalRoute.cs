@@ -75,6 +75,23 @@ public static class ApprovalRoutes
         for (var i = 0; i < (route.Entries?.Count ?? 0); i++)
         {
             var entry = route.Entries![i];
+            if (entry.Senders is { } senders)
+            {
+                if ((senders.Addresses?.Count ?? 0) + (senders.Domains?.Count ?? 0) + (senders.Groups?.Count ?? 0) == 0)
+                {
+                    violations.Add(new($"entries[{i}].senders", ViolationCode.InvalidField, "senders needs addresses, domains or groups (leave it out to cover every sender)."));
+                }
+
+                Addresses(senders.Addresses, $"entries[{i}].senders.addresses", violations, required: false);
+                foreach (var domain in senders.Domains ?? [])
+                {
+                    if (!PolicyCompiler.IsDomain(domain.Trim().TrimStart('@').ToLowerInvariant()))
+                    {
+                        violations.Add(new($"entries[{i}].senders.domains", ViolationCode.InvalidField, $"'{domain}' is not a domain name."));
+                    }
+                }
+            }
+
             foreach (var group in entry.Senders?.Groups ?? [])
             {
                 if (!groups.ContainsKey(group))
@@ -123,7 +140,7 @@ public static class ApprovalRoutes
         foreach (var entry in route.Entries ?? [])
         {
             var scope = entry.Senders;
-            if (scope is not null && SenderCondition.Matches(context, sender, Lower(scope.Addresses), Lower(scope.Domains), scope.Groups ?? []) is null)
+            if (scope is not null && SenderCondition.Matches(context, sender, Lower(scope.Addresses), Lower(scope.Domains).Select(d => d.TrimStart('@')).ToList(), scope.Groups ?? []) is null)
             {
                 continue;
             }
@@ -134,7 +151,10 @@ public static class ApprovalRoutes
                 (route.Proxies ?? []).Select(p => new ApprovalProxy(p.Approver!.Trim().ToLowerInvariant(), p.Proxy!.Trim().ToLowerInvariant(), p.From, p.Until)).ToList());
         }
 
-        return ResolvedRoute.Unroutable(route.Name!);
+        // No entry for this sender: nobody at the first level, but the fallback approvers still
+        // receive the request when the deadline escalates it.
+        return new ResolvedRoute(route.Name!, [], Lower(route.FallbackApprovers),
+            (route.Proxies ?? []).Select(p => new ApprovalProxy(p.Approver!.Trim().ToLowerInvariant(), p.Proxy!.Trim().ToLowerInvariant(), p.From, p.Until)).ToList());
     }
 
     private static IReadOnlyList<string> Lower(IReadOnlyList<string>? values) =>

@@ -77,20 +77,27 @@ public sealed class ApprovalService(
         : level == route.Levels.Count && route.Fallback.Count > 0 ? new ApprovalLevel(route.Fallback, "any")
         : null;
 
-    /// <summary>Whether <paramref name="who"/> may decide the request now, and for whom.</summary>
-    public static (string Approver, string ActingAs)? Standing(ApprovalRequestRow request, ApproverIdentity who, DateTimeOffset now)
+    /// <summary>
+    /// Whether <paramref name="who"/> may decide the request now, and for whom: as an approver of
+    /// the current level, as the active proxy of one who has not yet approved (a proxy for two
+    /// approvers of an <c>all</c> level approves for each in turn), or as an admin.
+    /// </summary>
+    public static (string Approver, string ActingAs)? Standing(ApprovalRequestRow request, ApproverIdentity who, DateTimeOffset now,
+        IReadOnlySet<string>? alreadyApproved = null)
     {
         var route = request.Route;
         var level = LevelAt(route, request.Level);
         var address = who.Address?.ToLowerInvariant();
+        var done = alreadyApproved ?? new HashSet<string>();
         if (level is not null && address is not null)
         {
-            if (level.Approvers.Contains(address, StringComparer.Ordinal))
+            if (level.Approvers.Contains(address, StringComparer.Ordinal) && !done.Contains(address))
             {
                 return (address, "self");
             }
 
-            if (route.Proxies.FirstOrDefault(p => p.Proxy == address && p.ActiveAt(now) && level.Approvers.Contains(p.Approver, StringComparer.Ordinal)) is { } proxy)
+            if (route.Proxies.FirstOrDefault(p => p.Proxy == address && p.ActiveAt(now) && level.Approvers.Contains(p.Approver, StringComparer.Ordinal)
+                    && !done.Contains(p.Approver)) is { } proxy)
             {
                 return (proxy.Approver, "proxy");
             }
@@ -116,12 +123,16 @@ public sealed class ApprovalService(
             }
 
             var now = time.GetUtcNow();
-            if (Standing(request, who, now) is not { } standing)
+            var approvedHere = (await store.GetDecisionsAsync(request.Id, cancellationToken))
+                .Where(d => d.Level == request.Level && d.Decision == "approve").Select(d => d.Approver).ToHashSet(StringComparer.Ordinal);
+            if (Standing(request, who, now, approvedHere) is not { } standing)
             {
                 var level = LevelAt(request.Route, request.Level);
                 return new DecideOutcome.Forbidden(level is null
                     ? "This request has no approvers; only an admin can decide it."
-                    : $"{who.Address ?? who.Actor} is not an approver of this request's current level ({string.Join(", ", level.Approvers)}), nor an active proxy for one.");
+                    : who.Address is { } a && (approvedHere.Contains(a.ToLowerInvariant()) || request.Route.Proxies.Any(p => p.Proxy == a.ToLowerInvariant() && approvedHere.Contains(p.Approver)))
+                        ? $"{a} has already approved at this level; the other approvers of the level must approve too."
+                        : $"{who.Address ?? who.Actor} is not an approver of this request's current level, nor an active proxy for one.");
             }
 
             var decision = new ApprovalDecisionRow

@@ -92,10 +92,12 @@ public sealed class SubmissionService(
         {
             approval = await approvals.PrepareAsync(actor.TenantId, messageId, message.EnvelopeFrom, wanted, now, cancellationToken);
             var route = approval.Route;
+            // With no entry for this sender, the route's fallback approvers are asked straight away.
+            var first = Approvals.ApprovalService.LevelAt(route, 0);
             events.Add(new NewEvent(MessageEventType.ApprovalRequested, null, MessageStatus.AwaitingApproval, PolicyActor(decision),
-                route.Levels.Count == 0
+                first is null
                     ? $"rule '{wanted.RuleName}': approval route '{wanted.Route}' names no approver for this sender; an admin can decide, otherwise {wanted.OnTimeout} after {wanted.Timeout}"
-                    : $"rule '{wanted.RuleName}': approval by {string.Join(", ", route.Levels[0].Approvers)} ({route.Levels[0].Mode}) within {wanted.Timeout}, then {wanted.OnTimeout}",
+                    : $"rule '{wanted.RuleName}': approval by {string.Join(", ", first.Approvers)} ({first.Mode}) within {wanted.Timeout}, then {wanted.OnTimeout}",
                 JsonSerializer.Serialize(new
                 {
                     approvalId = approval.Id, route = wanted.Route, levels = route.Levels, fallback = route.Fallback, timeout = wanted.Timeout,
@@ -103,7 +105,7 @@ public sealed class SubmissionService(
                     // For tools that decide on someone's behalf (with an approver or admin key).
                     links = new { approval = $"/v1/approvals/{approval.Id}", approve = $"/v1/approvals/{approval.Id}/approve", reject = $"/v1/approvals/{approval.Id}/reject" },
                 }, Json)));
-            notifications.AddRange((route.Levels.FirstOrDefault()?.Approvers ?? []).Select(a =>
+            notifications.AddRange((first?.Approvers ?? []).Select(a =>
                 new Notifications.NewNotification(actor.TenantId, messageId, approval.Id, Notifications.NotificationKind.ApprovalRequest, a)));
         }
         else if (FirstStatusEvent(decision) is { } first)

@@ -35,6 +35,8 @@ public sealed class PolicyStore(IDbConnectionFactory db)
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Japanese rule names and keywords stay readable in exports and in the database.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
     };
 
     private const string VersionColumns = """

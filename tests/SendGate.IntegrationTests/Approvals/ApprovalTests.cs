@@ -134,6 +134,54 @@ public sealed class ApprovalTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task One_approver_cannot_count_twice_but_a_proxy_for_two_approves_for_each()
+    {
+        await RouteAsync(new
+        {
+            entries = new[] { new { levels = new[] { new { approvers = new[] { Boss, Head }, mode = "all" } } } },
+            proxies = new[] { new { approver = Boss, proxy = Deputy }, new { approver = Head, proxy = Deputy } },
+        });
+        await PolicyAsync();
+        var (first, firstApproval) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        using var deputy = App.ClientFor(await App.CreateApproverKeyAsync(Deputy));
+
+        Assert.Equal(HttpStatusCode.OK, (await Decide(boss, firstApproval, "approve")).StatusCode);
+        var twice = await (await Decide(boss, firstApproval, "approve")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        Assert.Contains("already approved", twice.Str("detail"), StringComparison.Ordinal);
+        Assert.Equal("awaiting_approval", await StatusAsync(first));
+
+        var (second, secondApproval) = await SubmitAsync();
+        var forBoss = await (await Decide(deputy, secondApproval, "approve")).JsonAsync();
+        Assert.Equal("pending", forBoss.Str("status"));
+        var forHead = await (await Decide(deputy, secondApproval, "approve")).JsonAsync();
+        Assert.Equal("approved", forHead.Str("status"));
+        Assert.Equal([Boss, Head], forHead.GetProperty("decisions").EnumerateArray().Select(d => d.Str("approver")));
+        Assert.Equal("queued", await StatusAsync(second));
+    }
+
+    [Fact]
+    public async Task A_sender_no_entry_covers_is_decided_by_the_fallback_approvers()
+    {
+        (await Client.PatchAsJsonAsync("/v1/tenant", new { senderGroups = new Dictionary<string, string[]> { ["sales"] = ["@sales.example.co.jp"] } })).EnsureSuccessStatusCode();
+        await RouteAsync(new
+        {
+            entries = new[] { new { senders = new { groups = new[] { "sales" } }, levels = new[] { new { approvers = new[] { Boss } } } } },
+            fallbackApprovers = new[] { Head },
+        });
+        await PolicyAsync(new { type = "requireApproval", timeout = "PT1H", onTimeout = "escalate" });
+        var (messageId, approvalId) = await SubmitAsync();
+        Assert.Equal([Head], (await (await Client.GetAsync($"/v1/approvals/{approvalId}")).JsonAsync()).GetProperty("currentApprovers").EnumerateArray().Select(a => a.GetString()));
+
+        using var head = App.ClientFor(await App.CreateApproverKeyAsync(Head));
+        Assert.Equal(HttpStatusCode.OK, (await Decide(head, approvalId, "approve")).StatusCode);
+        Assert.Equal("queued", await StatusAsync(messageId));
+
+        await (await Client.PutAsJsonAsync("/v1/approval-routes/empty-scope", new { entries = new[] { new { senders = new { }, levels = new[] { new { approvers = new[] { Boss } } } } } }))
+            .ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "entries[0].senders");
+    }
+
+    [Fact]
     public async Task Two_levels_manager_then_department_head()
     {
         await RouteAsync(new { entries = new[] { new { levels = new object[] { new { approvers = new[] { Boss } }, new { approvers = new[] { Head } } } } } });

@@ -151,7 +151,8 @@ public sealed class OpenApiContractTests(ContractHost host) : IClassFixture<Cont
 
     private static async Task<string> CreateKeyAsync(HttpClient admin, string role)
     {
-        using var response = await admin.PostAsJsonAsync("/v1/api-keys", new { name = $"contract {role}", roles = new[] { role } });
+        var approverAddress = role == "approver" ? "approver@example.co.jp" : null;
+        using var response = await admin.PostAsJsonAsync("/v1/api-keys", new { name = $"contract {role}", roles = new[] { role }, approverAddress });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("key").GetString()!;
