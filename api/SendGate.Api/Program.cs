@@ -7,6 +7,7 @@ using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
 using SendGate.Api.Policies;
 using SendGate.Api.Tenant;
+using SendGate.Api.Webhooks;
 using SendGate.Core;
 
 // Configuration is read and validated once at start; without this, the file watcher behind
@@ -45,6 +46,7 @@ app.MapTenant();
 app.MapApprovals();
 app.MapApprovalRoutes();
 app.MapApprovalLinks();
+app.MapWebhooks();
 
 app.Run();
 

@@ -59,6 +59,9 @@ internal static partial class Log
     [LoggerMessage(1901, LogLevel.Information, "Notification {NotificationId} ({Kind}) of message {MessageId}: attempt {Attempt} done")]
     public static partial void NotificationFinished(ILogger logger, string notificationId, string kind, string messageId, int attempt);
 
+    [LoggerMessage(2001, LogLevel.Information, "Webhook delivery {DeliveryId} to {EndpointId} ({EventType}): attempt {Attempt} {Outcome} (HTTP {StatusCode})")]
+    public static partial void WebhookAttempt(ILogger logger, string deliveryId, string endpointId, string eventType, string outcome, int statusCode, int attempt);
+
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
 }

@@ -63,6 +63,11 @@ public static class ServiceCollectionExtensions
             .Validate(o => o.InitialPolicy is "recommended" or "empty" || File.Exists(o.InitialPolicy),
                 "SendGate:Policy:InitialPolicy must be 'recommended', 'empty' or the path of an existing policy JSON file.")
             .ValidateOnStart();
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(2), "SendGate:Webhooks:Timeout must be between 0 and 2 minutes.")
+            .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay, "SendGate:Webhooks:RetryBaseDelay must be positive and not above RetryMaxDelay.")
+            .ValidateOnStart();
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "SendGate:Notifications:From must be an address such as \"SendGate <sendgate@example.co.jp>\".")
@@ -83,6 +88,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
+        services.AddSingleton<Webhooks.WebhookStore>();
+        services.AddSingleton<Webhooks.SsrfGuard>();
+        services.AddSingleton<Webhooks.WebhookService>();
         services.AddSingleton<Notifications.NotificationStore>();
         services.AddSingleton<Notifications.NotificationService>();
         services.AddSingleton<Approvals.ApprovalStore>();
@@ -132,6 +140,9 @@ public static class ServiceCollectionExtensions
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<DeliverNotificationsJob>(j => j.WithIdentity(DeliverNotificationsJob.Key));
             q.AddTrigger(t => t.ForJob(DeliverNotificationsJob.Key).StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
+            q.AddJob<DeliverWebhooksJob>(j => j.WithIdentity(DeliverWebhooksJob.Key));
+            q.AddTrigger(t => t.ForJob(DeliverWebhooksJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
             q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
             q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()

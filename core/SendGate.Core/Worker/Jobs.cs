@@ -124,3 +124,21 @@ public sealed class DeliverNotificationsJob(Notifications.NotificationService no
         }
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class DeliverWebhooksJob(Webhooks.WebhookService webhooks, ILogger<DeliverWebhooksJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("deliver-webhooks", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await webhooks.DeliverDueAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}

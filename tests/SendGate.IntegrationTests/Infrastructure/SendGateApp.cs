@@ -130,6 +130,9 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
 
+    /// <summary>What the worker's webhook job does (fan-out, then delivery).</summary>
+    public Task<int> DeliverWebhooksAsync() => Service<SendGate.Core.Webhooks.WebhookService>().DeliverDueAsync();
+
     /// <summary>What the worker's notification job does.</summary>
     public Task<int> DeliverNotificationsAsync() => Service<SendGate.Core.Notifications.NotificationService>().DeliverDueAsync();
 

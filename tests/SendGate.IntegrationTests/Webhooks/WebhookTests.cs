@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+
+namespace SendGate.IntegrationTests.Webhooks;
+
+/// <summary>Events delivered to a real HTTP receiver on 127.0.0.1, signed per Standard Webhooks, retried, never lost.</summary>
+public sealed class WebhookTests : AppTest
+{
+    private WebhookReceiver _receiver = null!;
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["SendGate:Webhooks:AllowHttp"] = "true",
+        ["SendGate:Webhooks:AllowedHosts:0"] = "127.0.0.1",
+        ["SendGate:Webhooks:Timeout"] = "00:00:01",
+        ["SendGate:Webhooks:MaxAttempts"] = "3",
+        ["SendGate:Webhooks:DisableAfterFailures"] = "2",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        _receiver = new WebhookReceiver();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _receiver.DisposeAsync();
+    }
+
+    private async Task<(string Id, string Secret)> SubscribeAsync(object? eventTypes = null)
+    {
+        var response = await Client.PostAsJsonAsync("/v1/webhooks", new { url = _receiver.Url, eventTypes, description = "受信テスト" });
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var body = await response.JsonAsync();
+        return (body.GetProperty("webhook").Str("id"), body.Str("secret"));
+    }
+
+    internal static bool Verifies(ReceivedWebhook hook, string secret)
+    {
+        var key = Convert.FromBase64String(secret["whsec_".Length..]);
+        var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{hook.Id}.{hook.Timestamp}.{hook.Body}")));
+        return hook.Signature.Split(' ').Contains(expected);
+    }
+
+    [Fact]
+    public async Task A_receiver_gets_a_whole_message_life_in_order_and_signed()
+    {
+        var (_, secret) = await SubscribeAsync();
+        var id = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("sendAt", SendGateApp.Start.AddMinutes(5).ToString("O"))))).JsonAsync()).Str("id");
+        await Client.PostAsync($"/v1/messages/{id}/release", null);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        Assert.Equal(5, await App.DeliverWebhooksAsync());
+
+        var hooks = _receiver.Received.ToList();
+        var events = hooks.Select(h => JsonDocument.Parse(h.Body).RootElement).ToList();
+        Assert.Equal(["message.accepted", "message.held", "message.released", "message.delivery_started", "message.sent"], events.Select(e => e.Str("type")));
+        Assert.Equal([1, 2, 3, 4, 5], events.Select(e => e.GetProperty("data").GetProperty("seq").GetInt32()));
+        Assert.All(events, e => Assert.Equal(id, e.GetProperty("data").Str("messageId")));
+        Assert.All(hooks, h => Assert.True(Verifies(h, secret), $"signature {h.Signature} does not verify"));
+        Assert.Equal(hooks.Count, hooks.Select(h => h.Id).Distinct().Count());
+        Assert.DoesNotContain("Body text", string.Concat(hooks.Select(h => h.Body)), StringComparison.Ordinal);
+
+        // Nothing is sent twice.
+        Assert.Equal(0, await App.DeliverWebhooksAsync());
+        Assert.Equal(5, _receiver.Received.Count);
+    }
+
+    [Fact]
+    public async Task Event_types_filter_what_an_endpoint_receives()
+    {
+        await SubscribeAsync(new[] { "message.sent", "message.failed" });
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+        await App.DeliverDueAsync();
+        await App.DeliverWebhooksAsync();
+        Assert.Equal(["message.sent"], _receiver.Received.Select(h => JsonDocument.Parse(h.Body).RootElement.Str("type")));
+
+        await (await Client.PostAsJsonAsync("/v1/webhooks", new { url = _receiver.Url, eventTypes = new[] { "message.exploded" } }))
+            .ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "eventTypes[0]");
+    }
+
+    [Fact]
+    public async Task A_500_and_a_timeout_are_retried_with_backoff_and_recorded()
+    {
+        var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
+        var calls = 0;
+        _receiver.Answer = _ => Interlocked.Increment(ref calls) switch
+        {
+            1 => (500, TimeSpan.Zero),
+            2 => (200, TimeSpan.FromSeconds(3)),
+            _ => null,
+        };
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+
+        Assert.Equal(0, await App.DeliverWebhooksAsync());
+        var afterFirst = (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items")[0];
+        Assert.Equal("pending", afterFirst.Str("status"));
+        Assert.Equal(500, afterFirst.GetProperty("lastStatusCode").GetInt32());
+        Assert.Equal(0, await App.DeliverWebhooksAsync());
+
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, await App.DeliverWebhooksAsync());
+        App.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, await App.DeliverWebhooksAsync());
+
+        var delivery = (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items")[0];
+        Assert.Equal("succeeded", delivery.Str("status"));
+        var attempts = delivery.GetProperty("attemptLog").EnumerateArray().ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.Equal(500, attempts[0].GetProperty("statusCode").GetInt32());
+        Assert.Contains("no answer", attempts[1].Str("error"), StringComparison.Ordinal);
+        Assert.Equal(200, attempts[2].GetProperty("statusCode").GetInt32());
+        // Every attempt carries the same webhook-id, so a receiver can drop a retry it already handled.
+        Assert.Single(_receiver.Received.Select(h => h.Id).Distinct());
+    }
+
+    [Fact]
+    public async Task Failed_deliveries_can_be_sent_again_and_repeated_failure_disables_the_endpoint()
+    {
+        var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
+        _receiver.Answer = _ => (503, TimeSpan.Zero);
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+        for (var i = 0; i < 3; i++)
+        {
+            await App.DeliverWebhooksAsync();
+            App.Time.Advance(TimeSpan.FromHours(1));
+        }
+
+        var failed = (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items")[0];
+        Assert.Equal("failed", failed.Str("status"));
+        Assert.Equal(3, failed.GetProperty("attempts").GetInt32());
+
+        _receiver.Answer = _ => null;
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{failed.Str("id")}/retry", null)).StatusCode);
+        Assert.Equal(1, await App.DeliverWebhooksAsync());
+        await (await Client.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{failed.Str("id")}/retry", null)).ProblemAsync(HttpStatusCode.Conflict, "invalid-transition");
+
+        // Two deliveries in a row failing for good switch the endpoint off.
+        _receiver.Answer = _ => (500, TimeSpan.Zero);
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+        for (var i = 0; i < 3; i++)
+        {
+            await App.DeliverWebhooksAsync();
+            App.Time.Advance(TimeSpan.FromHours(1));
+        }
+
+        var endpoint = await (await Client.GetAsync($"/v1/webhooks/{webhookId}")).JsonAsync();
+        Assert.False(endpoint.GetProperty("enabled").GetBoolean());
+        Assert.Contains("in a row failed", endpoint.Str("disabledReason"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Events_committed_before_a_crash_are_delivered_after_the_restart()
+    {
+        var (_, secret) = await SubscribeAsync(new[] { "message.accepted" });
+        var id = (await (await Client.PostAsJsonAsync("/v1/messages", Mail())).JsonAsync()).Str("id");
+
+        // The process that committed it never fans out (as if it died right after the commit);
+        // a new process on the same database finds the event in the outbox and delivers it.
+        await using var restarted = new SendGateApp(settings: Settings, folder: App.Folder, time: App.Time);
+        Assert.Equal(1, await restarted.DeliverWebhooksAsync());
+        var hook = Assert.Single(_receiver.Received);
+        Assert.Equal(id, JsonDocument.Parse(hook.Body).RootElement.GetProperty("data").Str("messageId"));
+        Assert.True(Verifies(hook, secret));
+    }
+
+    [Fact]
+    public async Task Rotation_signs_with_old_and_new_secrets_during_the_overlap()
+    {
+        var (webhookId, oldSecret) = await SubscribeAsync(new[] { "message.accepted" });
+        var rotated = await (await Client.PostAsJsonAsync($"/v1/webhooks/{webhookId}/rotate-secret", new { overlap = "PT1H" })).JsonAsync();
+        var newSecret = rotated.Str("secret");
+        Assert.StartsWith("whsec_", newSecret, StringComparison.Ordinal);
+        Assert.Equal(2, rotated.GetProperty("webhook").GetProperty("secrets").GetArrayLength());
+
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+        await App.DeliverWebhooksAsync();
+        var during = _receiver.Received.Last();
+        Assert.True(Verifies(during, oldSecret));
+        Assert.True(Verifies(during, newSecret));
+
+        App.Time.Advance(TimeSpan.FromHours(1));
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+        await App.DeliverWebhooksAsync();
+        var after = _receiver.Received.Last();
+        Assert.False(Verifies(after, oldSecret));
+        Assert.True(Verifies(after, newSecret));
+
+        var listed = await Client.GetStringAsync("/v1/webhooks");
+        Assert.DoesNotContain(newSecret, listed, StringComparison.Ordinal);
+    }
+}
