@@ -81,6 +81,8 @@ public sealed class WebhookService(
         timestamp = Rfc3339.Format(Clock.FromMs(e.At)),
         data = new
         {
+            // Stable across endpoints and retries: the message and its event number.
+            eventId = $"{e.MessageId}.{e.Seq}",
             messageId = e.MessageId,
             seq = e.Seq,
             fromStatus = e.FromStatus,
