@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using SendGate.Api.ApiKeys;
 using SendGate.Api.Approvals;
+using SendGate.Api.Audit;
 using SendGate.Api.Auth;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
@@ -39,14 +40,16 @@ app.UseAuthorization();
 app.MapSendGateOpenApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
-app.MapMessages();
-app.MapApiKeys();
-app.MapPolicies();
-app.MapTenant();
-app.MapApprovals();
-app.MapApprovalRoutes();
+// Changes made through these groups are recorded in the tenant's audit trail.
+app.MapMessages().AddEndpointFilter<AuditRecorder>();
+app.MapApiKeys().AddEndpointFilter<AuditRecorder>();
+app.MapPolicies().AddEndpointFilter<AuditRecorder>();
+app.MapTenant().AddEndpointFilter<AuditRecorder>();
+app.MapApprovals().AddEndpointFilter<AuditRecorder>();
+app.MapApprovalRoutes().AddEndpointFilter<AuditRecorder>();
 app.MapApprovalLinks();
-app.MapWebhooks();
+app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
+app.MapAudit();
 
 app.Run();
 

@@ -88,6 +88,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
+        services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<Webhooks.WebhookStore>();
         services.AddSingleton<Webhooks.SsrfGuard>();
         services.AddSingleton<Webhooks.WebhookService>();

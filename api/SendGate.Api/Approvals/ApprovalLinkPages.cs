@@ -62,7 +62,7 @@ internal static class ApprovalLinkPages
     }
 
     private static async Task<IResult> Decide(string token, HttpContext context, NotificationStore tokens, ApprovalStore approvals, ApprovalService service,
-        PolicyService policies, TimeProvider time, CancellationToken cancellationToken)
+        PolicyService policies, SendGate.Core.Audit.AuditTrail audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (found, request, en) = await LoadAsync(token, tokens, approvals, policies, cancellationToken);
         if (!context.Request.HasFormContentType)
@@ -92,7 +92,14 @@ internal static class ApprovalLinkPages
         }
 
         var who = new ApproverIdentity(found.Approver, false, found.Approver, null, "link", context.Connection.RemoteIpAddress?.ToString());
-        return await service.DecideAsync(found.TenantId, request.Id, who, verb == "approve", comment.Length == 0 ? null : comment, cancellationToken) switch
+        var outcome = await service.DecideAsync(found.TenantId, request.Id, who, verb == "approve", comment.Length == 0 ? null : comment, cancellationToken);
+        if (outcome is DecideOutcome.Done)
+        {
+            await audit.RecordAsync(new SendGate.Core.Audit.AuditEntry(found.TenantId, $"link ({found.Approver})", $"POST /approve/{{token}} {verb}",
+                $"approval={request.Id}", comment.Length == 0 ? null : comment, who.Ip, 200), cancellationToken);
+        }
+
+        return outcome switch
         {
             DecideOutcome.Done => Page(HttpStatusCode.OK, en, verb == "approve" ? en ? "Approved" : "承認しました" : en ? "Rejected" : "却下しました",
                 en ? "Your decision is recorded. You can close this page." : "判断を記録しました。この画面は閉じてかまいません。"),

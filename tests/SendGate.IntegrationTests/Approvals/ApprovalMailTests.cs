@@ -93,6 +93,8 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
         var decisions = approvalId.GetProperty("decisions").EnumerateArray().ToList();
         Assert.All(decisions, d => Assert.Equal("link", d.Str("channel")));
         Assert.Equal("OKです", decisions[0].Str("comment"));
+        var audit = (await (await Client.GetAsync("/v1/audit?action=approve")).JsonAsync()).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([$"link ({Head})", $"link ({Boss})"], audit.Select(a => a.Str("actor")));
         // The in-memory test server has no remote address; under Kestrel the client's IP is recorded here.
         Assert.True(decisions[0].TryGetProperty("ip", out _));
     }

@@ -73,6 +73,11 @@ public sealed class ApprovalTests : AppWithSmtpTest
         Assert.StartsWith("key_", decision.Str("keyId"), StringComparison.Ordinal);
         var events = (await (await Client.GetAsync($"/v1/messages/{messageId}/events")).JsonAsync()).GetProperty("items").EnumerateArray().Select(e => e.Str("type")).ToList();
         Assert.Contains("message.approved", events);
+
+        var audit = (await (await Client.GetAsync("/v1/audit?action=approve")).JsonAsync()).GetProperty("items")[0];
+        Assert.Equal("POST /v1/approvals/{id}/approve", audit.Str("action"));
+        Assert.EndsWith($"({Boss})", audit.Str("actor"), StringComparison.Ordinal);
+        Assert.Equal("確認しました", audit.Str("detail"));
     }
 
     [Fact]

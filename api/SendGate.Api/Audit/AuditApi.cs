@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using SendGate.Api.Auth;
+using SendGate.Api.Infrastructure;
+using SendGate.Core;
+using SendGate.Core.Audit;
+using SendGate.Core.Mime;
+
+namespace SendGate.Api.Audit;
+
+public sealed record AuditEntryDto(long Seq, DateTimeOffset At, string Actor, string Action, string? Resource, string? Detail, string? Ip, int StatusCode,
+    string PrevHash, string Hash);
+
+public sealed record AuditList(IReadOnlyList<AuditEntryDto> Items, string? NextCursor);
+
+public sealed record AuditVerificationDto(bool Intact, long Entries, long? FirstBrokenSeq, string? Problem);
+
+/// <summary><c>/v1/audit</c> (admin): the tenant's tamper-evident audit trail, and its verification.</summary>
+internal static class AuditApi
+{
+    public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/audit").WithTags("Audit").RequireAuthorization(Access.Admin)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status500InternalServerError);
+        group.MapGet("/", List).WithName("ListAudit").WithSummary("Audit entries, newest first").ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapGet("/verify", Verify).WithName("VerifyAudit").WithSummary("Check the hash chain: intact, or the first broken entry");
+        return group;
+    }
+
+    private static async Task<Results<Ok<AuditList>, ProblemHttpResult>> List(ClaimsPrincipal user, AuditTrail trail,
+        [FromQuery] string? actor, [FromQuery] string? action, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? cursor, [FromQuery] string? limit,
+        CancellationToken cancellationToken)
+    {
+        var violations = new List<Violation>();
+        long? At(string field, string? value)
+        {
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (Rfc3339.TryParse(value, out var at))
+            {
+                return at.ToUnixTimeMilliseconds();
+            }
+
+            violations.Add(new(field, ViolationCode.InvalidField, $"{field} must be an RFC 3339 date-time with offset."));
+            return null;
+        }
+
+        var fromMs = At("from", from);
+        var toMs = At("to", to);
+        var size = 50;
+        if (limit is not null && (!int.TryParse(limit, CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
+        {
+            violations.Add(new("limit", ViolationCode.InvalidField, "limit must be a whole number from 1 to 200."));
+        }
+
+        long? before = null;
+        if (cursor is not null)
+        {
+            if (long.TryParse(cursor, CultureInfo.InvariantCulture, out var seq) && seq > 0)
+            {
+                before = seq;
+            }
+            else
+            {
+                violations.Add(new("cursor", ViolationCode.InvalidField, "cursor is not one this API returned."));
+            }
+        }
+
+        if (violations.Count > 0)
+        {
+            return Problems.Invalid(violations);
+        }
+
+        var rows = await trail.ListAsync(user.TenantId(), new AuditFilter(actor, action, fromMs, toMs, before, size + 1), cancellationToken);
+        var page = rows.Take(size).ToList();
+        return TypedResults.Ok(new AuditList(
+            page.Select(r => new AuditEntryDto(r.Seq, Clock.FromMs(r.At), r.Actor, r.Action, r.Resource, r.Detail, r.Ip, r.StatusCode, r.PrevHash, r.Hash)).ToList(),
+            rows.Count > size ? page[^1].Seq.ToString(CultureInfo.InvariantCulture) : null));
+    }
+
+    private static async Task<Ok<AuditVerificationDto>> Verify(ClaimsPrincipal user, AuditTrail trail, CancellationToken cancellationToken)
+    {
+        var result = await trail.VerifyAsync(user.TenantId(), cancellationToken);
+        return TypedResults.Ok(new AuditVerificationDto(result.Intact, result.Entries, result.FirstBrokenSeq, result.Problem));
+    }
+}
