@@ -38,6 +38,14 @@ public sealed class AuthorizationTests : AppTest
         { "GET", "/v1/approval-routes" },
         { "PUT", "/v1/approval-routes/r1" },
         { "DELETE", "/v1/approval-routes/r1" },
+        { "POST", "/v1/webhooks" },
+        { "GET", "/v1/webhooks" },
+        { "GET", "/v1/webhooks/whk_x" },
+        { "PATCH", "/v1/webhooks/whk_x" },
+        { "DELETE", "/v1/webhooks/whk_x" },
+        { "POST", "/v1/webhooks/whk_x/rotate-secret" },
+        { "GET", "/v1/webhooks/whk_x/deliveries" },
+        { "POST", "/v1/webhooks/whk_x/deliveries/evt_x/retry" },
     };
 
     [Theory]
