@@ -46,6 +46,8 @@ public sealed class AuthorizationTests : AppTest
         { "POST", "/v1/webhooks/whk_x/rotate-secret" },
         { "GET", "/v1/webhooks/whk_x/deliveries" },
         { "POST", "/v1/webhooks/whk_x/deliveries/evt_x/retry" },
+        { "GET", "/v1/audit" },
+        { "GET", "/v1/audit/verify" },
     };
 
     [Theory]

@@ -162,7 +162,7 @@ internal static class WebhooksApi
         string id, HttpContext context, ClaimsPrincipal user, WebhookStore store, PasswordVault vault, TimeProvider time, CancellationToken cancellationToken)
     {
         RotateSecretRequest request = new();
-        if (context.Request.ContentLength is > 0)
+        if (context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.ContentType is not null))
         {
             var (body, problem) = await JsonBody.ReadAsync<RotateSecretRequest>(context, cancellationToken);
             if (problem is not null)

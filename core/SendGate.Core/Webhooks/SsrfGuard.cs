@@ -83,6 +83,25 @@ public sealed class SsrfGuard(IOptions<WebhookOptions> options)
         }
 
         var b = address.GetAddressBytes();
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            // IPv6 forms that carry an IPv4 address: NAT64 (64:ff9b::/96), 6to4 (2002::/16), IPv4-compatible (::a.b.c.d).
+            if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4..12].All(x => x == 0))
+            {
+                return IsInternal(new IPAddress(b[12..16]));
+            }
+
+            if (b[0] == 0x20 && b[1] == 0x02)
+            {
+                return IsInternal(new IPAddress(b[2..6]));
+            }
+
+            if (b[..12].All(x => x == 0))
+            {
+                return IsInternal(new IPAddress(b[12..16]));
+            }
+        }
+
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
             return b[0] == 10 || b[0] == 0 || b[0] >= 224 // private, "this network", multicast and reserved
@@ -90,7 +109,8 @@ public sealed class SsrfGuard(IOptions<WebhookOptions> options)
                 || (b[0] == 192 && b[1] == 168)
                 || (b[0] == 169 && b[1] == 254) // link-local, including cloud metadata 169.254.169.254
                 || (b[0] == 100 && b[1] is >= 64 and <= 127) // carrier-grade NAT
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0);
+                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
+                || (b[0] == 198 && b[1] is 18 or 19); // benchmarking networks
         }
 
         return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast

@@ -32,6 +32,8 @@ public sealed class WebhookService(
     {
         ConnectCallback = (context, ct) => guard.ConnectAsync(context.DnsEndPoint, ct),
         AllowAutoRedirect = false,
+        // A proxy would make the connection checks apply to the proxy, not to the receiver.
+        UseProxy = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
     })
     { Timeout = Timeout.InfiniteTimeSpan };
@@ -97,23 +99,21 @@ public sealed class WebhookService(
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         await FanOutAsync(cancellationToken);
-        var due = new List<WebhookDeliveryRow>();
-        foreach (var id in await store.DueAsync(time.NowMs(), 500, cancellationToken))
-        {
-            var now = time.NowMs();
-            if (await store.ClaimAsync(id, identity.Name, now, now + (long)(options.Value.Timeout.TotalMilliseconds * 3) + 60_000, cancellationToken))
-            {
-                due.Add((await store.DeliveryAsync(id, cancellationToken))!);
-            }
-        }
-
+        var due = await store.DueAsync(time.NowMs(), 500, cancellationToken);
         var succeeded = 0;
         await Parallel.ForEachAsync(due.GroupBy(d => d.EndpointId), new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken },
             async (group, ct) =>
             {
-                foreach (var delivery in group)
+                foreach (var (id, _) in group)
                 {
-                    if (await SendAsync(delivery, ct))
+                    // Claimed just before sending, so a long queue at a slow endpoint never outlives its leases.
+                    var now = time.NowMs();
+                    if (!await store.ClaimAsync(id, identity.Name, now, now + (long)(options.Value.Timeout.TotalMilliseconds * 3) + 60_000, ct))
+                    {
+                        continue;
+                    }
+
+                    if (await SendAsync((await store.DeliveryAsync(id, ct))!, ct))
                     {
                         Interlocked.Increment(ref succeeded);
                     }
@@ -172,6 +172,11 @@ public sealed class WebhookService(
             catch (HttpRequestException ex)
             {
                 error = ex.Message;
+            }
+            catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or InvalidOperationException)
+            {
+                // Recorded as a failed attempt like any other, so the delivery is retried and nothing stays claimed.
+                error = $"{ex.GetType().Name}: {ex.Message}";
             }
         }
 

@@ -145,7 +145,7 @@ public sealed class WebhookStore(IDbConnectionFactory db)
 
     // Oldest first per endpoint, so a receiver sees a message's events in order.
     private const string DueSql = """
-        SELECT id FROM webhook_deliveries
+        SELECT id AS Id, endpoint_id AS EndpointId FROM webhook_deliveries
          WHERE (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND lease_until <= @now)
          ORDER BY created_at, message_id, event_seq
         """;
@@ -284,10 +284,10 @@ public sealed class WebhookStore(IDbConnectionFactory db)
         return created;
     }
 
-    public async Task<IReadOnlyList<string>> DueAsync(long now, int batch, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(string Id, string EndpointId)>> DueAsync(long now, int batch, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(new CommandDefinition(DueSql + " " + db.Dialect.LimitClause, new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(DueSql + " " + db.Dialect.LimitClause, new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<bool> ClaimAsync(string id, string owner, long now, long leaseUntil, CancellationToken cancellationToken = default)
