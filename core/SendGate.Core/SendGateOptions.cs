@@ -199,9 +199,12 @@ public sealed class WebhookOptions
     [Range(0, 1024 * 1024)]
     public int MaxResponseBytes { get; set; } = 16 * 1024;
 
-    /// <summary>Attempts before a delivery is failed; with the default backoff they span about a day.</summary>
+    /// <summary>
+    /// Attempts before a delivery is failed. With the default backoff (30 s doubling, capped at
+    /// 4 h, each delay 50–100 % of that for jitter) the last attempt comes 14 to 28 hours after the first.
+    /// </summary>
     [Range(1, 30)]
-    public int MaxAttempts { get; set; } = 12;
+    public int MaxAttempts { get; set; } = 16;
 
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
 
