@@ -89,6 +89,7 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<DatabaseInitializer>();
 
         services.AddSingleton<Audit.AuditTrail>();
+        services.AddSingleton<SendGate.Core.Archive.RetentionService>();
         services.AddSingleton<Webhooks.WebhookStore>();
         services.AddSingleton<Webhooks.SsrfGuard>();
         services.AddSingleton<Webhooks.WebhookService>();
@@ -145,6 +146,9 @@ public static class ServiceCollectionExtensions
             q.AddJob<DeliverWebhooksJob>(j => j.WithIdentity(DeliverWebhooksJob.Key));
             q.AddTrigger(t => t.ForJob(DeliverWebhooksJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(worker.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
+            q.AddJob<RetentionJob>(j => j.WithIdentity(RetentionJob.Key));
+            // Hourly, at a quarter past: retention is counted in days, so the exact minute does not matter.
+            q.AddTrigger(t => t.ForJob(RetentionJob.Key).WithCronSchedule("0 15 * * * ?"));
             q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
             q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever().MeasureIntervalFromCompletion()));

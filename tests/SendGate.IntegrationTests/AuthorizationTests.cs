@@ -48,6 +48,9 @@ public sealed class AuthorizationTests : AppTest
         { "POST", "/v1/webhooks/whk_x/deliveries/evt_x/retry" },
         { "GET", "/v1/audit" },
         { "GET", "/v1/audit/verify" },
+        { "GET", "/v1/messages/export" },
+        { "PUT", "/v1/messages/msg_x/legal-hold" },
+        { "DELETE", "/v1/messages/msg_x/legal-hold" },
     };
 
     [Theory]

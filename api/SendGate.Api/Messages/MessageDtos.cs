@@ -50,6 +50,8 @@ public sealed record MessageDetails(
     string? LastError,
     DateTimeOffset? SentAt,
     PasswordMailDto? PasswordMail,
+    bool LegalHold,
+    DateTimeOffset? ContentPurgedAt,
     MessageLinks Links);
 
 public sealed record MessageSummary(
@@ -71,7 +73,7 @@ public sealed record MessageEventDto(int Seq, string Type, string? FromStatus, s
 
 public sealed record MessageEventList(string MessageId, IReadOnlyList<MessageEventDto> Items);
 
-/// <summary>Optional body of release and cancel.</summary>
+/// <summary>Optional body of release and cancel (and of setting or lifting a legal hold).</summary>
 public sealed record MessageActionRequest(string? Reason);
 
 internal static class MessageMapping
@@ -98,7 +100,7 @@ internal static class MessageMapping
         m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),
         Clock.FromMs(m.CreatedAt), Clock.FromMs(m.UpdatedAt), Clock.FromMs(m.ReleaseAt),
         m.Status is MessageStatus.Queued ? Clock.FromMs(m.NextAttemptAt) : null,
-        m.Attempts, m.LastError, Clock.FromMs(m.SentAt), password?.ToDto(), Links(m.Id, m.Status));
+        m.Attempts, m.LastError, Clock.FromMs(m.SentAt), password?.ToDto(), m.LegalHold, Clock.FromMs(m.ContentPurgedAt), Links(m.Id, m.Status));
 
     private static PasswordMailDto ToDto(this PasswordMailRow p) => new(
         p.Id, p.Status, p.ZipName, p.PasswordTo,

@@ -58,8 +58,21 @@ internal static class MessagesApi
             .RequireAuthorization(Access.Review);
         group.MapGet("/{id}/mime", OriginalMime).WithName("GetMessageMime").WithSummary("The original MIME as submitted")
             .Produces<Stream>(StatusCodes.Status200OK, Mime)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Access.Review);
+        group.MapGet("/export", Export).WithName("ExportMessages").WithSummary("The messages a search finds, as one mbox file (streamed)")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/mbox")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Access.Admin);
+        group.MapPut("/{id}/legal-hold", SetLegalHold).WithName("SetLegalHold").WithSummary("Keep the message whatever the retention says")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Access.Admin);
+        group.MapDelete("/{id}/legal-hold", LiftLegalHold).WithName("LiftLegalHold").WithSummary("Let retention apply to the message again")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Access.Admin);
         group.MapPost("/{id}/release", Release).WithName("ReleaseMessage").WithSummary("Release a held message now")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -324,10 +337,89 @@ internal static class MessagesApi
         var original = await store.GetOriginalAsync(user.TenantId(), id, cancellationToken);
         if (original is null)
         {
-            return Problems.MessageNotFound(id);
+            return await store.GetAsync(user.TenantId(), id, cancellationToken) is { ContentPurgedAt: { } purged }
+                ? Problems.Of(StatusCodes.Status410Gone, Problems.ContentPurged, "Content purged",
+                    $"The content of message '{id}' was deleted by the tenant's retention at {Rfc3339.Format(Clock.FromMs(purged))}; its record remains.")
+                : Problems.MessageNotFound(id);
         }
 
         return TypedResults.File(original, Mime, $"{id}.eml");
+    }
+
+    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> SetLegalHold(
+        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageStore store, PasswordMailStore passwords, TimeProvider time,
+        CancellationToken cancellationToken) =>
+        LegalHoldAsync(id, user, body, hold: true, store, passwords, time, cancellationToken);
+
+    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> LiftLegalHold(
+        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageStore store, PasswordMailStore passwords, TimeProvider time,
+        CancellationToken cancellationToken) =>
+        LegalHoldAsync(id, user, body, hold: false, store, passwords, time, cancellationToken);
+
+    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> LegalHoldAsync(
+        string id, ClaimsPrincipal user, MessageActionRequest? body, bool hold, MessageStore store, PasswordMailStore passwords, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var tenantId = user.TenantId();
+        await store.SetLegalHoldAsync(tenantId, id, hold, user.Actor().Name, body?.Reason, time.NowMs(), cancellationToken);
+        var message = await store.GetAsync(tenantId, id, cancellationToken);
+        return message is null
+            ? Problems.MessageNotFound(id)
+            : TypedResults.Ok(message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken), await passwords.GetByMessageAsync(id, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Streams every message the filters find (newest first) as mboxrd: each one after a
+    /// <c>From </c> separator line, lines starting with <c>From </c> (or <c>&gt;From </c>) quoted with
+    /// one more <c>&gt;</c>. One page at a time, so memory stays flat whatever the size.
+    /// </summary>
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Export(
+        ClaimsPrincipal user, MessageStore store, SendGate.Core.Audit.AuditTrail audit, HttpContext context,
+        [FromQuery] string? status, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? subject, [FromQuery] string? tag,
+        [FromQuery] string? createdFrom, [FromQuery] string? createdTo, CancellationToken cancellationToken)
+    {
+        var violations = new List<Violation>();
+        if (status is not null && !MessageStatus.All.Contains(status))
+        {
+            violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", MessageStatus.All)}."));
+        }
+
+        var filter = new MessageFilter
+        {
+            Status = status, From = from, To = to, SubjectContains = string.IsNullOrEmpty(subject) ? null : subject, Tag = string.IsNullOrEmpty(tag) ? null : tag,
+            CreatedFrom = Instant("createdFrom", createdFrom, violations), CreatedTo = Instant("createdTo", createdTo, violations), Limit = 200,
+        };
+        if (violations.Count > 0)
+        {
+            return Problems.Invalid(violations);
+        }
+
+        var tenantId = user.TenantId();
+        await audit.RecordAsync(new SendGate.Core.Audit.AuditEntry(tenantId, user.Actor().Name, "GET /v1/messages/export", null, context.Request.QueryString.HasValue ? context.Request.QueryString.Value : null,
+            context.Connection.RemoteIpAddress?.ToString(), 200), cancellationToken);
+        return TypedResults.Stream(async output =>
+        {
+            var page = filter;
+            while (true)
+            {
+                var rows = await store.ListAsync(tenantId, page, context.RequestAborted);
+                foreach (var row in rows)
+                {
+                    var original = await store.GetOriginalAsync(tenantId, row.Id, context.RequestAborted);
+                    if (original is not null)
+                    {
+                        await Mbox.WriteAsync(output, row.EnvelopeFrom, Clock.FromMs(row.CreatedAt), original, context.RequestAborted);
+                    }
+                }
+
+                if (rows.Count < page.Limit)
+                {
+                    return;
+                }
+
+                page = page with { Before = (rows[^1].CreatedAt, rows[^1].Id) };
+            }
+        }, "application/mbox", "sendgate-export.mbox");
     }
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Release(

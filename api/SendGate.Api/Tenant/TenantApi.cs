@@ -16,6 +16,8 @@ public sealed record TenantDto(
     string Language,
     string TimeZone,
     string ZipFileName,
+    string? Retention,
+    bool KeepMetadata,
     DateTimeOffset CreatedAt,
     DateTimeOffset? UpdatedAt);
 
@@ -34,6 +36,12 @@ public sealed record TenantPatch
 
     /// <summary>Zip file name template with <c>{date}</c> (yyyyMMdd); an empty string restores the language's default.</summary>
     public string? ZipFileName { get; init; }
+
+    /// <summary>How long mail content is kept (ISO 8601, at least P1D); an empty string keeps it for ever.</summary>
+    public string? Retention { get; init; }
+
+    /// <summary>Keep a message's record (metadata, events) when retention deletes its content.</summary>
+    public bool? KeepMetadata { get; init; }
 }
 
 /// <summary><c>/v1/tenant</c>: the calling key's tenant and the settings its rules refer to.</summary>
@@ -131,6 +139,13 @@ internal static class TenantApi
             violations.Add(new("zipFileName", ViolationCode.InvalidField, "zipFileName is at most 150 characters, ends in .zip and has no path separators, quotes or control characters."));
         }
 
+        var retention = patch.Retention is null ? current.Settings.Retention : patch.Retention.Trim() is { Length: > 0 } r ? r : null;
+        if (retention is not null && PolicyCompiler.Duration(retention, "retention", violations, allowZero: false, max: TimeSpan.FromDays(36500)) is { } kept
+            && kept < TimeSpan.FromDays(1))
+        {
+            violations.Add(new("retention", PolicyViolation.InvalidDuration, "retention is at least one day (P1D)."));
+        }
+
         if (patch.SenderGroups is not null)
         {
             // A rule naming a group that no longer exists would silently stop matching.
@@ -153,6 +168,7 @@ internal static class TenantApi
         var settings = new TenantSettings
         {
             InternalDomains = domains, SenderGroups = groups, Language = language, TimeZone = timeZone, ZipFileName = zipFileName,
+            Retention = retention, KeepMetadata = patch.KeepMetadata ?? current.Settings.KeepMetadata,
         };
         await policies.UpdateTenantAsync(tenantId, name, settings, cancellationToken);
         var updated = await policies.GetTenantAsync(tenantId, cancellationToken);
@@ -161,7 +177,7 @@ internal static class TenantApi
 
     private static TenantDto ToDto(TenantRow row, TenantSettings settings) =>
         new(row.Id, row.Name, settings.InternalDomains, settings.SenderGroups, settings.Language, settings.TimeZone, settings.ZipFileNameTemplate,
-            Clock.FromMs(row.CreatedAt), Clock.FromMs(row.UpdatedAt));
+            settings.Retention, settings.KeepMetadata, Clock.FromMs(row.CreatedAt), Clock.FromMs(row.UpdatedAt));
 
     private static ProblemHttpResult NotFound() =>
         Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", "The tenant of this API key no longer exists.");

@@ -28,6 +28,12 @@ public sealed record MessageRow
 
     /// <summary>How a held message ends: <c>autoRelease</c>, <c>review</c> (no end) or <c>selfAudit</c> (discarded).</summary>
     public string? HoldMode { get; init; }
+
+    /// <summary>Kept whatever the retention says.</summary>
+    public bool LegalHold { get; init; }
+
+    /// <summary>When retention deleted the content; the record itself remains.</summary>
+    public long? ContentPurgedAt { get; init; }
 }
 
 public sealed record RecipientRow

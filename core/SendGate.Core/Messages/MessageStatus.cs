@@ -54,6 +54,8 @@ public static class MessageEventType
     public const string Rejected = "message.rejected";
     public const string ApprovalRequested = "message.approval_requested";
     public const string Discarded = "message.discarded";
+    public const string ContentPurged = "message.content_purged";
+    public const string LegalHold = "message.legal_hold";
     public const string DeliveryStarted = "message.delivery_started";
     public const string DeliveryDeferred = "message.delivery_deferred";
     public const string RecipientRejected = "message.recipient_rejected";

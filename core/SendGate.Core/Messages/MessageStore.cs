@@ -20,7 +20,7 @@ public sealed class MessageStore(IDbConnectionFactory db)
         attachment_count AS AttachmentCount, metadata AS Metadata, decisions AS Decisions, created_at AS CreatedAt,
         updated_at AS UpdatedAt, release_at AS ReleaseAt, next_attempt_at AS NextAttemptAt, attempts AS Attempts,
         lease_owner AS LeaseOwner, lease_until AS LeaseUntil, last_error AS LastError, sent_at AS SentAt,
-        policy_version AS PolicyVersion, hold_mode AS HoldMode
+        policy_version AS PolicyVersion, hold_mode AS HoldMode, legal_hold AS LegalHold, content_purged_at AS ContentPurgedAt
         """;
 
     private const string InsertMessageSql = """
@@ -527,6 +527,27 @@ public sealed class MessageStore(IDbConnectionFactory db)
             await Encryption.PasswordMailStore.ApplyAsync(connection, transaction, o.Id, password, o.Now);
         }
 
+        return true;
+    }
+
+    private const string LegalHoldSql = """
+        UPDATE messages SET legal_hold = @hold, updated_at = @now, event_seq = event_seq + 1
+         WHERE id = @id AND tenant_id = @tenantId AND legal_hold <> @hold
+        """;
+
+    /// <summary>Sets or lifts the legal hold, with its event; false when it already was so (or no such message).</summary>
+    public async Task<bool> SetLegalHoldAsync(string tenantId, string id, bool hold, string actor, string? reason, long now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await connection.ExecuteAsync(LegalHoldSql, new { id, tenantId, hold, now }, transaction) == 0)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, new NewEvent(MessageEventType.LegalHold, null, null, actor,
+            (hold ? "legal hold set" : "legal hold lifted") + (reason is null ? "" : $": {reason}")), now), transaction);
+        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 

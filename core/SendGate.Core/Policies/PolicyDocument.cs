@@ -149,6 +149,12 @@ public sealed record TenantSettings
     /// <summary>Zip file name template; <c>{date}</c> becomes yyyyMMdd. Null: the language's default.</summary>
     public string? ZipFileName { get; init; }
 
+    /// <summary>How long mail content is kept (ISO 8601, e.g. <c>P365D</c>); null: for ever.</summary>
+    public string? Retention { get; init; }
+
+    /// <summary>Whether a message's record outlives its purged content.</summary>
+    public bool KeepMetadata { get; init; } = true;
+
     public const string DefaultZipFileNameJa = "添付ファイル_{date}.zip";
     public const string DefaultZipFileNameEn = "attachments_{date}.zip";
 

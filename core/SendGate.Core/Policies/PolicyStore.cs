@@ -25,6 +25,8 @@ public sealed record TenantRow
     public string Language { get; init; } = "ja";
     public string TimeZone { get; init; } = "Asia/Tokyo";
     public string? ZipFileName { get; init; }
+    public string? Retention { get; init; }
+    public bool KeepMetadata { get; init; } = true;
     public long CreatedAt { get; init; }
     public long? UpdatedAt { get; init; }
 }
@@ -66,14 +68,15 @@ public sealed class PolicyStore(IDbConnectionFactory db)
 
     private const string TenantSql = """
         SELECT id AS Id, name AS Name, internal_domains AS InternalDomains, sender_groups AS SenderGroups,
-               language AS Language, time_zone AS TimeZone, zip_file_name AS ZipFileName,
+               language AS Language, time_zone AS TimeZone, zip_file_name AS ZipFileName, retention AS Retention, keep_metadata AS KeepMetadata,
                created_at AS CreatedAt, updated_at AS UpdatedAt
           FROM tenants WHERE id = @tenantId
         """;
 
     private const string UpdateTenantSql = """
         UPDATE tenants SET name = @name, internal_domains = @internalDomains, sender_groups = @senderGroups,
-               language = @language, time_zone = @timeZone, zip_file_name = @zipFileName, updated_at = @now
+               language = @language, time_zone = @timeZone, zip_file_name = @zipFileName,
+               retention = @retention, keep_metadata = @keepMetadata, updated_at = @now
          WHERE id = @tenantId
         """;
 
@@ -131,6 +134,7 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         await connection.ExecuteAsync(new CommandDefinition(UpdateTenantSql, new
         {
             tenantId, name, now, language = settings.Language, timeZone = settings.TimeZone, zipFileName = settings.ZipFileName,
+            retention = settings.Retention, keepMetadata = settings.KeepMetadata,
             internalDomains = JsonSerializer.Serialize(settings.InternalDomains, Json),
             senderGroups = JsonSerializer.Serialize(settings.SenderGroups, Json),
         }, cancellationToken: cancellationToken));
@@ -154,5 +158,7 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         Language = row.Language,
         TimeZone = row.TimeZone,
         ZipFileName = row.ZipFileName,
+        Retention = row.Retention,
+        KeepMetadata = row.KeepMetadata,
     };
 }

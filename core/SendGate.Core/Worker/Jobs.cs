@@ -142,3 +142,21 @@ public sealed class DeliverWebhooksJob(Webhooks.WebhookService webhooks, ILogger
         }
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class RetentionJob(SendGate.Core.Archive.RetentionService retention, ILogger<RetentionJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("retention", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await retention.PurgeAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}

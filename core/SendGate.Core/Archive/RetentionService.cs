@@ -1,0 +1,101 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using SendGate.Core.Audit;
+using SendGate.Core.Data;
+using SendGate.Core.Messages;
+
+namespace SendGate.Core.Archive;
+
+/// <summary>
+/// Forgets what the tenant's retention says to forget: the content of finished messages older
+/// than the retention period — and, unless the tenant keeps metadata, the whole record — except
+/// messages under legal hold. Every purge is an audit entry.
+/// </summary>
+public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, TimeProvider time, ILogger<RetentionService> logger)
+{
+    private const string TenantsSql = "SELECT id AS Id, retention AS Retention, keep_metadata AS KeepMetadata FROM tenants WHERE retention IS NOT NULL";
+
+    private const string ExpiredSql = """
+        SELECT id FROM messages
+         WHERE tenant_id = @tenantId AND created_at < @before AND legal_hold = 0 AND content_purged_at IS NULL
+           AND status IN ('sent', 'failed', 'cancelled', 'rejected')
+         ORDER BY created_at
+        """;
+
+    private const string DeleteContentSql = "DELETE FROM message_content WHERE message_id = @id";
+
+    private const string MarkPurgedSql = """
+        UPDATE messages SET content_purged_at = @now, updated_at = @now WHERE id = @id AND legal_hold = 0 AND content_purged_at IS NULL
+        """;
+
+    // Everything that hangs off a message, dependents first.
+    private static readonly string[] DeleteRecordSql =
+    [
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE message_id = @id)",
+        "DELETE FROM webhook_deliveries WHERE message_id = @id",
+        "DELETE FROM notifications WHERE message_id = @id",
+        "DELETE FROM approval_tokens WHERE request_id IN (SELECT id FROM approval_requests WHERE message_id = @id)",
+        "DELETE FROM approval_decisions WHERE request_id IN (SELECT id FROM approval_requests WHERE message_id = @id)",
+        "DELETE FROM approval_requests WHERE message_id = @id",
+        "DELETE FROM password_mails WHERE message_id = @id",
+        "DELETE FROM message_tags WHERE message_id = @id",
+        "DELETE FROM message_events WHERE message_id = @id",
+        "DELETE FROM message_recipients WHERE message_id = @id",
+        "DELETE FROM messages WHERE id = @id AND legal_hold = 0",
+    ];
+
+    /// <summary>Purges what is due for every tenant with a retention; returns how many messages.</summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
+    {
+        var purged = 0;
+        IReadOnlyList<(string Id, string Retention, bool KeepMetadata)> tenants;
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            tenants = (await connection.QueryAsync<(string, string, bool)>(new CommandDefinition(TenantsSql, cancellationToken: cancellationToken))).AsList();
+        }
+
+        foreach (var (tenantId, retention, keepMetadata) in tenants)
+        {
+            var now = time.NowMs();
+            var before = now - (long)System.Xml.XmlConvert.ToTimeSpan(retention).TotalMilliseconds;
+            var count = 0;
+            await using var connection = await db.OpenAsync(cancellationToken);
+            foreach (var id in (await connection.QueryAsync<string>(new CommandDefinition(ExpiredSql, new { tenantId, before }, cancellationToken: cancellationToken))).AsList())
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                if (await connection.ExecuteAsync(MarkPurgedSql, new { id, now }, transaction) == 0)
+                {
+                    continue;
+                }
+
+                await connection.ExecuteAsync(DeleteContentSql, new { id }, transaction);
+                if (keepMetadata)
+                {
+                    await MessageStore.AppendEventAsync(connection, transaction, id, new NewEvent(MessageEventType.ContentPurged, null, null, "retention",
+                        $"content older than the retention ({retention}) deleted; the record is kept"), now);
+                }
+                else
+                {
+                    foreach (var sql in DeleteRecordSql)
+                    {
+                        await connection.ExecuteAsync(sql, new { id }, transaction);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                count++;
+            }
+
+            if (count > 0)
+            {
+                await audit.RecordAsync(new AuditEntry(tenantId, "system:retention", "PURGE messages", null,
+                    $"{count} message(s) created before {Rfc3339.Format(Clock.FromMs(before))}: {(keepMetadata ? "content deleted, records kept" : "deleted")} (retention {retention})", null, 200),
+                    cancellationToken);
+                Log.RetentionPurged(logger, tenantId, count);
+                purged += count;
+            }
+        }
+
+        return purged;
+    }
+}
