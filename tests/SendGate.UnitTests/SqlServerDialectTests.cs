@@ -37,7 +37,7 @@ public sealed class SqlServerDialectTests
 
         var everyFilter = new MessageFilter
         {
-            Status = "queued", From = "a@example.com", To = "b@example.com", SubjectContains = "x", Tag = "t",
+            Status = "queued", From = "a@example.com", To = "b@example.com", SubjectContains = "x", Tag = "t", HasAttachments = true, AttachmentName = "a", RuleId = "r",
             CreatedFrom = 1, CreatedTo = 2, Before = (3, "msg_1"), Limit = 10,
         };
         data.Add("MessageStore.ListQuery (all filters)", MessageStore.ListQuery(dialect, "t", everyFilter).Sql);

@@ -256,6 +256,9 @@ internal static class MessagesApi
         [FromQuery] string? to,
         [FromQuery] string? subject,
         [FromQuery] string? tag,
+        [FromQuery] string? hasAttachments,
+        [FromQuery] string? attachment,
+        [FromQuery] string? rule,
         [FromQuery] string? createdFrom,
         [FromQuery] string? createdTo,
         [FromQuery] string? cursor,
@@ -263,6 +266,7 @@ internal static class MessagesApi
         CancellationToken cancellationToken)
     {
         var violations = new List<Violation>();
+        var withAttachments = Flag("hasAttachments", hasAttachments, violations);
         if (status is not null && !MessageStatus.All.Contains(status))
         {
             violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", MessageStatus.All)}."));
@@ -298,6 +302,9 @@ internal static class MessagesApi
             To = to,
             SubjectContains = string.IsNullOrEmpty(subject) ? null : subject,
             Tag = string.IsNullOrEmpty(tag) ? null : tag,
+            HasAttachments = withAttachments,
+            AttachmentName = string.IsNullOrEmpty(attachment) ? null : attachment,
+            RuleId = string.IsNullOrEmpty(rule) ? null : rule,
             CreatedFrom = fromInstant,
             CreatedTo = toInstant,
             Before = before,
@@ -376,9 +383,11 @@ internal static class MessagesApi
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Export(
         ClaimsPrincipal user, MessageStore store, SendGate.Core.Audit.AuditTrail audit, HttpContext context,
         [FromQuery] string? status, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? subject, [FromQuery] string? tag,
+        [FromQuery] string? hasAttachments, [FromQuery] string? attachment, [FromQuery] string? rule,
         [FromQuery] string? createdFrom, [FromQuery] string? createdTo, CancellationToken cancellationToken)
     {
         var violations = new List<Violation>();
+        var withAttachments = Flag("hasAttachments", hasAttachments, violations);
         if (status is not null && !MessageStatus.All.Contains(status))
         {
             violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", MessageStatus.All)}."));
@@ -387,6 +396,7 @@ internal static class MessagesApi
         var filter = new MessageFilter
         {
             Status = status, From = from, To = to, SubjectContains = string.IsNullOrEmpty(subject) ? null : subject, Tag = string.IsNullOrEmpty(tag) ? null : tag,
+            HasAttachments = withAttachments, AttachmentName = string.IsNullOrEmpty(attachment) ? null : attachment, RuleId = string.IsNullOrEmpty(rule) ? null : rule,
             CreatedFrom = Instant("createdFrom", createdFrom, violations), CreatedTo = Instant("createdTo", createdTo, violations), Limit = 200,
         };
         if (violations.Count > 0)
@@ -462,6 +472,22 @@ internal static class MessagesApi
         catch (ArgumentException)
         {
             return null;
+        }
+    }
+
+    private static bool? Flag(string field, string? value, List<Violation> violations)
+    {
+        switch (value?.ToLowerInvariant())
+        {
+            case null:
+                return null;
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                violations.Add(new(field, ViolationCode.InvalidField, $"{field} is true or false."));
+                return null;
         }
     }
 

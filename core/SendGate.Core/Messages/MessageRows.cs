@@ -79,6 +79,14 @@ public sealed record MessageFilter
 
     /// <summary>A tag a policy rule gave the message.</summary>
     public string? Tag { get; init; }
+
+    public bool? HasAttachments { get; init; }
+
+    /// <summary>Text an attachment's file name contains.</summary>
+    public string? AttachmentName { get; init; }
+
+    /// <summary>A rule that matched the message.</summary>
+    public string? RuleId { get; init; }
     public long? CreatedFrom { get; init; }
     public long? CreatedTo { get; init; }
 

@@ -38,6 +38,10 @@ public sealed class MessageStore(IDbConnectionFactory db)
         VALUES (@id, @seq, @tenantId, @Type, @FromStatus, @ToStatus, @Actor, @Reason, @Data, @now)
         """;
 
+    private const string InsertAttachmentSql = "INSERT INTO message_attachments (message_id, tenant_id, position, name) VALUES (@id, @tenantId, @position, @name)";
+
+    private const string InsertRuleSql = "INSERT INTO message_rules (message_id, tenant_id, rule_id) VALUES (@id, @tenantId, @ruleId)";
+
     private const string InsertTagSql = "INSERT INTO message_tags (message_id, tenant_id, tag) VALUES (@id, @tenantId, @tag)";
 
     private const string InsertContentSql = "INSERT INTO message_content (message_id, original) VALUES (@id, @original)";
@@ -148,7 +152,8 @@ public sealed class MessageStore(IDbConnectionFactory db)
         """;
 
     public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, byte[] original,
-        IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, IReadOnlyList<string> tags, long now)
+        IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, IReadOnlyList<string> tags, long now,
+        IReadOnlyList<string>? attachmentNames = null, IReadOnlyList<string>? ruleIds = null)
     {
         var args = new DynamicParameters(row);
         args.Add("eventSeq", events.Count);
@@ -162,6 +167,16 @@ public sealed class MessageStore(IDbConnectionFactory db)
         if (tags.Count > 0)
         {
             await connection.ExecuteAsync(InsertTagSql, tags.Select(tag => new { id = row.Id, tenantId = row.TenantId, tag }), transaction);
+        }
+
+        if (attachmentNames is { Count: > 0 })
+        {
+            await connection.ExecuteAsync(InsertAttachmentSql, attachmentNames.Select((name, position) => new { id = row.Id, tenantId = row.TenantId, position, name }), transaction);
+        }
+
+        if (ruleIds is { Count: > 0 })
+        {
+            await connection.ExecuteAsync(InsertRuleSql, ruleIds.Distinct(StringComparer.Ordinal).Select(ruleId => new { id = row.Id, tenantId = row.TenantId, ruleId }), transaction);
         }
     }
 
@@ -230,6 +245,23 @@ public sealed class MessageStore(IDbConnectionFactory db)
         {
             sql.Append(@" AND subject LIKE @subject ESCAPE '\'");
             args.Add("subject", "%" + EscapeLike(filter.SubjectContains) + "%");
+        }
+
+        if (filter.HasAttachments is { } has)
+        {
+            sql.Append(has ? " AND attachment_count > 0" : " AND attachment_count = 0");
+        }
+
+        if (filter.AttachmentName is not null)
+        {
+            sql.Append(@" AND EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.name LIKE @attachment ESCAPE '\')");
+            args.Add("attachment", "%" + EscapeLike(filter.AttachmentName) + "%");
+        }
+
+        if (filter.RuleId is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM message_rules r WHERE r.message_id = m.id AND r.tenant_id = @tenantId AND r.rule_id = @ruleId)");
+            args.Add("ruleId", filter.RuleId);
         }
 
         if (filter.Tag is not null)

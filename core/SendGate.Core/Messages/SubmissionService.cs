@@ -114,7 +114,9 @@ public sealed class SubmissionService(
         }
 
         var outcome = await writer.WriteAsync(
-            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval, notifications),
+            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval, notifications,
+                message.Mime.Attachments.Select(a => a is MimeKit.MimePart p ? p.FileName ?? "" : a.ContentDisposition?.FileName ?? "").Where(n => n.Length > 0).ToList(),
+                decision.Rules.Select(r => r.RuleId).ToList()),
             cancellationToken);
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {

@@ -17,7 +17,9 @@ public sealed record PendingSubmission(
     IdempotencyRequest? Idempotency,
     long Now,
     Approvals.ApprovalRequestRow? Approval = null,
-    IReadOnlyList<Notifications.NewNotification>? Notifications = null);
+    IReadOnlyList<Notifications.NewNotification>? Notifications = null,
+    IReadOnlyList<string>? AttachmentNames = null,
+    IReadOnlyList<string>? RuleIds = null);
 
 /// <summary>
 /// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
@@ -82,7 +84,7 @@ public sealed class SubmissionWriter : IAsyncDisposable
             }
         }
 
-        await _store.InsertAsync(connection, transaction, s.Row, s.Original, s.Recipients, s.Events, s.Tags, s.Now);
+        await _store.InsertAsync(connection, transaction, s.Row, s.Original, s.Recipients, s.Events, s.Tags, s.Now, s.AttachmentNames, s.RuleIds);
         if (s.Approval is { } approval)
         {
             await Approvals.ApprovalStore.InsertRequestAsync(connection, transaction, approval);

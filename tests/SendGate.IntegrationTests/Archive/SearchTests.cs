@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Http.Json;
+using SendGate.IntegrationTests.Infrastructure;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+using static SendGate.IntegrationTests.Policies.PolicyApi;
+
+namespace SendGate.IntegrationTests.Archive;
+
+/// <summary>Each filter of the message search, Japanese subjects, and tenants kept apart.</summary>
+public sealed class SearchTests : AppTest
+{
+    private readonly Dictionary<string, string> _ids = [];
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Client.SetPolicyAsync(
+            Rule("big-customer", [new { type = "tag", tags = new[] { "key-account" } }], new { type = "recipientDomain", domains = new[] { "bigcorp.co.jp" } }),
+            Rule("attachments", [new { type = "tag", tags = new[] { "files" } }], new { type = "attachmentCount", min = 1 }));
+        _ids["quote"] = await SubmitAsync(("subject", "【見積】新製品のお見積り"), ("to", new[] { "buyer@bigcorp.co.jp" }), ("cc", new[] { "Boss@Example.co.jp" }),
+            ("attachments", new[] { Attachment("見積書_2026.pdf", new byte[100]) }));
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        _ids["minutes"] = await SubmitAsync(("subject", "議事録"), ("from", "secretary@example.co.jp"), ("bcc", new[] { "archive@example.co.jp" }));
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        _ids["invoice"] = await SubmitAsync(("subject", "Invoice 2026-11"), ("to", new[] { "ap@vendor.jp" }), ("attachments", new[] { Attachment("invoice.xlsx", new byte[10]) }));
+        await App.DeliverDueAsync();
+        App.Time.Advance(TimeSpan.FromMinutes(1));
+        _ids["held"] = await SubmitAsync(("subject", "later"), ("sendAt", App.Time.GetUtcNow().AddDays(1).ToString("O")));
+    }
+
+    private async Task<string> SubmitAsync(params (string, object?)[] fields) =>
+        (await (await Client.PostAsJsonAsync("/v1/messages", Mail(fields))).JsonAsync()).Str("id");
+
+    private async Task<IReadOnlyList<string>> FindAsync(string query)
+    {
+        var response = await Client.GetAsync($"/v1/messages?{query}");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("items").EnumerateArray()
+            .Select(m => _ids.First(i => i.Value == m.Str("id")).Key).ToList();
+    }
+
+    [Theory]
+    [InlineData("", "held,invoice,minutes,quote")]
+    [InlineData("from=SECRETARY@example.co.jp", "minutes")]
+    [InlineData("to=buyer@bigcorp.co.jp", "quote")]
+    [InlineData("to=boss@example.co.jp", "quote")]
+    [InlineData("to=archive@example.co.jp", "minutes")]
+    [InlineData("subject=見積", "quote")]
+    [InlineData("subject=%E8%AD%B0%E4%BA%8B", "minutes")]
+    [InlineData("status=held", "held")]
+    [InlineData("status=sent", "invoice,minutes,quote")]
+    [InlineData("hasAttachments=true", "invoice,quote")]
+    [InlineData("hasAttachments=false", "held,minutes")]
+    [InlineData("attachment=見積書", "quote")]
+    [InlineData("attachment=.xlsx", "invoice")]
+    [InlineData("rule=big-customer", "quote")]
+    [InlineData("rule=attachments", "invoice,quote")]
+    [InlineData("tag=key-account", "quote")]
+    [InlineData("createdFrom=2026-11-28T09:01:00Z&createdTo=2026-11-28T09:03:00Z", "invoice,minutes")]
+    [InlineData("hasAttachments=true&to=ap@vendor.jp", "invoice")]
+    public async Task Each_filter_finds_what_it_should(string query, string expected) =>
+        Assert.Equal(expected.Split(','), await FindAsync(query));
+
+    [Fact]
+    public async Task Another_tenant_finds_nothing_of_this_one()
+    {
+        using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
+        foreach (var query in new[] { "", "subject=見積", "to=buyer@bigcorp.co.jp", "rule=big-customer", "tag=key-account", "attachment=見積書" })
+        {
+            Assert.Empty((await (await other.GetAsync($"/v1/messages?{query}")).JsonAsync()).GetProperty("items").EnumerateArray());
+        }
+
+        await (await Client.GetAsync("/v1/messages?hasAttachments=maybe")).ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "hasAttachments");
+    }
+}
