@@ -224,3 +224,17 @@ public sealed class WebhookOptions
     /// </summary>
     public TimeSpan FanOutWindow { get; set; } = TimeSpan.FromMinutes(1);
 }
+
+public enum BlobStoreKind { Auto, Folder, Database }
+
+public sealed class ArchiveOptions
+{
+    public const string Section = "SendGate:Archive";
+
+    /// <summary>Where sent copies are kept: <c>Auto</c> is a folder with SQLite and the database with SQL Server (so any node reads any copy).</summary>
+    public BlobStoreKind BlobStore { get; set; } = BlobStoreKind.Auto;
+
+    /// <summary>The content-addressed folder of the folder store.</summary>
+    [Required]
+    public string BlobFolder { get; set; } = "data/blobs";
+}

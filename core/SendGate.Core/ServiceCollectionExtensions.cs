@@ -88,6 +88,15 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
+        services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SendGate.Core.Archive.IBlobStore>(sp =>
+        {
+            var archive = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value;
+            var sqlServer = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.SqlServer;
+            return archive.BlobStore == BlobStoreKind.Database || (archive.BlobStore == BlobStoreKind.Auto && sqlServer)
+                ? new SendGate.Core.Archive.DatabaseBlobStore(sp.GetRequiredService<IDbConnectionFactory>(), sp.GetRequiredService<TimeProvider>())
+                : new SendGate.Core.Archive.FolderBlobStore(sp.GetRequiredService<IOptions<ArchiveOptions>>());
+        });
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<SendGate.Core.Archive.RetentionService>();
         services.AddSingleton<Webhooks.WebhookStore>();

@@ -51,6 +51,7 @@ public sealed class AuthorizationTests : AppTest
         { "GET", "/v1/messages/export" },
         { "PUT", "/v1/messages/msg_x/legal-hold" },
         { "DELETE", "/v1/messages/msg_x/legal-hold" },
+        { "GET", "/v1/messages/msg_x/sent" },
     };
 
     [Theory]

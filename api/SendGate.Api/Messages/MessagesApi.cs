@@ -61,6 +61,11 @@ internal static class MessagesApi
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Access.Review);
+        group.MapGet("/{id}/sent", SentMime).WithName("GetSentMime").WithSummary("Exactly what was sent (after Bcc conversion and encryption)")
+            .Produces<Stream>(StatusCodes.Status200OK, Mime)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Access.Review);
         group.MapGet("/export", Export).WithName("ExportMessages").WithSummary("The messages a search finds, as one mbox file (streamed)")
             .Produces<Stream>(StatusCodes.Status200OK, "application/mbox")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
@@ -351,6 +356,39 @@ internal static class MessagesApi
         }
 
         return TypedResults.File(original, Mime, $"{id}.eml");
+    }
+
+    /// <summary>One archived copy of what was sent (part 1 unless <paramref name="part"/> says; split delivery and partial retries make several).</summary>
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> SentMime(
+        string id, [FromQuery] string? part, ClaimsPrincipal user, MessageStore store, SendGate.Core.Archive.IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        var number = 1;
+        if (part is not null && (!int.TryParse(part, out number) || number < 1))
+        {
+            return Problems.Invalid("part", ViolationCode.InvalidField, "part is a whole number from 1.");
+        }
+
+        var tenantId = user.TenantId();
+        var message = await store.GetAsync(tenantId, id, cancellationToken);
+        if (message is null)
+        {
+            return Problems.MessageNotFound(id);
+        }
+
+        var copy = (await store.GetSentCopiesAsync(tenantId, id, cancellationToken)).FirstOrDefault(c => c.Part == number);
+        if (copy is null)
+        {
+            return message.ContentPurgedAt is { } purged
+                ? Problems.Of(StatusCodes.Status410Gone, Problems.ContentPurged, "Content purged",
+                    $"The content of message '{id}' was deleted by the tenant's retention at {Rfc3339.Format(Clock.FromMs(purged))}; its record remains.")
+                : Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not sent",
+                    $"Message '{id}' has no sent copy {number}: it is {message.Status}, and a copy is kept for each transaction a relay accepted.");
+        }
+
+        var stream = await blobs.OpenAsync(copy.BlobKey, cancellationToken);
+        return stream is null
+            ? Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", $"The sent copy {number} of message '{id}' is missing from the blob store.")
+            : TypedResults.Stream(stream, Mime, $"{id}-sent-{number}.eml");
     }
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> SetLegalHold(

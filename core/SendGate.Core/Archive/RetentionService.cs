@@ -11,7 +11,7 @@ namespace SendGate.Core.Archive;
 /// than the retention period — and, unless the tenant keeps metadata, the whole record — except
 /// messages under legal hold. Every purge is an audit entry.
 /// </summary>
-public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, TimeProvider time, ILogger<RetentionService> logger)
+public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, IBlobStore blobs, TimeProvider time, ILogger<RetentionService> logger)
 {
     private const string TenantsSql = "SELECT id AS Id, retention AS Retention, keep_metadata AS KeepMetadata FROM tenants WHERE retention IS NOT NULL";
 
@@ -23,6 +23,10 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
         """;
 
     private const string DeleteContentSql = "DELETE FROM message_content WHERE message_id = @id";
+
+    private const string SentKeysSql = "SELECT blob_key FROM message_sent WHERE message_id = @id";
+    private const string DeleteSentSql = "DELETE FROM message_sent WHERE message_id = @id";
+    private const string KeyStillUsedSql = "SELECT COUNT(*) FROM message_sent WHERE blob_key = @key";
 
     private const string MarkPurgedSql = """
         UPDATE messages SET content_purged_at = @now, updated_at = @now WHERE id = @id AND legal_hold = 0 AND content_purged_at IS NULL
@@ -71,6 +75,8 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
                 }
 
                 await connection.ExecuteAsync(DeleteContentSql, new { id }, transaction);
+                var sentKeys = (await connection.QueryAsync<string>(SentKeysSql, new { id }, transaction)).AsList();
+                await connection.ExecuteAsync(DeleteSentSql, new { id }, transaction);
                 if (keepMetadata)
                 {
                     await MessageStore.AppendEventAsync(connection, transaction, id, new NewEvent(MessageEventType.ContentPurged, null, null, "retention",
@@ -86,6 +92,15 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
 
                 await transaction.CommitAsync(cancellationToken);
                 count++;
+
+                // Blobs go after the commit: a crash in between leaves an unreferenced blob, never a reference to nothing.
+                foreach (var key in sentKeys.Distinct(StringComparer.Ordinal))
+                {
+                    if (await connection.ExecuteScalarAsync<long>(KeyStillUsedSql, new { key }) == 0)
+                    {
+                        await blobs.DeleteAsync(key, cancellationToken);
+                    }
+                }
             }
 
             if (count > 0)

@@ -25,6 +25,7 @@ public sealed class DeliveryService(
     WorkerIdentity identity,
     PolicyService policies,
     MessageEncryption encryptor,
+    Archive.IBlobStore blobs,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
     ILogger<DeliveryService> logger)
@@ -145,8 +146,9 @@ public sealed class DeliveryService(
             return await DeliverEncryptedAsync(lane, claim, row, original, pending, decision, encryption, cancellationToken);
         }
 
-        var result = await lane.SendAsync(PrepareOutgoing(row, original, pending, decision), cancellationToken);
-        return await RecordAsync(claim, pending, result, encrypted: false, cancellationToken);
+        var outgoing = PrepareOutgoing(row, original, pending, decision);
+        var result = await lane.SendAsync(outgoing, cancellationToken);
+        return await RecordAsync(claim, pending, result, encrypted: false, cancellationToken, await CaptureAsync(outgoing, result, cancellationToken));
     }
 
     /// <summary>
@@ -166,6 +168,7 @@ public sealed class DeliveryService(
         }
 
         var parts = new List<(TransportResult Result, IReadOnlyList<string> Recipients)>();
+        var copies = new List<SentCopy>();
         if (encryptedRecipients.Count > 0)
         {
             var outgoing = PrepareOutgoing(row, original, encryptedRecipients, decision);
@@ -177,12 +180,17 @@ public sealed class DeliveryService(
                 case EncryptionOutcome.Encrypted encrypted:
                     using (encrypted.Message)
                     {
-                        parts.Add((await lane.SendAsync(outgoing, cancellationToken), encryptedRecipients));
+                        var sent = await lane.SendAsync(outgoing, cancellationToken);
+                        parts.Add((sent, encryptedRecipients));
+                        // Copied while the zip's temporary file still exists.
+                        copies.AddRange(await CaptureAsync(outgoing, sent, cancellationToken));
                     }
 
                     break;
                 default:
-                    parts.Add((await lane.SendAsync(outgoing, cancellationToken), encryptedRecipients));
+                    var plainResult = await lane.SendAsync(outgoing, cancellationToken);
+                    parts.Add((plainResult, encryptedRecipients));
+                    copies.AddRange(await CaptureAsync(outgoing, plainResult, cancellationToken));
                     break;
             }
         }
@@ -190,10 +198,12 @@ public sealed class DeliveryService(
         if (plainRecipients.Count > 0)
         {
             var plain = PrepareOutgoing(row, original, plainRecipients, decision) with { Id = $"{row.Id}-internal" };
-            parts.Add((await lane.SendAsync(plain, cancellationToken), plainRecipients));
+            var plainResult = await lane.SendAsync(plain, cancellationToken);
+            parts.Add((plainResult, plainRecipients));
+            copies.AddRange(await CaptureAsync(plain, plainResult, cancellationToken));
         }
 
-        return await RecordAsync(claim, pending, Combine(parts), encrypted: true, cancellationToken);
+        return await RecordAsync(claim, pending, Combine(parts), encrypted: true, cancellationToken, copies);
     }
 
     /// <summary>
@@ -229,7 +239,24 @@ public sealed class DeliveryService(
             : new TransportResult(TransportResultKind.Delivered, string.Join(" / ", parts.Select(p => p.Result.Reply)), outcomes);
     }
 
-    private async Task<Outcome> RecordAsync(ClaimedMessage claim, IReadOnlyList<string> pending, TransportResult result, bool encrypted, CancellationToken cancellationToken)
+    /// <summary>
+    /// The archive's copy of what one transaction delivered: the message as the transport wrote
+    /// it (Bcc removed, policy rewrites and encryption applied, parts prepared for the relay).
+    /// </summary>
+    private async Task<IReadOnlyList<SentCopy>> CaptureAsync(OutgoingMessage outgoing, TransportResult result, CancellationToken cancellationToken)
+    {
+        var accepted = result.Recipients.Where(r => r.Verdict == RecipientVerdict.Accepted).Select(r => r.Address).ToList();
+        if (result.Kind != TransportResultKind.Delivered || accepted.Count == 0)
+        {
+            return [];
+        }
+
+        var (key, size) = await blobs.PutAsync(stream => outgoing.Message.WriteToAsync(MessageIntake.WriteFormat, stream, cancellationToken), cancellationToken);
+        return [new SentCopy(key, accepted, size)];
+    }
+
+    private async Task<Outcome> RecordAsync(ClaimedMessage claim, IReadOnlyList<string> pending, TransportResult result, bool encrypted, CancellationToken cancellationToken,
+        IReadOnlyList<SentCopy>? copies = null)
     {
         var results = result.Recipients
             .Where(r => r.Verdict != RecipientVerdict.Deferred)
@@ -240,12 +267,12 @@ public sealed class DeliveryService(
         switch (result.Kind)
         {
             case TransportResultKind.Delivered when stillPending == 0:
-                return await FinishAsync(claim, MessageStatus.Sent, null, null, results, cancellationToken, result, encrypted);
+                return await FinishAsync(claim, MessageStatus.Sent, null, null, results, cancellationToken, result, encrypted, copies);
             case TransportResultKind.PermanentFailure:
                 // The relay refused the message itself: every recipient still pending fails with it.
                 var all = pending.Select(a => results.FirstOrDefault(r => r.Address == a) is { Address: not null } r
                     ? r : (a, RecipientStatus.Rejected, result.Reply)).ToList();
-                return await FinishAsync(claim, MessageStatus.Failed, result.Reply, null, all, cancellationToken, result, encrypted);
+                return await FinishAsync(claim, MessageStatus.Failed, result.Reply, null, all, cancellationToken, result, encrypted, copies);
             default:
                 // Transient failure, or some recipients deferred (4xx): try again later for those still pending.
                 if (claim.Attempts >= options.Value.MaxAttempts)
@@ -254,11 +281,11 @@ public sealed class DeliveryService(
                         ? r : (a, RecipientStatus.Rejected, $"gave up after {claim.Attempts} attempts: {result.Reply}")).ToList();
                     var anyAccepted = givenUp.Any(r => r.Item2 == RecipientStatus.Accepted);
                     return await FinishAsync(claim, anyAccepted ? MessageStatus.Sent : MessageStatus.Failed,
-                        $"gave up after {claim.Attempts} attempts: {result.Reply}", null, givenUp, cancellationToken, result, encrypted);
+                        $"gave up after {claim.Attempts} attempts: {result.Reply}", null, givenUp, cancellationToken, result, encrypted, copies);
                 }
 
                 var next = time.GetUtcNow() + RetryBackoff.Delay(claim.Attempts, options.Value.RetryBaseDelay, options.Value.RetryMaxDelay, Random.Shared.NextDouble());
-                return await FinishAsync(claim, MessageStatus.Queued, result.Reply, next.ToUnixTimeMilliseconds(), results, cancellationToken, result, encrypted);
+                return await FinishAsync(claim, MessageStatus.Queued, result.Reply, next.ToUnixTimeMilliseconds(), results, cancellationToken, result, encrypted, copies);
         }
     }
 
@@ -294,7 +321,7 @@ public sealed class DeliveryService(
 
     private async Task<Outcome> FinishAsync(ClaimedMessage claim, string to, string? error, long? nextAttemptAt,
         IReadOnlyList<(string Address, string Status, string? Reply)> results, CancellationToken cancellationToken, TransportResult? transport = null,
-        bool encrypted = false)
+        bool encrypted = false, IReadOnlyList<SentCopy>? copies = null)
     {
         var (type, reason) = to switch
         {
@@ -317,7 +344,7 @@ public sealed class DeliveryService(
             _ => null,
         };
         var finished = await recorder.RecordAsync(new DeliveryOutcome(claim.Id, identity.Name, to, error, nextAttemptAt, results,
-            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, password));
+            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, password, copies));
         if (!finished)
         {
             Log.LeaseLost(logger, claim.Id, identity.Name);

@@ -106,4 +106,17 @@ public sealed record DeliveryOutcome(
     IReadOnlyList<(string Address, string Status, string? Reply)> RecipientResults,
     NewEvent Event,
     long Now,
-    Encryption.PasswordMailChange? Password = null);
+    Encryption.PasswordMailChange? Password = null,
+    IReadOnlyList<SentCopy>? Sent = null);
+
+/// <summary>A copy of what one SMTP transaction delivered, kept in the blob store.</summary>
+public sealed record SentCopy(string BlobKey, IReadOnlyList<string> Recipients, long Size);
+
+public sealed record SentCopyRow
+{
+    public int Part { get; init; }
+    public string BlobKey { get; init; } = "";
+    public string Recipients { get; init; } = "[]";
+    public long Size { get; init; }
+    public long SentAt { get; init; }
+}

@@ -559,6 +559,14 @@ public sealed class MessageStore(IDbConnectionFactory db)
             await Encryption.PasswordMailStore.ApplyAsync(connection, transaction, o.Id, password, o.Now);
         }
 
+        foreach (var copy in o.Sent ?? [])
+        {
+            await connection.ExecuteAsync(InsertSentSql, new
+            {
+                id = o.Id, key = copy.BlobKey, recipients = System.Text.Json.JsonSerializer.Serialize(copy.Recipients), size = copy.Size, now = o.Now,
+            }, transaction);
+        }
+
         return true;
     }
 
@@ -581,6 +589,24 @@ public sealed class MessageStore(IDbConnectionFactory db)
             (hold ? "legal hold set" : "legal hold lifted") + (reason is null ? "" : $": {reason}")), now), transaction);
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    private const string InsertSentSql = """
+        INSERT INTO message_sent (message_id, part, blob_key, recipients, size, sent_at)
+        SELECT @id, COALESCE(MAX(part), 0) + 1, @key, @recipients, @size, @now FROM message_sent WHERE message_id = @id
+        """;
+
+    private const string SentCopiesSql = """
+        SELECT s.part AS Part, s.blob_key AS BlobKey, s.recipients AS Recipients, s.size AS Size, s.sent_at AS SentAt
+          FROM message_sent s JOIN messages m ON m.id = s.message_id
+         WHERE s.message_id = @id AND m.tenant_id = @tenantId ORDER BY s.part
+        """;
+
+    /// <summary>The copies of what was sent, one per SMTP transaction that reached someone.</summary>
+    public async Task<IReadOnlyList<SentCopyRow>> GetSentCopiesAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<SentCopyRow>(new CommandDefinition(SentCopiesSql, new { id, tenantId }, cancellationToken: cancellationToken))).AsList();
     }
 
     private const string BumpEventSeqSql = "UPDATE messages SET event_seq = event_seq + 1 WHERE id = @id";
