@@ -36,7 +36,18 @@ public sealed class InProcessWorkerTests
         Assert.Equal("X-Sender: sender@example.co.jp", lines[0]);
         Assert.Contains("X-Receiver: hidden@example.com", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("Bcc:", StringComparison.OrdinalIgnoreCase));
-        Assert.Equal("sent", (await (await client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status"));
+        // The file lands before the worker records the outcome; wait for the record, not a fixed delay.
+        var status = "";
+        for (var i = 0; i < 300 && status != "sent"; i++)
+        {
+            status = (await (await client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status");
+            if (status != "sent")
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.Equal("sent", status);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(app.Folder, "outbox"), "*.tmp", SearchOption.AllDirectories));
     }
 }
