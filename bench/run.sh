@@ -219,6 +219,7 @@ start_sendgate() {  # label in_process_worker
     (cd "$dir/cwd" && exec env \
         SendGate__Bootstrap__ApiKey="$API_KEY" \
         SendGate__Database__ConnectionString="Data Source=$dir/data/sendgate.db" \
+        SendGate__Archive__BlobFolder="$dir/data/blobs" \
         SendGate__Delivery__Mode=Smtp \
         SendGate__Smtp__Host=127.0.0.1 \
         SendGate__Smtp__Port="$SINK_PORT" \

@@ -231,7 +231,7 @@ public sealed class ArchiveOptions
 {
     public const string Section = "SendGate:Archive";
 
-    /// <summary>Where sent copies are kept: <c>Auto</c> is a folder with SQLite and the database with SQL Server (so any node reads any copy).</summary>
+    /// <summary>Where originals and sent copies are kept: <c>Auto</c> is a folder with SQLite and the database with SQL Server (so any node reads any copy).</summary>
     public BlobStoreKind BlobStore { get; set; } = BlobStoreKind.Auto;
 
     /// <summary>The content-addressed folder of the folder store.</summary>

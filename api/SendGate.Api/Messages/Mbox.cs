@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text;
 
 namespace SendGate.Api.Messages;
@@ -8,30 +10,70 @@ internal static class Mbox
 {
     private static readonly byte[] From = "From "u8.ToArray();
 
-    public static async Task WriteAsync(Stream output, string sender, DateTimeOffset at, byte[] message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends one message, read from <paramref name="message"/> line by line: memory is bounded
+    /// by the longest line, never by the message.
+    /// </summary>
+    public static async Task WriteAsync(Stream output, string sender, DateTimeOffset at, Stream message, CancellationToken cancellationToken)
     {
         var separator = $"From {(string.IsNullOrEmpty(sender) ? "MAILER-DAEMON" : sender)} {at.UtcDateTime.ToString("ddd MMM d HH:mm:ss yyyy", CultureInfo.InvariantCulture)}\n";
         await output.WriteAsync(Encoding.ASCII.GetBytes(separator), cancellationToken);
-        var start = 0;
-        while (start < message.Length)
+        var reader = PipeReader.Create(message, new StreamPipeReaderOptions(bufferSize: 81920, leaveOpen: true));
+        var buffer = new ArrayBufferWriter<byte>(81920);
+        while (true)
         {
-            var end = Array.IndexOf(message, (byte)'\n', start);
-            var lineEnd = end < 0 ? message.Length : end + 1;
-            var line = message.AsMemory(start, lineEnd - start);
-            // A line that reads as a separator after any number of '>' gets one more.
-            var quoted = line.Span.TrimStart((byte)'>');
-            if (quoted.StartsWith(From))
+            var result = await reader.ReadAsync(cancellationToken);
+            var data = result.Buffer;
+            while (data.PositionOf((byte)'\n') is { } newline)
             {
-                await output.WriteAsync(">"u8.ToArray(), cancellationToken);
+                AppendLine(buffer, data.Slice(0, newline));
+                data = data.Slice(data.GetPosition(1, newline));
             }
 
-            // Lines end in LF inside an mbox; the CR of the stored CRLF is dropped.
-            var content = line.Span.EndsWith("\r\n"u8) ? line[..^2] : line.Span.EndsWith("\n"u8) ? line[..^1] : line;
-            await output.WriteAsync(content, cancellationToken);
-            await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
-            start = lineEnd;
+            if (result.IsCompleted && !data.IsEmpty)
+            {
+                AppendLine(buffer, data);
+                data = data.Slice(data.End);
+            }
+
+            reader.AdvanceTo(data.Start, data.End);
+            if (buffer.WrittenCount >= 65536 || result.IsCompleted)
+            {
+                await output.WriteAsync(buffer.WrittenMemory, cancellationToken);
+                buffer.ResetWrittenCount();
+            }
+
+            if (result.IsCompleted)
+            {
+                break;
+            }
         }
 
+        await reader.CompleteAsync();
         await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
+    }
+
+    /// <summary>One line without its LF: a line that reads as a separator after any number of '>' gets one more.</summary>
+    private static void AppendLine(ArrayBufferWriter<byte> output, ReadOnlySequence<byte> line)
+    {
+        var probe = new SequenceReader<byte>(line);
+        probe.AdvancePast((byte)'>');
+        if (probe.IsNext(From))
+        {
+            output.Write(">"u8);
+        }
+
+        // Lines end in LF inside an mbox; the CR of the stored CRLF is dropped.
+        if (!line.IsEmpty && line.Slice(line.Length - 1).FirstSpan[0] == (byte)'\r')
+        {
+            line = line.Slice(0, line.Length - 1);
+        }
+
+        foreach (var segment in line)
+        {
+            output.Write(segment.Span);
+        }
+
+        output.Write("\n"u8);
     }
 }

@@ -344,9 +344,9 @@ internal static class MessagesApi
         return TypedResults.Ok(new MessageEventList(id, events.Select(e => e.ToDto()).ToList()));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> OriginalMime(string id, ClaimsPrincipal user, MessageStore store, CancellationToken cancellationToken)
+    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> OriginalMime(string id, ClaimsPrincipal user, MessageStore store, CancellationToken cancellationToken)
     {
-        var original = await store.GetOriginalAsync(user.TenantId(), id, cancellationToken);
+        var original = await store.OpenOriginalAsync(user.TenantId(), id, cancellationToken);
         if (original is null)
         {
             return await store.GetAsync(user.TenantId(), id, cancellationToken) is { ContentPurgedAt: { } purged }
@@ -355,7 +355,7 @@ internal static class MessagesApi
                 : Problems.MessageNotFound(id);
         }
 
-        return TypedResults.File(original, Mime, $"{id}.eml");
+        return TypedResults.Stream(original, Mime, $"{id}.eml");
     }
 
     /// <summary>One archived copy of what was sent (part 1 unless <paramref name="part"/> says; split delivery and partial retries make several).</summary>
@@ -416,11 +416,12 @@ internal static class MessagesApi
     /// <summary>
     /// Streams every message the filters find (newest first) as mboxrd: each one after a
     /// <c>From </c> separator line, lines starting with <c>From </c> (or <c>&gt;From </c>) quoted with
-    /// one more <c>&gt;</c>. One page at a time, so memory stays flat whatever the size.
+    /// one more <c>&gt;</c>. One page at a time and each message line by line, so memory stays flat
+    /// whatever the size. <paramref name="content"/> <c>sent</c> exports the copies relays received.
     /// </summary>
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Export(
-        ClaimsPrincipal user, MessageStore store, SendGate.Core.Audit.AuditTrail audit, HttpContext context,
-        [FromQuery] string? status, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? subject, [FromQuery] string? tag,
+        ClaimsPrincipal user, MessageStore store, SendGate.Core.Archive.IBlobStore blobs, SendGate.Core.Audit.AuditTrail audit, HttpContext context,
+        [FromQuery] string? content, [FromQuery] string? status, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? subject, [FromQuery] string? tag,
         [FromQuery] string? hasAttachments, [FromQuery] string? attachment, [FromQuery] string? rule,
         [FromQuery] string? createdFrom, [FromQuery] string? createdTo, CancellationToken cancellationToken)
     {
@@ -430,6 +431,13 @@ internal static class MessagesApi
         {
             violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", MessageStatus.All)}."));
         }
+
+        var sent = content switch
+        {
+            null or "" or "original" => false,
+            "sent" => true,
+            _ => AddViolation(violations, new("content", ViolationCode.InvalidField, "content is 'original' (as submitted, the default) or 'sent' (what relays received).")),
+        };
 
         var filter = new MessageFilter
         {
@@ -453,7 +461,22 @@ internal static class MessagesApi
                 var rows = await store.ListAsync(tenantId, page, context.RequestAborted);
                 foreach (var row in rows)
                 {
-                    var original = await store.GetOriginalAsync(tenantId, row.Id, context.RequestAborted);
+                    if (sent)
+                    {
+                        // One entry per relay transaction (a split or partly retried delivery has several), dated when it was sent.
+                        foreach (var copy in await store.GetSentCopiesAsync(tenantId, row.Id, context.RequestAborted))
+                        {
+                            await using var copyContent = await blobs.OpenAsync(copy.BlobKey, context.RequestAborted);
+                            if (copyContent is not null)
+                            {
+                                await Mbox.WriteAsync(output, row.EnvelopeFrom, Clock.FromMs(copy.SentAt), copyContent, context.RequestAborted);
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    await using var original = await store.OpenOriginalAsync(tenantId, row.Id, context.RequestAborted);
                     if (original is not null)
                     {
                         await Mbox.WriteAsync(output, row.EnvelopeFrom, Clock.FromMs(row.CreatedAt), original, context.RequestAborted);
@@ -511,6 +534,12 @@ internal static class MessagesApi
         {
             return null;
         }
+    }
+
+    private static bool AddViolation(List<Violation> violations, Violation violation)
+    {
+        violations.Add(violation);
+        return false;
     }
 
     private static bool? Flag(string field, string? value, List<Violation> violations)

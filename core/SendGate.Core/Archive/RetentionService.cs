@@ -24,9 +24,18 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
 
     private const string DeleteContentSql = "DELETE FROM message_content WHERE message_id = @id";
 
-    private const string SentKeysSql = "SELECT blob_key FROM message_sent WHERE message_id = @id";
+    private const string BlobKeysSql = """
+        SELECT blob_key FROM message_originals WHERE message_id = @id
+        UNION SELECT blob_key FROM message_sent WHERE message_id = @id
+        """;
+
+    private const string DeleteOriginalSql = "DELETE FROM message_originals WHERE message_id = @id";
     private const string DeleteSentSql = "DELETE FROM message_sent WHERE message_id = @id";
-    private const string KeyStillUsedSql = "SELECT COUNT(*) FROM message_sent WHERE blob_key = @key";
+
+    // Content-addressed: another message may hold the same bytes.
+    private const string KeyStillUsedSql = """
+        SELECT (SELECT COUNT(*) FROM message_originals WHERE blob_key = @key) + (SELECT COUNT(*) FROM message_sent WHERE blob_key = @key)
+        """;
 
     private const string MarkPurgedSql = """
         UPDATE messages SET content_purged_at = @now, updated_at = @now WHERE id = @id AND legal_hold = 0 AND content_purged_at IS NULL
@@ -75,7 +84,8 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
                 }
 
                 await connection.ExecuteAsync(DeleteContentSql, new { id }, transaction);
-                var sentKeys = (await connection.QueryAsync<string>(SentKeysSql, new { id }, transaction)).AsList();
+                var blobKeys = (await connection.QueryAsync<string>(BlobKeysSql, new { id }, transaction)).AsList();
+                await connection.ExecuteAsync(DeleteOriginalSql, new { id }, transaction);
                 await connection.ExecuteAsync(DeleteSentSql, new { id }, transaction);
                 if (keepMetadata)
                 {
@@ -94,7 +104,7 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
                 count++;
 
                 // Blobs go after the commit: a crash in between leaves an unreferenced blob, never a reference to nothing.
-                foreach (var key in sentKeys.Distinct(StringComparer.Ordinal))
+                foreach (var key in blobKeys.Distinct(StringComparer.Ordinal))
                 {
                     if (await connection.ExecuteScalarAsync<long>(KeyStillUsedSql, new { key }) == 0)
                     {

@@ -16,13 +16,19 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
 
     private readonly IDbConnectionFactory _db;
     private readonly Func<DbConnection, DbTransaction, TItem, Task<TResult>> _write;
+    private readonly Func<IReadOnlyList<TItem>, Task>? _beforeCommit;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public GroupCommit(IDbConnectionFactory db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> write)
+    /// <param name="beforeCommit">
+    /// Runs once per batch before its transaction begins, for what must be durable before the
+    /// commit that refers to it (files of the batch), without holding the database's write lock.
+    /// </param>
+    public GroupCommit(IDbConnectionFactory db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> write, Func<IReadOnlyList<TItem>, Task>? beforeCommit = null)
     {
         _db = db;
         _write = write;
+        _beforeCommit = beforeCommit;
         _loop = Task.Run(RunAsync);
     }
 
@@ -87,6 +93,11 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private async Task CommitAsync(IReadOnlyList<Pending> batch)
     {
         var results = new TResult[batch.Count];
+        if (_beforeCommit is not null)
+        {
+            await _beforeCommit(batch.Select(p => p.Item).ToList());
+        }
+
         await using (var connection = await _db.OpenAsync())
         {
             await using var transaction = await connection.BeginTransactionAsync();

@@ -35,6 +35,9 @@ public abstract class SqlDialect
     /// With SQLite the row id lets the reader stream the blob instead of loading it whole.
     /// </summary>
     public abstract string ContentStreamSql { get; }
+
+    /// <summary>Size, a row locator and the content of one blob of the database blob store, to be read as a stream.</summary>
+    public abstract string BlobStreamSql { get; }
 }
 
 public sealed class SqliteDialect : SqlDialect
@@ -75,6 +78,9 @@ public sealed class SqliteDialect : SqlDialect
         """;
 
     public override string ContentStreamSql => "SELECT length(original), rowid, original FROM message_content WHERE message_id = @id";
+
+    // The rowid lets Microsoft.Data.Sqlite read the blob incrementally instead of whole.
+    public override string BlobStreamSql => "SELECT size, rowid, content FROM blobs WHERE blob_key = @key";
 }
 
 public sealed class SqlServerDialect : SqlDialect
@@ -119,4 +125,6 @@ public sealed class SqlServerDialect : SqlDialect
         """;
 
     public override string ContentStreamSql => "SELECT DATALENGTH(original), 0, original FROM message_content WHERE message_id = @id";
+
+    public override string BlobStreamSql => "SELECT size, 0, content FROM blobs WHERE blob_key = @key";
 }

@@ -12,7 +12,7 @@ public sealed record NewEvent(string Type, string? FromStatus, string? ToStatus,
 /// SQL for messages, their content, recipients and events. Status changes are compare-and-swap:
 /// the UPDATE names the status it expects, and 0 rows means another actor moved the message first.
 /// </summary>
-public sealed class MessageStore(IDbConnectionFactory db)
+public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blobs)
 {
     private const string Columns = """
         id AS Id, tenant_id AS TenantId, status AS Status, source AS Source, envelope_from AS EnvelopeFrom,
@@ -44,7 +44,7 @@ public sealed class MessageStore(IDbConnectionFactory db)
 
     private const string InsertTagSql = "INSERT INTO message_tags (message_id, tenant_id, tag) VALUES (@id, @tenantId, @tag)";
 
-    private const string InsertContentSql = "INSERT INTO message_content (message_id, original) VALUES (@id, @original)";
+    private const string InsertOriginalSql = "INSERT INTO message_originals (message_id, blob_key, size) VALUES (@id, @key, @size)";
 
     private const string InsertRecipientSql = """
         INSERT INTO message_recipients (message_id, address, kind, status) VALUES (@MessageId, @Address, @Kind, 'pending')
@@ -63,12 +63,9 @@ public sealed class MessageStore(IDbConnectionFactory db)
 
     private const string GetByIdSql = $"SELECT {Columns} FROM messages WHERE id = @id";
 
-    private const string GetContentSql = """
-        SELECT c.original FROM message_content c JOIN messages m ON m.id = c.message_id
-         WHERE c.message_id = @id AND m.tenant_id = @tenantId
-        """;
+    private const string OriginalKeySql = "SELECT blob_key FROM message_originals WHERE message_id = @id";
 
-    private const string GetContentForDeliverySql = "SELECT original FROM message_content WHERE message_id = @id";
+    private const string InTenantSql = "SELECT COUNT(*) FROM messages WHERE id = @id AND tenant_id = @tenantId";
 
     private const string GetRecipientsSql = """
         SELECT message_id AS MessageId, address AS Address, kind AS Kind, status AS Status, smtp_reply AS SmtpReply, updated_at AS UpdatedAt
@@ -151,14 +148,15 @@ public sealed class MessageStore(IDbConnectionFactory db)
          WHERE id = @id AND status = 'sending' AND lease_owner = @owner
         """;
 
-    public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, byte[] original,
+    public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, Archive.StagedBlob original,
         IEnumerable<RecipientRow> recipients, IReadOnlyList<NewEvent> events, IReadOnlyList<string> tags, long now,
         IReadOnlyList<string>? attachmentNames = null, IReadOnlyList<string>? ruleIds = null)
     {
         var args = new DynamicParameters(row);
         args.Add("eventSeq", events.Count);
         await connection.ExecuteAsync(InsertMessageSql, args, transaction);
-        await connection.ExecuteAsync(InsertContentSql, new { id = row.Id, original }, transaction);
+        await blobs.RecordAsync(connection, transaction, original);
+        await connection.ExecuteAsync(InsertOriginalSql, new { id = row.Id, key = original.Key, size = original.Size }, transaction);
         await connection.ExecuteAsync(InsertRecipientSql, recipients, transaction);
         await connection.ExecuteAsync(InsertNumberedEventSql, events.Select((e, i) => new
         {
@@ -192,10 +190,32 @@ public sealed class MessageStore(IDbConnectionFactory db)
         return await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(GetByIdSql, new { id }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The original MIME of this tenant's message, read whole; null when missing or purged.</summary>
     public async Task<byte[]?> GetOriginalAsync(string tenantId, string id, CancellationToken cancellationToken = default)
     {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(GetContentSql, new { id, tenantId }, cancellationToken: cancellationToken));
+        await using var stream = await OpenOriginalAsync(tenantId, id, cancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>The original MIME of this tenant's message as a stream the caller disposes; null when missing or purged.</summary>
+    public async Task<Stream?> OpenOriginalAsync(string tenantId, string id, CancellationToken cancellationToken = default)
+    {
+        await using (var connection = await db.OpenAsync(cancellationToken))
+        {
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(InTenantSql, new { id, tenantId }, cancellationToken: cancellationToken)) == 0)
+            {
+                return null;
+            }
+        }
+
+        return await OpenContentAsync(id, cancellationToken);
     }
 
     public async Task<IReadOnlyList<RecipientRow>> GetRecipientsAsync(string id, CancellationToken cancellationToken = default)
@@ -434,52 +454,21 @@ public sealed class MessageStore(IDbConnectionFactory db)
         return rows.ToDictionary(r => r.Id, r => (r, (IReadOnlyList<string>)pending[r.Id].ToList()));
     }
 
-    /// <summary>Messages above this size are streamed to a temporary file for delivery instead of loaded whole.</summary>
-    public const long StreamContentAbove = 1024 * 1024;
-
     /// <summary>
-    /// The original MIME for delivery, as a seekable stream the caller disposes: in memory when
-    /// small, otherwise copied from the database to a temporary file without ever being held whole,
-    /// so that a 25 MB attachment costs no 25 MB of memory. Null when the content is missing.
+    /// The original MIME for delivery, as a seekable stream the caller disposes: the blob store's
+    /// file, or spooled from the database to a temporary file when large, never held whole (a
+    /// 25 MB attachment costs no 25 MB of memory). Null when the content is missing.
     /// </summary>
     public async Task<Stream?> OpenContentAsync(string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = db.Dialect.ContentStreamSql;
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "id";
-        parameter.Value = id;
-        command.Parameters.Add(parameter);
-        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        if (await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(OriginalKeySql, new { id }, cancellationToken: cancellationToken)) is { } key)
         {
-            return null;
+            return await blobs.OpenAsync(key, cancellationToken);
         }
 
-        var length = reader.GetInt64(0);
-        await using var source = reader.GetStream(2);
-        Stream target = length <= StreamContentAbove
-            ? new MemoryStream((int)length)
-            : new FileStream(Path.Combine(Path.GetTempPath(), $"sendgate-{id}-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.None, 81920, FileOptions.DeleteOnClose);
-        try
-        {
-            await source.CopyToAsync(target, 81920, cancellationToken);
-            target.Position = 0;
-            return target;
-        }
-        catch
-        {
-            await target.DisposeAsync();
-            throw;
-        }
-    }
-
-    public async Task<byte[]?> GetContentAsync(string id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<byte[]>(new CommandDefinition(GetContentForDeliverySql, new { id }, cancellationToken: cancellationToken));
+        // Messages accepted before originals moved to the blob store keep them in message_content.
+        return await ContentSpool.OpenAsync(connection, db.Dialect.ContentStreamSql, "id", id, cancellationToken);
     }
 
     /// <summary>

@@ -33,6 +33,7 @@ public sealed class SubmissionService(
     SubmissionWriter writer,
     PolicyService policies,
     Approvals.ApprovalService approvals,
+    Archive.IBlobStore blobs,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
     ILogger<SubmissionService> logger)
@@ -113,8 +114,10 @@ public sealed class SubmissionService(
             events.Add(first with { Actor = PolicyActor(decision) });
         }
 
+        // Written outside the single writer, in parallel with other requests; made durable by the batch.
+        var original = await blobs.StageAsync(message.Raw, cancellationToken);
         var outcome = await writer.WriteAsync(
-            new PendingSubmission(actor, row, message.Raw, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval, notifications,
+            new PendingSubmission(actor, row, original, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval, notifications,
                 message.Mime.Attachments.Select(a => a is MimeKit.MimePart p ? p.FileName ?? "" : a.ContentDisposition?.FileName ?? "").Where(n => n.Length > 0).ToList(),
                 decision.Rules.Select(r => r.RuleId).ToList()),
             cancellationToken);

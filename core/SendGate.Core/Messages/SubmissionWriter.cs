@@ -9,7 +9,7 @@ namespace SendGate.Core.Messages;
 public sealed record PendingSubmission(
     Actor Actor,
     MessageRow Row,
-    byte[] Original,
+    Archive.StagedBlob Original,
     IReadOnlyList<RecipientRow> Recipients,
     IReadOnlyList<NewEvent> Events,
     IReadOnlyList<string> Tags,
@@ -23,7 +23,9 @@ public sealed record PendingSubmission(
 
 /// <summary>
 /// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
-/// first, then the message, its content, recipients and first events.
+/// first, then the message, its content, recipients and first events. The original was staged in
+/// the blob store by the request; the batch flushes it before committing, so a committed message
+/// never references content that a crash could lose.
 /// </summary>
 public sealed class SubmissionWriter : IAsyncDisposable
 {
@@ -43,12 +45,13 @@ public sealed class SubmissionWriter : IAsyncDisposable
     private readonly TimeSpan _idempotencyRetention;
     private readonly GroupCommit<PendingSubmission, SubmitOutcome> _commits;
 
-    public SubmissionWriter(IDbConnectionFactory db, MessageStore store, Microsoft.Extensions.Options.IOptions<LimitsOptions> limits)
+    public SubmissionWriter(IDbConnectionFactory db, MessageStore store, Archive.IBlobStore blobs, Microsoft.Extensions.Options.IOptions<LimitsOptions> limits)
     {
         _db = db;
         _store = store;
         _idempotencyRetention = limits.Value.IdempotencyRetention;
-        _commits = new GroupCommit<PendingSubmission, SubmitOutcome>(db, WriteAsync);
+        // The originals of a batch are made durable together, before the transaction that references them.
+        _commits = new GroupCommit<PendingSubmission, SubmitOutcome>(db, WriteAsync, batch => blobs.FlushAsync(batch.Select(s => s.Original).ToList()));
     }
 
     public Task<SubmitOutcome> WriteAsync(PendingSubmission submission, CancellationToken cancellationToken) =>

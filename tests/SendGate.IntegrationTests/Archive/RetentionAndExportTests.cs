@@ -83,7 +83,31 @@ public sealed class RetentionAndExportTests : AppTest
         Assert.Equal(2, (await (await Client.GetAsync("/v1/audit?action=export")).JsonAsync()).GetProperty("items").GetArrayLength());
     }
 
-    private static List<MimeMessage> Parse(byte[] mbox)
+    [Fact]
+    public async Task A_large_message_exports_line_by_line_with_every_separator_like_line_quoted()
+    {
+        // ~2.6 MB of 7-bit lines, many reading as mbox separators, across many read buffers.
+        var body = new System.Text.StringBuilder();
+        for (var i = 0; i < 60_000; i++)
+        {
+            body.Append(i % 3 == 0 ? "From the archive, line " : i % 3 == 1 ? ">From quoted already " : "plain text line ").Append(i).Append("\r\n");
+        }
+
+        var raw = System.Text.Encoding.ASCII.GetBytes(
+            "From: sender@example.co.jp\r\nTo: someone@example.com\r\nSubject: large\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n" + body);
+        using var content = new ByteArrayContent(raw);
+        content.Headers.ContentType = new("message/rfc822");
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsync("/v1/messages", content)).StatusCode);
+
+        var exported = Assert.Single(Parse(await Client.GetByteArrayAsync("/v1/messages/export")));
+        var lines = exported.TextBody!.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal(60_000, lines.Count);
+        Assert.Equal(20_000, lines.Count(l => l.StartsWith(">From the archive, line ", StringComparison.Ordinal)));
+        Assert.Equal(20_000, lines.Count(l => l.StartsWith(">>From quoted already ", StringComparison.Ordinal)));
+        Assert.Equal("plain text line 59999", lines[^1]);
+    }
+
+    internal static List<MimeMessage> Parse(byte[] mbox)
     {
         using var stream = new MemoryStream(mbox);
         var parser = new MimeParser(stream, MimeFormat.Mbox);
