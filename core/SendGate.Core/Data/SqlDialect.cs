@@ -35,6 +35,22 @@ public abstract class SqlDialect
     /// With SQLite the row id lets the reader stream the blob instead of loading it whole.
     /// </summary>
     public abstract string ContentStreamSql { get; }
+
+    /// <summary>
+    /// Whether the message search picks, per query, which filters find their messages through
+    /// their own index (see <see cref="Messages.MessageStore.ListAsync"/>). SQLite's planner has no
+    /// statistics on the values, so the store measures them; SQL Server's optimizer has its own.
+    /// </summary>
+    public virtual bool ChoosesSearchDrivers => false;
+
+    /// <summary>
+    /// Rowids of messages whose subject may contain the trigram phrase <c>@subjectMatch</c> (a
+    /// superset: the caller keeps its LIKE); null where no text index exists.
+    /// </summary>
+    public virtual string? SubjectCandidates => null;
+
+    /// <summary>Rowids of attachments whose name may contain <c>@attachmentMatch</c>; as <see cref="SubjectCandidates"/>.</summary>
+    public virtual string? AttachmentCandidates => null;
 }
 
 public sealed class SqliteDialect : SqlDialect
@@ -75,6 +91,13 @@ public sealed class SqliteDialect : SqlDialect
         """;
 
     public override string ContentStreamSql => "SELECT length(original), rowid, original FROM message_content WHERE message_id = @id";
+
+    public override bool ChoosesSearchDrivers => true;
+
+    // FTS5 trigram tables of 0011_search_indexes.sql.
+    public override string SubjectCandidates => "SELECT rowid FROM message_subject_search WHERE message_subject_search MATCH @subjectMatch";
+
+    public override string AttachmentCandidates => "SELECT rowid FROM message_attachment_search WHERE message_attachment_search MATCH @attachmentMatch";
 }
 
 public sealed class SqlServerDialect : SqlDialect
