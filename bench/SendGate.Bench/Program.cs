@@ -1,4 +1,4 @@
-// Two benchmarks in one tool.
+// Several benchmarks in one tool.
 //
 //   dotnet run -c Release --project bench/SendGate.Bench -- policy [ITERATIONS]
 //
@@ -8,6 +8,11 @@
 //   dotnet run -c Release --project bench/SendGate.Bench -- memory [MEGABYTES] [random|text]
 //
 // Zip encryption against 7zz (ZipBench.cs); memory of encrypting and delivering one large message (MemoryBench.cs).
+//
+//   dotnet run -c Release --project bench/SendGate.Bench -- search [MESSAGES=1000000] [KEEP_FOLDER]
+//
+// Message search over a large SQLite database (SearchBench.cs); with KEEP_FOLDER the database is
+// kept there and reused by the next run instead of loaded again.
 //
 // SMTP lane probe: how fast one SendGate delivery lane sends ~5 KB messages to a relay.
 //
@@ -29,6 +34,11 @@ using SendGate.Core;
 using SendGate.Core.Delivery;
 using SendGate.Core.Mime;
 
+if (args.Length >= 1 && args[0] == "search")
+{
+    return await SendGate.Bench.SearchBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000, args.Length > 2 ? args[2] : null);
+}
+
 if (args.Length >= 1 && args[0] == "memory")
 {
     return await SendGate.Bench.MemoryBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 25, args.Length > 2 ? args[2] : "random");
@@ -46,7 +56,7 @@ if (args.Length >= 1 && args[0] == "policy")
 
 if (args.Length < 1 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var port))
 {
-    Console.Error.WriteLine("usage: SendGate.Bench policy [ITERATIONS] | SendGate.Bench PORT [MESSAGES] [LANES] [PIPELINING]");
+    Console.Error.WriteLine("usage: SendGate.Bench policy [ITERATIONS] | search [MESSAGES] [KEEP_FOLDER] | SendGate.Bench PORT [MESSAGES] [LANES] [PIPELINING]");
     return 2;
 }
 

@@ -38,6 +38,22 @@ public abstract class SqlDialect
 
     /// <summary>Size, a row locator and the content of one blob of the database blob store, to be read as a stream.</summary>
     public abstract string BlobStreamSql { get; }
+
+    /// <summary>
+    /// Whether the message search picks, per query, which filters find their messages through
+    /// their own index (see <see cref="Messages.MessageStore.ListAsync"/>). SQLite's planner has no
+    /// statistics on the values, so the store measures them; SQL Server's optimizer has its own.
+    /// </summary>
+    public virtual bool ChoosesSearchDrivers => false;
+
+    /// <summary>
+    /// Rowids of messages whose subject may contain the trigram phrase <c>@subjectMatch</c> (a
+    /// superset: the caller keeps its LIKE); null where no text index exists.
+    /// </summary>
+    public virtual string? SubjectCandidates => null;
+
+    /// <summary>Rowids of attachments whose name may contain <c>@attachmentMatch</c>; as <see cref="SubjectCandidates"/>.</summary>
+    public virtual string? AttachmentCandidates => null;
 }
 
 public sealed class SqliteDialect : SqlDialect
@@ -81,6 +97,13 @@ public sealed class SqliteDialect : SqlDialect
 
     // The rowid lets Microsoft.Data.Sqlite read the blob incrementally instead of whole.
     public override string BlobStreamSql => "SELECT size, rowid, content FROM blobs WHERE blob_key = @key";
+
+    public override bool ChoosesSearchDrivers => true;
+
+    // FTS5 trigram tables of 0011_search_indexes.sql.
+    public override string SubjectCandidates => "SELECT rowid FROM message_subject_search WHERE message_subject_search MATCH @subjectMatch";
+
+    public override string AttachmentCandidates => "SELECT rowid FROM message_attachment_search WHERE message_attachment_search MATCH @attachmentMatch";
 }
 
 public sealed class SqlServerDialect : SqlDialect

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
+using SendGate.Core.Data;
+using SendGate.Core.Messages;
 using SendGate.IntegrationTests.Infrastructure;
 using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 using static SendGate.IntegrationTests.Policies.PolicyApi;
@@ -61,6 +64,39 @@ public sealed class SearchTests : AppTest
     [InlineData("hasAttachments=true&to=ap@vendor.jp", "invoice")]
     public async Task Each_filter_finds_what_it_should(string query, string expected) =>
         Assert.Equal(expected.Split(','), await FindAsync(query));
+
+    [Fact]
+    public async Task Both_query_shapes_find_the_same_messages()
+    {
+        if (TestDatabase.SqlServer is not null)
+        {
+            return; // SQL Server has one shape only
+        }
+
+        // With a handful of messages every probe says "selective"; the walk newest first must agree.
+        await using var connection = await App.Service<IDbConnectionFactory>().OpenAsync();
+        var tenantId = await connection.QuerySingleAsync<string>("SELECT id FROM tenants");
+        var all = MessageStore.SearchDrivers.To | MessageStore.SearchDrivers.Subject | MessageStore.SearchDrivers.Attachment
+            | MessageStore.SearchDrivers.Rule | MessageStore.SearchDrivers.Tag;
+        foreach (var filter in new MessageFilter[]
+                 {
+                     new() { To = "BOSS@example.co.jp" }, new() { SubjectContains = "見積り" },
+                     new() { SubjectContains = "INVOICE" }, new() { SubjectContains = "新製品の" }, new() { AttachmentName = "見積書_" },
+                     new() { AttachmentName = ".XLSX" }, new() { RuleId = "attachments" }, new() { Tag = "files" },
+                     new() { Tag = "files", To = "ap@vendor.jp", SubjectContains = "2026", Status = "sent", Before = (long.MaxValue, "msg_") },
+                 })
+        {
+            var walked = await IdsAsync(MessageStore.SearchDrivers.None);
+            Assert.NotEmpty(walked);
+            Assert.Equal(walked, await IdsAsync(all));
+
+            async Task<List<string>> IdsAsync(MessageStore.SearchDrivers drivers)
+            {
+                var (sql, args) = MessageStore.ListQuery(SqliteDialect.Instance, tenantId, filter, drivers);
+                return (await connection.QueryAsync<MessageRow>(sql, args)).Select(m => m.Id).ToList();
+            }
+        }
+    }
 
     [Fact]
     public async Task Another_tenant_finds_nothing_of_this_one()
