@@ -237,4 +237,12 @@ public sealed class ArchiveOptions
     /// <summary>The content-addressed folder of the folder store.</summary>
     [Required]
     public string BlobFolder { get; set; } = "data/blobs";
+
+    /// <summary>
+    /// With the folder store, blobs up to this size stay in the database instead: a file (and its
+    /// folder entries, flushed) per few-KB message costs more than the message's whole database
+    /// write (see bench/README.md). 0 puts everything in the folder.
+    /// </summary>
+    [Range(0, 16 * 1024 * 1024)]
+    public int InlineUpTo { get; set; } = 64 * 1024;
 }

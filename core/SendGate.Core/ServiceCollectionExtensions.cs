@@ -93,9 +93,15 @@ public static class ServiceCollectionExtensions
         {
             var archive = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value;
             var sqlServer = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.SqlServer;
-            return archive.BlobStore == BlobStoreKind.Database || (archive.BlobStore == BlobStoreKind.Auto && sqlServer)
-                ? new SendGate.Core.Archive.DatabaseBlobStore(sp.GetRequiredService<IDbConnectionFactory>(), sp.GetRequiredService<TimeProvider>())
-                : new SendGate.Core.Archive.FolderBlobStore(sp.GetRequiredService<IOptions<ArchiveOptions>>());
+            var options = sp.GetRequiredService<IOptions<ArchiveOptions>>();
+            var database = new SendGate.Core.Archive.DatabaseBlobStore(sp.GetRequiredService<IDbConnectionFactory>(), sp.GetRequiredService<TimeProvider>());
+            if (archive.BlobStore == BlobStoreKind.Database || (archive.BlobStore == BlobStoreKind.Auto && sqlServer))
+            {
+                return database;
+            }
+
+            var folder = new SendGate.Core.Archive.FolderBlobStore(options);
+            return archive.InlineUpTo > 0 ? new SendGate.Core.Archive.TieredBlobStore(database, folder, options) : folder;
         });
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<SendGate.Core.Archive.RetentionService>();

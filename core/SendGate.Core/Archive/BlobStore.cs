@@ -10,7 +10,10 @@ namespace SendGate.Core.Archive;
 /// <summary>Content-addressed storage for archived mail: the key is the SHA-256 of the bytes.</summary>
 public interface IBlobStore
 {
-    /// <summary>Stores what <paramref name="write"/> writes, durably before it returns; returns its key and size.</summary>
+    /// <summary>
+    /// Stores what <paramref name="write"/> writes, durably before it returns; returns its key and
+    /// size. <paramref name="write"/> must write the same bytes each time: a store may start over.
+    /// </summary>
     Task<(string Key, long Size)> PutAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -76,6 +79,11 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
     public async Task FlushAsync(IReadOnlyCollection<StagedBlob> staged, CancellationToken cancellationToken = default)
     {
         var files = staged.Select(b => PathOf(b.Key)).Distinct(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+        {
+            return;
+        }
+
         var paths = files;
         if (OperatingSystem.IsLinux())
         {
@@ -167,9 +175,14 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
     public Task<Stream?> OpenAsync(string key, CancellationToken cancellationToken = default) =>
         Task.FromResult<Stream?>(File.Exists(PathOf(key)) ? new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous) : null);
 
+    // Deleting what is not there (never written, or already deleted) is not an error.
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
-        File.Delete(PathOf(key));
+        if (File.Exists(PathOf(key)))
+        {
+            File.Delete(PathOf(key));
+        }
+
         return Task.CompletedTask;
     }
 
@@ -253,5 +266,96 @@ public sealed class DatabaseBlobStore(IDbConnectionFactory db, TimeProvider time
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { key }, cancellationToken: cancellationToken));
+    }
+}
+
+/// <summary>
+/// The folder store with small blobs kept in the database: typical mail (a few KB) costs one row in
+/// the transaction that already commits the message, and only large content — where a file's cost
+/// is small beside its size — goes to the folder. Both halves are content-addressed alike.
+/// </summary>
+public sealed class TieredBlobStore(DatabaseBlobStore database, FolderBlobStore folder, IOptions<ArchiveOptions> options) : IBlobStore
+{
+    private int InlineUpTo => options.Value.InlineUpTo;
+
+    private bool Inline(long size) => size <= InlineUpTo;
+
+    public async Task<(string Key, long Size)> PutAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default)
+    {
+        using var small = new BoundedMemoryStream(InlineUpTo);
+        try
+        {
+            await write(small);
+        }
+        catch (BoundedMemoryStream.FullException)
+        {
+            // Too large to inline: written again, this time straight to a file, never held whole.
+            return await folder.PutAsync(write, cancellationToken);
+        }
+
+        return await database.PutAsync(stream => stream.WriteAsync(small.GetBuffer().AsMemory(0, (int)small.Length), cancellationToken).AsTask(), cancellationToken);
+    }
+
+    public Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        Inline(content.Length) ? database.StageAsync(content, cancellationToken) : folder.StageAsync(content, cancellationToken);
+
+    public Task FlushAsync(IReadOnlyCollection<StagedBlob> staged, CancellationToken cancellationToken = default) =>
+        folder.FlushAsync(staged.Where(b => !Inline(b.Size)).ToList(), cancellationToken);
+
+    public Task RecordAsync(DbConnection connection, DbTransaction transaction, StagedBlob staged) =>
+        Inline(staged.Size) ? database.RecordAsync(connection, transaction, staged) : Task.CompletedTask;
+
+    // By key alone the tier is unknown (and InlineUpTo may have changed since): the database first, it is one lookup.
+    public async Task<Stream?> OpenAsync(string key, CancellationToken cancellationToken = default) =>
+        await database.OpenAsync(key, cancellationToken) ?? await folder.OpenAsync(key, cancellationToken);
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        await database.DeleteAsync(key, cancellationToken);
+        await folder.DeleteAsync(key, cancellationToken);
+    }
+
+    private sealed class BoundedMemoryStream(int limit) : MemoryStream
+    {
+        // MemoryStream's span overloads call the array ones in a derived class: each checks, neither forwards to the other.
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            Check(count);
+            base.Write(buffer, offset, count);
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Check(buffer.Length);
+            base.Write(buffer);
+        }
+
+        public override void WriteByte(byte value)
+        {
+            Check(1);
+            base.WriteByte(value);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Check(count);
+            return base.WriteAsync(buffer, offset, count, cancellationToken);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Check(buffer.Length);
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+
+        private void Check(int count)
+        {
+            if (Length + count > limit)
+            {
+                throw new FullException();
+            }
+        }
+
+        public sealed class FullException : Exception;
     }
 }

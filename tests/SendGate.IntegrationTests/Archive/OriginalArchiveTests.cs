@@ -26,21 +26,56 @@ public sealed class OriginalArchiveTests : AppWithSmtpTest
             : [];
 
     [Fact]
-    public async Task The_original_is_a_content_addressed_file_and_the_database_keeps_only_its_key()
+    public async Task A_large_original_is_a_content_addressed_file_a_small_one_a_row_and_the_message_keeps_only_the_key()
     {
-        var id = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "見積書の送付")))).JsonAsync()).Str("id");
+        var large = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "見積書の送付"),
+            ("attachments", new[] { Attachment("scan.bin", RandomNumberGenerator.GetBytes(100_000)) })))).JsonAsync()).Str("id");
+        var small = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "短い連絡")))).JsonAsync()).Str("id");
 
-        var mime = await Client.GetByteArrayAsync($"/v1/messages/{id}/mime");
+        // Above SendGate:Archive:InlineUpTo (64 KB): a file named by its hash.
+        var mime = await Client.GetByteArrayAsync($"/v1/messages/{large}/mime");
         var key = Convert.ToHexStringLower(SHA256.HashData(mime));
-        var file = Path.Combine(App.Folder, "blobs", key[..2], key[2..4], key);
-        Assert.Equal(mime, await File.ReadAllBytesAsync(file));
-        Assert.Equal(key, await ScalarAsync<string>("SELECT blob_key FROM message_originals WHERE message_id = @id", new { id }));
-        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM message_content", new { }));
+        Assert.Equal(mime, await File.ReadAllBytesAsync(Path.Combine(App.Folder, "blobs", key[..2], key[2..4], key)));
+        Assert.Equal(key, await ScalarAsync<string>("SELECT blob_key FROM message_originals WHERE message_id = @id", new { id = large }));
         Assert.Equal("見積書の送付", MimeMessage.Load(new MemoryStream(mime)).Subject);
 
-        // Delivery reads it from there.
-        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
-        Assert.Equal("見積書の送付", Assert.Single(Smtp.Received).Parse().Subject);
+        // Up to it: a row of the blobs table, written in the message's own transaction.
+        var smallMime = await Client.GetByteArrayAsync($"/v1/messages/{small}/mime");
+        var smallKey = Convert.ToHexStringLower(SHA256.HashData(smallMime));
+        Assert.Equal(smallKey, await ScalarAsync<string>("SELECT blob_key FROM message_originals WHERE message_id = @id", new { id = small }));
+        Assert.Equal((long)smallMime.Length, await ScalarAsync<long>("SELECT size FROM blobs WHERE blob_key = @smallKey", new { smallKey }));
+        Assert.Single(BlobFiles());
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM message_content", new { }));
+
+        // Delivery reads both from there.
+        Assert.Equal(2, (await App.DeliverDueAsync()).Sent);
+        Assert.Equal(["短い連絡", "見積書の送付"], Smtp.Received.Select(m => m.Parse().Subject).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Content_written_whole_goes_to_the_tier_its_size_decides()
+    {
+        var store = App.Service<IBlobStore>();
+        Assert.IsType<TieredBlobStore>(store);
+        var big = RandomNumberGenerator.GetBytes(70_000);
+        var (bigKey, bigSize) = await store.PutAsync(stream => stream.WriteAsync(big).AsTask());
+        var (smallKey, smallSize) = await store.PutAsync(async stream =>
+        {
+            // Written in pieces, as MimeKit does.
+            await stream.WriteAsync("Subject: x\r\n"u8.ToArray());
+            await stream.WriteAsync("\r\nbody\r\n"u8.ToArray());
+        });
+
+        Assert.Equal((70_000L, 20L), (bigSize, smallSize));
+        Assert.Equal(Path.GetFileName(Assert.Single(BlobFiles())), bigKey);
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM blobs WHERE blob_key = @smallKey", new { smallKey }));
+        foreach (var key in new[] { bigKey, smallKey })
+        {
+            await using var read = await store.OpenAsync(key);
+            Assert.Equal(key, Convert.ToHexStringLower(await SHA256.HashDataAsync(read!)));
+            await store.DeleteAsync(key);
+            Assert.Null(await store.OpenAsync(key));
+        }
     }
 
     [Fact]
@@ -61,7 +96,7 @@ public sealed class OriginalArchiveTests : AppWithSmtpTest
         (await Client.PatchAsJsonAsync("/v1/tenant", new { retention = "P1D" })).EnsureSuccessStatusCode();
         App.Time.Advance(TimeSpan.FromDays(2));
         var second = await SubmitAsync();
-        Assert.Single(BlobFiles(), f => Path.GetFileName(f) == Convert.ToHexStringLower(SHA256.HashData(raw)));
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM blobs WHERE blob_key = @key", new { key = Convert.ToHexStringLower(SHA256.HashData(raw)) }));
 
         // The first one's purge must not take the bytes the second one still refers to.
         Assert.Equal(1, await App.Service<RetentionService>().PurgeAsync());
@@ -155,5 +190,22 @@ public sealed class DatabaseBlobStoreTests : AppWithSmtpTest
         App.Time.Advance(TimeSpan.FromDays(2));
         Assert.Equal(1, await App.Service<RetentionService>().PurgeAsync());
         Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM blobs"));
+    }
+}
+
+/// <summary>InlineUpTo 0: everything in the folder, the small originals too.</summary>
+public sealed class FolderOnlyBlobStoreTests : AppTest
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["SendGate:Archive:InlineUpTo"] = "0" };
+
+    [Fact]
+    public async Task Small_originals_are_files_too()
+    {
+        Assert.IsType<FolderBlobStore>(App.Service<IBlobStore>());
+        var id = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "小さな連絡")))).JsonAsync()).Str("id");
+        var mime = await Client.GetByteArrayAsync($"/v1/messages/{id}/mime");
+        var key = Convert.ToHexStringLower(SHA256.HashData(mime));
+        Assert.Equal(mime, await File.ReadAllBytesAsync(Path.Combine(App.Folder, "blobs", key[..2], key[2..4], key)));
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
     }
 }

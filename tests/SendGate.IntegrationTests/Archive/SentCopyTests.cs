@@ -42,7 +42,10 @@ public sealed class SentCopyTests : AppWithSmtpTest
         App.Time.Advance(TimeSpan.FromDays(2));
         Assert.Equal(1, await App.Service<RetentionService>().PurgeAsync());
         await (await Client.GetAsync($"/v1/messages/{id}/sent")).ProblemAsync(HttpStatusCode.Gone, "content-purged");
-        Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(App.Folder, "blobs"), "*", SearchOption.AllDirectories), f => !Path.GetFileName(f).StartsWith('.'));
+        var folder = Path.Combine(App.Folder, "blobs");
+        Assert.False(Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any(f => !Path.GetFileName(f).StartsWith('.')));
+        await using var connection = await App.Service<SendGate.Core.Data.IDbConnectionFactory>().OpenAsync();
+        Assert.Equal(0L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM blobs"));
     }
 
     [Fact]
