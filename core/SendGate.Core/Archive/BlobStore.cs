@@ -24,6 +24,14 @@ public interface IBlobStore
     Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// <see cref="StageAsync(ReadOnlyMemory{byte}, CancellationToken)"/> for content a writer
+    /// produces (a sent copy): what the database will hold waits for <see cref="RecordAsync"/> in
+    /// the referencing transaction; what goes to a folder is stored durably at once, never held
+    /// whole in memory. <paramref name="write"/> must write the same bytes each time.
+    /// </summary>
+    Task<StagedBlob> StageAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Makes staged blobs durable, before the transaction that references them commits. Called
     /// once for a whole group commit, so that one flush serves every message of the batch.
     /// </summary>
@@ -66,6 +74,13 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
         }
 
         return Task.FromResult(new StagedBlob(key, content.Length, content));
+    }
+
+    // A folder blob needs no transaction: stored durably now, the record is then a no-op.
+    public async Task<StagedBlob> StageAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default)
+    {
+        var (key, size) = await PutAsync(write, cancellationToken);
+        return new StagedBlob(key, size, ReadOnlyMemory<byte>.Empty);
     }
 
     /// <summary>
@@ -249,6 +264,13 @@ public sealed class DatabaseBlobStore(IDbConnectionFactory db, TimeProvider time
     public Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
         Task.FromResult(new StagedBlob(Convert.ToHexStringLower(SHA256.HashData(content.Span)), content.Length, content));
 
+    public async Task<StagedBlob> StageAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default)
+    {
+        using var buffer = new MemoryStream();
+        await write(buffer);
+        return await StageAsync(buffer.ToArray(), cancellationToken);
+    }
+
     // The blob is written inside the referencing transaction: durable exactly when it is.
     public Task FlushAsync(IReadOnlyCollection<StagedBlob> staged, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
@@ -298,6 +320,21 @@ public sealed class TieredBlobStore(DatabaseBlobStore database, FolderBlobStore 
 
     public Task<StagedBlob> StageAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
         Inline(content.Length) ? database.StageAsync(content, cancellationToken) : folder.StageAsync(content, cancellationToken);
+
+    public async Task<StagedBlob> StageAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default)
+    {
+        using var small = new BoundedMemoryStream(InlineUpTo);
+        try
+        {
+            await write(small);
+        }
+        catch (BoundedMemoryStream.FullException)
+        {
+            return await folder.StageAsync(write, cancellationToken);
+        }
+
+        return await database.StageAsync(small.ToArray(), cancellationToken);
+    }
 
     public Task FlushAsync(IReadOnlyCollection<StagedBlob> staged, CancellationToken cancellationToken = default) =>
         folder.FlushAsync(staged.Where(b => !Inline(b.Size)).ToList(), cancellationToken);

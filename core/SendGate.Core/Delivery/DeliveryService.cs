@@ -251,8 +251,8 @@ public sealed class DeliveryService(
             return [];
         }
 
-        var (key, size) = await blobs.PutAsync(stream => outgoing.Message.WriteToAsync(MessageIntake.WriteFormat, stream, cancellationToken), cancellationToken);
-        return [new SentCopy(key, accepted, size)];
+        var copy = await blobs.StageAsync(stream => outgoing.Message.WriteToAsync(MessageIntake.WriteFormat, stream, cancellationToken), cancellationToken);
+        return [new SentCopy(copy, accepted)];
     }
 
     private async Task<Outcome> RecordAsync(ClaimedMessage claim, IReadOnlyList<string> pending, TransportResult result, bool encrypted, CancellationToken cancellationToken,
@@ -368,9 +368,9 @@ public sealed class DeliveryService(
 /// each outcome is still recorded as soon as the writer is free (the duplicate window stays one
 /// commit long).
 /// </summary>
-public sealed class DeliveryRecorder(Data.IDbConnectionFactory db) : IAsyncDisposable
+public sealed class DeliveryRecorder(Data.IDbConnectionFactory db, MessageStore store) : IAsyncDisposable
 {
-    private readonly Data.GroupCommit<DeliveryOutcome, bool> _commits = new(db, (c, t, o) => MessageStore.FinishDeliveryAsync(c, t, o, db.Dialect));
+    private readonly Data.GroupCommit<DeliveryOutcome, bool> _commits = new(db, (c, t, o) => store.FinishDeliveryAsync(c, t, o));
 
     public Task<bool> RecordAsync(DeliveryOutcome outcome) => _commits.WriteAsync(outcome);
 

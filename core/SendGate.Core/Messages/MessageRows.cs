@@ -110,7 +110,8 @@ public sealed record DeliveryOutcome(
     IReadOnlyList<SentCopy>? Sent = null);
 
 /// <summary>A copy of what one SMTP transaction delivered, kept in the blob store.</summary>
-public sealed record SentCopy(string BlobKey, IReadOnlyList<string> Recipients, long Size);
+/// <summary>What one relay transaction received, staged in the blob store; recorded with the delivery's outcome.</summary>
+public sealed record SentCopy(Archive.StagedBlob Blob, IReadOnlyList<string> Recipients);
 
 public sealed record SentCopyRow
 {

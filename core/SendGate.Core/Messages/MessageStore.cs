@@ -619,7 +619,7 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var finished = await FinishDeliveryAsync(connection, transaction,
-            new DeliveryOutcome(id, owner, to, lastError, nextAttemptAt, recipientResults, e, now), db.Dialect);
+            new DeliveryOutcome(id, owner, to, lastError, nextAttemptAt, recipientResults, e, now));
         if (finished)
         {
             await transaction.CommitAsync(cancellationToken);
@@ -629,8 +629,9 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     }
 
     /// <summary>The same, inside the caller's transaction (used by group commit).</summary>
-    public static async Task<bool> FinishDeliveryAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o, SqlDialect dialect)
+    public async Task<bool> FinishDeliveryAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
     {
+        var dialect = db.Dialect;
         var changed = await connection.ExecuteAsync(FinishDeliverySql,
             new { id = o.Id, owner = o.Owner, to = o.To, lastError = Truncate(o.LastError, 2000), nextAttemptAt = o.NextAttemptAt, now = o.Now }, transaction);
         if (changed == 0)
@@ -660,9 +661,11 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
 
         foreach (var copy in o.Sent ?? [])
         {
+            // A small copy is written here, in the outcome's own transaction: no commit of its own.
+            await blobs.RecordAsync(connection, transaction, copy.Blob);
             await connection.ExecuteAsync(InsertSentSql, new
             {
-                id = o.Id, key = copy.BlobKey, recipients = System.Text.Json.JsonSerializer.Serialize(copy.Recipients), size = copy.Size, now = o.Now,
+                id = o.Id, key = copy.Blob.Key, recipients = System.Text.Json.JsonSerializer.Serialize(copy.Recipients), size = copy.Blob.Size, now = o.Now,
             }, transaction);
         }
 

@@ -69,7 +69,24 @@ public sealed class OriginalArchiveTests : AppWithSmtpTest
         Assert.Equal((70_000L, 20L), (bigSize, smallSize));
         Assert.Equal(Path.GetFileName(Assert.Single(BlobFiles())), bigKey);
         Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM blobs WHERE blob_key = @smallKey", new { smallKey }));
-        foreach (var key in new[] { bigKey, smallKey })
+        // Staged from a writer (a sent copy): a large one is a file at once, a small one waits for its transaction.
+        var bigCopy = await store.StageAsync(stream => stream.WriteAsync(RandomNumberGenerator.GetBytes(80_000)).AsTask());
+        var smallCopy = await store.StageAsync(stream => stream.WriteAsync("Subject: copy\r\n\r\n"u8.ToArray()).AsTask());
+        Assert.Equal(2, BlobFiles().Count());
+        Assert.Contains(BlobFiles(), f => Path.GetFileName(f) == bigCopy.Key);
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM blobs WHERE blob_key = @key", new { key = smallCopy.Key }));
+        await using (var connection = await App.Service<IDbConnectionFactory>().OpenAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await store.RecordAsync(connection, transaction, bigCopy);
+            await store.RecordAsync(connection, transaction, smallCopy);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(1L, await ScalarAsync<long>("SELECT COUNT(*) FROM blobs WHERE blob_key = @key", new { key = smallCopy.Key }));
+        Assert.Equal(0L, await ScalarAsync<long>("SELECT COUNT(*) FROM blobs WHERE blob_key = @key", new { key = bigCopy.Key }));
+
+        foreach (var key in new[] { bigKey, smallKey, bigCopy.Key, smallCopy.Key })
         {
             await using var read = await store.OpenAsync(key);
             Assert.Equal(key, Convert.ToHexStringLower(await SHA256.HashDataAsync(read!)));
