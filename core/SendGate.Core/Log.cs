@@ -65,6 +65,9 @@ internal static partial class Log
     [LoggerMessage(2101, LogLevel.Information, "Tenant {TenantId}: retention purged {Count} message(s)")]
     public static partial void RetentionPurged(ILogger logger, string tenantId, int count);
 
+    [LoggerMessage(2102, LogLevel.Information, "Blob sweep deleted {Count} unreferenced blob(s) and leftovers")]
+    public static partial void BlobsSwept(ILogger logger, int count);
+
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
 }

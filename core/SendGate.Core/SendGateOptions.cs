@@ -245,4 +245,10 @@ public sealed class ArchiveOptions
     /// </summary>
     [Range(0, 16 * 1024 * 1024)]
     public int InlineUpTo { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// How long unreferenced content is left alone before the daily sweep deletes it: longer than any
+    /// submission or delivery takes between storing content and committing the reference to it.
+    /// </summary>
+    public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromDays(1);
 }

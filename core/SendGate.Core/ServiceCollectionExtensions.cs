@@ -88,7 +88,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
-        services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.OrphanGrace >= TimeSpan.FromHours(1), "SendGate:Archive:OrphanGrace must be at least 1 hour.").ValidateOnStart();
         services.AddSingleton<SendGate.Core.Archive.IBlobStore>(sp =>
         {
             var archive = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value;
@@ -100,11 +101,12 @@ public static class ServiceCollectionExtensions
                 return database;
             }
 
-            var folder = new SendGate.Core.Archive.FolderBlobStore(options);
+            var folder = new SendGate.Core.Archive.FolderBlobStore(options, sp.GetRequiredService<TimeProvider>());
             return archive.InlineUpTo > 0 ? new SendGate.Core.Archive.TieredBlobStore(database, folder, options) : folder;
         });
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<SendGate.Core.Archive.RetentionService>();
+        services.AddSingleton<SendGate.Core.Archive.BlobSweeper>();
         services.AddSingleton<Webhooks.WebhookStore>();
         services.AddSingleton<Webhooks.SsrfGuard>();
         services.AddSingleton<Webhooks.WebhookService>();
@@ -164,6 +166,9 @@ public static class ServiceCollectionExtensions
             q.AddJob<RetentionJob>(j => j.WithIdentity(RetentionJob.Key));
             // Hourly, at a quarter past: retention is counted in days, so the exact minute does not matter.
             q.AddTrigger(t => t.ForJob(RetentionJob.Key).WithCronSchedule("0 15 * * * ?"));
+            q.AddJob<BlobSweepJob>(j => j.WithIdentity(BlobSweepJob.Key));
+            // Daily, off hours: it reads every key of the archive, and what it deletes waited a day already.
+            q.AddTrigger(t => t.ForJob(BlobSweepJob.Key).WithCronSchedule("0 40 3 * * ?"));
             q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
             q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever().MeasureIntervalFromCompletion()));

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Dapper;
@@ -42,18 +43,45 @@ public interface IBlobStore
 
     Task<Stream?> OpenAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes unconditionally: only for content nothing can reference (tests, tools).</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The keys that may have been stored before <paramref name="writtenBefore"/>: what a sweep
+    /// considers. A store may list more; <see cref="DeleteUnusedAsync"/> checks again.
+    /// </summary>
+    IAsyncEnumerable<string> ListAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes those of <paramref name="keys"/> that no message references and that were neither
+    /// written nor stored again since <paramref name="writtenBefore"/>, safely against a submission
+    /// of the same bytes that is about to reference one of them; returns how many were deleted.
+    /// </summary>
+    Task<int> DeleteUnusedAsync(IReadOnlyCollection<string> keys, DateTimeOffset writtenBefore, ReferencedKeys referenced, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes what writes interrupted before <paramref name="writtenBefore"/> left behind; returns how many.</summary>
+    Task<int> DeleteLeftoversAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Which of <paramref name="keys"/> a message refers to, as committed now.</summary>
+public delegate Task<IReadOnlySet<string>> ReferencedKeys(IReadOnlyCollection<string> keys, CancellationToken cancellationToken);
 
 /// <summary>Content written ahead of the transaction that will reference it; see <see cref="IBlobStore.StageAsync"/>.</summary>
 public sealed record StagedBlob(string Key, long Size, ReadOnlyMemory<byte> Content);
 
 /// <summary>
 /// Blobs as files under <c>ab/cd/abcd…</c>: written aside while hashed, then moved into place, so
-/// a reader never sees half a file and the same content is stored once.
+/// a reader never sees half a file and the same content is stored once. Storing bytes that are
+/// already there touches the file: its modification time says when it was last stored, which is
+/// what makes deleting unused files safe (<see cref="DeleteUnusedAsync"/>).
 /// </summary>
-public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : IBlobStore
+public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options, TimeProvider time) : IBlobStore
 {
+    // Modification times come from the same clock as everything else (so a sweep's "a day old" means
+    // the same as retention's), not from the file system's.
+    // A file on its way out: moved aside, deleted or put back once the references are checked again.
+    private const string Doomed = ".deleting";
+
     private string Root => Path.GetFullPath(options.Value.BlobFolder);
 
     // Synchronous on purpose: a few KB to the page cache, no flush, costs less than the async machinery.
@@ -61,13 +89,14 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(content.Span));
         var path = PathOf(key);
-        if (!File.Exists(path))
+        if (!(File.Exists(path) && Touch(path)))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temp = Path.Combine(Root, $".{Guid.NewGuid():N}.tmp");
             using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
             {
                 RandomAccess.Write(handle, content.Span, 0);
+                File.SetLastWriteTimeUtc(handle, time.GetUtcNow().UtcDateTime);
             }
 
             File.Move(temp, path, overwrite: true);
@@ -97,6 +126,12 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
         if (files.Count == 0)
         {
             return;
+        }
+
+        // An unused file of the same bytes may have been swept since it was touched: stored again.
+        foreach (var blob in staged.Where(b => !b.Content.IsEmpty && !File.Exists(PathOf(b.Key))))
+        {
+            await StageAsync(blob.Content, cancellationToken);
         }
 
         var paths = files;
@@ -168,6 +203,7 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
             }
 
             await file.FlushAsync(cancellationToken);
+            File.SetLastWriteTimeUtc(file.SafeFileHandle, time.GetUtcNow().UtcDateTime);
             file.Flush(flushToDisk: true);
             size = file.Length;
             key = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -175,7 +211,7 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
 
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (File.Exists(path))
+        if (File.Exists(path) && Touch(path))
         {
             File.Delete(temp);
         }
@@ -187,8 +223,22 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
         return (key, size);
     }
 
-    public Task<Stream?> OpenAsync(string key, CancellationToken cancellationToken = default) =>
-        Task.FromResult<Stream?>(File.Exists(PathOf(key)) ? new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous) : null);
+    // A file is moved aside for a moment while a sweep checks it again (DeleteUnusedAsync): read it there.
+    public Task<Stream?> OpenAsync(string key, CancellationToken cancellationToken = default)
+    {
+        foreach (var path in (string[])[PathOf(key), PathOf(key) + Doomed])
+        {
+            try
+            {
+                return Task.FromResult<Stream?>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous));
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+            }
+        }
+
+        return Task.FromResult<Stream?>(null);
+    }
 
     // Deleting what is not there (never written, or already deleted) is not an error.
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
@@ -200,6 +250,145 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options) : 
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Every blob file last stored before the time.</summary>
+    public IAsyncEnumerable<string> ListAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(Root))
+        {
+            return AsyncEnumerable.Empty<string>();
+        }
+
+        var files = new DirectoryInfo(Root).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 });
+        return files.Where(f => IsKey(f.Name) && f.LastWriteTimeUtc < writtenBefore.UtcDateTime).Select(f => f.Name).ToAsyncEnumerable();
+    }
+
+    /// <summary>
+    /// Moves the unreferenced files aside, then looks again: a file stored since (touched, see
+    /// <see cref="StageAsync(ReadOnlyMemory{byte}, CancellationToken)"/>) or referenced by now
+    /// goes back, the rest is deleted. A submission of the same bytes either touched the file before
+    /// it was moved (seen here) or finds no file and writes its own; a reader of a file moved
+    /// aside for that moment reads it there (<see cref="OpenAsync"/>).
+    /// </summary>
+    public async Task<int> DeleteUnusedAsync(IReadOnlyCollection<string> keys, DateTimeOffset writtenBefore, ReferencedKeys referenced, CancellationToken cancellationToken = default)
+    {
+        var used = await referenced(keys, cancellationToken);
+        var aside = new List<string>();
+        foreach (var key in keys.Where(k => IsKey(k) && !used.Contains(k)).Distinct(StringComparer.Ordinal))
+        {
+            var path = PathOf(key);
+            try
+            {
+                File.Move(path, path + Doomed, overwrite: true);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Not a file here: another tier's, or deleted already.
+                continue;
+            }
+
+            aside.Add(key);
+        }
+
+        if (aside.Count == 0)
+        {
+            return 0;
+        }
+
+        used = await referenced(aside, cancellationToken);
+        var deleted = 0;
+        foreach (var key in aside)
+        {
+            var path = PathOf(key);
+            if (!File.Exists(path + Doomed))
+            {
+                // Put back by another sweep's clean-up meanwhile.
+                continue;
+            }
+
+            if (used.Contains(key) || File.GetLastWriteTimeUtc(path + Doomed) >= writtenBefore.UtcDateTime)
+            {
+                PutBack(path);
+                continue;
+            }
+
+            File.Delete(path + Doomed);
+            deleted++;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Deletes temporary files of writes that never finished, and puts back files a sweep stopped
+    /// in the middle left moved aside (readable there meanwhile, see <see cref="OpenAsync"/>): the
+    /// sweep that follows looks at them again like at any other file.
+    /// </summary>
+    public Task<int> DeleteLeftoversAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(Root))
+        {
+            return Task.FromResult(0);
+        }
+
+        foreach (var aside in new DirectoryInfo(Root).EnumerateFiles("*" + Doomed, new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).ToList())
+        {
+            if (IsKey(aside.Name[..^Doomed.Length]))
+            {
+                PutBack(aside.FullName[..^Doomed.Length]);
+            }
+        }
+
+        var deleted = 0;
+        foreach (var temp in new DirectoryInfo(Root).EnumerateFiles(".*.tmp", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            if (temp.LastWriteTimeUtc < writtenBefore.UtcDateTime)
+            {
+                temp.Delete();
+                deleted++;
+            }
+        }
+
+        return Task.FromResult(deleted);
+    }
+
+    private static void PutBack(string path)
+    {
+        try
+        {
+            File.Move(path + Doomed, path, overwrite: false);
+        }
+        catch (FileNotFoundException)
+        {
+            // Put back or deleted by another sweep meanwhile.
+            return;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Written again meanwhile by a submission of the same bytes, which flushes its own copy.
+            File.Delete(path + Doomed);
+            return;
+        }
+
+        FlushToDisk(path);
+        FlushToDisk(Path.GetDirectoryName(path)!);
+    }
+
+    // The bytes are stored again: a sweep that already found the file unused must see that it is wanted.
+    private bool Touch(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, time.GetUtcNow().UtcDateTime);
+            return true;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsKey(string name) => name.Length == 64 && name.All(char.IsAsciiHexDigitLower);
 
     private string PathOf(string key) => Path.Combine(Root, key[..2], key[2..4], key);
 
@@ -250,6 +439,11 @@ public sealed class DatabaseBlobStore(IDbConnectionFactory db, TimeProvider time
 
     private const string DeleteSql = "DELETE FROM blobs WHERE blob_key = @key";
 
+    // Read from the primary key's index alone; whether a candidate is old and unused is the delete's own condition.
+    internal const string KeysSql = "SELECT blob_key FROM blobs";
+
+    internal const string DeleteUnusedSql = "DELETE FROM blobs WHERE blob_key = @key AND created_at < @before AND " + BlobReferences.NoneForKey;
+
     public async Task<(string Key, long Size)> PutAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default)
     {
         using var buffer = new MemoryStream();
@@ -289,6 +483,36 @@ public sealed class DatabaseBlobStore(IDbConnectionFactory db, TimeProvider time
         await using var connection = await db.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { key }, cancellationToken: cancellationToken));
     }
+
+    public async IAsyncEnumerable<string> ListAsync(DateTimeOffset writtenBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(KeysSql, cancellationToken: cancellationToken));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return reader.GetString(0);
+        }
+    }
+
+    /// <summary>
+    /// One conditional delete per key: the row goes only if it is old and nothing refers to it in
+    /// the same statement, so a submission of the same bytes either committed its reference before
+    /// (the row stays) or inserts the row anew after. <paramref name="referenced"/> is not needed.
+    /// </summary>
+    public async Task<int> DeleteUnusedAsync(IReadOnlyCollection<string> keys, DateTimeOffset writtenBefore, ReferencedKeys referenced, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var deleted = 0;
+        foreach (var key in keys.Distinct(StringComparer.Ordinal))
+        {
+            deleted += await connection.ExecuteAsync(new CommandDefinition(DeleteUnusedSql, new { key, before = writtenBefore.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+        }
+
+        return deleted;
+    }
+
+    // Each blob is written whole in the transaction that references it: nothing is left half done.
+    public Task<int> DeleteLeftoversAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default) => Task.FromResult(0);
 }
 
 /// <summary>
@@ -351,6 +575,17 @@ public sealed class TieredBlobStore(DatabaseBlobStore database, FolderBlobStore 
         await database.DeleteAsync(key, cancellationToken);
         await folder.DeleteAsync(key, cancellationToken);
     }
+
+    public IAsyncEnumerable<string> ListAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default) =>
+        database.ListAsync(writtenBefore, cancellationToken).Concat(folder.ListAsync(writtenBefore, cancellationToken));
+
+    // A key names the same bytes in either tier; each deletes what it holds of them.
+    public async Task<int> DeleteUnusedAsync(IReadOnlyCollection<string> keys, DateTimeOffset writtenBefore, ReferencedKeys referenced, CancellationToken cancellationToken = default) =>
+        await database.DeleteUnusedAsync(keys, writtenBefore, referenced, cancellationToken)
+        + await folder.DeleteUnusedAsync(keys, writtenBefore, referenced, cancellationToken);
+
+    public Task<int> DeleteLeftoversAsync(DateTimeOffset writtenBefore, CancellationToken cancellationToken = default) =>
+        folder.DeleteLeftoversAsync(writtenBefore, cancellationToken);
 
     private sealed class BoundedMemoryStream(int limit) : MemoryStream
     {

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SendGate.Core.Audit;
 using SendGate.Core.Data;
 using SendGate.Core.Messages;
@@ -11,7 +12,8 @@ namespace SendGate.Core.Archive;
 /// than the retention period — and, unless the tenant keeps metadata, the whole record — except
 /// messages under legal hold. Every purge is an audit entry.
 /// </summary>
-public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, IBlobStore blobs, TimeProvider time, ILogger<RetentionService> logger)
+public sealed class RetentionService(
+    IDbConnectionFactory db, AuditTrail audit, IBlobStore blobs, IOptions<ArchiveOptions> archive, TimeProvider time, ILogger<RetentionService> logger)
 {
     private const string TenantsSql = "SELECT id AS Id, retention AS Retention, keep_metadata AS KeepMetadata FROM tenants WHERE retention IS NOT NULL";
 
@@ -31,11 +33,6 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
 
     private const string DeleteOriginalSql = "DELETE FROM message_originals WHERE message_id = @id";
     private const string DeleteSentSql = "DELETE FROM message_sent WHERE message_id = @id";
-
-    // Content-addressed: another message may hold the same bytes.
-    private const string KeyStillUsedSql = """
-        SELECT (SELECT COUNT(*) FROM message_originals WHERE blob_key = @key) + (SELECT COUNT(*) FROM message_sent WHERE blob_key = @key)
-        """;
 
     private const string MarkPurgedSql = """
         UPDATE messages SET content_purged_at = @now, updated_at = @now WHERE id = @id AND legal_hold = 0 AND content_purged_at IS NULL
@@ -69,6 +66,7 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
             tenants = (await connection.QueryAsync<(string, string, bool)>(new CommandDefinition(TenantsSql, cancellationToken: cancellationToken))).AsList();
         }
 
+        var referenced = BlobReferences.In(db);
         foreach (var (tenantId, retention, keepMetadata) in tenants)
         {
             var now = time.NowMs();
@@ -103,14 +101,10 @@ public sealed class RetentionService(IDbConnectionFactory db, AuditTrail audit, 
                 await transaction.CommitAsync(cancellationToken);
                 count++;
 
-                // Blobs go after the commit: a crash in between leaves an unreferenced blob, never a reference to nothing.
-                foreach (var key in blobKeys.Distinct(StringComparer.Ordinal))
-                {
-                    if (await connection.ExecuteScalarAsync<long>(KeyStillUsedSql, new { key }) == 0)
-                    {
-                        await blobs.DeleteAsync(key, cancellationToken);
-                    }
-                }
+                // Blobs go after the commit: a crash in between leaves an unreferenced blob for the sweeper, never a
+                // reference to nothing. Content-addressed: another message, or a submission being stored right now,
+                // may hold the same bytes, which the store checks.
+                await blobs.DeleteUnusedAsync(blobKeys, time.GetUtcNow() - archive.Value.OrphanGrace, referenced, cancellationToken);
             }
 
             if (count > 0)

@@ -160,3 +160,21 @@ public sealed class RetentionJob(SendGate.Core.Archive.RetentionService retentio
         }
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class BlobSweepJob(SendGate.Core.Archive.BlobSweeper sweeper, ILogger<BlobSweepJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("blob-sweep", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sweeper.SweepAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}

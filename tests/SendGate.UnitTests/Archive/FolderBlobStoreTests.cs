@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using SendGate.Core;
 using SendGate.Core.Archive;
 
@@ -9,7 +10,9 @@ public sealed class FolderBlobStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "sendgate-blob-tests", Guid.NewGuid().ToString("N"));
 
-    private FolderBlobStore Store => new(Options.Create(new ArchiveOptions { BlobFolder = _root }));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
+
+    private FolderBlobStore Store => new(Options.Create(new ArchiveOptions { BlobFolder = _root }), _time);
 
     private IEnumerable<string> Files() => Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories);
 
@@ -34,11 +37,42 @@ public sealed class FolderBlobStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_staged_file_that_vanished_fails_the_flush_so_nothing_commits_a_reference_to_it()
+    public async Task A_staged_file_that_vanished_before_the_flush_is_written_again()
+    {
+        // A sweep may take an old unused file of the same bytes between the staging and the flush.
+        var content = RandomNumberGenerator.GetBytes(100);
+        var blob = await Store.StageAsync(content);
+        File.Delete(Assert.Single(Files()));
+
+        await Store.FlushAsync([blob]);
+
+        Assert.Equal(content, await File.ReadAllBytesAsync(Assert.Single(Files())));
+    }
+
+    [Fact]
+    public async Task A_vanished_file_whose_bytes_are_not_at_hand_fails_the_flush_so_nothing_commits_a_reference_to_it()
     {
         var blob = await Store.StageAsync(RandomNumberGenerator.GetBytes(100));
         File.Delete(Assert.Single(Files()));
-        await Assert.ThrowsAnyAsync<IOException>(() => Store.FlushAsync([blob]));
+        await Assert.ThrowsAnyAsync<IOException>(() => Store.FlushAsync([blob with { Content = ReadOnlyMemory<byte>.Empty }]));
+    }
+
+    [Fact]
+    public async Task A_file_is_dated_by_the_clock_and_storing_the_same_bytes_again_dates_it_anew()
+    {
+        var content = RandomNumberGenerator.GetBytes(100);
+        await Store.StageAsync(content);
+        Assert.Equal(_time.GetUtcNow().UtcDateTime, File.GetLastWriteTimeUtc(Assert.Single(Files())));
+
+        _time.Advance(TimeSpan.FromDays(3));
+        await Store.StageAsync(content);
+        Assert.Equal(_time.GetUtcNow().UtcDateTime, File.GetLastWriteTimeUtc(Assert.Single(Files())));
+
+        _time.Advance(TimeSpan.FromDays(3));
+        await Store.PutAsync(stream => stream.WriteAsync(content).AsTask());
+        Assert.Equal(_time.GetUtcNow().UtcDateTime, File.GetLastWriteTimeUtc(Assert.Single(Files())));
+        Assert.Equal(["a"], await Store.ListAsync(_time.GetUtcNow().AddTicks(1)).Select(_ => "a").ToListAsync());
+        Assert.Empty(await Store.ListAsync(_time.GetUtcNow()).ToListAsync());
     }
 
     [Fact]
