@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Durable accept rate of several builds or settings of SendGate, measured alternately in one run
 # so that the machine's drift hits every variant alike; prints each run and the ratio of each
-# variant's median to the first one's.
+# variant's median to the first one's: the accept rate, and the CPU time SendGate's process spent
+# per accepted message (steadier than the rate while the load generator shares the CPUs).
 #
 #   bench/accept-ab.sh LABEL=REV[@VAR=VALUE,...] ...
 #   e.g. bench/accept-ab.sh before=HEAD~3 now=HEAD folder-only=HEAD@SendGate__Archive__InlineUpTo=0
@@ -38,7 +39,9 @@ for spec in "$@"; do
     labels+=("$label"); dll[$label]="$WORK/out-$label/SendGate.Api.dll"; env_of[$label]=${vars//,/ }
 done
 
-run() {  # label -> prints req/s
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+run() {  # label -> prints "req/s cpu-µs-per-message"
     local dir="$WORK/run"; rm -rf "$dir"; mkdir -p "$dir/cwd" "$dir/data"
     # shellcheck disable=SC2086
     (cd "$dir/cwd" && exec env SendGate__Bootstrap__ApiKey="$KEY" SendGate__Database__ConnectionString="Data Source=$dir/data/sendgate.db" \
@@ -48,24 +51,29 @@ run() {  # label -> prints req/s
     for _ in $(seq 1 300); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health/ready" || true)" = 200 ] && break; sleep 0.1; done
     local hey=(hey -c "$C" -m POST -T application/json -H "Authorization: Bearer $KEY" -D "$WORK/body.json" "http://127.0.0.1:$PORT/v1/messages")
     "${hey[@]:0:1}" -n "$WARMUP" "${hey[@]:1}" > /dev/null 2>&1
+    local before; before=$(cpu_ticks "$SG_PID")
     "${hey[@]:0:1}" -n "$N" "${hey[@]:1}" > "$dir/hey.txt" 2>&1
+    local after; after=$(cpu_ticks "$SG_PID")
     kill "$SG_PID"; wait "$SG_PID" 2>/dev/null || true; SG_PID=""
     [ "$(awk '$1 == "[202]" && $3 == "responses" { print $2 }' "$dir/hey.txt")" = "$N" ] || { echo "not every request was accepted:" >&2; tail -20 "$dir/hey.txt" "$dir/log" >&2; exit 1; }
-    awk '/Requests\/sec/ { print $2 }' "$dir/hey.txt"
+    local rate; rate=$(awk '/Requests\/sec/ { print $2 }' "$dir/hey.txt")
+    # hey sends N rounded down to a multiple of C.
+    awk -v r="$rate" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((N / C * C)) 'BEGIN { printf "%s %.0f\n", r, t / hz * 1e6 / n }'
 }
 
-declare -A results
+declare -A results cpus
 for round in $(seq 1 "$ROUNDS"); do
     for label in "${labels[@]}"; do
-        rate=$(run "$label"); results[$label]+="$rate "
-        printf 'round %d  %-16s %10.1f msg/s\n' "$round" "$label" "$rate"
+        read -r rate cpu < <(run "$label"); results[$label]+="$rate "; cpus[$label]+="$cpu "
+        printf 'round %d  %-16s %10.1f msg/s %8d µs CPU/msg\n' "$round" "$label" "$rate" "$cpu"
     done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-base=$(echo "${results[${labels[0]}]}" | median)
-echo "variant            median msg/s   vs ${labels[0]}"
+base=$(echo "${results[${labels[0]}]}" | median); cpu_base=$(echo "${cpus[${labels[0]}]}" | median)
+echo "variant            median msg/s   vs ${labels[0]}   µs CPU/msg   vs ${labels[0]}"
 for label in "${labels[@]}"; do
-    m=$(echo "${results[$label]}" | median)
-    printf '%-18s %12.1f   %6.2fx\n' "$label" "$m" "$(awk -v m="$m" -v b="$base" 'BEGIN { print m / b }')"
+    m=$(echo "${results[$label]}" | median); c=$(echo "${cpus[$label]}" | median)
+    printf '%-18s %12.1f   %6.2fx   %10.0f   %6.2fx\n' "$label" "$m" "$(awk -v m="$m" -v b="$base" 'BEGIN { print m / b }')" \
+        "$c" "$(awk -v c="$c" -v b="$cpu_base" 'BEGIN { print c / b }')"
 done

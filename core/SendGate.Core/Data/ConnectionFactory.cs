@@ -11,6 +11,12 @@ public interface IDbConnectionFactory
     SqlDialect Dialect { get; }
 
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A connection for one writer that keeps it open and runs the same statements over and over
+    /// (a group commit): where the provider needs it, each statement is compiled once.
+    /// </summary>
+    Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken = default) => OpenAsync(cancellationToken);
 }
 
 public sealed class SqliteConnectionFactory : IDbConnectionFactory
@@ -59,6 +65,9 @@ public sealed class SqliteConnectionFactory : IDbConnectionFactory
 
         return connection;
     }
+
+    public async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken = default) =>
+        new StatementCachingConnection((SqliteConnection)await OpenAsync(cancellationToken));
 
     private static readonly object Initialized = new();
 

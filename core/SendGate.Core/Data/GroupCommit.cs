@@ -20,6 +20,10 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
+    // The writer's own connection, open from one batch to the next so that its compiled statements
+    // are reused (IDbConnectionFactory.OpenWriterAsync); dropped after a failure, in case it is the cause.
+    private DbConnection? _connection;
+
     /// <param name="beforeCommit">
     /// Runs once per batch before its transaction begins, for what must be durable before the
     /// commit that refers to it (files of the batch), without holding the database's write lock.
@@ -51,6 +55,10 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
     }
 
     private async Task RunAsync()
@@ -98,15 +106,23 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             await _beforeCommit(batch.Select(p => p.Item).ToList());
         }
 
-        await using (var connection = await _db.OpenAsync())
+        _connection ??= await _db.OpenWriterAsync();
+        try
         {
-            await using var transaction = await connection.BeginTransactionAsync();
+            await using var transaction = await _connection.BeginTransactionAsync();
             for (var i = 0; i < batch.Count; i++)
             {
-                results[i] = await _write(connection, transaction, batch[i].Item);
+                results[i] = await _write(_connection, transaction, batch[i].Item);
             }
 
             await transaction.CommitAsync();
+        }
+        catch
+        {
+            var broken = _connection;
+            _connection = null;
+            await broken.DisposeAsync();
+            throw;
         }
 
         for (var i = 0; i < batch.Count; i++)
