@@ -174,6 +174,16 @@ public sealed class ApiKeyTests : AppTest
         await AssertOnlyBootstrapKeyAsync();
     }
 
+    [Fact]
+    public async Task A_misspelt_member_is_named_not_ignored()
+    {
+        var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name = "承認者", roles = new[] { "approver" }, aproverAddress = "boss@example.co.jp" });
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "malformed-json");
+        Assert.Contains("aproverAddress", problem.Str("detail"), StringComparison.Ordinal);
+        await AssertOnlyBootstrapKeyAsync();
+    }
+
     private async Task<(string Id, string Secret)> CreateAsync(params string[] roles)
     {
         var response = await Client.PostAsJsonAsync("/v1/api-keys", new { name = $"key {string.Join('+', roles)}", roles });

@@ -94,6 +94,23 @@ public sealed class LifecycleTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task An_action_s_optional_body_is_read_strictly()
+    {
+        var id = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("sendAt", SendGateApp.Start.AddHours(2).ToString("O"))))).JsonAsync()).Str("id");
+
+        // A misspelt "reson" would drop the reason from the audit trail without a word.
+        var misspelt = await (await Client.PostAsJsonAsync($"/v1/messages/{id}/cancel", new { reson = "宛先誤り" })).ProblemAsync(HttpStatusCode.BadRequest, "malformed-json");
+        Assert.Contains("reson", misspelt.Str("detail"), StringComparison.Ordinal);
+        await (await Client.PutAsJsonAsync($"/v1/messages/{id}/legal-hold", new { reason = 3 })).ProblemAsync(HttpStatusCode.BadRequest, "malformed-json", "reason");
+        await (await Client.PostAsync($"/v1/messages/{id}/release", new StringContent("now", System.Text.Encoding.UTF8, "text/plain")))
+            .ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        Assert.Equal("held", (await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status"));
+
+        var cancelled = await Client.PostAsJsonAsync($"/v1/messages/{id}/cancel", new { reason = "宛先誤り" });
+        Assert.Equal("cancelled", (await cancelled.JsonAsync()).Str("status"));
+    }
+
+    [Fact]
     public async Task Held_message_can_be_cancelled_and_is_never_sent()
     {
         var id = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("sendAt", SendGateApp.Start.AddMinutes(5).ToString("O"))))).JsonAsync()).Str("id");

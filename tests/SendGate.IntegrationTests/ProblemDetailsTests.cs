@@ -50,7 +50,7 @@ public sealed class ProblemDetailsTests : AppTest
 
         var response = await Client.PostAsync("/v1/api-keys", content);
 
-        await response.ProblemAsync(HttpStatusCode.BadRequest, "validation");
+        await response.ProblemAsync(HttpStatusCode.BadRequest, "malformed-json");
     }
 
     [Fact]

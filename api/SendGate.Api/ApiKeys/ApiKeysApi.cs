@@ -27,6 +27,7 @@ internal static class ApiKeysApi
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
         group.MapPost("/", Create).WithName("CreateApiKey").WithSummary("Create an API key (the secret is shown once)")
+            .Accepts<CreateApiKeyRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/", List).WithName("ListApiKeys").WithSummary("List the tenant's API keys (never their secrets)");
         group.MapGet("/{id}", Get).WithName("GetApiKey").WithSummary("Get one API key")
@@ -36,8 +37,16 @@ internal static class ApiKeysApi
         return group;
     }
 
-    private static async Task<Results<Created<CreatedApiKey>, ProblemHttpResult>> Create(CreateApiKeyRequest request, ClaimsPrincipal user, TenantStore tenants, CancellationToken cancellationToken)
+    private static async Task<Results<Created<CreatedApiKey>, ProblemHttpResult>> Create(HttpContext context, ClaimsPrincipal user, TenantStore tenants, CancellationToken cancellationToken)
     {
+        // Strict like every body here: a misspelt "aproverAddress" is named, not ignored.
+        var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var request = body!;
         var violations = new List<Violation>();
         var name = request.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200 || name.Any(char.IsControl))

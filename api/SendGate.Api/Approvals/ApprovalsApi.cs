@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using SendGate.Api.Audit;
 using SendGate.Api.Auth;
 using SendGate.Api.Infrastructure;
 using SendGate.Core;
@@ -71,9 +72,11 @@ internal static class ApprovalsApi
         group.MapGet("/{id}", Get).WithName("GetApproval").WithSummary("One approval request with the message summary and every decision")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/approve", Approve).WithName("ApproveApproval").WithSummary("Approve (the message continues once every level has approved)")
+            .Accepts<ApprovalDecisionRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/{id}/reject", Reject).WithName("RejectApproval").WithSummary("Reject (the message is rejected and not sent)")
+            .Accepts<ApprovalDecisionRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
@@ -120,20 +123,25 @@ internal static class ApprovalsApi
     }
 
     private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Approve(string id, HttpContext context, ClaimsPrincipal user,
-        [FromBody] ApprovalDecisionRequest? body, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies,
-        CancellationToken cancellationToken) =>
-        DecideAsync(id, context, user, body, approve: true, approvals, store, messages, policies, cancellationToken);
+        ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies, CancellationToken cancellationToken) =>
+        DecideAsync(id, context, user, approve: true, approvals, store, messages, policies, cancellationToken);
 
     private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Reject(string id, HttpContext context, ClaimsPrincipal user,
-        [FromBody] ApprovalDecisionRequest? body, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies,
-        CancellationToken cancellationToken) =>
-        DecideAsync(id, context, user, body, approve: false, approvals, store, messages, policies, cancellationToken);
+        ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies, CancellationToken cancellationToken) =>
+        DecideAsync(id, context, user, approve: false, approvals, store, messages, policies, cancellationToken);
 
     private static async Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> DecideAsync(string id, HttpContext context, ClaimsPrincipal user,
-        ApprovalDecisionRequest? body, bool approve, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies,
-        CancellationToken cancellationToken)
+        bool approve, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies, CancellationToken cancellationToken)
     {
+        // A misspelt "coment" must not lose the comment silently.
+        var (body, problem) = await JsonBody.ReadOptionalAsync<ApprovalDecisionRequest>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         var comment = body?.Comment?.Trim();
+        AuditRecorder.Detail(context, comment);
         if (comment is { Length: > 2000 })
         {
             return Problems.Invalid("comment", ViolationCode.InvalidField, "comment is at most 2000 characters.");

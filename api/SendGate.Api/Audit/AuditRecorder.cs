@@ -1,7 +1,5 @@
 using System.Security.Claims;
-using SendGate.Api.Approvals;
 using SendGate.Api.Auth;
-using SendGate.Api.Messages;
 using SendGate.Core.Audit;
 
 namespace SendGate.Api.Audit;
@@ -15,6 +13,17 @@ namespace SendGate.Api.Audit;
 internal sealed class AuditRecorder(AuditTrail trail) : IEndpointFilter
 {
     private static readonly HashSet<string> NotAudited = new(StringComparer.Ordinal) { "SubmitMessage", "EvaluatePolicy" };
+
+    private static readonly object DetailKey = new();
+
+    /// <summary>The reason or comment the caller gave, for an endpoint that reads its own body.</summary>
+    public static void Detail(HttpContext context, string? detail)
+    {
+        if (!string.IsNullOrEmpty(detail))
+        {
+            context.Items[DetailKey] = detail;
+        }
+    }
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -38,12 +47,7 @@ internal sealed class AuditRecorder(AuditTrail trail) : IEndpointFilter
         var actor = user.ApproverAddress() is { } approver ? $"{user.Actor().Name} ({approver})" : user.Actor().Name;
         var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value;
         var resource = string.Join(" ", http.Request.RouteValues.Where(v => v.Value is not null).Select(v => $"{v.Key}={v.Value}"));
-        var detail = context.Arguments.Select(a => a switch
-        {
-            MessageActionRequest { Reason: { } reason } => reason,
-            ApprovalDecisionRequest { Comment: { } comment } => comment,
-            _ => null,
-        }).FirstOrDefault(d => d is not null);
+        var detail = http.Items.TryGetValue(DetailKey, out var given) ? given as string : null;
         await trail.RecordAsync(new AuditEntry(user.TenantId(), actor, $"{http.Request.Method} {route}", resource.Length == 0 ? null : resource, detail,
             http.Connection.RemoteIpAddress?.ToString(), status), http.RequestAborted);
         return result;

@@ -46,4 +46,14 @@ internal static class JsonBody
                 $"The body is not valid here: {ex.Message}"));
         }
     }
+
+    /// <summary>
+    /// <see cref="ReadAsync{T}"/> for an optional body (a reason, a comment): no body at all is
+    /// <c>(null, null)</c>; a body that is there is read as strictly as any other.
+    /// </summary>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadOptionalAsync<T>(HttpContext context, CancellationToken cancellationToken)
+        where T : class =>
+        context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.ContentType is not null)
+            ? await ReadAsync<T>(context, cancellationToken)
+            : (null, null);
 }

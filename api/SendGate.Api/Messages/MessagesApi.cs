@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using SendGate.Api.Audit;
 using SendGate.Api.Auth;
 using SendGate.Api.Infrastructure;
 using SendGate.Core;
@@ -71,19 +72,23 @@ internal static class MessagesApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Access.Admin);
         group.MapPut("/{id}/legal-hold", SetLegalHold).WithName("SetLegalHold").WithSummary("Keep the message whatever the retention says")
+            .Accepts<MessageActionRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Access.Admin);
         group.MapDelete("/{id}/legal-hold", LiftLegalHold).WithName("LiftLegalHold").WithSummary("Let retention apply to the message again")
+            .Accepts<MessageActionRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Access.Admin);
         group.MapPost("/{id}/release", Release).WithName("ReleaseMessage").WithSummary("Release a held message now")
+            .Accepts<MessageActionRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Access.Review);
         group.MapPost("/{id}/cancel", Cancel).WithName("CancelMessage").WithSummary("Cancel a message that has not been sent")
+            .Accepts<MessageActionRequest>(isOptional: true, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
@@ -392,19 +397,24 @@ internal static class MessagesApi
     }
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> SetLegalHold(
-        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageStore store, PasswordMailStore passwords, TimeProvider time,
-        CancellationToken cancellationToken) =>
-        LegalHoldAsync(id, user, body, hold: true, store, passwords, time, cancellationToken);
+        string id, HttpContext context, ClaimsPrincipal user, MessageStore store, PasswordMailStore passwords, TimeProvider time, CancellationToken cancellationToken) =>
+        LegalHoldAsync(id, context, user, hold: true, store, passwords, time, cancellationToken);
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> LiftLegalHold(
-        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageStore store, PasswordMailStore passwords, TimeProvider time,
-        CancellationToken cancellationToken) =>
-        LegalHoldAsync(id, user, body, hold: false, store, passwords, time, cancellationToken);
+        string id, HttpContext context, ClaimsPrincipal user, MessageStore store, PasswordMailStore passwords, TimeProvider time, CancellationToken cancellationToken) =>
+        LegalHoldAsync(id, context, user, hold: false, store, passwords, time, cancellationToken);
 
     private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> LegalHoldAsync(
-        string id, ClaimsPrincipal user, MessageActionRequest? body, bool hold, MessageStore store, PasswordMailStore passwords, TimeProvider time,
+        string id, HttpContext context, ClaimsPrincipal user, bool hold, MessageStore store, PasswordMailStore passwords, TimeProvider time,
         CancellationToken cancellationToken)
     {
+        var (body, problem) = await JsonBody.ReadOptionalAsync<MessageActionRequest>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        AuditRecorder.Detail(context, body?.Reason);
         var tenantId = user.TenantId();
         await store.SetLegalHoldAsync(tenantId, id, hold, user.Actor().Name, body?.Reason, time.NowMs(), cancellationToken);
         var message = await store.GetAsync(tenantId, id, cancellationToken);
@@ -494,19 +504,27 @@ internal static class MessagesApi
     }
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Release(
-        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, PasswordMailStore passwords,
+        string id, HttpContext context, ClaimsPrincipal user, MessageActions actions, MessageStore store, PasswordMailStore passwords,
         CancellationToken cancellationToken) =>
-        Act(id, actions.ReleaseAsync(user.Actor(), id, body?.Reason, cancellationToken), "release", "held", store, passwords, cancellationToken);
+        Act(id, context, reason => actions.ReleaseAsync(user.Actor(), id, reason, cancellationToken), "release", "held", store, passwords, cancellationToken);
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Cancel(
-        string id, ClaimsPrincipal user, [FromBody] MessageActionRequest? body, MessageActions actions, MessageStore store, PasswordMailStore passwords,
+        string id, HttpContext context, ClaimsPrincipal user, MessageActions actions, MessageStore store, PasswordMailStore passwords,
         CancellationToken cancellationToken) =>
-        Act(id, actions.CancelAsync(user.Actor(), id, body?.Reason, cancellationToken), "cancel", "held, awaiting_approval or queued", store, passwords, cancellationToken);
+        Act(id, context, reason => actions.CancelAsync(user.Actor(), id, reason, cancellationToken), "cancel", "held, awaiting_approval or queued",
+            store, passwords, cancellationToken);
 
-    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Act(
-        string id, Task<ActionOutcome> action, string verb, string allowed, MessageStore store, PasswordMailStore passwords, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Act(string id, HttpContext context, Func<string?, Task<ActionOutcome>> action,
+        string verb, string allowed, MessageStore store, PasswordMailStore passwords, CancellationToken cancellationToken)
     {
-        switch (await action)
+        var (body, problem) = await JsonBody.ReadOptionalAsync<MessageActionRequest>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        AuditRecorder.Detail(context, body?.Reason);
+        switch (await action(body?.Reason))
         {
             case ActionOutcome.Done done:
                 return TypedResults.Ok(done.Message.ToDetails(await store.GetRecipientsAsync(id, cancellationToken), await passwords.GetByMessageAsync(id, cancellationToken)));

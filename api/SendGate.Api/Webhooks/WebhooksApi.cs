@@ -97,7 +97,7 @@ internal static class WebhooksApi
         var now = time.NowMs();
         var endpoint = new WebhookEndpointRow
         {
-            Id = $"whk_{Guid.CreateVersion7():N}", TenantId = user.TenantId(), Url = request!.Url!.Trim(), Description = request.Description?.Trim(),
+            Id = $"whk_{Guid.CreateVersion7():N}", TenantId = user.TenantId(), Url = request!.Url!.Trim(), Description = NullIfEmpty(request.Description?.Trim()),
             EventTypes = System.Text.Json.JsonSerializer.Serialize(request.EventTypes ?? []), Enabled = request.Enabled ?? true, CreatedAt = now, UpdatedAt = now,
         };
         var secret = WebhookSigner.NewSecret();
@@ -118,6 +118,8 @@ internal static class WebhooksApi
 
     private static async Task<Results<Ok<WebhookDto>, ProblemHttpResult>> Get(string id, ClaimsPrincipal user, WebhookStore store, TimeProvider time, CancellationToken cancellationToken) =>
         await store.EndpointAsync(user.TenantId(), id, cancellationToken) is { } endpoint ? TypedResults.Ok(await DtoAsync(endpoint, store, time, cancellationToken)) : NotFound(id);
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static async Task<Results<Ok<WebhookDto>, ProblemHttpResult>> Update(
         string id, HttpContext context, ClaimsPrincipal user, WebhookStore store, SsrfGuard guard, TimeProvider time, CancellationToken cancellationToken)
@@ -143,7 +145,8 @@ internal static class WebhooksApi
         var updated = endpoint with
         {
             Url = request.Url?.Trim() ?? endpoint.Url,
-            Description = request.Description?.Trim() ?? endpoint.Description,
+            // Left out or null keeps it (merge semantics); an empty string is how to clear it.
+            Description = request.Description is null ? endpoint.Description : NullIfEmpty(request.Description.Trim()),
             EventTypes = request.EventTypes is null ? endpoint.EventTypes : System.Text.Json.JsonSerializer.Serialize(request.EventTypes),
             Enabled = request.Enabled ?? endpoint.Enabled,
             // Switching an endpoint back on is a fresh start.
@@ -161,17 +164,13 @@ internal static class WebhooksApi
     private static async Task<Results<Ok<RotatedSecret>, ProblemHttpResult>> Rotate(
         string id, HttpContext context, ClaimsPrincipal user, WebhookStore store, PasswordVault vault, TimeProvider time, CancellationToken cancellationToken)
     {
-        RotateSecretRequest request = new();
-        if (context.Request.ContentLength is > 0 || (context.Request.ContentLength is null && context.Request.ContentType is not null))
+        var (body, problem) = await JsonBody.ReadOptionalAsync<RotateSecretRequest>(context, cancellationToken);
+        if (problem is not null)
         {
-            var (body, problem) = await JsonBody.ReadAsync<RotateSecretRequest>(context, cancellationToken);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            request = body!;
+            return problem;
         }
+
+        var request = body ?? new RotateSecretRequest();
 
         if (await store.EndpointAsync(user.TenantId(), id, cancellationToken) is not { } endpoint)
         {

@@ -122,6 +122,30 @@ public sealed class ApprovalTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task A_decision_body_is_optional_but_read_strictly()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync();
+        var (_, approvalId) = await SubmitAsync();
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        var url = $"/v1/approvals/{approvalId}/approve";
+
+        // A misspelt member would lose the comment: refused, like every other body here.
+        await (await boss.PostAsync(url, new StringContent("""{"coment":"確認しました"}""", System.Text.Encoding.UTF8, "application/json")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "malformed-json");
+        await (await boss.PostAsync(url, new StringContent("""{"comment":""", System.Text.Encoding.UTF8, "application/json")))
+            .ProblemAsync(HttpStatusCode.BadRequest, "malformed-json");
+        await (await boss.PostAsync(url, new StringContent("確認しました", System.Text.Encoding.UTF8, "text/plain")))
+            .ProblemAsync(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        await (await Decide(boss, approvalId, "approve", new string('長', 2001))).ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "comment");
+
+        // No body at all is a decision without a comment.
+        var approved = await (await boss.PostAsync(url, null)).JsonAsync();
+        Assert.Equal("approved", approved.Str("status"));
+        Assert.True(!approved.GetProperty("decisions")[0].TryGetProperty("comment", out var comment) || comment.ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task All_needs_every_approver_any_needs_one()
     {
         await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss, Head }, mode = "all" } } } } });

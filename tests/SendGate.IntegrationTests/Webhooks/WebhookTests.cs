@@ -157,6 +157,29 @@ public sealed class WebhookTests : AppTest
     }
 
     [Fact]
+    public async Task Patch_keeps_what_it_leaves_out_and_an_empty_description_clears_it()
+    {
+        var (webhookId, _) = await SubscribeAsync(new[] { "message.sent" });
+        async Task<JsonElement> PatchAsync(object body)
+        {
+            var response = await Client.PatchAsJsonAsync($"/v1/webhooks/{webhookId}", body);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            return await response.JsonAsync();
+        }
+
+        var renamed = await PatchAsync(new { description = "  請求書システム  " });
+        Assert.Equal("請求書システム", renamed.Str("description"));
+        Assert.Equal(["message.sent"], renamed.GetProperty("eventTypes").EnumerateArray().Select(e => e.GetString()));
+
+        var unchanged = await PatchAsync(new { description = (string?)null, enabled = true });
+        Assert.Equal("請求書システム", unchanged.Str("description"));
+
+        var cleared = await PatchAsync(new { description = "" });
+        Assert.True(!cleared.TryGetProperty("description", out var description) || description.ValueKind == JsonValueKind.Null);
+        Assert.Equal(_receiver.Url, cleared.Str("url"));
+    }
+
+    [Fact]
     public async Task Events_committed_before_a_crash_are_delivered_after_the_restart()
     {
         var (_, secret) = await SubscribeAsync(new[] { "message.accepted" });
