@@ -62,6 +62,9 @@ internal static partial class Log
     [LoggerMessage(2001, LogLevel.Information, "Webhook delivery {DeliveryId} to {EndpointId} ({EventType}): attempt {Attempt} {Outcome} (HTTP {StatusCode})")]
     public static partial void WebhookAttempt(ILogger logger, string deliveryId, string endpointId, string eventType, string outcome, int statusCode, int attempt);
 
+    [LoggerMessage(2002, LogLevel.Information, "Purged {Count} finished webhook deliveries older than {Retention}")]
+    public static partial void WebhookDeliveriesPurged(ILogger logger, int count, TimeSpan retention);
+
     [LoggerMessage(2101, LogLevel.Information, "Tenant {TenantId}: retention purged {Count} message(s)")]
     public static partial void RetentionPurged(ILogger logger, string tenantId, int count);
 

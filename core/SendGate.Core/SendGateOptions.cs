@@ -223,6 +223,12 @@ public sealed class WebhookOptions
     /// time it began); longer than any transaction takes.
     /// </summary>
     public TimeSpan FanOutWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long finished deliveries (succeeded or failed for good) and their attempt logs are kept
+    /// for GET /v1/webhooks/{id}/deliveries; an hourly job deletes older ones. Pending ones stay.
+    /// </summary>
+    public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(30);
 }
 
 public enum BlobStoreKind { Auto, Folder, Database }

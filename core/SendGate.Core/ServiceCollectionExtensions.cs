@@ -67,6 +67,7 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(2), "SendGate:Webhooks:Timeout must be between 0 and 2 minutes.")
             .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay, "SendGate:Webhooks:RetryBaseDelay must be positive and not above RetryMaxDelay.")
+            .Validate(o => o.DeliveryRetention >= TimeSpan.FromDays(1), "SendGate:Webhooks:DeliveryRetention must be at least 1 day.")
             .ValidateOnStart();
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
             .ValidateDataAnnotations()
@@ -169,6 +170,8 @@ public static class ServiceCollectionExtensions
             q.AddJob<BlobSweepJob>(j => j.WithIdentity(BlobSweepJob.Key));
             // Daily, off hours: it reads every key of the archive, and what it deletes waited a day already.
             q.AddTrigger(t => t.ForJob(BlobSweepJob.Key).WithCronSchedule("0 40 3 * * ?"));
+            q.AddJob<PurgeWebhookDeliveriesJob>(j => j.WithIdentity(PurgeWebhookDeliveriesJob.Key));
+            q.AddTrigger(t => t.ForJob(PurgeWebhookDeliveriesJob.Key).WithCronSchedule("0 25 * * * ?"));
             q.AddJob<PurgeIdempotencyKeysJob>(j => j.WithIdentity(PurgeIdempotencyKeysJob.Key));
             q.AddTrigger(t => t.ForJob(PurgeIdempotencyKeysJob.Key).StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever().MeasureIntervalFromCompletion()));

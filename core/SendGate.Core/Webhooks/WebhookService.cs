@@ -96,6 +96,18 @@ public sealed class WebhookService(
     }, Json);
 
     /// <summary>Fans out, then sends everything due: endpoints side by side, each endpoint's deliveries in order.</summary>
+    /// <summary>Forgets finished deliveries older than <see cref="WebhookOptions.DeliveryRetention"/>; returns how many.</summary>
+    public async Task<int> PurgeFinishedAsync(CancellationToken cancellationToken = default)
+    {
+        var purged = await store.PurgeFinishedAsync((time.GetUtcNow() - options.Value.DeliveryRetention).ToUnixTimeMilliseconds(), cancellationToken);
+        if (purged > 0)
+        {
+            Log.WebhookDeliveriesPurged(logger, purged, options.Value.DeliveryRetention);
+        }
+
+        return purged;
+    }
+
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         await FanOutAsync(cancellationToken);

@@ -244,6 +244,50 @@ public sealed class WebhookStore(IDbConnectionFactory db)
         return true;
     }
 
+    private const string AllEndpointsSql = "SELECT id FROM webhook_endpoints";
+
+    private const string DeleteAttemptsOfSql = "DELETE FROM webhook_attempts WHERE delivery_id IN @ids";
+
+    private const string DeleteDeliveriesOfSql = "DELETE FROM webhook_deliveries WHERE id IN @ids";
+
+    // Per endpoint, through ix_webhook_deliveries_endpoint (endpoint_id, created_at); pending ones stay whatever their age.
+    private string FinishedBeforeSql => $"""
+        SELECT id FROM webhook_deliveries
+         WHERE endpoint_id = @endpointId AND created_at < @before AND status IN ('succeeded', 'failed')
+         ORDER BY created_at {db.Dialect.LimitClause}
+        """;
+
+    /// <summary>
+    /// Deletes finished deliveries created before <paramref name="before"/>, with their attempts,
+    /// a few hundred per transaction so that the write lock is never held long; returns how many.
+    /// </summary>
+    public async Task<int> PurgeFinishedAsync(long before, CancellationToken cancellationToken = default)
+    {
+        const int batch = 500;
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var purged = 0;
+        foreach (var endpointId in (await connection.QueryAsync<string>(new CommandDefinition(AllEndpointsSql, cancellationToken: cancellationToken))).AsList())
+        {
+            List<string> ids;
+            do
+            {
+                ids = (await connection.QueryAsync<string>(new CommandDefinition(FinishedBeforeSql, new { endpointId, before, limit = batch }, cancellationToken: cancellationToken))).AsList();
+                if (ids.Count == 0)
+                {
+                    break;
+                }
+
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync(DeleteAttemptsOfSql, new { ids }, transaction);
+                purged += await connection.ExecuteAsync(DeleteDeliveriesOfSql, new { ids }, transaction);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            while (ids.Count == batch);
+        }
+
+        return purged;
+    }
+
     public async Task<IReadOnlyList<WebhookSecretRow>> ActiveSecretsAsync(string endpointId, long now, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);

@@ -178,3 +178,21 @@ public sealed class BlobSweepJob(SendGate.Core.Archive.BlobSweeper sweeper, ILog
         }
     }
 }
+
+[DisallowConcurrentExecution]
+public sealed class PurgeWebhookDeliveriesJob(Webhooks.WebhookService webhooks, ILogger<PurgeWebhookDeliveriesJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("purge-webhook-deliveries", "sendgate");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await webhooks.PurgeFinishedAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.JobFailed(logger, ex, Key.Name);
+        }
+    }
+}

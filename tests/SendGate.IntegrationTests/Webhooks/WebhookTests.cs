@@ -180,6 +180,35 @@ public sealed class WebhookTests : AppTest
     }
 
     [Fact]
+    public async Task Finished_deliveries_are_forgotten_after_the_retention_and_pending_ones_kept()
+    {
+        var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
+        var calls = 0;
+        _receiver.Answer = _ => Interlocked.Increment(ref calls) == 1 ? null : (503, TimeSpan.Zero);
+        await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "届いた")));
+        Assert.Equal(1, await App.DeliverWebhooksAsync());
+        await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "届かない")));
+        Assert.Equal(0, await App.DeliverWebhooksAsync());
+        async Task<List<string>> StatusesAsync() =>
+            (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items").EnumerateArray().Select(d => d.Str("status")).Order().ToList();
+        Assert.Equal(["pending", "succeeded"], await StatusesAsync());
+        var webhooks = App.Service<SendGate.Core.Webhooks.WebhookService>();
+
+        // SendGate:Webhooks:DeliveryRetention is 30 days.
+        App.Time.Advance(TimeSpan.FromDays(29));
+        Assert.Equal(0, await webhooks.PurgeFinishedAsync());
+        App.Time.Advance(TimeSpan.FromDays(2));
+        await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "新しい")));
+        Assert.Equal(0, await App.DeliverWebhooksAsync());
+
+        Assert.Equal(1, await webhooks.PurgeFinishedAsync());
+        Assert.Equal(["pending", "pending"], await StatusesAsync());
+        await using var connection = await App.Service<SendGate.Core.Data.IDbConnectionFactory>().OpenAsync();
+        Assert.Equal(0L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection,
+            "SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id NOT IN (SELECT id FROM webhook_deliveries)"));
+    }
+
+    [Fact]
     public async Task Events_committed_before_a_crash_are_delivered_after_the_restart()
     {
         var (_, secret) = await SubscribeAsync(new[] { "message.accepted" });
