@@ -51,7 +51,7 @@ public sealed record ApprovalDto(
     ApprovalMessageDto Message,
     DateTimeOffset CreatedAt);
 
-public sealed record ApprovalList(IReadOnlyList<ApprovalDto> Items);
+public sealed record ApprovalList(IReadOnlyList<ApprovalDto> Items, string? NextCursor);
 
 /// <summary>Optional body of approve and reject.</summary>
 public sealed record ApprovalDecisionRequest(string? Comment);
@@ -84,28 +84,89 @@ internal static class ApprovalsApi
 
     private static readonly string[] Statuses = [ApprovalStatus.Pending, ApprovalStatus.Approved, ApprovalStatus.Rejected, ApprovalStatus.Expired, ApprovalStatus.Cancelled];
 
+    // Rows read per query, and at most per page: an approver involved in few of many requests gets a
+    // shorter page with a cursor to go on from, rather than a request that reads the whole history.
+    private const int ScanBatch = 200;
+    private const int MaxScanned = 2000;
+
     private static async Task<Results<Ok<ApprovalList>, ProblemHttpResult>> List(
-        ClaimsPrincipal user, [FromQuery] string? status, ApprovalStore store, MessageStore messages, PolicyService policies, TimeProvider time,
-        CancellationToken cancellationToken)
+        ClaimsPrincipal user, [FromQuery] string? status, [FromQuery] string? cursor, [FromQuery] string? limit, ApprovalStore store, MessageStore messages,
+        PolicyService policies, TimeProvider time, CancellationToken cancellationToken)
     {
+        var violations = new List<Violation>();
         status ??= ApprovalStatus.Pending;
         if (!Statuses.Contains(status))
         {
-            return Problems.Invalid("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", Statuses)}.");
+            violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", Statuses)}."));
+        }
+
+        var size = 50;
+        if (limit is not null && (!int.TryParse(limit, out size) || size is < 1 or > 200))
+        {
+            violations.Add(new("limit", ViolationCode.InvalidField, "limit must be a whole number from 1 to 200."));
+        }
+
+        var position = cursor is null ? null : KeysetCursor.Decode(cursor);
+        if (cursor is not null && position is null)
+        {
+            violations.Add(new("cursor", ViolationCode.InvalidField, "cursor is not one this API returned."));
+        }
+
+        if (violations.Count > 0)
+        {
+            return Problems.Invalid(violations);
         }
 
         var who = Identity(user, null);
         var now = time.GetUtcNow();
-        var rows = (await store.ListAsync(user.TenantId(), status, cancellationToken))
-            .Where(r => who.IsAdmin || (status == ApprovalStatus.Pending ? ApprovalService.Standing(r, who, now) is not null : Involved(r, who.Address)))
-            .ToList();
+        bool Visible(ApprovalRequestRow r) =>
+            who.IsAdmin || (status == ApprovalStatus.Pending ? ApprovalService.Standing(r, who, now) is not null : Involved(r, who.Address));
+
+        // One more than a page tells whether there is a next one; the cursor is where this page ends.
+        var page = new List<ApprovalRequestRow>();
+        var scanned = 0;
+        string? next = null;
+        while (true)
+        {
+            var rows = await store.ListAsync(user.TenantId(), status, position, ScanBatch, cancellationToken);
+            foreach (var row in rows)
+            {
+                if (!Visible(row))
+                {
+                    position = (row.CreatedAt, row.Id);
+                    continue;
+                }
+
+                if (page.Count == size)
+                {
+                    next = KeysetCursor.Encode(page[^1].CreatedAt, page[^1].Id);
+                    break;
+                }
+
+                page.Add(row);
+                position = (row.CreatedAt, row.Id);
+            }
+
+            scanned += rows.Count;
+            if (next is not null || rows.Count < ScanBatch)
+            {
+                break;
+            }
+
+            if (scanned >= MaxScanned)
+            {
+                next = KeysetCursor.Encode(position!.Value.Item1, position.Value.Item2);
+                break;
+            }
+        }
+
         var items = new List<ApprovalDto>();
-        foreach (var row in rows)
+        foreach (var row in page)
         {
             items.Add(await ToDtoAsync(row, store, messages, policies, withAttachments: false, cancellationToken));
         }
 
-        return TypedResults.Ok(new ApprovalList(items));
+        return TypedResults.Ok(new ApprovalList(items, next));
     }
 
     private static async Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Get(

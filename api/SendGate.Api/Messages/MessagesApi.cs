@@ -293,7 +293,7 @@ internal static class MessagesApi
         (long, string)? before = null;
         if (cursor is not null)
         {
-            before = Cursor.Decode(cursor);
+            before = KeysetCursor.Decode(cursor);
             if (before is null)
             {
                 violations.Add(new("cursor", ViolationCode.InvalidField, "cursor is not one this API returned."));
@@ -321,7 +321,7 @@ internal static class MessagesApi
             Limit = size + 1,
         }, cancellationToken);
         var page = rows.Take(size).ToList();
-        var next = rows.Count > size ? Cursor.Encode(page[^1].CreatedAt, page[^1].Id) : null;
+        var next = rows.Count > size ? KeysetCursor.Encode(page[^1].CreatedAt, page[^1].Id) : null;
         return TypedResults.Ok(new MessageList(page.Select(m => m.ToSummary()).ToList(), next));
     }
 
@@ -599,28 +599,5 @@ internal static class MessagesApi
         hash.AppendData(Encoding.UTF8.GetBytes($"{contentType.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()}\n{sendAt}\n"));
         hash.AppendData(body);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    /// <summary>Opaque keyset cursor over (created_at, id).</summary>
-    private static class Cursor
-    {
-        public static string Encode(long createdAt, string id) =>
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{createdAt}:{id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-        public static (long, string)? Decode(string cursor)
-        {
-            try
-            {
-                var padded = cursor.Replace('-', '+').Replace('_', '/');
-                padded += new string('=', (4 - (padded.Length % 4)) % 4);
-                var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
-                var colon = text.IndexOf(':', StringComparison.Ordinal);
-                return colon > 0 && long.TryParse(text[..colon], out var at) ? (at, text[(colon + 1)..]) : null;
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
     }
 }

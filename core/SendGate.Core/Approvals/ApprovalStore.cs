@@ -93,7 +93,12 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
 
     private const string RequestByMessageSql = $"SELECT {RequestColumns} FROM approval_requests WHERE message_id = @messageId";
 
-    private const string ListSql = $"SELECT {RequestColumns} FROM approval_requests WHERE tenant_id = @tenantId AND status = @status ORDER BY created_at DESC, id DESC";
+    // Newest first from a keyset position, through ix_approval_requests_tenant (tenant_id, status, created_at).
+    private const string ListSql = $"""
+        SELECT {RequestColumns} FROM approval_requests
+         WHERE tenant_id = @tenantId AND status = @status AND (@hasBefore = 0 OR created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))
+         ORDER BY created_at DESC, id DESC
+        """;
 
     private const string DecisionsSql = """
         SELECT request_id AS RequestId, seq AS Seq, level AS Level, approver AS Approver, actor AS Actor, acting_as AS ActingAs, decision AS Decision,
@@ -184,10 +189,13 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
         return await connection.QuerySingleOrDefaultAsync<ApprovalRequestRow>(new CommandDefinition(RequestByMessageSql, new { messageId }, cancellationToken: cancellationToken));
     }
 
-    public async Task<IReadOnlyList<ApprovalRequestRow>> ListAsync(string tenantId, string status, CancellationToken cancellationToken = default)
+    /// <summary>Up to <paramref name="limit"/> requests with the status, newest first, after <paramref name="before"/> when given.</summary>
+    public async Task<IReadOnlyList<ApprovalRequestRow>> ListAsync(string tenantId, string status, (long At, string Id)? before, int limit,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<ApprovalRequestRow>(new CommandDefinition(ListSql, new { tenantId, status }, cancellationToken: cancellationToken))).AsList();
+        var args = new { tenantId, status, hasBefore = before is null ? 0 : 1, beforeAt = before?.At ?? 0, beforeId = before?.Id ?? "", limit };
+        return (await connection.QueryAsync<ApprovalRequestRow>(new CommandDefinition(ListSql + " " + db.Dialect.LimitClause, args, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<IReadOnlyList<ApprovalDecisionRow>> GetDecisionsAsync(string requestId, CancellationToken cancellationToken = default)

@@ -121,6 +121,81 @@ public sealed class ApprovalTests : AppWithSmtpTest
         Assert.Equal("admin", byAdmin.GetProperty("decisions")[0].Str("actingAs"));
     }
 
+    private static async Task<(List<string> Ids, string? Next)> PageAsync(HttpClient client, string query)
+    {
+        var response = await client.GetAsync($"/v1/approvals?{query}");
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var page = await response.JsonAsync();
+        var next = page.GetProperty("nextCursor");
+        return (page.GetProperty("items").EnumerateArray().Select(i => i.Str("id")).ToList(), next.ValueKind == JsonValueKind.Null ? null : next.GetString());
+    }
+
+    [Fact]
+    public async Task The_list_comes_a_page_at_a_time_newest_first()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync();
+        var submitted = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            submitted.Add((await SubmitAsync(("subject", $"承認依頼 {i}"))).ApprovalId);
+            App.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        foreach (var client in new[] { Client, boss })
+        {
+            var seen = new List<string>();
+            var (ids, next) = await PageAsync(client, "limit=2");
+            seen.AddRange(ids);
+            Assert.Equal(2, ids.Count);
+            (ids, next) = await PageAsync(client, $"limit=2&cursor={next}");
+            seen.AddRange(ids);
+            Assert.Equal(2, ids.Count);
+            (ids, next) = await PageAsync(client, $"limit=2&cursor={next}");
+            seen.AddRange(ids);
+            Assert.Single(ids);
+            Assert.Null(next);
+            Assert.Equal(Enumerable.Reverse(submitted), seen);
+        }
+
+        await (await Client.GetAsync("/v1/approvals?limit=0")).ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "limit");
+        await (await Client.GetAsync("/v1/approvals?cursor=not-ours")).ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "cursor");
+    }
+
+    [Fact]
+    public async Task An_approver_among_many_others_gets_short_pages_that_go_on_rather_than_a_read_of_everything()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync();
+        var (_, mine) = await SubmitAsync();
+
+        // 2,100 newer requests of other approvers, written directly (their messages are not needed to skip them).
+        await using (var connection = await App.Service<SendGate.Core.Data.IDbConnectionFactory>().OpenAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "PRAGMA foreign_keys = OFF; CREATE TEMP TABLE copy AS SELECT * FROM approval_requests WHERE id = @mine", new { mine });
+            await using var transaction = await connection.BeginTransactionAsync();
+            for (var i = 1; i <= 2100; i++)
+            {
+                await Dapper.SqlMapper.ExecuteAsync(connection, """
+                    UPDATE copy SET id = @id, message_id = @id, route_snapshot = REPLACE(route_snapshot, @boss, 'someone@example.co.jp'), created_at = created_at + @i;
+                    INSERT INTO approval_requests SELECT * FROM copy;
+                    """, new { id = $"apr_other{i}", boss = Boss, i }, transaction);
+            }
+
+            await transaction.CommitAsync();
+            await Dapper.SqlMapper.ExecuteAsync(connection, "DROP TABLE copy; PRAGMA foreign_keys = ON");
+        }
+
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        var (first, next) = await PageAsync(boss, "limit=50");
+        Assert.Empty(first);
+        Assert.NotNull(next);
+        var (second, end) = await PageAsync(boss, $"limit=50&cursor={next}");
+        Assert.Equal([mine], second);
+        Assert.Null(end);
+    }
+
     [Fact]
     public async Task A_decision_body_is_optional_but_read_strictly()
     {
