@@ -17,7 +17,8 @@ internal static class ApprovalRoutesApi
         var group = routes.MapGroup("/v1/approval-routes").WithTags("Approval routes").RequireAuthorization(Access.Admin)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
-        group.MapGet("/", List).WithName("ListApprovalRoutes").WithSummary("Every approval route of the tenant");
+        group.MapGet("/", List).WithName("ListApprovalRoutes").WithSummary("Every approval route of the tenant")
+            .Produces<ApprovalRouteList>();
         group.MapGet("/{name}", Get).WithName("GetApprovalRoute").WithSummary("One approval route")
             .Produces<ApprovalRouteSpec>().ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{name}", Put).WithName("PutApprovalRoute").WithSummary("Create or replace an approval route")
@@ -28,8 +29,9 @@ internal static class ApprovalRoutesApi
         return group;
     }
 
-    private static async Task<Ok<ApprovalRouteList>> List(ClaimsPrincipal user, ApprovalStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new ApprovalRouteList(await store.GetRoutesAsync(user.TenantId(), cancellationToken)));
+    // Written like one route (members not set are left out), so an item reads the same as GET /{name}.
+    private static async Task<JsonHttpResult<ApprovalRouteList>> List(ClaimsPrincipal user, ApprovalStore store, CancellationToken cancellationToken) =>
+        TypedResults.Json(new ApprovalRouteList(await store.GetRoutesAsync(user.TenantId(), cancellationToken)), ApprovalStore.Json);
 
     private static async Task<Results<JsonHttpResult<ApprovalRouteSpec>, ProblemHttpResult>> Get(string name, ClaimsPrincipal user, ApprovalStore store, CancellationToken cancellationToken) =>
         await store.GetRouteAsync(user.TenantId(), name, cancellationToken) is { } route ? TypedResults.Json(route, ApprovalStore.Json) : NotFound(name);

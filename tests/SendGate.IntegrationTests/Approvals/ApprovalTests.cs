@@ -424,5 +424,10 @@ public sealed class ApprovalTests : AppWithSmtpTest
             .ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "entries[0].levels[0].approvers");
         using var sender = App.ClientFor(await App.CreateKeyAsync("sender"));
         await (await sender.GetAsync("/v1/approval-routes")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+
+        // A listed route reads exactly like the route read alone.
+        var listed = (await (await Client.GetAsync("/v1/approval-routes")).JsonAsync()).GetProperty("items").EnumerateArray().Single();
+        var alone = await (await Client.GetAsync($"/v1/approval-routes/{listed.Str("name")}")).JsonAsync();
+        Assert.Equal(alone.GetRawText(), listed.GetRawText());
     }
 }
