@@ -251,6 +251,8 @@ public sealed class DetectorTests
     [InlineData("exmaple.com", "example.com", "edit-distance", 2)]
     [InlineData("example.co", "example.com", "edit-distance", 1)]
     [InlineData("Exampel.Co.Jp.", "example.co.jp", "edit-distance", 2)]
+    [InlineData("mail.examp1e.co.jp", "example.co.jp", "homoglyph", 1)]
+    [InlineData("smtp.mx.exmaple.com", "example.com", "edit-distance", 2)]
     public void Look_alikes_are_found(string domain, string resembles, string kind, int distance)
     {
         var known = new[] { "example.co.jp", "example.com", "microsoft.com", "partner.jp" };
@@ -268,6 +270,7 @@ public sealed class DetectorTests
     [InlineData("mail.example.co.jp")]
     [InlineData("a.b.example.com")]
     [InlineData("unrelated.org")]
+    [InlineData("mail.unrelated.co.jp")]
     [InlineData("")]
     public void Known_subdomains_and_unrelated_domains_are_not_look_alikes(string domain) =>
         Assert.Null(DomainSimilarity.Find(domain, ["example.co.jp", "example.com", "partner.jp"]));

@@ -248,6 +248,26 @@ public sealed class KnownDomainIndex
             return null;
         }
 
+        if (Resembling(domain, candidate, maxDistance) is { } hit)
+        {
+            return hit;
+        }
+
+        // A host under a look-alike (mail.examp1e.co.jp) is as misleading as the look-alike itself.
+        for (var dot = candidate.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = candidate.IndexOf('.', dot + 1))
+        {
+            var parent = candidate[(dot + 1)..];
+            if (parent.Contains('.', StringComparison.Ordinal) && Resembling(domain, parent, maxDistance) is { } parentHit)
+            {
+                return parentHit;
+            }
+        }
+
+        return null;
+    }
+
+    private LookAlike? Resembling(string domain, string candidate, int maxDistance)
+    {
         if (_bySkeleton.TryGetValue(DomainSimilarity.SkeletonOfCanonical(candidate), out var twins))
         {
             LookAlike? best = null;
