@@ -144,10 +144,11 @@ public sealed class WebhookStore(IDbConnectionFactory db)
     private const string InsertCursorSql = "INSERT INTO webhook_cursors (tenant_id, watermark) VALUES (@tenantId, @watermark)";
 
     // Oldest first per endpoint, so a receiver sees a message's events in order.
+    // A disabled endpoint's deliveries wait, attempts unspent, until it is switched back on.
     private const string DueSql = """
-        SELECT id AS Id, endpoint_id AS EndpointId FROM webhook_deliveries
-         WHERE (status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND lease_until <= @now)
-         ORDER BY created_at, message_id, event_seq
+        SELECT d.id AS Id, d.endpoint_id AS EndpointId FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE e.enabled = 1 AND ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND d.lease_until <= @now))
+         ORDER BY d.created_at, d.message_id, d.event_seq
         """;
 
     private const string ClaimSql = """

@@ -157,6 +157,32 @@ public sealed class WebhookTests : AppTest
     }
 
     [Fact]
+    public async Task A_disabled_endpoint_s_deliveries_wait_for_it_without_spending_attempts()
+    {
+        var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
+        _receiver.Answer = _ => (503, TimeSpan.Zero);
+        await Client.PostAsJsonAsync("/v1/messages", Mail());
+        Assert.Equal(0, await App.DeliverWebhooksAsync());
+        (await Client.PatchAsJsonAsync($"/v1/webhooks/{webhookId}", new { enabled = false })).EnsureSuccessStatusCode();
+
+        // Two days switched off: far past the last retry, yet nothing is attempted or failed.
+        for (var i = 0; i < 48; i++)
+        {
+            App.Time.Advance(TimeSpan.FromHours(1));
+            Assert.Equal(0, await App.DeliverWebhooksAsync());
+        }
+
+        var waiting = (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items")[0];
+        Assert.Equal(("pending", 1), (waiting.Str("status"), waiting.GetProperty("attempts").GetInt32()));
+
+        _receiver.Answer = _ => null;
+        (await Client.PatchAsJsonAsync($"/v1/webhooks/{webhookId}", new { enabled = true })).EnsureSuccessStatusCode();
+        Assert.Equal(1, await App.DeliverWebhooksAsync());
+        var delivered = (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items")[0];
+        Assert.Equal(("succeeded", 2), (delivered.Str("status"), delivered.GetProperty("attempts").GetInt32()));
+    }
+
+    [Fact]
     public async Task Patch_keeps_what_it_leaves_out_and_an_empty_description_clears_it()
     {
         var (webhookId, _) = await SubscribeAsync(new[] { "message.sent" });
