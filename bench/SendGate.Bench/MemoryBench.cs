@@ -27,27 +27,9 @@ internal static class MemoryBench
         var work = Directory.CreateTempSubdirectory("sendgate-membench-").FullName;
         try
         {
-            var builder = Host.CreateApplicationBuilder();
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["SendGate:Database:ConnectionString"] = $"Data Source={Path.Combine(work, "sendgate.db")}",
-                ["SendGate:Bootstrap:ApiKey"] = "sg_bench_0123456789abcdefghijklmn",
-                ["SendGate:Policy:InitialPolicy"] = "empty",
-                ["SendGate:Delivery:Mode"] = "Pickup",
-                ["SendGate:Delivery:PickupDirectory"] = Path.Combine(work, "outbox"),
-                ["SendGate:Encryption:PasswordKeyFile"] = Path.Combine(work, "password.key"),
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            builder.Services.AddSendGateCore();
-            using var host = builder.Build();
-            await host.StartAsync();
+            var (host, tenantId) = await BenchHost.StartAsync(work);
+            using var hosted = host;
             var services = host.Services;
-
-            string tenantId;
-            await using (var connection = await services.GetRequiredService<IDbConnectionFactory>().OpenAsync())
-            {
-                tenantId = await connection.QuerySingleAsync<string>("SELECT id FROM tenants");
-            }
 
             await services.GetRequiredService<PolicyService>().ReplaceAsync(tenantId, new PolicyDocument
             {

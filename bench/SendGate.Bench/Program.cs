@@ -44,6 +44,12 @@ if (args.Length >= 1 && args[0] == "memory")
     return await SendGate.Bench.MemoryBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 25, args.Length > 2 ? args[2] : "random");
 }
 
+if (args.Length >= 1 && args[0] == "export")
+{
+    return await SendGate.Bench.ExportBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 300);
+}
+
 if (args.Length >= 1 && args[0] == "zip")
 {
     return SendGate.Bench.ZipBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
@@ -56,7 +62,7 @@ if (args.Length >= 1 && args[0] == "policy")
 
 if (args.Length < 1 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var port))
 {
-    Console.Error.WriteLine("usage: SendGate.Bench policy [ITERATIONS] | search [MESSAGES] [KEEP_FOLDER] | SendGate.Bench PORT [MESSAGES] [LANES] [PIPELINING]");
+    Console.Error.WriteLine("usage: SendGate.Bench policy [ITERATIONS] | search [MESSAGES] [KEEP_FOLDER] | export [MESSAGES] [KILOBYTES] | SendGate.Bench PORT [MESSAGES] [LANES] [PIPELINING]");
     return 2;
 }
 

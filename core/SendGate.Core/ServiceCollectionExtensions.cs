@@ -108,6 +108,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Audit.AuditTrail>();
         services.AddSingleton<SendGate.Core.Archive.RetentionService>();
         services.AddSingleton<SendGate.Core.Archive.BlobSweeper>();
+        services.AddSingleton<SendGate.Core.Archive.MboxExport>();
         services.AddSingleton<Webhooks.WebhookStore>();
         services.AddSingleton<Webhooks.SsrfGuard>();
         services.AddSingleton<Webhooks.WebhookService>();

@@ -430,7 +430,7 @@ internal static class MessagesApi
     /// whatever the size. <paramref name="content"/> <c>sent</c> exports the copies relays received.
     /// </summary>
     private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Export(
-        ClaimsPrincipal user, MessageStore store, SendGate.Core.Archive.IBlobStore blobs, SendGate.Core.Audit.AuditTrail audit, HttpContext context,
+        ClaimsPrincipal user, SendGate.Core.Archive.MboxExport export, SendGate.Core.Audit.AuditTrail audit, HttpContext context,
         [FromQuery] string? content, [FromQuery] string? status, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? subject, [FromQuery] string? tag,
         [FromQuery] string? hasAttachments, [FromQuery] string? attachment, [FromQuery] string? rule,
         [FromQuery] string? createdFrom, [FromQuery] string? createdTo, CancellationToken cancellationToken)
@@ -463,44 +463,7 @@ internal static class MessagesApi
         var tenantId = user.TenantId();
         await audit.RecordAsync(new SendGate.Core.Audit.AuditEntry(tenantId, user.Actor().Name, "GET /v1/messages/export", null, context.Request.QueryString.HasValue ? context.Request.QueryString.Value : null,
             context.Connection.RemoteIpAddress?.ToString(), 200), cancellationToken);
-        return TypedResults.Stream(async output =>
-        {
-            var page = filter;
-            while (true)
-            {
-                var rows = await store.ListAsync(tenantId, page, context.RequestAborted);
-                foreach (var row in rows)
-                {
-                    if (sent)
-                    {
-                        // One entry per relay transaction (a split or partly retried delivery has several), dated when it was sent.
-                        foreach (var copy in await store.GetSentCopiesAsync(tenantId, row.Id, context.RequestAborted))
-                        {
-                            await using var copyContent = await blobs.OpenAsync(copy.BlobKey, context.RequestAborted);
-                            if (copyContent is not null)
-                            {
-                                await Mbox.WriteAsync(output, row.EnvelopeFrom, Clock.FromMs(copy.SentAt), copyContent, context.RequestAborted);
-                            }
-                        }
-
-                        continue;
-                    }
-
-                    await using var original = await store.OpenOriginalAsync(tenantId, row.Id, context.RequestAborted);
-                    if (original is not null)
-                    {
-                        await Mbox.WriteAsync(output, row.EnvelopeFrom, Clock.FromMs(row.CreatedAt), original, context.RequestAborted);
-                    }
-                }
-
-                if (rows.Count < page.Limit)
-                {
-                    return;
-                }
-
-                page = page with { Before = (rows[^1].CreatedAt, rows[^1].Id) };
-            }
-        }, "application/mbox", "sendgate-export.mbox");
+        return TypedResults.Stream(output => export.WriteAsync(output, tenantId, filter, sent, context.RequestAborted), "application/mbox", "sendgate-export.mbox");
     }
 
     private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Release(
