@@ -431,18 +431,13 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options, Ti
 /// <summary>Blobs in the database, so every node of a SQL Server installation reads every copy.</summary>
 public sealed class DatabaseBlobStore(IDbConnectionFactory db, TimeProvider time) : IBlobStore
 {
-
-    private const string InsertSql = """
-        INSERT INTO blobs (blob_key, content, size, created_at)
-        SELECT @key, @content, @size, @now WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blob_key = @key)
-        """;
+    private string InsertSql => db.Dialect.InsertBlobSql;
 
     private const string DeleteSql = "DELETE FROM blobs WHERE blob_key = @key";
 
     // Read from the primary key's index alone; whether a candidate is old and unused is the delete's own condition.
     internal const string KeysSql = "SELECT blob_key FROM blobs";
 
-    internal const string DeleteUnusedSql = "DELETE FROM blobs WHERE blob_key = @key AND created_at < @before AND " + BlobReferences.NoneForKey;
 
     public async Task<(string Key, long Size)> PutAsync(Func<Stream, Task> write, CancellationToken cancellationToken = default)
     {
@@ -505,7 +500,7 @@ public sealed class DatabaseBlobStore(IDbConnectionFactory db, TimeProvider time
         var deleted = 0;
         foreach (var key in keys.Distinct(StringComparer.Ordinal))
         {
-            deleted += await connection.ExecuteAsync(new CommandDefinition(DeleteUnusedSql, new { key, before = writtenBefore.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+            deleted += await connection.ExecuteAsync(new CommandDefinition(db.Dialect.DeleteUnusedBlobSql, new { key, before = writtenBefore.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
         }
 
         return deleted;

@@ -40,6 +40,23 @@ public abstract class SqlDialect
     public abstract string BlobStreamSql { get; }
 
     /// <summary>
+    /// Stores a blob unless the same key is there. With SQL Server the existing row stays locked
+    /// until the transaction ends, so a sweep cannot delete it under the reference being written.
+    /// </summary>
+    public virtual string InsertBlobSql => """
+        INSERT INTO blobs (blob_key, content, size, created_at)
+        SELECT @key, @content, @size, @now WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blob_key = @key)
+        """;
+
+    /// <summary>
+    /// Deletes a blob only if it is old and nothing refers to it, both decided in this statement. SQLite
+    /// runs one writer at a time, so a reference is either committed before (the row stays) or after
+    /// (its transaction inserts the row anew).
+    /// </summary>
+    public virtual string DeleteUnusedBlobSql =>
+        "DELETE FROM blobs WHERE blob_key = @key AND created_at < @before AND " + Archive.BlobReferences.NoneForKey;
+
+    /// <summary>
     /// Whether the message search picks, per query, which filters find their messages through
     /// their own index (see <see cref="Messages.MessageStore.ListAsync"/>). SQLite's planner has no
     /// statistics on the values, so the store measures them; SQL Server's optimizer has its own.
@@ -150,4 +167,21 @@ public sealed class SqlServerDialect : SqlDialect
     public override string ContentStreamSql => "SELECT DATALENGTH(original), 0, original FROM message_content WHERE message_id = @id";
 
     public override string BlobStreamSql => "SELECT size, 0, content FROM blobs WHERE blob_key = @key";
+
+    // UPDLOCK, HOLDLOCK: the row (or the key's range, when absent) stays locked until the referencing
+    // transaction commits; a sweep's DELETE waits for it, then finds the reference.
+    public override string InsertBlobSql => """
+        INSERT INTO blobs (blob_key, content, size, created_at)
+        SELECT @key, @content, @size, @now
+         WHERE NOT EXISTS (SELECT 1 FROM blobs WITH (UPDLOCK, HOLDLOCK) WHERE blob_key = @key);
+        """;
+
+    // READCOMMITTEDLOCK: with READ_COMMITTED_SNAPSHOT on, the reference check would otherwise read the
+    // snapshot from before the wait for the row lock, and miss the reference committed meanwhile.
+    public override string DeleteUnusedBlobSql => """
+        DELETE FROM blobs
+         WHERE blob_key = @key AND created_at < @before
+           AND NOT EXISTS (SELECT 1 FROM message_originals WITH (READCOMMITTEDLOCK) WHERE blob_key = @key)
+           AND NOT EXISTS (SELECT 1 FROM message_sent WITH (READCOMMITTEDLOCK) WHERE blob_key = @key);
+        """;
 }

@@ -177,7 +177,7 @@ public sealed class TieredBlobSweepTests : AppTest
         var references = await PlanAsync(BlobReferences.ReferencedSql, new { keys = new[] { "a", "b" } });
         Assert.Contains(references, line => line.StartsWith("SEARCH message_originals USING COVERING INDEX ix_message_originals_blob", StringComparison.Ordinal));
         Assert.Contains(references, line => line.StartsWith("SEARCH message_sent USING COVERING INDEX ix_message_sent_blob", StringComparison.Ordinal));
-        var delete = await PlanAsync(DatabaseBlobStore.DeleteUnusedSql, new { key = "a", before = 0L });
+        var delete = await PlanAsync(SqliteDialect.Instance.DeleteUnusedBlobSql, new { key = "a", before = 0L });
         Assert.DoesNotContain(delete, line => line.StartsWith("SCAN ", StringComparison.Ordinal));
     }
 
