@@ -29,6 +29,17 @@ public sealed class ProblemDetailsTests : AppTest
     }
 
     [Fact]
+    public async Task A_query_parameter_of_the_wrong_form_is_a_validation_problem()
+    {
+        using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+
+        var response = await Client.PostAsync("/v1/policies/rules?position=first", content);
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "validation");
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+    }
+
+    [Fact]
     public async Task Production_answers_a_body_that_does_not_bind_the_same_way()
     {
         // Development throws on a bad body and Production used to answer a bare 400; both now give the problem.
