@@ -42,6 +42,19 @@ public sealed class StatementCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Texts_built_per_call_do_not_grow_the_cache_without_end()
+    {
+        // Dapper expands a list into IN (@ids1, @ids2, …): one text per list length.
+        for (var length = 1; length <= 300; length++)
+        {
+            await _connection.QueryAsync<long>("SELECT id FROM t WHERE id IN @ids", new { ids = Enumerable.Range(1, length).ToArray() });
+        }
+
+        Assert.InRange(_connection.CompiledTexts, 1, 128);
+        Assert.Empty(await _connection.QueryAsync<long>("SELECT id FROM t WHERE id IN @ids", new { ids = new[] { 1, 2 } }));
+    }
+
+    [Fact]
     public async Task A_failed_statement_leaves_the_connection_and_its_statements_usable()
     {
         const string insert = "INSERT INTO t (name) VALUES (@name)";

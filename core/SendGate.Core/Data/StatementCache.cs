@@ -18,7 +18,14 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
     // More than one of a text only when a command runs while another of the same text is open (a reader being read).
     private const int KeptPerText = 2;
 
+    // A writer runs a few dozen distinct statements; text built per call (a list expanded into
+    // IN (@p1, @p2, …)) must not make the cache grow without end: past this many, new texts are not kept.
+    private const int MaxTexts = 128;
+
     private readonly Dictionary<string, Stack<SqliteCommand>> _compiled = new(StringComparer.Ordinal);
+
+    /// <summary>How many distinct statement texts are kept compiled.</summary>
+    internal int CompiledTexts => _compiled.Count;
 
     internal SqliteCommand Rent(string text)
     {
@@ -36,12 +43,12 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
     {
         command.Transaction = null;
         command.Parameters.Clear();
-        if (!_compiled.TryGetValue(command.CommandText, out var kept))
+        if (!_compiled.TryGetValue(command.CommandText, out var kept) && _compiled.Count < MaxTexts)
         {
             _compiled[command.CommandText] = kept = new Stack<SqliteCommand>(KeptPerText);
         }
 
-        if (kept.Count < KeptPerText)
+        if (kept is not null && kept.Count < KeptPerText)
         {
             kept.Push(command);
         }
