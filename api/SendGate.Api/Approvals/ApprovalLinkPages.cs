@@ -48,6 +48,14 @@ internal static class ApprovalLinkPages
         Row(body, en ? "Recipients" : "宛先", string.Join("\n", recipients.Select(r =>
             $"{r.Kind.ToUpperInvariant()}: {r.Address}{(DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address)) ? "" : en ? " (external)" : "（社外）")}")));
         Row(body, en ? "Why approval is needed" : "承認が必要な理由", string.Join("\n", (decision?.Rules ?? []).Select(r => $"{r.Name}: {string.Join("; ", r.Conditions.Select(c => c.Detail))}")));
+        await using (var content = await messages.OpenContentAsync(message.Id, cancellationToken))
+        {
+            if (content is not null && BodyPreview.Of(MimeKit.MimeMessage.Load(content, persistent: true), 4000) is { } preview)
+            {
+                Row(body, en ? "Body (beginning)" : "本文（冒頭）", preview);
+            }
+        }
+
         Row(body, en ? "Decide by" : "期限", Rfc3339.Format(Clock.FromMs(request.DueAt)));
         Row(body, en ? "You decide as" : "承認者", found.Approver);
         body.Append("</dl>");

@@ -31,7 +31,8 @@ public sealed record ApprovalMessageDto(
     IReadOnlyList<ApprovalRecipientDto> Recipients,
     IReadOnlyList<ApprovalAttachmentDto> Attachments,
     IReadOnlyList<ApprovalRuleDto> Rules,
-    IReadOnlyList<string> Reasons);
+    IReadOnlyList<string> Reasons,
+    string? BodyPreview);
 
 public sealed record ApprovalDto(
     string Id,
@@ -257,12 +258,14 @@ internal static class ApprovalsApi
         var recipients = (await messages.GetRecipientsAsync(message.Id, cancellationToken))
             .Select(r => new ApprovalRecipientDto(r.Address, r.Kind, !DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address)))).ToList();
         var attachments = new List<ApprovalAttachmentDto>();
+        string? preview = null;
         if (withAttachments && await messages.GetOriginalAsync(row.TenantId, message.Id, cancellationToken) is { } raw)
         {
             using var stream = new MemoryStream(raw, writable: false);
             var mime = MimeKit.MimeMessage.Load(stream, persistent: true);
             attachments.AddRange(mime.Attachments.OfType<MimeKit.MimePart>().Select(p => new AttachmentFact(p))
                 .Select(a => new ApprovalAttachmentDto(a.FileName, a.ContentType, a.Size)));
+            preview = SendGate.Core.Approvals.BodyPreview.Of(mime, 4000);
         }
 
         var decisions = await store.GetDecisionsAsync(row.Id, cancellationToken);
@@ -273,7 +276,7 @@ internal static class ApprovalsApi
             decisions.Select(d => new ApprovalDecisionDto(d.Level + 1, d.Approver, d.Actor, d.ActingAs, d.Decision, d.Comment, d.Channel, d.KeyId, d.Ip, Clock.FromMs(d.At))).ToList(),
             new ApprovalMessageDto(message.Id, message.Status, message.HeaderFrom, message.Subject, recipients, attachments,
                 (decision?.Rules ?? []).Select(r => new ApprovalRuleDto(r.RuleId, r.Name, r.Conditions.Select(c => c.Detail).ToList())).ToList(),
-                decision?.Reasons ?? []),
+                decision?.Reasons ?? [], preview),
             Clock.FromMs(row.CreatedAt));
     }
 

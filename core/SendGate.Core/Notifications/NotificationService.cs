@@ -177,7 +177,10 @@ public sealed class NotificationService(
         return new OutgoingMessage(row.Id, mime, from, [MailboxAddress.Parse(row.Recipient)]);
     }
 
-    /// <summary>From, recipients (external ones marked), subject, attachments, and the rules that asked for approval.</summary>
+    // The mail carries the beginning only; GET /v1/approvals/{id} has up to 4,000 characters.
+    private const int MailPreviewLength = 1000;
+
+    /// <summary>From, recipients (external ones marked), subject, attachments, the rules that asked for approval, and the beginning of the body.</summary>
     private async Task<string> SummaryAsync(MessageRow message, TenantSettings settings, bool en, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
@@ -190,9 +193,11 @@ public sealed class NotificationService(
             text.AppendLine($"  {r.Kind.ToUpperInvariant()}: {r.Address}{(external ? en ? "  (external)" : "（社外）" : "")}");
         }
 
+        string? preview = null;
         await using (var content = await messages.OpenContentAsync(message.Id, cancellationToken))
         {
-            var attachments = content is null ? [] : MimeMessage.Load(content, persistent: true).Attachments.OfType<MimePart>().Select(p => new AttachmentFact(p)).ToList();
+            var mime = content is null ? null : MimeMessage.Load(content, persistent: true);
+            var attachments = mime is null ? [] : mime.Attachments.OfType<MimePart>().Select(p => new AttachmentFact(p)).ToList();
             if (attachments.Count > 0)
             {
                 text.AppendLine(en ? "Attachments:" : "添付　：");
@@ -201,6 +206,8 @@ public sealed class NotificationService(
                     text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {a.FileName} ({Math.Max(1, a.Size / 1024)} KB)"));
                 }
             }
+
+            preview = mime is null ? null : Approvals.BodyPreview.Of(mime, MailPreviewLength);
         }
 
         var decision = PolicyDecisions.Read(message.Decisions);
@@ -208,6 +215,16 @@ public sealed class NotificationService(
         foreach (var rule in decision?.Rules ?? [])
         {
             text.AppendLine($"  ・{rule.Name}: {string.Join("; ", rule.Conditions.Select(c => c.Detail))}");
+        }
+
+        if (preview is not null)
+        {
+            // Indented, so that the approver tells the mail under review from this one.
+            text.AppendLine(en ? "Body (beginning):" : "本文（冒頭）：");
+            foreach (var line in preview.Split('\n'))
+            {
+                text.AppendLine($"  | {line}");
+            }
         }
 
         return text.ToString();

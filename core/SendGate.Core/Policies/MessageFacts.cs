@@ -60,14 +60,17 @@ public sealed class MessageFacts
         return at < 0 ? "" : address[(at + 1)..].TrimEnd('.').ToLowerInvariant();
     }
 
-    private string ReadBody()
+    private string ReadBody() => BodyTextOf(_mime);
+
+    /// <summary>What a reader of the message reads: the text part, or else the HTML part as text; empty without either.</summary>
+    internal static string BodyTextOf(MimeMessage mime)
     {
-        if (_mime.TextBody is { } text)
+        if (mime.TextBody is { } text)
         {
             return text;
         }
 
-        return _mime.HtmlBody is { } html ? HtmlText(html) : "";
+        return mime.HtmlBody is { } html ? HtmlText(html) : "";
     }
 
     /// <summary>The text of an HTML body, one line per block, without scripts and styles.</summary>

@@ -64,6 +64,9 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
         Assert.Contains("tanaka@partner.co.jp（社外）", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("見積書.pdf (2 KB)", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("rule approve", mail.TextBody, StringComparison.Ordinal);
+        // The beginning of the body under review, set apart from the mail's own text.
+        Assert.Contains("本文（冒頭）：", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("  | Body text", mail.TextBody, StringComparison.Ordinal);
 
         // A scanner fetching the link decides nothing.
         var page = await Client.GetAsync(bossLink);
@@ -71,6 +74,7 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
         Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("お見積り", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>本文（冒頭）</dt><dd>Body text</dd>", html, StringComparison.Ordinal);
         Assert.Contains("value=\"approve\"", html, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync(bossLink)).StatusCode);
         Assert.Equal("awaiting_approval", await StatusAsync(id));

@@ -197,6 +197,31 @@ public sealed class ApprovalTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task An_approver_reads_the_start_of_the_body_before_deciding()
+    {
+        await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
+        await PolicyAsync();
+        var letter = "株式会社サンプル\r\n営業部 鈴木様\r\n\r\nいつもお世話になっております。\r\n御見積書をお送りいたします。";
+        var (_, plain) = await SubmitAsync(("text", letter));
+        var (_, htmlOnly) = await SubmitAsync(("text", null), ("html", "<p>ご確認ください。</p><script>track()</script><div>金額：1,234,000円</div>"));
+        var (_, longOne) = await SubmitAsync(("text", string.Concat(Enumerable.Repeat("長い本文😀", 1000))));
+        using var boss = App.ClientFor(await App.CreateApproverKeyAsync(Boss));
+        async Task<string?> PreviewAsync(string approvalId) =>
+            (await (await boss.GetAsync($"/v1/approvals/{approvalId}")).JsonAsync()).GetProperty("message").GetProperty("bodyPreview").GetString();
+
+        Assert.Equal(letter.Replace("\r\n", "\n", StringComparison.Ordinal), await PreviewAsync(plain));
+        Assert.Equal("ご確認ください。\n\n金額：1,234,000円", (await PreviewAsync(htmlOnly))!.Trim());
+        var cut = (await PreviewAsync(longOne))!;
+        Assert.EndsWith("…", cut, StringComparison.Ordinal);
+        Assert.InRange(cut.Length, 3999, 4001);
+        Assert.False(char.IsHighSurrogate(cut[^2]));
+
+        // The list stays light: no previews there.
+        var listed = (await (await boss.GetAsync("/v1/approvals")).JsonAsync()).GetProperty("items").EnumerateArray();
+        Assert.All(listed, item => Assert.Equal(JsonValueKind.Null, item.GetProperty("message").GetProperty("bodyPreview").ValueKind));
+    }
+
+    [Fact]
     public async Task A_decision_body_is_optional_but_read_strictly()
     {
         await RouteAsync(new { entries = new[] { new { levels = new[] { new { approvers = new[] { Boss } } } } } });
