@@ -12,7 +12,7 @@ namespace SendGate.Api.Audit;
 /// </summary>
 internal sealed class AuditRecorder(AuditTrail trail) : IEndpointFilter
 {
-    private static readonly HashSet<string> NotAudited = new(StringComparer.Ordinal) { "SubmitMessage", "EvaluatePolicy" };
+    private static readonly HashSet<string> NotAudited = new(StringComparer.Ordinal) { "SubmitMessage", "EvaluatePolicy", "EvaluateCandidatePolicy" };
 
     private static readonly object DetailKey = new();
 

@@ -201,6 +201,24 @@ internal static class MessagesApi
         }
 
         var violations = prepared.Violations.ToList();
+        var sendAtValue = SendAt(sendAtText, submissions, violations);
+        return violations.Count > 0 || prepared.Message is null
+            ? new(null, null, Problems.Invalid(violations))
+            : new(prepared.Message, sendAtValue, null);
+    }
+
+    /// <summary>A JSON message validated and built as a submission's; the violations instead of a message when invalid.</summary>
+    internal static (PreparedMessage? Message, DateTimeOffset? SendAt, List<Violation> Violations) PrepareJson(
+        MessageRequest message, string messageId, MessageIntake intake, SubmissionService submissions)
+    {
+        var prepared = intake.FromJson(message, messageId);
+        var violations = prepared.Violations.ToList();
+        var sendAt = SendAt(message.SendAt, submissions, violations);
+        return (violations.Count == 0 ? prepared.Message : null, sendAt, violations);
+    }
+
+    private static DateTimeOffset? SendAt(string? sendAtText, SubmissionService submissions, List<Violation> violations)
+    {
         DateTimeOffset? sendAtValue = null;
         if (sendAtText is not null)
         {
@@ -218,9 +236,7 @@ internal static class MessagesApi
             }
         }
 
-        return violations.Count > 0 || prepared.Message is null
-            ? new(null, null, Problems.Invalid(violations))
-            : new(prepared.Message, sendAtValue, null);
+        return sendAtValue;
     }
 
     private static Results<Accepted<SubmitMessageResponse>, ProblemHttpResult> Answer(HttpContext context, SubmitOutcome outcome)

@@ -57,6 +57,12 @@ internal static class PoliciesApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireAuthorization(Access.Review);
+        group.MapPost("/evaluate-candidate", EvaluateCandidate).WithName("EvaluateCandidatePolicy")
+            .WithSummary("Dry run with a policy not saved yet: the decision a message would get under it")
+            .Accepts<CandidateEvaluationRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireAuthorization(Access.Admin);
         return group;
     }
 
@@ -168,14 +174,63 @@ internal static class PoliciesApi
         var message = prepared.Message!;
         var tenantId = user.TenantId();
         var decision = await policies.DecideAsync(tenantId, message, prepared.SendAt, cancellationToken);
+        return TypedResults.Ok(await EvaluationAsync(decision, message, tenantId, policies, cancellationToken));
+    }
+
+    /// <summary>
+    /// The dry run with a policy that is not saved: body <c>{ "policy": …, "message": … }</c>, the policy
+    /// validated as <c>PUT /v1/policies</c> validates it and the message as <c>POST /v1/messages</c> does.
+    /// </summary>
+    private static async Task<Results<Ok<PolicyEvaluation>, ProblemHttpResult>> EvaluateCandidate(
+        HttpContext context, ClaimsPrincipal user, MessageIntake intake, SubmissionService submissions, PolicyService policies, CancellationToken cancellationToken)
+    {
+        var (request, problem) = await JsonBody.ReadAsync<CandidateEvaluationRequest>(context, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var violations = new List<Violation>();
+        if (request!.Policy is null)
+        {
+            violations.Add(new("policy", ViolationCode.InvalidField, "policy is required: the policy to try, as for PUT /v1/policies."));
+        }
+
+        PreparedMessage? message = null;
+        DateTimeOffset? sendAt = null;
+        if (request.Message is null)
+        {
+            violations.Add(new("message", ViolationCode.InvalidField, "message is required: the message to try it on, as for POST /v1/messages (JSON)."));
+        }
+        else
+        {
+            (message, sendAt, var messageViolations) = MessagesApi.PrepareJson(request.Message, SubmissionService.NewMessageId(), intake, submissions);
+            violations.AddRange(messageViolations.Select(v => v with { Field = $"message.{v.Field}" }));
+        }
+
+        if (violations.Count > 0)
+        {
+            return Problems.Invalid(violations);
+        }
+
+        var tenantId = user.TenantId();
+        var (decision, policyViolations) = await policies.DecideWithCandidateAsync(tenantId, request.Policy!, message!, sendAt, cancellationToken);
+        return decision is null
+            ? Problems.Invalid(policyViolations.Select(v => v with { Field = $"policy.{v.Field}" }).ToList())
+            : TypedResults.Ok(await EvaluationAsync(decision, message!, tenantId, policies, cancellationToken));
+    }
+
+    private static async Task<PolicyEvaluation> EvaluationAsync(
+        PolicyDecision decision, PreparedMessage message, string tenantId, PolicyService policies, CancellationToken cancellationToken)
+    {
         var settings = (await policies.GetSnapshotAsync(tenantId, cancellationToken)).Settings;
         var facts = new MessageFacts(message);
-        return TypedResults.Ok(new PolicyEvaluation(
+        return new PolicyEvaluation(
             decision,
             message.EnvelopeFrom,
             message.Subject,
             facts.Recipients.Select(r => new EvaluatedRecipient(r.Address, r.Kind, !DomainMatch.Covers(settings.InternalDomains, r.Domain))).ToList(),
-            facts.Attachments.Select(a => new EvaluatedAttachment(a.FileName, a.ContentType, a.Size, a.EncryptedZip)).ToList()));
+            facts.Attachments.Select(a => new EvaluatedAttachment(a.FileName, a.ContentType, a.Size, a.EncryptedZip)).ToList());
     }
 
     private static async Task<(RuleSpec? Rule, ProblemHttpResult? Problem)> ReadRuleAsync(HttpContext context, int? position, CancellationToken cancellationToken)

@@ -6,6 +6,9 @@ public sealed record PolicyVersionSummary(int Version, string Change, string Cre
 
 public sealed record PolicyVersionList(IReadOnlyList<PolicyVersionSummary> Items);
 
+/// <summary>A policy to try, not saved, and a message to try it on.</summary>
+public sealed record CandidateEvaluationRequest(PolicyDocument? Policy, SendGate.Core.Mime.MessageRequest? Message);
+
 public sealed record EvaluatedRecipient(string Address, string Kind, bool External);
 
 public sealed record EvaluatedAttachment(string Name, string ContentType, long Size, bool EncryptedZip);

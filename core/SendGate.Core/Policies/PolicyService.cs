@@ -41,6 +41,36 @@ public sealed class PolicyService(
         return PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, new MessageFacts(message), sendAt, time.GetUtcNow());
     }
 
+    /// <summary>
+    /// The decision <paramref name="message"/> would get if <paramref name="candidate"/> were saved as
+    /// the tenant's policy now: validated as saving validates it (the violations instead of a
+    /// decision), stamped as saving would stamp it, nothing stored. The decision has no policy version.
+    /// </summary>
+    public async Task<(PolicyDecision? Decision, IReadOnlyList<Violation> Violations)> DecideWithCandidateAsync(
+        string tenantId, PolicyDocument candidate, PreparedMessage message, DateTimeOffset? sendAt, CancellationToken cancellationToken = default)
+    {
+        var current = await store.GetCurrentAsync(tenantId, cancellationToken);
+        var currentDocument = current is null ? new PolicyDocument { Rules = [] } : PolicyStore.Deserialize(current.Document);
+        var version = (current?.Version ?? 0) + 1;
+        var stamped = Stamp(currentDocument, candidate, version);
+        var (compiled, violations) = PolicyCompiler.Compile(stamped, version);
+        if (compiled is null)
+        {
+            return (null, violations);
+        }
+
+        var groups = await UnknownGroupsAsync(tenantId, stamped, cancellationToken);
+        if (groups.Count > 0)
+        {
+            return (null, groups);
+        }
+
+        var settings = (await GetSnapshotAsync(tenantId, cancellationToken)).Settings;
+        var known = compiled.UsesDeliveryHistory ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
+        var decision = PolicyEngine.Evaluate(compiled, settings, known, new MessageFacts(message), sendAt, time.GetUtcNow());
+        return (decision with { PolicyVersion = null }, []);
+    }
+
     public async Task<PolicySnapshot> GetSnapshotAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         var now = time.NowMs();
