@@ -285,7 +285,9 @@ public sealed class ApprovalService(
                 request.ReminderMs is { } before ? ms + request.TimeoutMs - before : null, null, null, null, null, null,
                 [new NewEvent(ApprovalEventType.Escalated, null, null, "system",
                     $"no decision within {waited}; escalated to {string.Join(", ", next.Approvers)}")], ms,
-                Ask(request with { Level = request.Level + 1 }, next.Approvers, NotificationKind.ApprovalRequest));
+                [.. Ask(request with { Level = request.Level + 1 }, next.Approvers, NotificationKind.ApprovalRequest),
+                    // The sender would otherwise wait without knowing that the mail now waits for someone else.
+                    .. await TellSenderAsync(request, "escalated", string.Join(", ", next.Approvers), null, cancellationToken)]);
         }
 
         if (request.OnTimeout == "release")

@@ -144,16 +144,18 @@ public sealed class NotificationService(
             var outcome = data.TryGetProperty("outcome", out var o) ? o.GetString() : "";
             var by = data.TryGetProperty("by", out var b) ? b.GetString() : "";
             var comment = data.TryGetProperty("comment", out var c) ? c.GetString() : null;
+            var escalated = outcome == "escalated";
             (subject, body) = en
                 ? (outcome switch
                 {
                     "approved" => $"[Approved] {message.Subject}",
                     "released" => $"[Sent without approval] {message.Subject}",
                     "expired" => $"[Not approved in time] {message.Subject}",
+                    "escalated" => $"[Passed on for approval] {message.Subject}",
                     _ => $"[Rejected] {message.Subject}",
                 }, $"""
-                   Your mail "{message.Subject}" ({message.Id}) was {outcome switch { "approved" => "approved", "released" => "released without a decision, as the rule says", "expired" => "not approved in time and is not sent", _ => "rejected and is not sent" }}.
-                   By: {by}
+                   Your mail "{message.Subject}" ({message.Id}) {outcome switch { "approved" => "was approved", "released" => "was released without a decision, as the rule says", "expired" => "was not approved in time and is not sent", "escalated" => "had no decision in time and now waits for the next approver", _ => "was rejected and is not sent" }}.
+                   {(escalated ? "Passed on to" : "By")}: {by}
                    {(string.IsNullOrWhiteSpace(comment) ? "" : $"Comment: {comment}")}
                    """)
                 : (outcome switch
@@ -161,10 +163,11 @@ public sealed class NotificationService(
                     "approved" => $"【承認されました】{message.Subject}",
                     "released" => $"【承認なしで送信されます】{message.Subject}",
                     "expired" => $"【承認期限切れ】{message.Subject}",
+                    "escalated" => $"【承認者を変更しました】{message.Subject}",
                     _ => $"【却下されました】{message.Subject}",
                 }, $"""
-                   送信したメール「{message.Subject}」（{message.Id}）は{outcome switch { "approved" => "承認されました。", "released" => "期限までに判断がなかったため、ルールに従い送信されます。", "expired" => "期限までに承認されなかったため、送信されません。", _ => "却下されたため、送信されません。" }}
-                   判断者：{by}
+                   送信したメール「{message.Subject}」（{message.Id}）は{outcome switch { "approved" => "承認されました。", "released" => "期限までに判断がなかったため、ルールに従い送信されます。", "expired" => "期限までに承認されなかったため、送信されません。", "escalated" => "期限までに判断がなかったため、次の承認者に回付されました。引き続き承認待ちです。", _ => "却下されたため、送信されません。" }}
+                   {(escalated ? "回付先" : "判断者")}：{by}
                    {(string.IsNullOrWhiteSpace(comment) ? "" : $"コメント：{comment}")}
                    """);
         }

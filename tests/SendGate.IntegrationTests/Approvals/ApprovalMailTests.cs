@@ -119,6 +119,26 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task An_escalation_asks_the_next_approver_and_tells_the_sender_the_mail_still_waits()
+    {
+        await Client.SetPolicyAsync(Rule("approve", [new { type = "requireApproval", timeout = "PT1H", onTimeout = "escalate" }],
+            new { type = "externalRecipients" }, new { type = "attachmentCount", min = 1 }));
+        var id = await SubmitAsync();
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+
+        App.Time.Advance(TimeSpan.FromMinutes(61));
+        await App.ProcessApprovalsAsync();
+        Assert.Equal(2, await App.DeliverNotificationsAsync());
+
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+        var notice = Smtp.Received.Last(r => r.To.Contains("sender@example.co.jp")).Parse();
+        Assert.Equal("【承認者を変更しました】お見積り", notice.Subject);
+        Assert.Contains("引き続き承認待ちです", notice.TextBody, StringComparison.Ordinal);
+        Assert.Contains($"回付先：{Head}", notice.TextBody, StringComparison.Ordinal);
+        Assert.Equal("【承認依頼】お見積り", ApprovalMailFor(Head).Mail.Subject);
+    }
+
+    [Fact]
     public async Task Used_expired_and_unknown_tokens_are_refused()
     {
         var id = await SubmitAsync();
