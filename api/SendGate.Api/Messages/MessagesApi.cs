@@ -324,8 +324,8 @@ internal static class MessagesApi
         var rows = await store.ListAsync(user.TenantId(), new MessageFilter
         {
             Status = status,
-            From = from,
-            To = to,
+            From = Address(from),
+            To = Address(to),
             SubjectContains = string.IsNullOrEmpty(subject) ? null : subject,
             Tag = string.IsNullOrEmpty(tag) ? null : tag,
             HasAttachments = withAttachments,
@@ -467,7 +467,7 @@ internal static class MessagesApi
 
         var filter = new MessageFilter
         {
-            Status = status, From = from, To = to, SubjectContains = string.IsNullOrEmpty(subject) ? null : subject, Tag = string.IsNullOrEmpty(tag) ? null : tag,
+            Status = status, From = Address(from), To = Address(to), SubjectContains = string.IsNullOrEmpty(subject) ? null : subject, Tag = string.IsNullOrEmpty(tag) ? null : tag,
             HasAttachments = withAttachments, AttachmentName = string.IsNullOrEmpty(attachment) ? null : attachment, RuleId = string.IsNullOrEmpty(rule) ? null : rule,
             CreatedFrom = Instant("createdFrom", createdFrom, violations), CreatedTo = Instant("createdTo", createdTo, violations), Limit = 200,
         };
@@ -515,6 +515,13 @@ internal static class MessagesApi
                 return Problems.MessageNotFound(id);
         }
     }
+
+    /// <summary>
+    /// The address in a filter value, so that a whole mailbox copied from a message
+    /// (<c>"山田 太郎" &lt;taro@example.co.jp&gt;</c>) finds what its address finds.
+    /// </summary>
+    private static string? Address(string? value) =>
+        value is not null && value.Contains('<', StringComparison.Ordinal) && MimeKit.MailboxAddress.TryParse(value, out var mailbox) ? mailbox.Address : value;
 
     private static Encoding? HeaderCharset(MediaTypeHeaderValue mediaType)
     {

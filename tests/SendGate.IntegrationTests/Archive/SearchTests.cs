@@ -46,6 +46,8 @@ public sealed class SearchTests : AppTest
     [Theory]
     [InlineData("", "held,invoice,minutes,quote")]
     [InlineData("from=SECRETARY@example.co.jp", "minutes")]
+    [InlineData("from=%22%E7%A7%98%E6%9B%B8%22%20%3Csecretary%40example.co.jp%3E", "minutes")] // "秘書" <secretary@…>, as copied from a mail
+    [InlineData("to=%E8%B3%BC%E8%B2%B7%20%3Cbuyer%40bigcorp.co.jp%3E", "quote")] // 購買 <buyer@…>
     [InlineData("to=buyer@bigcorp.co.jp", "quote")]
     [InlineData("to=boss@example.co.jp", "quote")]
     [InlineData("to=archive@example.co.jp", "minutes")]
