@@ -412,6 +412,22 @@ public sealed class DetectorTests
     public void Organisations_with_onchu_or_kakui_are_fine(string body, string name) =>
         Assert.Empty(HonorificCheck.Find(body, [name]));
 
+    [Theory]
+    [InlineData("株式会社サンプル\n営業部\n鈴木 一郎 様\n\nいつもお世話になっております。", "株式会社サンプル")]
+    [InlineData("株式会社サンプル 営業部\n鈴木様、\nお世話になっております。", "株式会社サンプル 営業部")]
+    [InlineData("（株）サンプル\n経理課 田中さん", "（株）サンプル")]
+    [InlineData("サンプル商事 営業部\n鈴木 一郎 様", "サンプル商事 営業部")]
+    public void An_organisation_line_above_an_addressed_person_needs_no_honorific(string body, string name) =>
+        Assert.Empty(HonorificCheck.Find(body, [name, "鈴木 一郎"]));
+
+    [Fact]
+    public void An_organisation_alone_still_needs_its_onchu_and_a_person_never_passes_as_one()
+    {
+        Assert.Single(HonorificCheck.Find("株式会社サンプル\n\nいつもお世話になっております。", ["株式会社サンプル"]));
+        // 山田 is a person: another recipient's 様 does not excuse it.
+        Assert.Equal(["山田 太郎"], HonorificCheck.Find("山田 太郎\n佐藤様\n", ["山田 太郎", "佐藤 花子"]).Select(m => m.Name));
+    }
+
     [Fact]
     public void The_reported_line_is_the_trimmed_original()
     {

@@ -11,6 +11,15 @@ public static class HonorificCheck
     // Compared after NFKC, so full-width and half-width forms are covered; "サマ" is what half-width "ｻﾏ" becomes.
     private static readonly string[] Honorifics = ["様", "殿", "御中", "さま", "サマ", "各位", "先生", "くん", "君", "さん"];
 
+    // Those that address a person (御中 and 各位 address an organisation or a group).
+    private static readonly string[] PersonalHonorifics = ["様", "殿", "さま", "サマ", "先生", "くん", "君", "さん"];
+
+    private static readonly string[] OrganisationWords =
+        ["株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "法人", "協会", "組合", "大学", "研究所", "病院", "銀行", "事務所"];
+
+    private static readonly string[] DepartmentEndings =
+        ["部", "課", "室", "係", "グループ", "チーム", "センター", "支店", "支社", "営業所", "本部"];
+
     /// <summary>
     /// Reports each display name that appears in the first <paramref name="firstLines"/> non-empty lines of
     /// <paramref name="bodyText"/> but never followed by an honorific there. Latin-only names are skipped.
@@ -30,6 +39,9 @@ public static class HonorificCheck
             return [];
         }
 
+        // "株式会社サンプル / 営業部 / 鈴木 様": the company and department lines are the address, and
+        // take no honorific of their own when the person below them is addressed.
+        var personAddressed = lines.Any(l => EndsWithPersonalHonorific(l.Compact));
         List<MissingHonorific>? missing = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var raw in recipientDisplayNames)
@@ -40,7 +52,7 @@ public static class HonorificCheck
                 continue;
             }
             var candidates = Candidates(name);
-            if (candidates.Count == 0)
+            if (candidates.Count == 0 || (personAddressed && IsOrganisation(TextNormalizer.Normalize(name))))
             {
                 continue;
             }
@@ -73,6 +85,26 @@ public static class HonorificCheck
             }
         }
         return firstBare;
+    }
+
+    private static bool EndsWithPersonalHonorific(string compact)
+    {
+        var line = compact.AsSpan().TrimEnd("、,。.:：!！");
+        foreach (var honorific in PersonalHonorifics)
+        {
+            if (line.Length > honorific.Length && line.EndsWith(honorific, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsOrganisation(string normalizedName)
+    {
+        var name = normalizedName.Trim();
+        return OrganisationWords.Any(w => name.Contains(w, StringComparison.Ordinal))
+            || DepartmentEndings.Any(e => name.Length > e.Length && name.EndsWith(e, StringComparison.Ordinal));
     }
 
     private static bool StartsWithHonorific(ReadOnlySpan<char> rest)
