@@ -390,6 +390,8 @@ public sealed class DetectorTests
     [InlineData("太郎くん")]
     [InlineData("太郎君")]
     [InlineData("山田さん、こんにちは")]
+    [InlineData("山田部長\nお世話になっております。")] // a job title addresses the person too
+    [InlineData("株式会社サンプル\n山田社長")]
     [InlineData("山田 太郎\n山田様")] // honoured anywhere in the block is enough
     [InlineData("お世話になっております。\n\n本文")] // not named at all
     [InlineData("1\n2\n3\n4\n5\n山田 太郎")] // beyond the first five non-empty lines

@@ -9,10 +9,16 @@ public sealed record MissingHonorific(string Name, string Line);
 public static class HonorificCheck
 {
     // Compared after NFKC, so full-width and half-width forms are covered; "サマ" is what half-width "ｻﾏ" becomes.
-    private static readonly string[] Honorifics = ["様", "殿", "御中", "さま", "サマ", "各位", "先生", "くん", "君", "さん"];
+    // A job title after the name addresses the person as well (鈴木部長, 田中社長; 部長様 too).
+    private static readonly string[] Honorifics =
+    [
+        "様", "殿", "御中", "さま", "サマ", "各位", "先生", "くん", "君", "さん",
+        "会長", "社長", "副社長", "専務", "常務", "取締役", "部長", "次長", "課長", "係長", "主任", "室長", "所長", "支店長", "工場長", "教授", "院長", "理事長",
+    ];
 
     // Those that address a person (御中 and 各位 address an organisation or a group).
-    private static readonly string[] PersonalHonorifics = ["様", "殿", "さま", "サマ", "先生", "くん", "君", "さん"];
+    private static readonly string[] PersonalHonorifics =
+        ["様", "殿", "さま", "サマ", "先生", "くん", "君", "さん", "社長", "専務", "常務", "部長", "課長", "係長", "室長", "所長", "支店長", "教授"];
 
     private static readonly string[] OrganisationWords =
         ["株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "法人", "協会", "組合", "大学", "研究所", "病院", "銀行", "事務所"];
