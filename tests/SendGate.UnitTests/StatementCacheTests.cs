@@ -55,6 +55,16 @@ public sealed class StatementCacheTests : IDisposable
     }
 
     [Fact]
+    public void Commands_wait_as_long_as_the_connection_says()
+    {
+        using var inner = new SqliteConnection("Data Source=:memory:;Default Timeout=75");
+        inner.Open();
+        using var connection = new StatementCachingConnection(inner);
+        using var command = connection.CreateCommand();
+        Assert.Equal(75, command.CommandTimeout);
+    }
+
+    [Fact]
     public async Task A_failed_statement_leaves_the_connection_and_its_statements_usable()
     {
         const string insert = "INSERT INTO t (name) VALUES (@name)";

@@ -24,6 +24,9 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
 
     private readonly Dictionary<string, Stack<SqliteCommand>> _compiled = new(StringComparer.Ordinal);
 
+    /// <summary>The connection string's Default Timeout (SendGate:Database:BusyTimeout), which commands start with.</summary>
+    internal int DefaultTimeout => inner.DefaultTimeout;
+
     /// <summary>How many distinct statement texts are kept compiled.</summary>
     internal int CompiledTexts => _compiled.Count;
 
@@ -118,7 +121,7 @@ internal sealed class StatementCachingConnection(SqliteConnection inner) : DbCon
         [AllowNull]
         public override string CommandText { get; set; } = "";
 
-        public override int CommandTimeout { get; set; } = 30;
+        public override int CommandTimeout { get; set; } = connection.DefaultTimeout;
 
         public override CommandType CommandType
         {
