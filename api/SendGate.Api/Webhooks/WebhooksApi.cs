@@ -149,6 +149,7 @@ internal static class WebhooksApi
             Description = request.Description is null ? endpoint.Description : NullIfEmpty(request.Description.Trim()),
             EventTypes = request.EventTypes is null ? endpoint.EventTypes : System.Text.Json.JsonSerializer.Serialize(request.EventTypes),
             Enabled = request.Enabled ?? endpoint.Enabled,
+            EnabledAt = enabling ? time.NowMs() : endpoint.EnabledAt,
             // Switching an endpoint back on is a fresh start.
             DisabledReason = enabling ? null : request.Enabled == false ? "disabled by an admin" : endpoint.DisabledReason,
             ConsecutiveFailures = enabling ? 0 : endpoint.ConsecutiveFailures,

@@ -54,12 +54,12 @@ public sealed class WebhookService(
             // Again from a window before the last event seen: a transaction's events carry the time
             // it began, so one committing late may sort before events already fanned out.
             var cursor = await store.CursorAsync(tenantId, cancellationToken);
-            var since = cursor is { } seen ? seen - (long)options.Value.FanOutWindow.TotalMilliseconds : endpoints.Min(e => e.CreatedAt);
+            var since = cursor is { } seen ? seen - (long)options.Value.FanOutWindow.TotalMilliseconds : endpoints.Min(e => e.DeliversFrom);
             var events = await store.EventsSinceAsync(tenantId, since, cancellationToken);
             var deliveries = new List<WebhookDeliveryRow>();
             foreach (var e in events)
             {
-                foreach (var endpoint in endpoints.Where(x => e.At >= x.CreatedAt && x.Wants(e.Type)))
+                foreach (var endpoint in endpoints.Where(x => e.At >= x.DeliversFrom && x.Wants(e.Type)))
                 {
                     deliveries.Add(new WebhookDeliveryRow
                     {

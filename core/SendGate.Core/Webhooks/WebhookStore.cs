@@ -16,6 +16,12 @@ public sealed record WebhookEndpointRow
     public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
 
+    /// <summary>When it was last switched back on; null while on since its creation.</summary>
+    public long? EnabledAt { get; init; }
+
+    /// <summary>Events from this time on are delivered to it: nothing from before it existed or while it was off.</summary>
+    public long DeliversFrom => EnabledAt ?? CreatedAt;
+
     public IReadOnlyList<string> EventTypeList => System.Text.Json.JsonSerializer.Deserialize<List<string>>(EventTypes) ?? [];
 
     public bool Wants(string type) => EventTypeList is var types && (types.Count == 0 || types.Contains(type, StringComparer.Ordinal));
@@ -79,7 +85,8 @@ public sealed class WebhookStore(IDbConnectionFactory db)
 {
     private const string EndpointColumns = """
         id AS Id, tenant_id AS TenantId, url AS Url, description AS Description, event_types AS EventTypes, enabled AS Enabled,
-        disabled_reason AS DisabledReason, consecutive_failures AS ConsecutiveFailures, created_at AS CreatedAt, updated_at AS UpdatedAt
+        disabled_reason AS DisabledReason, consecutive_failures AS ConsecutiveFailures, created_at AS CreatedAt, updated_at AS UpdatedAt,
+        enabled_at AS EnabledAt
         """;
 
     private const string DeliveryColumns = """
@@ -111,7 +118,7 @@ public sealed class WebhookStore(IDbConnectionFactory db)
     private const string UpdateEndpointSql = """
         UPDATE webhook_endpoints
            SET url = @Url, description = @Description, event_types = @EventTypes, enabled = @Enabled, disabled_reason = @DisabledReason,
-               consecutive_failures = @ConsecutiveFailures, updated_at = @UpdatedAt
+               consecutive_failures = @ConsecutiveFailures, updated_at = @UpdatedAt, enabled_at = @EnabledAt
          WHERE tenant_id = @TenantId AND id = @Id
         """;
 

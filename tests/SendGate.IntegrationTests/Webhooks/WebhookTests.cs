@@ -183,6 +183,27 @@ public sealed class WebhookTests : AppTest
     }
 
     [Fact]
+    public async Task Events_while_an_endpoint_is_off_are_not_delivered_to_it_once_it_is_back_on()
+    {
+        var (alwaysOn, _) = await SubscribeAsync(new[] { "message.accepted" });
+        var (switched, _) = await SubscribeAsync(new[] { "message.accepted" });
+        (await Client.PatchAsJsonAsync($"/v1/webhooks/{switched}", new { enabled = false })).EnsureSuccessStatusCode();
+        var whileOff = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "停止中")))).JsonAsync()).Str("id");
+        Assert.Equal(1, await App.DeliverWebhooksAsync());
+
+        App.Time.Advance(TimeSpan.FromMinutes(5));
+        (await Client.PatchAsJsonAsync($"/v1/webhooks/{switched}", new { enabled = true })).EnsureSuccessStatusCode();
+        var afterwards = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "再開後")))).JsonAsync()).Str("id");
+        Assert.Equal(2, await App.DeliverWebhooksAsync());
+
+        async Task<List<string>> MessagesAsync(string webhookId) =>
+            (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items").EnumerateArray()
+                .Select(d => d.Str("messageId")).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { whileOff, afterwards }.Order(StringComparer.Ordinal), await MessagesAsync(alwaysOn));
+        Assert.Equal([afterwards], await MessagesAsync(switched));
+    }
+
+    [Fact]
     public async Task Patch_keeps_what_it_leaves_out_and_an_empty_description_clears_it()
     {
         var (webhookId, _) = await SubscribeAsync(new[] { "message.sent" });
