@@ -24,74 +24,51 @@ namespace SendGate.Bench;
 /// </summary>
 internal static class ExportBench
 {
-    public static async Task<int> RunAsync(int messages, int kilobytes)
+    public static Task<int> RunAsync(int messages, int kilobytes) => BenchHost.InTemporaryFolderAsync("sendgate-exportbench-", async work =>
     {
-        var work = Directory.CreateTempSubdirectory("sendgate-exportbench-").FullName;
-        try
+        var (host, tenantId) = await BenchHost.StartAsync(work);
+        using var hosted = host;
+        var services = host.Services;
+
+        var quarter = messages / 4;
+        var archived = 0L;
+        for (var i = 0; i < messages; i++)
         {
-            var (host, tenantId) = await BenchHost.StartAsync(work);
-            using var hosted = host;
-            var services = host.Services;
-
-            var quarter = messages / 4;
-            var archived = 0L;
-            for (var i = 0; i < messages; i++)
-            {
-                archived += await SubmitAsync(services, tenantId, kilobytes, i < quarter ? "見積 first-quarter" : "見積 the rest", i);
-            }
-
-            // The group-commit writer lets go of the last batch a moment after its callers resume.
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            var export = services.GetRequiredService<MboxExport>();
-            var small = await MeasureAsync(() => export, tenantId, new MessageFilter { SubjectContains = "first-quarter", Limit = 200 });
-            var large = await MeasureAsync(() => export, tenantId, new MessageFilter { Limit = 200 });
-            await host.StopAsync();
-
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"archive: {messages} messages of {archived / (double)messages / 1024:F0} KiB ({kilobytes} KiB random attachment, base64), {archived / 1048576.0:F1} MiB"));
-            foreach (var (label, run) in new[] { ("a quarter", small), ("all", large) })
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"export {label,-9}: {run.Messages,4} messages, {run.Bytes / 1048576.0,6:F1} MiB written; live heap peak {run.Extra / 1048576.0:F2} MiB above idle; allocated {run.Allocated / 1048576.0:F1} MiB"));
-            }
-
-            var ratio = large.Extra / (double)Math.Max(1, small.Extra);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"written {large.Bytes / (double)small.Bytes:F2}x as much, peak {ratio:F2}x as high; target: peak at most 2x (memory growing with the export: 4x) — {(ratio <= 2 ? "met" : "MISSED")}"));
-            return large.Messages == messages && small.Messages == quarter && ratio <= 2 ? 0 : 1;
+            archived += await SubmitAsync(services, tenantId, kilobytes, i < quarter ? "見積 first-quarter" : "見積 the rest", i);
         }
-        finally
+
+        // The group-commit writer lets go of the last batch a moment after its callers resume.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var export = services.GetRequiredService<MboxExport>();
+        var small = await MeasureAsync(export, tenantId, new MessageFilter { SubjectContains = "first-quarter", Limit = 200 });
+        var large = await MeasureAsync(export, tenantId, new MessageFilter { Limit = 200 });
+        await host.StopAsync();
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"archive: {messages} messages of {archived / (double)messages / 1024:F0} KiB ({kilobytes} KiB random attachment, base64), {archived / 1048576.0:F1} MiB"));
+        foreach (var (label, run) in new[] { ("a quarter", small), ("all", large) })
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(work, recursive: true);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"export {label,-9}: {run.Messages,4} messages, {run.Bytes / 1048576.0,6:F1} MiB written; live heap peak {run.Extra / 1048576.0:F2} MiB above idle; allocated {run.Allocated / 1048576.0:F1} MiB"));
         }
-    }
+
+        var ratio = large.Extra / (double)Math.Max(1, small.Extra);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"written {large.Bytes / (double)small.Bytes:F2}x as much, peak {ratio:F2}x as high; target: peak at most 2x (memory growing with the export: 4x) — {(ratio <= 2 ? "met" : "MISSED")}"));
+        return large.Messages == messages && small.Messages == quarter && ratio <= 2 ? 0 : 1;
+    });
 
     private sealed record Run(int Messages, long Bytes, long Extra, long Allocated);
 
-    private static async Task<Run> MeasureAsync(Func<MboxExport> export, string tenantId, MessageFilter filter)
+    private static async Task<Run> MeasureAsync(MboxExport export, string tenantId, MessageFilter filter)
     {
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        var baseline = GC.GetTotalMemory(forceFullCollection: true);
-        var peak = baseline;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: true));
-                await Task.Delay(5);
-            }
-        });
-
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var sink = new CountingSink();
-        await export().WriteAsync(sink, tenantId, filter, sent: false, CancellationToken.None);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        await sampling.CancelAsync();
-        await sampler;
-        return new Run(sink.Separators, sink.Length, peak - baseline, allocated);
+        var heap = await BenchHost.MeasureHeapAsync(async () =>
+        {
+            await export.WriteAsync(sink, tenantId, filter, sent: false, CancellationToken.None);
+            return sink;
+        }, liveOnly: true);
+        return new Run(sink.Separators, sink.Length, heap.Extra, heap.Allocated);
     }
 
     private static async Task<long> SubmitAsync(IServiceProvider services, string tenantId, int kilobytes, string subject, int seed)

@@ -22,64 +22,35 @@ namespace SendGate.Bench;
 /// </summary>
 internal static class MemoryBench
 {
-    public static async Task<int> RunAsync(int megabytes, string kind)
+    public static Task<int> RunAsync(int megabytes, string kind) => BenchHost.InTemporaryFolderAsync("sendgate-membench-", async work =>
     {
-        var work = Directory.CreateTempSubdirectory("sendgate-membench-").FullName;
-        try
+        var (host, tenantId) = await BenchHost.StartAsync(work);
+        using var hosted = host;
+        var services = host.Services;
+
+        await services.GetRequiredService<PolicyService>().ReplaceAsync(tenantId, new PolicyDocument
         {
-            var (host, tenantId) = await BenchHost.StartAsync(work);
-            using var hosted = host;
-            var services = host.Services;
+            Rules = [new RuleSpec { Id = "zip", Name = "zip", Actions = [new ActionSpec { Type = "encryptAttachments", Method = "aes256" }] }],
+        }, "bench");
 
-            await services.GetRequiredService<PolicyService>().ReplaceAsync(tenantId, new PolicyDocument
-            {
-                Rules = [new RuleSpec { Id = "zip", Name = "zip", Actions = [new ActionSpec { Type = "encryptAttachments", Method = "aes256" }] }],
-            }, "bench");
+        var size = await SubmitAsync(services, tenantId, megabytes, kind);
 
-            var size = await SubmitAsync(services, tenantId, megabytes, kind);
+        // The submission's buffers are released once the group-commit writer has moved on
+        // (it finishes its batch a moment after the caller resumes): let it, so the baseline is idle.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var delivery = services.GetRequiredService<DeliveryService>();
+        var heap = await BenchHost.MeasureHeapAsync(() => delivery.DeliverDueAsync(), liveOnly: false);
+        await host.StopAsync();
 
-            // The submission's buffers are released once the group-commit writer has moved on
-            // (it finishes its batch a moment after the caller resumes): let it, so the baseline is idle.
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            var delivery = services.GetRequiredService<DeliveryService>();
-
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-            var baseline = GC.GetTotalMemory(forceFullCollection: true);
-            long peak = baseline;
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
-            {
-                while (!sampling.IsCancellationRequested)
-                {
-                    peak = Math.Max(peak, GC.GetTotalMemory(false));
-                    await Task.Delay(1);
-                }
-            });
-
-            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var run = await delivery.DeliverDueAsync();
-            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-            peak = Math.Max(peak, GC.GetTotalMemory(false));
-            await sampling.CancelAsync();
-            await sampler;
-            await host.StopAsync();
-
-            var delivered = Directory.GetFiles(Path.Combine(work, "outbox"), "*.eml").Single();
-            var extra = (peak - baseline) / (double)size;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"message {size / 1048576.0:F1} MiB ({megabytes} MiB {kind} attachment, base64), sent {run.Sent}, delivered file {new FileInfo(delivered).Length / 1048576.0:F1} MiB"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"managed heap: baseline {baseline / 1048576.0:F1} MiB, peak {peak / 1048576.0:F1} MiB, extra {(peak - baseline) / 1048576.0:F1} MiB = {extra:F2}x the message; allocated in total {allocated / 1048576.0:F1} MiB"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target: extra <= 1.5x the message — {(extra <= 1.5 ? "met" : "MISSED")}"));
-            return run.Sent == 1 && extra <= 1.5 ? 0 : 1;
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(work, recursive: true);
-        }
-    }
+        var delivered = Directory.GetFiles(Path.Combine(work, "outbox"), "*.eml").Single();
+        var extra = heap.Extra / (double)size;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"message {size / 1048576.0:F1} MiB ({megabytes} MiB {kind} attachment, base64), sent {heap.Result.Sent}, delivered file {new FileInfo(delivered).Length / 1048576.0:F1} MiB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"managed heap: baseline {heap.Baseline / 1048576.0:F1} MiB, peak {heap.Peak / 1048576.0:F1} MiB, extra {heap.Extra / 1048576.0:F1} MiB = {extra:F2}x the message; allocated in total {heap.Allocated / 1048576.0:F1} MiB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target: extra <= 1.5x the message — {(extra <= 1.5 ? "met" : "MISSED")}"));
+        return heap.Result.Sent == 1 && extra <= 1.5 ? 0 : 1;
+    });
 
     private static async Task<long> SubmitAsync(IServiceProvider services, string tenantId, int megabytes, string kind)
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendGate.Core.Delivery;
 using SendGate.Core.Encryption;
+using SendGate.Core.Messages;
 
 namespace SendGate.Core.Webhooks;
 
@@ -77,7 +78,7 @@ public sealed class WebhookService(
     }
 
     /// <summary>The Standard Webhooks body: type, timestamp and a small data object (never a body or a password).</summary>
-    private static string Payload(OutboxEvent e) => JsonSerializer.Serialize(new
+    private static string Payload(EventRow e) => JsonSerializer.Serialize(new
     {
         type = e.Type,
         timestamp = Rfc3339.Format(Clock.FromMs(e.At)),

@@ -1,5 +1,6 @@
 using Dapper;
 using SendGate.Core.Data;
+using SendGate.Core.Messages;
 
 namespace SendGate.Core.Webhooks;
 
@@ -64,20 +65,6 @@ public sealed record WebhookAttemptRow
     public int? StatusCode { get; init; }
     public long DurationMs { get; init; }
     public string? Error { get; init; }
-}
-
-/// <summary>A tenant's event as fan-out reads it.</summary>
-public sealed record OutboxEvent
-{
-    public string MessageId { get; init; } = "";
-    public int Seq { get; init; }
-    public string Type { get; init; } = "";
-    public string? FromStatus { get; init; }
-    public string? ToStatus { get; init; }
-    public string Actor { get; init; } = "";
-    public string? Reason { get; init; }
-    public string? Data { get; init; }
-    public long At { get; init; }
 }
 
 /// <summary>SQL for webhook endpoints, secrets, deliveries and the fan-out cursor.</summary>
@@ -314,10 +301,10 @@ public sealed class WebhookStore(IDbConnectionFactory db)
         return await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(CursorSql, new { tenantId }, cancellationToken: cancellationToken));
     }
 
-    public async Task<IReadOnlyList<OutboxEvent>> EventsSinceAsync(string tenantId, long since, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<EventRow>> EventsSinceAsync(string tenantId, long since, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<OutboxEvent>(new CommandDefinition(EventsSinceSql, new { tenantId, since }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<EventRow>(new CommandDefinition(EventsSinceSql, new { tenantId, since }, cancellationToken: cancellationToken))).AsList();
     }
 
     /// <summary>Creates the deliveries that do not exist yet and moves the cursor, in one transaction.</summary>

@@ -42,3 +42,42 @@ public abstract class AppWithSmtpTest : AppTest
 {
     protected override bool WithRelay => true;
 }
+
+/// <summary>Base of test classes that need a webhook receiver on 127.0.0.1 that SendGate is allowed to post to.</summary>
+public abstract class AppWithWebhookReceiverTest : AppTest
+{
+    protected WebhookReceiver Receiver { get; private set; } = null!;
+
+    /// <summary>Plain http to 127.0.0.1 is allowed; <see cref="MoreSettings"/> adds to it.</summary>
+    protected sealed override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["SendGate:Webhooks:AllowHttp"] = "true",
+                ["SendGate:Webhooks:AllowedHosts:0"] = "127.0.0.1",
+            };
+            foreach (var (key, value) in MoreSettings)
+            {
+                settings[key] = value;
+            }
+
+            return settings;
+        }
+    }
+
+    protected virtual IDictionary<string, string?> MoreSettings => new Dictionary<string, string?>();
+
+    public override async Task InitializeAsync()
+    {
+        Receiver = new WebhookReceiver();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
+}

@@ -25,38 +25,18 @@ public sealed class StandardWebhooksFactAttribute : FactAttribute
 }
 
 /// <summary>A captured delivery is checked by the official Standard Webhooks library, and a tampered one refused.</summary>
-public sealed class StandardWebhooksVerificationTests : AppTest
+public sealed class StandardWebhooksVerificationTests : AppWithWebhookReceiverTest
 {
     public static readonly string VerifierFolder = Path.Combine(Contract.OpenApiContractTests.RepositoryRoot(), "tests", "webhook-verifier");
-
-    private WebhookReceiver _receiver = null!;
-
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["SendGate:Webhooks:AllowHttp"] = "true",
-        ["SendGate:Webhooks:AllowedHosts:0"] = "127.0.0.1",
-    };
-
-    public override async Task InitializeAsync()
-    {
-        _receiver = new WebhookReceiver();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _receiver.DisposeAsync();
-    }
 
     [StandardWebhooksFact]
     public async Task The_official_library_verifies_our_signature_and_refuses_a_tampered_body()
     {
-        var created = await (await Client.PostAsJsonAsync("/v1/webhooks", new { url = _receiver.Url, eventTypes = new[] { "message.accepted" } })).JsonAsync();
+        var created = await (await Client.PostAsJsonAsync("/v1/webhooks", new { url = Receiver.Url, eventTypes = new[] { "message.accepted" } })).JsonAsync();
         var secret = created.Str("secret");
         await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "署名の確認")));
         Assert.Equal(1, await App.DeliverWebhooksAsync());
-        var hook = Assert.Single(_receiver.Received);
+        var hook = Assert.Single(Receiver.Received);
 
         var valid = Verify(secret, hook.Id, hook.Timestamp, hook.Signature, hook.Body);
         Assert.True(valid.ExitCode == 0, valid.ToString());

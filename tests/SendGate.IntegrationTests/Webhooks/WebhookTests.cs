@@ -9,34 +9,18 @@ using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 namespace SendGate.IntegrationTests.Webhooks;
 
 /// <summary>Events delivered to a real HTTP receiver on 127.0.0.1, signed per Standard Webhooks, retried, never lost.</summary>
-public sealed class WebhookTests : AppTest
+public sealed class WebhookTests : AppWithWebhookReceiverTest
 {
-    private WebhookReceiver _receiver = null!;
-
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    protected override IDictionary<string, string?> MoreSettings => new Dictionary<string, string?>
     {
-        ["SendGate:Webhooks:AllowHttp"] = "true",
-        ["SendGate:Webhooks:AllowedHosts:0"] = "127.0.0.1",
         ["SendGate:Webhooks:Timeout"] = "00:00:01",
         ["SendGate:Webhooks:MaxAttempts"] = "3",
         ["SendGate:Webhooks:DisableAfterFailures"] = "2",
     };
 
-    public override async Task InitializeAsync()
-    {
-        _receiver = new WebhookReceiver();
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _receiver.DisposeAsync();
-    }
-
     private async Task<(string Id, string Secret)> SubscribeAsync(object? eventTypes = null)
     {
-        var response = await Client.PostAsJsonAsync("/v1/webhooks", new { url = _receiver.Url, eventTypes, description = "受信テスト" });
+        var response = await Client.PostAsJsonAsync("/v1/webhooks", new { url = Receiver.Url, eventTypes, description = "受信テスト" });
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         var body = await response.JsonAsync();
         return (body.GetProperty("webhook").Str("id"), body.Str("secret"));
@@ -50,7 +34,7 @@ public sealed class WebhookTests : AppTest
     }
 
     [Fact]
-    public async Task A_receiver_gets_a_whole_message_life_in_order_and_signed()
+    public async Task AReceiver_gets_a_whole_message_life_in_order_and_signed()
     {
         var (_, secret) = await SubscribeAsync();
         var id = (await (await Client.PostAsJsonAsync("/v1/messages", Mail(("sendAt", SendGateApp.Start.AddMinutes(5).ToString("O"))))).JsonAsync()).Str("id");
@@ -58,7 +42,7 @@ public sealed class WebhookTests : AppTest
         Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
         Assert.Equal(5, await App.DeliverWebhooksAsync());
 
-        var hooks = _receiver.Received.ToList();
+        var hooks = Receiver.Received.ToList();
         var events = hooks.Select(h => JsonDocument.Parse(h.Body).RootElement).ToList();
         Assert.Equal(["message.accepted", "message.held", "message.released", "message.delivery_started", "message.sent"], events.Select(e => e.Str("type")));
         Assert.Equal([1, 2, 3, 4, 5], events.Select(e => e.GetProperty("data").GetProperty("seq").GetInt32()));
@@ -69,7 +53,7 @@ public sealed class WebhookTests : AppTest
 
         // Nothing is sent twice.
         Assert.Equal(0, await App.DeliverWebhooksAsync());
-        Assert.Equal(5, _receiver.Received.Count);
+        Assert.Equal(5, Receiver.Received.Count);
     }
 
     [Fact]
@@ -79,9 +63,9 @@ public sealed class WebhookTests : AppTest
         await Client.PostAsJsonAsync("/v1/messages", Mail());
         await App.DeliverDueAsync();
         await App.DeliverWebhooksAsync();
-        Assert.Equal(["message.sent"], _receiver.Received.Select(h => JsonDocument.Parse(h.Body).RootElement.Str("type")));
+        Assert.Equal(["message.sent"], Receiver.Received.Select(h => JsonDocument.Parse(h.Body).RootElement.Str("type")));
 
-        await (await Client.PostAsJsonAsync("/v1/webhooks", new { url = _receiver.Url, eventTypes = new[] { "message.exploded" } }))
+        await (await Client.PostAsJsonAsync("/v1/webhooks", new { url = Receiver.Url, eventTypes = new[] { "message.exploded" } }))
             .ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "eventTypes[0]");
     }
 
@@ -90,7 +74,7 @@ public sealed class WebhookTests : AppTest
     {
         var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
         var calls = 0;
-        _receiver.Answer = _ => Interlocked.Increment(ref calls) switch
+        Receiver.Answer = _ => Interlocked.Increment(ref calls) switch
         {
             1 => (500, TimeSpan.Zero),
             2 => (200, TimeSpan.FromSeconds(3)),
@@ -117,14 +101,14 @@ public sealed class WebhookTests : AppTest
         Assert.Contains("no answer", attempts[1].Str("error"), StringComparison.Ordinal);
         Assert.Equal(200, attempts[2].GetProperty("statusCode").GetInt32());
         // Every attempt carries the same webhook-id, so a receiver can drop a retry it already handled.
-        Assert.Single(_receiver.Received.Select(h => h.Id).Distinct());
+        Assert.Single(Receiver.Received.Select(h => h.Id).Distinct());
     }
 
     [Fact]
     public async Task Failed_deliveries_can_be_sent_again_and_repeated_failure_disables_the_endpoint()
     {
         var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
-        _receiver.Answer = _ => (503, TimeSpan.Zero);
+        Receiver.Answer = _ => (503, TimeSpan.Zero);
         await Client.PostAsJsonAsync("/v1/messages", Mail());
         for (var i = 0; i < 3; i++)
         {
@@ -136,13 +120,13 @@ public sealed class WebhookTests : AppTest
         Assert.Equal("failed", failed.Str("status"));
         Assert.Equal(3, failed.GetProperty("attempts").GetInt32());
 
-        _receiver.Answer = _ => null;
+        Receiver.Answer = _ => null;
         Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{failed.Str("id")}/retry", null)).StatusCode);
         Assert.Equal(1, await App.DeliverWebhooksAsync());
         await (await Client.PostAsync($"/v1/webhooks/{webhookId}/deliveries/{failed.Str("id")}/retry", null)).ProblemAsync(HttpStatusCode.Conflict, "invalid-transition");
 
         // Two deliveries in a row failing for good switch the endpoint off.
-        _receiver.Answer = _ => (500, TimeSpan.Zero);
+        Receiver.Answer = _ => (500, TimeSpan.Zero);
         await Client.PostAsJsonAsync("/v1/messages", Mail());
         await Client.PostAsJsonAsync("/v1/messages", Mail());
         for (var i = 0; i < 3; i++)
@@ -160,7 +144,7 @@ public sealed class WebhookTests : AppTest
     public async Task A_disabled_endpoint_s_deliveries_wait_for_it_without_spending_attempts()
     {
         var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
-        _receiver.Answer = _ => (503, TimeSpan.Zero);
+        Receiver.Answer = _ => (503, TimeSpan.Zero);
         await Client.PostAsJsonAsync("/v1/messages", Mail());
         Assert.Equal(0, await App.DeliverWebhooksAsync());
         (await Client.PatchAsJsonAsync($"/v1/webhooks/{webhookId}", new { enabled = false })).EnsureSuccessStatusCode();
@@ -175,7 +159,7 @@ public sealed class WebhookTests : AppTest
         var waiting = (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items")[0];
         Assert.Equal(("pending", 1), (waiting.Str("status"), waiting.GetProperty("attempts").GetInt32()));
 
-        _receiver.Answer = _ => null;
+        Receiver.Answer = _ => null;
         (await Client.PatchAsJsonAsync($"/v1/webhooks/{webhookId}", new { enabled = true })).EnsureSuccessStatusCode();
         Assert.Equal(1, await App.DeliverWebhooksAsync());
         var delivered = (await (await Client.GetAsync($"/v1/webhooks/{webhookId}/deliveries")).JsonAsync()).GetProperty("items")[0];
@@ -223,7 +207,7 @@ public sealed class WebhookTests : AppTest
 
         var cleared = await PatchAsync(new { description = "" });
         Assert.True(!cleared.TryGetProperty("description", out var description) || description.ValueKind == JsonValueKind.Null);
-        Assert.Equal(_receiver.Url, cleared.Str("url"));
+        Assert.Equal(Receiver.Url, cleared.Str("url"));
     }
 
     [Fact]
@@ -231,7 +215,7 @@ public sealed class WebhookTests : AppTest
     {
         var (webhookId, _) = await SubscribeAsync(new[] { "message.accepted" });
         var calls = 0;
-        _receiver.Answer = _ => Interlocked.Increment(ref calls) == 1 ? null : (503, TimeSpan.Zero);
+        Receiver.Answer = _ => Interlocked.Increment(ref calls) == 1 ? null : (503, TimeSpan.Zero);
         await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "届いた")));
         Assert.Equal(1, await App.DeliverWebhooksAsync());
         await Client.PostAsJsonAsync("/v1/messages", Mail(("subject", "届かない")));
@@ -265,7 +249,7 @@ public sealed class WebhookTests : AppTest
         // a new process on the same database finds the event in the outbox and delivers it.
         await using var restarted = new SendGateApp(settings: Settings, folder: App.Folder, time: App.Time);
         Assert.Equal(1, await restarted.DeliverWebhooksAsync());
-        var hook = Assert.Single(_receiver.Received);
+        var hook = Assert.Single(Receiver.Received);
         Assert.Equal(id, JsonDocument.Parse(hook.Body).RootElement.GetProperty("data").Str("messageId"));
         Assert.True(Verifies(hook, secret));
     }
@@ -281,14 +265,14 @@ public sealed class WebhookTests : AppTest
 
         await Client.PostAsJsonAsync("/v1/messages", Mail());
         await App.DeliverWebhooksAsync();
-        var during = _receiver.Received.Last();
+        var during = Receiver.Received.Last();
         Assert.True(Verifies(during, oldSecret));
         Assert.True(Verifies(during, newSecret));
 
         App.Time.Advance(TimeSpan.FromHours(1));
         await Client.PostAsJsonAsync("/v1/messages", Mail());
         await App.DeliverWebhooksAsync();
-        var after = _receiver.Received.Last();
+        var after = Receiver.Received.Last();
         Assert.False(Verifies(after, oldSecret));
         Assert.True(Verifies(after, newSecret));
 
