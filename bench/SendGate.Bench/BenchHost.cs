@@ -73,6 +73,7 @@ internal static class BenchHost
             ["SendGate:Delivery:Mode"] = "Pickup",
             ["SendGate:Delivery:PickupDirectory"] = Path.Combine(work, "outbox"),
             ["SendGate:Encryption:PasswordKeyFile"] = Path.Combine(work, "password.key"),
+            ["SendGate:Audit:KeyFile"] = Path.Combine(work, "audit.key"),
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Services.AddSendGateCore();

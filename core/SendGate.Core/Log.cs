@@ -73,4 +73,13 @@ internal static partial class Log
 
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
+
+    [LoggerMessage(2201, LogLevel.Warning, "Tenant {TenantId}: the audit head is missing or not signed with this host's audit key; entry {Seq} was recorded without updating it (GET /v1/audit/verify reports it)")]
+    public static partial void AuditHeadUntrusted(ILogger logger, string tenantId, long seq);
+
+    [LoggerMessage(2202, LogLevel.Warning, "Tenant {TenantId}: {Entries} audit entries written with the unkeyed chain were sealed with the audit key (entry {Seq})")]
+    public static partial void AuditTrailSealed(ILogger logger, string tenantId, long entries, long seq);
+
+    [LoggerMessage(2203, LogLevel.Warning, "Tenant {TenantId}: an unsigned audit head was found over entries already written with the keyed chain; it was not sealed (GET /v1/audit/verify reports it)")]
+    public static partial void AuditSealRefused(ILogger logger, string tenantId);
 }

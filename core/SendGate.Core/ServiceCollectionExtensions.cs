@@ -79,6 +79,12 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => PasswordVault.IsValidKey(o.PasswordKey), "SendGate:Encryption:PasswordKey must be the base64 of 32 random bytes (e.g. openssl rand -base64 32).")
             .ValidateOnStart();
+        services.AddOptions<Audit.AuditOptions>().BindConfiguration(Audit.AuditOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => SecretKeyFile.IsValid(o.Key), "SendGate:Audit:Key must be the base64 of 32 random bytes (e.g. openssl rand -base64 32).")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Key) || SecretKeyFile.IsValidFile(o.KeyFile),
+                "SendGate:Audit:KeyFile must hold the base64 of 32 random bytes (or not exist yet: it is then created).")
+            .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, LeaseOutlivesSmtpTimeout>();
 
         services.TryAddSingleton(TimeProvider.System);

@@ -15,7 +15,7 @@ public sealed record AuditEntryDto(long Seq, DateTimeOffset At, string Actor, st
 
 public sealed record AuditList(IReadOnlyList<AuditEntryDto> Items, string? NextCursor);
 
-public sealed record AuditVerificationDto(bool Intact, long Entries, long? FirstBrokenSeq, string? Problem);
+public sealed record AuditVerificationDto(bool Intact, long Entries, long? ExpectedEntries, long? FirstBrokenSeq, string? Reason, string? Problem);
 
 /// <summary><c>/v1/audit</c> (admin): the tenant's tamper-evident audit trail, and its verification.</summary>
 internal static class AuditApi
@@ -26,7 +26,7 @@ internal static class AuditApi
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
         group.MapGet("/", List).WithName("ListAudit").WithSummary("Audit entries, newest first").ProducesProblem(StatusCodes.Status400BadRequest);
-        group.MapGet("/verify", Verify).WithName("VerifyAudit").WithSummary("Check the hash chain: intact, or the first broken entry");
+        group.MapGet("/verify", Verify).WithName("VerifyAudit").WithSummary("Check the keyed chain and the signed head: intact, or the first entry affected and what was found");
         return group;
     }
 
@@ -87,6 +87,18 @@ internal static class AuditApi
     private static async Task<Ok<AuditVerificationDto>> Verify(ClaimsPrincipal user, AuditTrail trail, CancellationToken cancellationToken)
     {
         var result = await trail.VerifyAsync(user.TenantId(), cancellationToken);
-        return TypedResults.Ok(new AuditVerificationDto(result.Intact, result.Entries, result.FirstBrokenSeq, result.Problem));
+        return TypedResults.Ok(new AuditVerificationDto(result.Intact, result.Entries, result.ExpectedEntries, result.FirstBrokenSeq, Reason(result.Finding), result.Problem));
     }
+
+    private static string? Reason(AuditFinding? finding) => finding switch
+    {
+        null => null,
+        AuditFinding.Altered => "altered",
+        AuditFinding.Removed => "removed",
+        AuditFinding.Inserted => "inserted",
+        AuditFinding.Truncated => "truncated",
+        AuditFinding.HeadMissing => "head-missing",
+        AuditFinding.HeadMismatch => "head-mismatch",
+        _ => throw new ArgumentOutOfRangeException(nameof(finding), finding, null),
+    };
 }

@@ -88,7 +88,7 @@ internal static class WebhooksApi
             return problem;
         }
 
-        var violations = Validate(request!, guard, requireUrl: true);
+        var violations = await ValidateAsync(request!, guard, requireUrl: true, cancellationToken);
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);
@@ -135,7 +135,7 @@ internal static class WebhooksApi
             return NotFound(id);
         }
 
-        var violations = Validate(request!, guard, requireUrl: false);
+        var violations = await ValidateAsync(request!, guard, requireUrl: false, cancellationToken);
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);
@@ -226,12 +226,12 @@ internal static class WebhooksApi
                 $"Delivery '{deliveryId}' is {delivery.Status}; only a failed delivery can be sent again.", new Dictionary<string, object?> { ["currentStatus"] = delivery.Status });
     }
 
-    private static List<Violation> Validate(WebhookRequest request, SsrfGuard guard, bool requireUrl)
+    private static async Task<List<Violation>> ValidateAsync(WebhookRequest request, SsrfGuard guard, bool requireUrl, CancellationToken cancellationToken)
     {
         var violations = new List<Violation>();
         if (request.Url is not null || requireUrl)
         {
-            if (guard.CheckUrl(request.Url) is { } refused)
+            if (await guard.CheckUrlAsync(request.Url, cancellationToken) is { } refused)
             {
                 violations.Add(new("url", ViolationCode.InvalidField, refused));
             }

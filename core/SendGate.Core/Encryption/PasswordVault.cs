@@ -61,56 +61,8 @@ public sealed class PasswordVault
         return (encryption, hashing, id);
     }
 
-    private static byte[] LoadKey(EncryptionOptions options)
-    {
-        if (!string.IsNullOrWhiteSpace(options.PasswordKey))
-        {
-            return Convert.FromBase64String(options.PasswordKey.Trim());
-        }
-
-        var path = Path.GetFullPath(options.PasswordKeyFile);
-        if (File.Exists(path))
-        {
-            return Convert.FromBase64String(File.ReadAllText(path).Trim());
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var key = RandomNumberGenerator.GetBytes(32);
-        // Written aside and moved into place, so that another host never reads a half-written key.
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(temp, Encoding.ASCII, fileOptions))
-        {
-            writer.Write(Convert.ToBase64String(key));
-        }
-
-        try
-        {
-            File.Move(temp, path, overwrite: false);
-            return key;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another host on this machine created it first: use theirs.
-            File.Delete(temp);
-            return Convert.FromBase64String(File.ReadAllText(path).Trim());
-        }
-    }
+    private static byte[] LoadKey(EncryptionOptions options) => SecretKeyFile.Load(options.PasswordKey, options.PasswordKeyFile);
 
     /// <summary>Checks a configured key at start: base64 of exactly 32 bytes.</summary>
-    public static bool IsValidKey(string? key)
-    {
-        if (string.IsNullOrWhiteSpace(key))
-        {
-            return true;
-        }
-
-        var buffer = new byte[64];
-        return Convert.TryFromBase64String(key.Trim(), buffer, out var written) && written == 32;
-    }
+    public static bool IsValidKey(string? key) => SecretKeyFile.IsValid(key);
 }

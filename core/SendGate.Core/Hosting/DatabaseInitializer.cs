@@ -7,14 +7,16 @@ using SendGate.Core.Tenants;
 namespace SendGate.Core.Hosting;
 
 /// <summary>
-/// Runs before anything else in the host: applies migrations, then creates the first tenant and
-/// its admin key when the database has none (from configuration, or generated and printed once).
+/// Runs before anything else in the host: applies migrations, seals audit trails from before the
+/// audit key, then creates the first tenant and its admin key when the database has none (from
+/// configuration, or generated and printed once).
 /// </summary>
 public sealed class DatabaseInitializer(
     DatabaseMigrator migrator,
     TenantStore tenants,
     IDbConnectionFactory db,
     Policies.InitialPolicy initialPolicy,
+    Audit.AuditTrail audit,
     TimeProvider time,
     IOptions<BootstrapOptions> bootstrap,
     ILogger<DatabaseInitializer> logger) : IHostedService
@@ -22,6 +24,9 @@ public sealed class DatabaseInitializer(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await migrator.MigrateAsync(cancellationToken);
+
+        // Trails written before the audit key existed are sealed under it once (and say so in an entry).
+        await audit.SealUnkeyedTrailsAsync(cancellationToken);
 
         // Tenants from before policies existed start with the initial policy too.
         await using (var connection = await db.OpenAsync(cancellationToken))

@@ -165,8 +165,10 @@ public sealed class WebhookService(
                 request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 request.Headers.Add("webhook-signature", WebhookSigner.Sign(delivery.Id, timestamp, delivery.Payload, secrets));
                 request.Headers.UserAgent.ParseAdd("SendGate-Webhooks/1.0");
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.Value.Timeout);
+                // On the injected clock like every other duration here, so the limit is the configured one
+                // and tests drive it instead of racing a wall-clock timer on a loaded machine.
+                using var limit = new CancellationTokenSource(options.Value.Timeout, time);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 statusCode = (int)response.StatusCode;
                 // Read a bounded amount: a receiver cannot make us buffer its whole answer.

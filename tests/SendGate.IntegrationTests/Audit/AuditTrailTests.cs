@@ -71,7 +71,8 @@ public sealed class AuditTrailTests : AppTest
         await ExecuteAsync("DELETE FROM audit_log WHERE tenant_id = @tenantId AND seq IN (1, 2)", new { tenantId });
         var missing = await (await Client.GetAsync("/v1/audit/verify")).JsonAsync();
         Assert.Equal(1, missing.GetProperty("firstBrokenSeq").GetInt64());
-        Assert.Contains("missing", missing.Str("problem"), StringComparison.Ordinal);
+        Assert.Equal("removed", missing.Str("reason"));
+        Assert.Contains("removed", missing.Str("problem"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public sealed class ContractHost : WebApplicationFactory<Program>
         builder.UseSetting("SendGate:Bootstrap:ApiKey", AdminKey);
         builder.UseSetting("SendGate:Policy:InitialPolicy", "empty");
         builder.UseSetting("SendGate:Encryption:PasswordKeyFile", Path.Combine(folder, "password.key"));
+        builder.UseSetting("SendGate:Audit:KeyFile", Path.Combine(folder, "audit.key"));
         builder.UseSetting("SendGate:Archive:BlobFolder", Path.Combine(folder, "blobs"));
         builder.UseSetting("SendGate:Limits:MaxRequestBytes", MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }

@@ -57,6 +57,7 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
             ["SendGate:Smtp:Security"] = "None",
             ["SendGate:Smtp:Timeout"] = "00:00:10",
             ["SendGate:Encryption:PasswordKeyFile"] = Path.Combine(Folder, "password.key"),
+            ["SendGate:Audit:KeyFile"] = Path.Combine(Folder, "audit.key"),
             ["SendGate:Archive:BlobFolder"] = Path.Combine(Folder, "blobs"),
             ["Logging:LogLevel:Default"] = "Warning",
         };

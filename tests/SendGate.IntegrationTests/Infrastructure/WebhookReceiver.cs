@@ -26,8 +26,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
 
-    /// <summary>Status code for the next request (200 when it returns null), and an optional delay before answering.</summary>
-    public Func<ReceivedWebhook, (int Status, TimeSpan Delay)?> Answer { get; set; } = _ => null;
+    /// <summary>
+    /// Status code for the next request (200 when it returns null), and optionally a task the answer waits for:
+    /// a test holds a request open for as long as it needs, instead of guessing a delay.
+    /// </summary>
+    public Func<ReceivedWebhook, (int Status, Task? Until)?> Answer { get; set; } = _ => null;
 
     private async Task LoopAsync()
     {
@@ -53,10 +56,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 var hook = new ReceivedWebhook(context.Request.Headers["webhook-id"] ?? "", context.Request.Headers["webhook-timestamp"] ?? "",
                     context.Request.Headers["webhook-signature"] ?? "", await reader.ReadToEndAsync());
                 Received.Enqueue(hook);
-                var (status, delay) = Answer(hook) ?? (200, TimeSpan.Zero);
-                if (delay > TimeSpan.Zero)
+                var (status, until) = Answer(hook) ?? (200, null);
+                if (until is not null)
                 {
-                    await Task.Delay(delay);
+                    await until;
                 }
 
                 try

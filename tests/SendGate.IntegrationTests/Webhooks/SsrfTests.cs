@@ -27,6 +27,23 @@ public sealed class SsrfTests : AppTest
     }
 
     [Fact]
+    public async Task This_machines_own_host_name_and_interface_addresses_are_refused()
+    {
+        var own = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(u => u.Address).ToList();
+        var urls = own.Select(a => $"https://{(a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{new IPAddress(a.GetAddressBytes())}]" : a.ToString())}/hooks")
+            .Prepend($"https://{Dns.GetHostName()}/hooks");
+        foreach (var url in urls)
+        {
+            var response = await Client.PostAsJsonAsync("/v1/webhooks", new { url });
+            var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "url");
+            Assert.Contains("this machine", problem.ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.Empty((await (await Client.GetAsync("/v1/webhooks")).JsonAsync()).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_public_https_url_is_accepted()
     {
         var response = await Client.PostAsJsonAsync("/v1/webhooks", new { url = "https://hooks.example.com/sendgate" });
