@@ -148,7 +148,7 @@ public sealed class DeliveryService(
 
         var outgoing = PrepareOutgoing(row, original, pending, decision);
         var result = await lane.SendAsync(outgoing, cancellationToken);
-        return await RecordAsync(claim, pending, result, encrypted: false, cancellationToken, await CaptureAsync(outgoing, result, cancellationToken));
+        return await RecordAsync(claim, pending, result, encrypted: false, cancellationToken, await CaptureAsync(outgoing, result, encrypted: false, cancellationToken));
     }
 
     /// <summary>
@@ -183,14 +183,14 @@ public sealed class DeliveryService(
                         var sent = await lane.SendAsync(outgoing, cancellationToken);
                         parts.Add((sent, encryptedRecipients));
                         // Copied while the zip's temporary file still exists.
-                        copies.AddRange(await CaptureAsync(outgoing, sent, cancellationToken));
+                        copies.AddRange(await CaptureAsync(outgoing, sent, encrypted: true, cancellationToken));
                     }
 
                     break;
                 default:
                     var plainResult = await lane.SendAsync(outgoing, cancellationToken);
                     parts.Add((plainResult, encryptedRecipients));
-                    copies.AddRange(await CaptureAsync(outgoing, plainResult, cancellationToken));
+                    copies.AddRange(await CaptureAsync(outgoing, plainResult, encrypted: false, cancellationToken));
                     break;
             }
         }
@@ -200,7 +200,7 @@ public sealed class DeliveryService(
             var plain = PrepareOutgoing(row, original, plainRecipients, decision) with { Id = $"{row.Id}-internal" };
             var plainResult = await lane.SendAsync(plain, cancellationToken);
             parts.Add((plainResult, plainRecipients));
-            copies.AddRange(await CaptureAsync(plain, plainResult, cancellationToken));
+            copies.AddRange(await CaptureAsync(plain, plainResult, encrypted: false, cancellationToken));
         }
 
         return await RecordAsync(claim, pending, Combine(parts), encrypted: true, cancellationToken, copies);
@@ -241,9 +241,11 @@ public sealed class DeliveryService(
 
     /// <summary>
     /// The archive's copy of what one transaction delivered: the message as the transport wrote
-    /// it (Bcc removed, policy rewrites and encryption applied, parts prepared for the relay).
+    /// it (Bcc removed, policy rewrites and encryption applied, parts prepared for the relay). The
+    /// password mail reads its recipients and their view of the To and Cc from the copies that
+    /// carried the zip, so it never needs to work out the rewrite again.
     /// </summary>
-    private async Task<IReadOnlyList<SentCopy>> CaptureAsync(OutgoingMessage outgoing, TransportResult result, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SentCopy>> CaptureAsync(OutgoingMessage outgoing, TransportResult result, bool encrypted, CancellationToken cancellationToken)
     {
         var accepted = result.Recipients.Where(r => r.Verdict == RecipientVerdict.Accepted).Select(r => r.Address).ToList();
         if (result.Kind != TransportResultKind.Delivered || accepted.Count == 0)
@@ -252,7 +254,7 @@ public sealed class DeliveryService(
         }
 
         var copy = await blobs.StageAsync(stream => outgoing.Message.WriteToAsync(MessageIntake.WriteFormat, stream, cancellationToken), cancellationToken);
-        return [new SentCopy(copy, accepted)];
+        return [new SentCopy(copy, accepted, encrypted)];
     }
 
     private async Task<Outcome> RecordAsync(ClaimedMessage claim, IReadOnlyList<string> pending, TransportResult result, bool encrypted, CancellationToken cancellationToken,

@@ -18,6 +18,7 @@ public sealed class PasswordMailService(
     MessageStore messages,
     PolicyService policies,
     PasswordVault vault,
+    Archive.IBlobStore blobs,
     IMailTransportFactory transports,
     WorkerIdentity identity,
     TimeProvider time,
@@ -72,20 +73,21 @@ public sealed class PasswordMailService(
     {
         var main = (await messages.GetByIdAsync(row.MessageId, cancellationToken))!;
         var settings = (await policies.GetSnapshotAsync(main.TenantId, cancellationToken)).Settings;
-        var recipients = await RecipientsAsync(row, main, settings, cancellationToken);
+        var messageIdHeader = Mime.MessageIntake.NewMessageIdHeader(row.Id, main.EnvelopeFrom);
+        var mime = new MimeMessage { Date = time.GetUtcNow(), MessageId = messageIdHeader };
+        mime.From.AddRange(InternetAddressList.TryParse(main.HeaderFrom, out var from) ? from : [MailboxAddress.Parse(main.EnvelopeFrom)]);
+        var recipients = await AddRecipientsAsync(mime, row, main, settings, cancellationToken);
         if (recipients.Count == 0)
         {
-            await FinishAsync(row, PasswordMailStatus.Cancelled, "the encrypted mail reached nobody", null, null, recipients,
-                new NewEvent(PasswordMailEventType.Cancelled, null, null, Actor, "password mail cancelled: the encrypted mail reached nobody"));
+            var why = main.ContentPurgedAt is null ? "the encrypted mail reached nobody" : "the encrypted mail's delivered copies were purged before it went out";
+            await FinishAsync(row, PasswordMailStatus.Cancelled, why, null, null, recipients,
+                new NewEvent(PasswordMailEventType.Cancelled, null, null, Actor, $"password mail cancelled: {why}"));
             return false;
         }
 
-        var messageIdHeader = Mime.MessageIntake.NewMessageIdHeader(row.Id, main.EnvelopeFrom);
         var password = vault.Unprotect(row.PasswordCiphertext!, row.Id, row.PasswordKeyId);
         var (subject, body) = MailTemplates.PasswordMail(settings.Language, main.Subject, settings.LocalTime(Clock.FromMs(main.SentAt ?? time.NowMs())), row.ZipName, password);
-        var mime = new MimeMessage { Subject = subject, Date = time.GetUtcNow(), MessageId = messageIdHeader };
-        mime.From.AddRange(InternetAddressList.TryParse(main.HeaderFrom, out var from) ? from : [MailboxAddress.Parse(main.EnvelopeFrom)]);
-        mime.To.AddRange(recipients.Select(r => new MailboxAddress("", r)));
+        mime.Subject = subject;
         if (main.MessageIdHeader is { } parent)
         {
             // Threads under the main mail in the recipient's client.
@@ -124,20 +126,85 @@ public sealed class PasswordMailService(
         return false;
     }
 
-    /// <summary>The sender, or everyone the encrypted mail reached (with split delivery: the external ones).</summary>
-    private async Task<IReadOnlyList<string>> RecipientsAsync(PasswordMailRow row, MessageRow main, TenantSettings settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts into <paramref name="mime"/> whom the password mail shows and returns whom it goes to.
+    /// It mirrors the encrypted mail as delivered: the envelope is exactly the recipients of the
+    /// transactions that carried the zip (with split delivery not the internal ones, who got the
+    /// originals), and To and Cc are those transactions' header fields byte for byte — display
+    /// names in their encoding, the undisclosed-recipients group or the sender that Bcc conversion
+    /// put there. They are read from the archived sent copies, so the Bcc rule stays in one place
+    /// (delivery) and a Bcc recipient sees the To and Cc of the main mail: never themself, never
+    /// another Bcc recipient.
+    /// One mail rather than one per recipient, as some gateways send: a per-recipient mail would
+    /// have to put each person in a To they were not in on the main mail (every Bcc recipient, and
+    /// everyone after Bcc conversion), and costs a transaction, a retry and a failure per recipient
+    /// for no more secrecy; the mirror shows nobody anything the main mail did not, and replies
+    /// and threads like it.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> AddRecipientsAsync(MimeMessage mime, PasswordMailRow row, MessageRow main, TenantSettings settings,
+        CancellationToken cancellationToken)
     {
         if (row.PasswordTo == "sender")
         {
+            var sender = InternetAddressList.TryParse(main.HeaderFrom, out var from)
+                ? from.Mailboxes.FirstOrDefault(m => string.Equals(m.Address, main.EnvelopeFrom, StringComparison.OrdinalIgnoreCase))
+                : null;
+            mime.To.Add(sender ?? MailboxAddress.Parse(main.EnvelopeFrom));
             return [main.EnvelopeFrom];
         }
 
         var split = PolicyDecisions.Read(main.Decisions)?.Encryption?.SplitDelivery == true;
-        return (await messages.GetRecipientsAsync(main.Id, cancellationToken))
-            .Where(r => r.Status == RecipientStatus.Accepted && !(split && DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address))))
-            .Select(r => r.Address)
-            .ToList();
+        var envelope = new List<string>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        IReadOnlyList<Header>? shown = null;
+        var agree = true;
+        foreach (var copy in await messages.GetSentCopiesAsync(main.TenantId, main.Id, cancellationToken))
+        {
+            var reached = JsonSerializer.Deserialize<List<string>>(copy.Recipients) ?? [];
+            // A copy recorded before the flag was kept: the zip went to everyone but, with split delivery, the internal recipients.
+            if (!(copy.Encrypted ?? !(split && reached.All(a => DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a))))))
+            {
+                continue;
+            }
+
+            envelope.AddRange(reached.Where(seen.Add));
+            var fields = await ShownFieldsAsync(copy.BlobKey, cancellationToken);
+            agree &= fields is not null && (shown is null || SameFields(shown, fields));
+            shown ??= fields;
+        }
+
+        if (agree && shown is not null)
+        {
+            foreach (var field in shown)
+            {
+                mime.Headers.Add(field);
+            }
+        }
+        else
+        {
+            // Every copy is derived from one original by one rewrite, so they agree; were one to
+            // differ (or be missing), no single To/Cc is right for everyone: show nobody.
+            mime.To.Add(new GroupAddress("undisclosed-recipients"));
+        }
+
+        return envelope;
     }
+
+    /// <summary>The To and Cc fields of a sent copy as the relay received them; null when the copy is gone.</summary>
+    private async Task<IReadOnlyList<Header>?> ShownFieldsAsync(string blobKey, CancellationToken cancellationToken)
+    {
+        await using var stream = await blobs.OpenAsync(blobKey, cancellationToken);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        var headers = await HeaderList.LoadAsync(ParserOptions.Default, stream, cancellationToken);
+        return headers.Where(h => h.Id is HeaderId.To or HeaderId.Cc).Select(h => h.Clone()).ToList();
+    }
+
+    private static bool SameFields(IReadOnlyList<Header> a, IReadOnlyList<Header> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Id == p.Second.Id && p.First.RawValue.AsSpan().SequenceEqual(p.Second.RawValue));
 
     private string Actor => $"worker:{identity.Name}";
 

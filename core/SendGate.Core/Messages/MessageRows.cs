@@ -109,9 +109,12 @@ public sealed record DeliveryOutcome(
     Encryption.PasswordMailChange? Password = null,
     IReadOnlyList<SentCopy>? Sent = null);
 
-/// <summary>A copy of what one SMTP transaction delivered, kept in the blob store.</summary>
-/// <summary>What one relay transaction received, staged in the blob store; recorded with the delivery's outcome.</summary>
-public sealed record SentCopy(Archive.StagedBlob Blob, IReadOnlyList<string> Recipients);
+/// <summary>
+/// What one relay transaction received, staged in the blob store; recorded with the delivery's
+/// outcome. <paramref name="Encrypted"/>: the transaction carried the encrypted zip, so its
+/// recipients get the password mail.
+/// </summary>
+public sealed record SentCopy(Archive.StagedBlob Blob, IReadOnlyList<string> Recipients, bool Encrypted);
 
 public sealed record SentCopyRow
 {
@@ -120,4 +123,7 @@ public sealed record SentCopyRow
     public string Recipients { get; init; } = "[]";
     public long Size { get; init; }
     public long SentAt { get; init; }
+
+    /// <summary>Carried the encrypted zip; null for copies recorded before this was kept.</summary>
+    public bool? Encrypted { get; init; }
 }

@@ -666,6 +666,7 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
             await connection.ExecuteAsync(InsertSentSql, new
             {
                 id = o.Id, key = copy.Blob.Key, recipients = System.Text.Json.JsonSerializer.Serialize(copy.Recipients), size = copy.Blob.Size, now = o.Now,
+                encrypted = copy.Encrypted,
             }, transaction);
         }
 
@@ -694,12 +695,12 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     }
 
     private const string InsertSentSql = """
-        INSERT INTO message_sent (message_id, part, blob_key, recipients, size, sent_at)
-        SELECT @id, COALESCE(MAX(part), 0) + 1, @key, @recipients, @size, @now FROM message_sent WHERE message_id = @id
+        INSERT INTO message_sent (message_id, part, blob_key, recipients, size, sent_at, encrypted)
+        SELECT @id, COALESCE(MAX(part), 0) + 1, @key, @recipients, @size, @now, @encrypted FROM message_sent WHERE message_id = @id
         """;
 
     private const string SentCopiesSql = """
-        SELECT s.part AS Part, s.blob_key AS BlobKey, s.recipients AS Recipients, s.size AS Size, s.sent_at AS SentAt
+        SELECT s.part AS Part, s.blob_key AS BlobKey, s.recipients AS Recipients, s.size AS Size, s.sent_at AS SentAt, s.encrypted AS Encrypted
           FROM message_sent s JOIN messages m ON m.id = s.message_id
          WHERE s.message_id = @id AND m.tenant_id = @tenantId ORDER BY s.part
         """;
