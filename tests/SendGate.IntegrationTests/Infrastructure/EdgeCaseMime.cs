@@ -43,13 +43,13 @@ internal static class EdgeCaseMime
 
         // --- multipart structure
         Add("multipart nested 60 levels deep", ok, Nested(60));
-        Add("multipart nested 1100 levels deep (beyond the parser's depth limit)", either, Nested(1100));
+        Add("multipart nested 1100 levels, past MimeKit's limit", either, Nested(1100));
         Add("multipart with 500 sibling parts", ok, Ascii(Headers("500 parts", "Content-Type: multipart/mixed; boundary=\"many\"")
             + string.Concat(Enumerable.Range(1, 500).Select(i => $"--many{Crlf}Content-Type: text/plain; charset=us-ascii{Crlf}{Crlf}part {i}{Crlf}"))
             + $"--many--{Crlf}"));
         Add("multipart with preamble and epilogue", ok, Ascii(Headers("preamble", "Content-Type: multipart/mixed; boundary=\"b\"")
             + $"This is the preamble; MIME readers ignore it.{Crlf}--b{Crlf}Content-Type: text/plain{Crlf}{Crlf}body{Crlf}--b--{Crlf}This is the epilogue.{Crlf}"));
-        Add("multipart with a 70-character boundary of special characters", ok, Ascii(Headers("long boundary",
+        Add("multipart with a 70-character odd boundary", ok, Ascii(Headers("long boundary",
                 "Content-Type: multipart/alternative; boundary=\"'()+_,-./:=? 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW\"")
             + $"--'()+_,-./:=? 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW{Crlf}Content-Type: text/plain{Crlf}{Crlf}plain{Crlf}"
             + $"--'()+_,-./:=? 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW{Crlf}Content-Type: text/html{Crlf}{Crlf}<p>html</p>{Crlf}"
@@ -65,7 +65,7 @@ internal static class EdgeCaseMime
             + $"--same{Crlf}Content-Type: text/plain{Crlf}{Crlf}outer{Crlf}--same--{Crlf}"));
         Add("multipart without its closing boundary", either, Ascii(Headers("unterminated", "Content-Type: multipart/mixed; boundary=\"open\"")
             + $"--open{Crlf}Content-Type: text/plain{Crlf}{Crlf}first{Crlf}--open{Crlf}Content-Type: text/plain{Crlf}{Crlf}the message ends here{Crlf}"));
-        Add("inner multipart unterminated inside a closed outer one", either, Ascii(Headers("inner open", "Content-Type: multipart/mixed; boundary=\"outer\"")
+        Add("inner multipart unterminated, outer one closed", either, Ascii(Headers("inner open", "Content-Type: multipart/mixed; boundary=\"outer\"")
             + $"--outer{Crlf}Content-Type: multipart/alternative; boundary=\"inner\"{Crlf}{Crlf}--inner{Crlf}Content-Type: text/plain{Crlf}{Crlf}inner text{Crlf}"
             + $"--outer{Crlf}Content-Type: text/plain{Crlf}{Crlf}outer text{Crlf}--outer--{Crlf}"));
         Add("multipart with no parts, only the closing boundary", either, Ascii(Headers("no parts", "Content-Type: multipart/mixed; boundary=\"b\"")
@@ -106,12 +106,12 @@ internal static class EdgeCaseMime
             + $"X-Broken: =?utf-8?q?=E3=81?= =?utf-8?b?4g==?={Crlf}{Crlf}body{Crlf}"));
         Add("over-long encoded-word of 2000 characters", either, Ascii($"{Envelope}"
             + $"Subject: =?UTF-8?B?{B64(string.Concat(Enumerable.Repeat("長い件名", 125)))}?={Crlf}{Crlf}body{Crlf}"));
-        Add("encoded-word display names in From, To, Cc and Reply-To", ok, Ascii(
+        Add("encoded-word display names in From/To/Cc/Reply-To", ok, Ascii(
             $"From: =?UTF-8?B?{B64("営業部, 山田")}?= <sender@example.co.jp>{Crlf}"
             + $"To: =?ISO-2022-JP?B?{Convert.ToBase64String(iso2022.GetBytes("お客様"))}?= <to@example.com>, \"=?UTF-8?Q?quoted_=E5=90=8D?=\" <two@example.com>{Crlf}"
             + $"Cc: =?UTF-8?Q?Group_=E7=B5=84?=: cc@example.com;{Crlf}"
             + $"Reply-To: =?UTF-8?B?{B64("返信先")}?= <reply@example.co.jp>{Crlf}Subject: addresses{Crlf}{Crlf}body{Crlf}"));
-        Add("encoded-word inside an address instead of a display name", either, Ascii(
+        Add("encoded-word as an address's local part", either, Ascii(
             $"From: sender@example.co.jp{Crlf}To: =?UTF-8?B?{B64("宛先")}?=@example.com, to@example.com{Crlf}Subject: local part{Crlf}{Crlf}body{Crlf}"));
 
         // --- headers
@@ -128,7 +128,7 @@ internal static class EdgeCaseMime
         Add("NUL in a header value", either, Ascii($"{Envelope}Subject: before\0after{Crlf}X-Nul: \0{Crlf}{Crlf}body{Crlf}"));
         Add("bare CR in a header value", either, Ascii($"{Envelope}Subject: before\rafter{Crlf}X-Cr: a\rBcc: hidden@example.com{Crlf}{Crlf}body{Crlf}"));
         Add("bare LF inside a CRLF header section", either, Ascii($"{Envelope}Subject: bare lf\nX-After: lf{Crlf}{Crlf}body{Crlf}"));
-        Add("garbage lines without a colon in the header section", either, Ascii(
+        Add("garbage lines without a colon among the headers", either, Ascii(
             $"{Envelope}Subject: garbage{Crlf}this line is no header{Crlf}>From the mbox{Crlf}: no name{Crlf}X-Ok: fine{Crlf}{Crlf}body{Crlf}"));
         Add("duplicate Subject, To and Content-Type fields", either, Ascii(
             $"{Envelope}To: second@example.com{Crlf}Subject: one{Crlf}Subject: two{Crlf}MIME-Version: 1.0{Crlf}"
@@ -150,7 +150,7 @@ internal static class EdgeCaseMime
         Add("bare CR in a text body", either, Ascii($"{Envelope}Subject: cr body{Crlf}{Crlf}line\rstill the line{Crlf}.\r{Crlf}"));
         Add("bare LF in a CRLF body", either, Ascii($"{Envelope}Subject: lf body{Crlf}{Crlf}one\ntwo{Crlf}.\nthree{Crlf}"));
         Add("body line of 100 000 characters", either, Ascii($"{Envelope}Subject: long line{Crlf}{Crlf}{new string('a', 100_000)}{Crlf}"));
-        Add("base64 with junk characters, wrong padding and white space", either, Ascii(Headers("base64 junk",
+        Add("base64 with junk, bad padding and white space", either, Ascii(Headers("base64 junk",
                 $"Content-Type: application/octet-stream; name=\"junk.bin\"{Crlf}Content-Disposition: attachment; filename=\"junk.bin\"{Crlf}Content-Transfer-Encoding: base64")
             + $"SGVsbG8s!IHdv*cmxk  IQ=={Crlf}\tAAEC{Crlf}====Aw{Crlf}é{Crlf}"));
         Add("quoted-printable soft line breaks and escapes", ok, Ascii(Headers("qp",
@@ -185,7 +185,7 @@ internal static class EdgeCaseMime
             + $"--f{Crlf}Content-Type: application/pdf; name*=UTF-8''{Pct("見積書.pdf")}{Crlf}"
             + $"Content-Disposition: attachment;{Crlf} filename*0*=UTF-8''{Pct("御見積")};{Crlf} filename*1*={Pct("書（改訂版）")};{Crlf} filename*2=\".pdf\"{Crlf}"
             + $"Content-Transfer-Encoding: base64{Crlf}{Crlf}JVBERi0xLjQK{Crlf}--f--{Crlf}"));
-        Add("Content-Type without a subtype and with broken parameters", either, Ascii(Headers("bad type",
+        Add("Content-Type with no subtype and broken parameters", either, Ascii(Headers("bad type",
             "Content-Type: text; charset=\"utf-8; name==x; ;;") + $"body{Crlf}"));
 
         return cases;
