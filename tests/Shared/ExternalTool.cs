@@ -79,7 +79,7 @@ public static class ExternalTool
 
 /// <summary>A fact that needs an external program; see <see cref="ExternalTool"/>.</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class ToolFactAttribute : FactAttribute
+public sealed class ToolFactAttribute : ReasonedFactAttribute
 {
     public ToolFactAttribute(params string[] tools)
     {
@@ -92,7 +92,7 @@ public sealed class ToolFactAttribute : FactAttribute
 
 /// <summary>A theory that needs an external program; see <see cref="ExternalTool"/>.</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class ToolTheoryAttribute : TheoryAttribute
+public sealed class ToolTheoryAttribute : ReasonedTheoryAttribute
 {
     public ToolTheoryAttribute(params string[] tools)
     {

@@ -1,56 +1,54 @@
+using SendGate.Tests.Shared;
+
 namespace SendGate.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The shared corpus of real-world MIME messages (MimeKit's test data), read from
-/// <c>../shared/corpus/</c> beside the repository. A fresh clone has no such folder; CI does.
+/// An optional corpus of real-world MIME messages (MimeKit's test data: a folder with
+/// <c>messages/</c> and <c>mbox/*.mbox.txt</c>), found only through <see cref="Variable"/>.
+/// Without the variable the corpus test is skipped, with the reason; with it, a folder that is
+/// missing or holds no message fails the test, so a CI that means to run the corpus cannot pass
+/// without it. The repository's own edge cases (<see cref="EdgeCaseMime"/>) run everywhere.
 /// </summary>
 internal static class Corpus
 {
-    public static readonly string? RepositoryRoot = FindRepositoryRoot();
+    public const string Variable = "SENDGATE_TEST_MIME_CORPUS";
 
-    /// <summary>Where the MimeKit corpus is expected, whether it exists or not.</summary>
-    public static readonly string ExpectedFolder = RepositoryRoot is null
-        ? "(no SendGate.sln above " + AppContext.BaseDirectory + ")"
-        : Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "corpus", "mimekit"));
-
-    /// <summary>The MimeKit corpus folder, or null when it is absent.</summary>
-    public static readonly string? MimeKitFolder = Directory.Exists(ExpectedFolder) ? ExpectedFolder : null;
-
-    /// <summary>In CI a missing corpus is a failure, not a skip.</summary>
-    public static bool Required => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The folder the variable names (full path), or null when it is not set.</summary>
+    public static readonly string? Folder = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } folder
+        ? Path.GetFullPath(folder)
+        : null;
 
     public const string MissingEntry = "(corpus missing)";
 
+    /// <summary>Why the corpus test is skipped: the variable is not set; null when it is.</summary>
+    public static string? SkipReason(string? folder) => folder is null
+        ? $"{Variable} is not set: the optional MIME corpus (a folder with messages/ and mbox/, e.g. MimeKit's UnitTests/TestData) was not run."
+        : null;
+
     /// <summary>
-    /// One name per message: <c>messages/&lt;file&gt;</c>, or <c>mbox/&lt;file&gt;#&lt;n&gt;</c> for the
-    /// n-th message (from 1) of an mbox file.
+    /// One name per message in <paramref name="folder"/>: <c>messages/&lt;file&gt;</c>, or
+    /// <c>mbox/&lt;file&gt;#&lt;n&gt;</c> for the n-th message (from 1) of an mbox file;
+    /// <see cref="MissingEntry"/> alone when the folder is missing or holds no message, so that the
+    /// theory has a case that reports it.
     /// </summary>
-    public static IEnumerable<string> Entries()
+    public static IReadOnlyList<string> Entries(string? folder)
     {
-        if (MimeKitFolder is null)
-        {
-            yield return MissingEntry;
-            yield break;
-        }
-
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(MimeKitFolder, "messages")).Order(StringComparer.Ordinal))
-        {
-            yield return $"messages/{Path.GetFileName(file)}";
-        }
-
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(MimeKitFolder, "mbox"), "*.mbox.txt").Order(StringComparer.Ordinal))
-        {
-            var count = SplitMbox(File.ReadAllBytes(file)).Count;
-            for (var i = 1; i <= count; i++)
-            {
-                yield return $"mbox/{Path.GetFileName(file)}#{i}";
-            }
-        }
+        var entries = folder is null || !Directory.Exists(folder) ? [] : FindEntries(folder).ToList();
+        return entries.Count > 0 ? entries : [MissingEntry];
     }
+
+    /// <summary>Why the corpus in <paramref name="folder"/> cannot be read; null when it can, or when no folder is named.</summary>
+    public static string? Problem(string? folder) => folder is null
+        ? null
+        : !Directory.Exists(folder)
+            ? $"{Variable} is set to {folder}, but there is no such folder."
+            : !FindEntries(folder).Any()
+                ? $"{Variable} is set to {folder}, but it holds no message (expected messages/* or mbox/*.mbox.txt)."
+                : null;
 
     public static byte[] Load(string entry)
     {
-        var folder = MimeKitFolder ?? throw new InvalidOperationException($"The corpus is not at {ExpectedFolder}.");
+        var folder = Folder ?? throw new InvalidOperationException($"{Variable} is not set.");
         var hash = entry.LastIndexOf('#');
         if (hash < 0)
         {
@@ -103,32 +101,41 @@ internal static class Corpus
         return messages;
     }
 
-    private static string? FindRepositoryRoot()
+    private static IEnumerable<string> FindEntries(string folder)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var messages = Path.Combine(folder, "messages");
+        if (Directory.Exists(messages))
         {
-            if (File.Exists(Path.Combine(dir.FullName, "SendGate.sln")))
+            foreach (var file in Directory.EnumerateFiles(messages).Order(StringComparer.Ordinal))
             {
-                return dir.FullName;
+                yield return $"messages/{Path.GetFileName(file)}";
             }
         }
 
-        return null;
+        var mbox = Path.Combine(folder, "mbox");
+        if (Directory.Exists(mbox))
+        {
+            foreach (var file in Directory.EnumerateFiles(mbox, "*.mbox.txt").Order(StringComparer.Ordinal))
+            {
+                var count = SplitMbox(File.ReadAllBytes(file)).Count;
+                for (var i = 1; i <= count; i++)
+                {
+                    yield return $"mbox/{Path.GetFileName(file)}#{i}";
+                }
+            }
+        }
     }
 }
 
 /// <summary>
-/// A theory over the corpus that reports itself skipped, with the reason, when the corpus folder
-/// is absent; with <c>CI=true</c> it runs anyway, and the missing corpus fails it.
+/// A theory over the corpus that reports itself skipped, with the reason, when
+/// <see cref="Corpus.Variable"/> is not set (also with CI=true: the corpus is optional).
 /// (xunit 2 has no dynamic skip; setting <see cref="FactAttribute.Skip"/> here is read at discovery.)
 /// </summary>
-public sealed class CorpusTheoryAttribute : TheoryAttribute
+public sealed class CorpusTheoryAttribute : ReasonedTheoryAttribute
 {
     public CorpusTheoryAttribute()
     {
-        if (Corpus.MimeKitFolder is null && !Corpus.Required)
-        {
-            Skip = $"The MIME corpus is not at {Corpus.ExpectedFolder} (../shared/corpus/mimekit beside the repository); set CI=true to make its absence a failure.";
-        }
+        Skip = Corpus.SkipReason(Corpus.Folder);
     }
 }

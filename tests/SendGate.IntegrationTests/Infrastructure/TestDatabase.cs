@@ -1,4 +1,5 @@
 using Microsoft.Data.SqlClient;
+using SendGate.Tests.Shared;
 
 namespace SendGate.IntegrationTests.Infrastructure;
 
@@ -44,7 +45,7 @@ public static class TestDatabase
 }
 
 /// <summary>Skipped, with the reason in the test report, unless SQL Server is configured.</summary>
-public sealed class SqlServerFactAttribute : FactAttribute
+public sealed class SqlServerFactAttribute : ReasonedFactAttribute
 {
     public SqlServerFactAttribute()
     {

@@ -12,7 +12,7 @@ namespace SendGate.IntegrationTests.Webhooks;
 /// except with CI=true, where it runs and fails.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class StandardWebhooksFactAttribute : FactAttribute
+public sealed class StandardWebhooksFactAttribute : ReasonedFactAttribute
 {
     public StandardWebhooksFactAttribute()
     {
