@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(1204, LogLevel.Warning, "Message {MessageId}: lease too close to expiry, not sending")]
     public static partial void LeaseTooShort(ILogger logger, string messageId);
 
+    [LoggerMessage(1205, LogLevel.Warning, "Message {MessageId}: preparing or sending took longer than its time budget of {Budget}; retried later")]
+    public static partial void TimeBudgetExceeded(ILogger logger, string messageId, TimeSpan budget);
+
+    [LoggerMessage(1206, LogLevel.Error, "Message {MessageId}: sent, but its sent copy could not be archived, the storage is full: {Reason}")]
+    public static partial void SentCopyNotStored(ILogger logger, string messageId, string reason);
+
     [LoggerMessage(1301, LogLevel.Warning, "Created tenant {TenantId} with the admin API key from SendGate:Bootstrap:ApiKey")]
     public static partial void BootstrapFromConfiguration(ILogger logger, string tenantId);
 

@@ -40,12 +40,16 @@ public static class ServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.SendAtTolerance >= TimeSpan.Zero, "SendGate:Limits:SendAtTolerance may not be negative.")
             .Validate(o => o.IdempotencyRetention >= TimeSpan.FromHours(24), "SendGate:Limits:IdempotencyRetention must be at least 24 hours.")
+            .Validate(o => o.MaxHeaderValueLength <= o.MaxHeaderBytes && o.MaxSubjectLength <= o.MaxHeaderBytes,
+                "SendGate:Limits:MaxHeaderValueLength and MaxSubjectLength may not exceed MaxHeaderBytes.")
             .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay,
                 "SendGate:Delivery:RetryBaseDelay must be positive and not above RetryMaxDelay.")
             .Validate(o => o.LeaseDuration >= TimeSpan.FromSeconds(30), "SendGate:Delivery:LeaseDuration must be at least 30 seconds.")
+            .Validate(o => o.MessageTimeBudget >= TimeSpan.FromSeconds(1) && o.MessageTimeBudget <= o.LeaseDuration / 2,
+                "SendGate:Delivery:MessageTimeBudget must be at least 1 second and at most half of LeaseDuration, so a message given up still leaves the lease to record it.")
             .ValidateOnStart();
         services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section)
             .ValidateDataAnnotations()
@@ -97,6 +101,7 @@ public static class ServiceCollectionExtensions
 
         services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.OrphanGrace >= TimeSpan.FromHours(1), "SendGate:Archive:OrphanGrace must be at least 1 hour.").ValidateOnStart();
+        services.AddSingleton<SendGate.Core.Archive.BlobFiles>();
         services.AddSingleton<SendGate.Core.Archive.IBlobStore>(sp =>
         {
             var archive = sp.GetRequiredService<IOptions<ArchiveOptions>>().Value;
@@ -108,7 +113,7 @@ public static class ServiceCollectionExtensions
                 return database;
             }
 
-            var folder = new SendGate.Core.Archive.FolderBlobStore(options, sp.GetRequiredService<TimeProvider>());
+            var folder = new SendGate.Core.Archive.FolderBlobStore(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SendGate.Core.Archive.BlobFiles>());
             return archive.InlineUpTo > 0 ? new SendGate.Core.Archive.TieredBlobStore(database, folder, options) : folder;
         });
         services.AddSingleton<Audit.AuditTrail>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using SendGate.Core.Data;
 using SendGate.Core.Mime;
 
 namespace SendGate.Api.Infrastructure;
@@ -21,6 +22,15 @@ internal static class ProblemDetailsSetup
             if (context.Exception is BadHttpRequestException { StatusCode: < 500 } bad)
             {
                 DescribeBadRequest(problem, bad, request);
+            }
+            else if (StorageFull.Is(context.Exception))
+            {
+                // Not the client's fault and not a bug: the same request succeeds once space is freed.
+                problem.Status = StatusCodes.Status507InsufficientStorage;
+                problem.Type = Problems.Type(Problems.StorageFull);
+                problem.Title = "Insufficient storage";
+                problem.Detail = "SendGate's storage is full, so this request was not accepted and nothing of it was kept; what was accepted before is safe. Retry later.";
+                context.HttpContext.Response.Headers.RetryAfter = Problems.StorageFullRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
             else if (context.Exception is not null || problem.Status >= 500)
             {
@@ -56,7 +66,12 @@ internal static class ProblemDetailsSetup
     public static IApplicationBuilder UseSendGateExceptionHandler(this IApplicationBuilder app) =>
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = ex => ex switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                _ when StorageFull.Is(ex) => StatusCodes.Status507InsufficientStorage,
+                _ => StatusCodes.Status500InternalServerError,
+            },
             // A request that does not bind is the client's error, not ours: no error log for it.
             SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException { StatusCode: < 500 },
         });

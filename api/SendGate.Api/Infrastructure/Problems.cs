@@ -26,6 +26,10 @@ internal static class Problems
     public const string ApprovalDecided = "approval-already-decided";
     public const string ContentPurged = "content-purged";
     public const string Internal = "internal";
+    public const string StorageFull = "storage-full";
+
+    /// <summary>Retry-After of a storage-full answer: long enough for an operator or a sweep to free space.</summary>
+    public const int StorageFullRetryAfterSeconds = 60;
 
     private static readonly Dictionary<string, string> Titles = new()
     {
@@ -33,6 +37,7 @@ internal static class Problems
         [ViolationCode.NoRecipient] = "No recipient",
         [ViolationCode.TooManyRecipients] = "Too many recipients",
         [ViolationCode.HeaderInjection] = "Line break in a header field",
+        [ViolationCode.HeaderLimit] = "Header beyond a limit",
         [ViolationCode.InvalidHeader] = "Invalid header",
         [ViolationCode.InvalidBase64] = "Invalid base64 content",
         [ViolationCode.InvalidAttachment] = "Invalid attachment",

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
+using SendGate.Core.Mime;
 
 namespace SendGate.Api.Infrastructure;
 
@@ -8,8 +9,11 @@ internal static class RequestBody
     /// <summary>
     /// Reads the whole body, or returns null once it passes <paramref name="limit"/> bytes (from
     /// Content-Length when given, else while reading), so an oversize body never fills memory.
+    /// With <paramref name="headers"/>, each chunk also goes through that scanner as it arrives,
+    /// and reading stops (null) at the first header rule broken: a hostile header section is
+    /// refused after at most its limit in bytes, before anything parses it.
     /// </summary>
-    public static async Task<byte[]?> ReadAsync(HttpContext context, long limit, CancellationToken cancellationToken)
+    public static async Task<byte[]?> ReadAsync(HttpContext context, long limit, CancellationToken cancellationToken, HeaderScanner? headers = null)
     {
         var request = context.Request;
         if (request.ContentLength > limit)
@@ -23,6 +27,7 @@ internal static class RequestBody
             feature.MaxRequestBodySize = null;
         }
 
+        var scanning = headers is not null;
         if (request.ContentLength is { } length)
         {
             // The common case: read straight into an array of the announced size.
@@ -33,13 +38,23 @@ internal static class RequestBody
                 var n = await request.Body.ReadAsync(body.AsMemory(read), cancellationToken);
                 if (n == 0)
                 {
-                    return body[..read];
+                    return headers?.Finish() is null ? body[..read] : null;
+                }
+
+                if (scanning && !headers!.Feed(body.AsSpan(read, n)))
+                {
+                    if (headers.Violation is not null)
+                    {
+                        return null;
+                    }
+
+                    scanning = false;
                 }
 
                 read += n;
             }
 
-            return body;
+            return headers?.Finish() is null ? body : null;
         }
 
         using var buffer = new MemoryStream();
@@ -54,6 +69,16 @@ internal static class RequestBody
                     return null;
                 }
 
+                if (scanning && !headers!.Feed(chunk.AsSpan(0, count)))
+                {
+                    if (headers.Violation is not null)
+                    {
+                        return null;
+                    }
+
+                    scanning = false;
+                }
+
                 buffer.Write(chunk, 0, count);
             }
         }
@@ -62,6 +87,6 @@ internal static class RequestBody
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        return buffer.ToArray();
+        return headers?.Finish() is null ? buffer.ToArray() : null;
     }
 }

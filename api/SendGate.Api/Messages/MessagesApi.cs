@@ -46,6 +46,7 @@ internal static class MessagesApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage)
             .RequireAuthorization(Access.Send);
 
         group.MapGet("/", List).WithName("ListMessages").WithSummary("List messages, newest first")
@@ -111,7 +112,7 @@ internal static class MessagesApi
             return Problems.Invalid("Idempotency-Key", ViolationCode.InvalidField, "Idempotency-Key must be 1 to 200 visible ASCII characters.");
         }
 
-        var read = await ReadSubmissionAsync(context, limits.Value.MaxRequestBytes, cancellationToken);
+        var read = await ReadSubmissionAsync(context, limits.Value, cancellationToken);
         if (read.Problem is { } unreadable)
         {
             return unreadable;
@@ -143,8 +144,9 @@ internal static class MessagesApi
     internal sealed record PrepareResult(PreparedMessage? Message, DateTimeOffset? SendAt, ProblemHttpResult? Problem);
 
     /// <summary>Checks the media type and reads the body; shared by submission and the policy dry run.</summary>
-    internal static async Task<ReadResult> ReadSubmissionAsync(HttpContext context, long limit, CancellationToken cancellationToken)
+    internal static async Task<ReadResult> ReadSubmissionAsync(HttpContext context, LimitsOptions limits, CancellationToken cancellationToken)
     {
+        var limit = limits.MaxRequestBytes;
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || mediaType.MediaType?.ToLowerInvariant() is not (Json or Mime))
@@ -159,7 +161,14 @@ internal static class MessagesApi
             return new(null, Problems.Invalid("Content-Type", ViolationCode.InvalidField, $"charset '{mediaType.CharSet}' is not a known character set."));
         }
 
-        var body = await RequestBody.ReadAsync(context, limit, cancellationToken);
+        // MIME's header section is checked as it arrives; a JSON body's fields once deserialised.
+        var headers = isJson ? null : new HeaderScanner(limits);
+        var body = await RequestBody.ReadAsync(context, limit, cancellationToken, headers);
+        if (headers?.Violation is { } hostile)
+        {
+            return new(null, Problems.Invalid([hostile]));
+        }
+
         return body is null ? new(null, Problems.TooLarge(limit)) : new(new SubmissionBody(isJson, charset, body), null);
     }
 

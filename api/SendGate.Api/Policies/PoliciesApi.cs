@@ -158,7 +158,7 @@ internal static class PoliciesApi
         IOptions<LimitsOptions> limits,
         CancellationToken cancellationToken)
     {
-        var read = await MessagesApi.ReadSubmissionAsync(context, limits.Value.MaxRequestBytes, cancellationToken);
+        var read = await MessagesApi.ReadSubmissionAsync(context, limits.Value, cancellationToken);
         if (read.Problem is { } unreadable)
         {
             return unreadable;

@@ -70,12 +70,24 @@ public delegate Task<IReadOnlySet<string>> ReferencedKeys(IReadOnlyCollection<st
 public sealed record StagedBlob(string Key, long Size, ReadOnlyMemory<byte> Content);
 
 /// <summary>
+/// Where the folder store's bytes reach the disk: the temporary file each write goes to before it
+/// is moved into place. Its own class so that what a disk does when it fails (full, read-only)
+/// can be played through the real store.
+/// </summary>
+public class BlobFiles
+{
+    /// <summary>A new file for writing only; unbuffered unless <paramref name="asynchronous"/>.</summary>
+    public virtual FileStream CreateNew(string path, bool asynchronous) =>
+        new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, asynchronous ? 81920 : 1, asynchronous ? FileOptions.Asynchronous : FileOptions.None);
+}
+
+/// <summary>
 /// Blobs as files under <c>ab/cd/abcd…</c>: written aside while hashed, then moved into place, so
 /// a reader never sees half a file and the same content is stored once. Storing bytes that are
 /// already there touches the file: its modification time says when it was last stored, which is
 /// what makes deleting unused files safe (<see cref="DeleteUnusedAsync"/>).
 /// </summary>
-public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options, TimeProvider time) : IBlobStore
+public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options, TimeProvider time, BlobFiles files) : IBlobStore
 {
     // Modification times come from the same clock as everything else (so a sweep's "a day old" means
     // the same as retention's), not from the file system's.
@@ -93,13 +105,22 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options, Ti
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temp = Path.Combine(Root, $".{Guid.NewGuid():N}.tmp");
-            using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+            try
             {
-                RandomAccess.Write(handle, content.Span, 0);
-                File.SetLastWriteTimeUtc(handle, time.GetUtcNow().UtcDateTime);
-            }
+                using (var file = files.CreateNew(temp, asynchronous: false))
+                {
+                    file.Write(content.Span);
+                    File.SetLastWriteTimeUtc(file.SafeFileHandle, time.GetUtcNow().UtcDateTime);
+                }
 
-            File.Move(temp, path, overwrite: true);
+                File.Move(temp, path, overwrite: true);
+            }
+            catch
+            {
+                // A full disk (or any failed write) leaves no temporary file behind, one per request.
+                DeleteQuietly(temp);
+                throw;
+            }
         }
 
         return Task.FromResult(new StagedBlob(key, content.Length, content));
@@ -192,35 +213,55 @@ public sealed partial class FolderBlobStore(IOptions<ArchiveOptions> options, Ti
     {
         Directory.CreateDirectory(Root);
         var temp = Path.Combine(Root, $".{Guid.NewGuid():N}.tmp");
-        string key;
-        long size;
-        await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        try
         {
-            await using (var hashing = new HashingStream(file, hash))
+            string key;
+            long size;
+            await using (var file = files.CreateNew(temp, asynchronous: true))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
-                await write(hashing);
+                await using (var hashing = new HashingStream(file, hash))
+                {
+                    await write(hashing);
+                }
+
+                await file.FlushAsync(cancellationToken);
+                File.SetLastWriteTimeUtc(file.SafeFileHandle, time.GetUtcNow().UtcDateTime);
+                file.Flush(flushToDisk: true);
+                size = file.Length;
+                key = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
-            await file.FlushAsync(cancellationToken);
-            File.SetLastWriteTimeUtc(file.SafeFileHandle, time.GetUtcNow().UtcDateTime);
-            file.Flush(flushToDisk: true);
-            size = file.Length;
-            key = Convert.ToHexStringLower(hash.GetHashAndReset());
-        }
+            var path = PathOf(key);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (File.Exists(path) && Touch(path))
+            {
+                File.Delete(temp);
+            }
+            else
+            {
+                File.Move(temp, path, overwrite: true);
+            }
 
-        var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (File.Exists(path) && Touch(path))
-        {
-            File.Delete(temp);
+            return (key, size);
         }
-        else
+        catch
         {
-            File.Move(temp, path, overwrite: true);
+            DeleteQuietly(temp);
+            throw;
         }
+    }
 
-        return (key, size);
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // What cannot be deleted now, the daily sweep's DeleteLeftoversAsync deletes later.
+        }
     }
 
     // A file is moved aside for a moment while a sweep checks it again (DeleteUnusedAsync): read it there.

@@ -72,7 +72,7 @@ public sealed class DeliveryService(
 
                             try
                             {
-                                var outcome = await DeliverOneAsync(lane, message, inputs.GetValueOrDefault(message.Id), leaseUntil, ct);
+                                var outcome = await DeliverWithinBudgetAsync(lane, message, inputs.GetValueOrDefault(message.Id), leaseUntil, ct);
                                 switch (outcome)
                                 {
                                     case Outcome.Sent: Interlocked.Increment(ref sent); break;
@@ -116,8 +116,54 @@ public sealed class DeliveryService(
 
     private enum Outcome { Sent, Deferred, Failed, LeaseLost }
 
-    private async Task<Outcome> DeliverOneAsync(IMailTransport lane, ClaimedMessage claim, (MessageRow Row, IReadOnlyList<string> Pending) input,
+    /// <summary>
+    /// Delivers one message within its time budget (<see cref="DeliveryOptions.MessageTimeBudget"/>,
+    /// cut to what is left of the lease): a message whose preparation or relay session takes
+    /// longer is stopped and retried later like a relay's 4xx, and its lane goes on with the
+    /// next message. What the relay accepted before the budget ran out is still recorded.
+    /// </summary>
+    private async Task<Outcome> DeliverWithinBudgetAsync(IMailTransport lane, ClaimedMessage claim, (MessageRow Row, IReadOnlyList<string> Pending) input,
         DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        var budget = options.Value.MessageTimeBudget;
+        var left = leaseUntil - LeaseSafetyMargin - time.GetUtcNow();
+        using var deadline = new CancellationTokenSource(left < budget ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : budget, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            return await DeliverOneAsync(lane, claim, input, leaseUntil, new Budget(linked.Token, deadline.Token, budget), cancellationToken);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Stopped before anything was sent: every pending recipient waits for the next attempt.
+            Log.TimeBudgetExceeded(logger, claim.Id, budget);
+            var encrypted = input.Row is { } row && PolicyDecisions.Read(row.Decisions)?.Encryption is not null;
+            return await RecordAsync(claim, input.Pending ?? [], TransportResult.Transient(Budget.Exceeded(budget)), encrypted, cancellationToken);
+        }
+    }
+
+    /// <summary>The token that ends one message's attempt, and whether its deadline (rather than a stop) ended it.</summary>
+    private readonly record struct Budget(CancellationToken Token, CancellationToken Deadline, TimeSpan Length)
+    {
+        public static string Exceeded(TimeSpan length) =>
+            $"stopped after the message's time budget of {length} (SendGate:Delivery:MessageTimeBudget)";
+    }
+
+    /// <summary>A send cut short by the budget is a transient failure of that transaction, like a relay's 4xx.</summary>
+    private static async Task<TransportResult> SendAsync(IMailTransport lane, OutgoingMessage outgoing, Budget budget)
+    {
+        try
+        {
+            return await lane.SendAsync(outgoing, budget.Token);
+        }
+        catch (OperationCanceledException) when (budget.Deadline.IsCancellationRequested)
+        {
+            return TransportResult.Transient(Budget.Exceeded(budget.Length));
+        }
+    }
+
+    private async Task<Outcome> DeliverOneAsync(IMailTransport lane, ClaimedMessage claim, (MessageRow Row, IReadOnlyList<string> Pending) input,
+        DateTimeOffset leaseUntil, Budget budget, CancellationToken cancellationToken)
     {
         if (time.GetUtcNow() > leaseUntil - LeaseSafetyMargin)
         {
@@ -127,7 +173,7 @@ public sealed class DeliveryService(
         }
 
         var row = input.Row;
-        await using var original = row is null ? null : await store.OpenContentAsync(claim.Id, cancellationToken);
+        await using var original = row is null ? null : await store.OpenContentAsync(claim.Id, budget.Token);
         if (original is null || row is null)
         {
             return await FinishAsync(claim, MessageStatus.Failed, "message content is missing", null, [], cancellationToken);
@@ -143,11 +189,11 @@ public sealed class DeliveryService(
 
         if (decision?.Encryption is { } encryption)
         {
-            return await DeliverEncryptedAsync(lane, claim, row, original, pending, decision, encryption, cancellationToken);
+            return await DeliverEncryptedAsync(lane, claim, row, original, pending, decision, encryption, budget, cancellationToken);
         }
 
-        var outgoing = PrepareOutgoing(row, original, pending, decision);
-        var result = await lane.SendAsync(outgoing, cancellationToken);
+        var outgoing = PrepareOutgoing(row, original, pending, decision, budget.Token);
+        var result = await SendAsync(lane, outgoing, budget);
         return await RecordAsync(claim, pending, result, encrypted: false, cancellationToken, await CaptureAsync(outgoing, result, encrypted: false, cancellationToken));
     }
 
@@ -157,22 +203,25 @@ public sealed class DeliveryService(
     /// transaction — and records both sends as one attempt.
     /// </summary>
     private async Task<Outcome> DeliverEncryptedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
-        IReadOnlyList<string> pending, PolicyDecision decision, EncryptionDecision encryption, CancellationToken cancellationToken)
+        IReadOnlyList<string> pending, PolicyDecision decision, EncryptionDecision encryption, Budget budget, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> plainRecipients = [], encryptedRecipients = pending;
         if (encryption.SplitDelivery)
         {
-            var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+            var settings = (await policies.GetSnapshotAsync(row.TenantId, budget.Token)).Settings;
             plainRecipients = pending.Where(a => DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a))).ToList();
             encryptedRecipients = pending.Except(plainRecipients, StringComparer.Ordinal).ToList();
         }
 
+        // Both parts are prepared before either is sent: once the relay has taken one, what follows
+        // must not stop before its outcome is recorded.
+        var plain = plainRecipients.Count > 0 ? PrepareOutgoing(row, original, plainRecipients, decision, budget.Token) with { Id = $"{row.Id}-internal" } : null;
         var parts = new List<(TransportResult Result, IReadOnlyList<string> Recipients)>();
         var copies = new List<SentCopy>();
         if (encryptedRecipients.Count > 0)
         {
-            var outgoing = PrepareOutgoing(row, original, encryptedRecipients, decision);
-            switch (await encryptor.EncryptAsync(row, outgoing.Message, encryption, identity.Name, cancellationToken))
+            var outgoing = PrepareOutgoing(row, original, encryptedRecipients, decision, budget.Token);
+            switch (await encryptor.EncryptAsync(row, outgoing.Message, encryption, identity.Name, budget.Token))
             {
                 case EncryptionOutcome.LeaseLost:
                     Log.LeaseLost(logger, claim.Id, identity.Name);
@@ -180,7 +229,7 @@ public sealed class DeliveryService(
                 case EncryptionOutcome.Encrypted encrypted:
                     using (encrypted.Message)
                     {
-                        var sent = await lane.SendAsync(outgoing, cancellationToken);
+                        var sent = await SendAsync(lane, outgoing, budget);
                         parts.Add((sent, encryptedRecipients));
                         // Copied while the zip's temporary file still exists.
                         copies.AddRange(await CaptureAsync(outgoing, sent, encrypted: true, cancellationToken));
@@ -188,17 +237,16 @@ public sealed class DeliveryService(
 
                     break;
                 default:
-                    var plainResult = await lane.SendAsync(outgoing, cancellationToken);
+                    var plainResult = await SendAsync(lane, outgoing, budget);
                     parts.Add((plainResult, encryptedRecipients));
                     copies.AddRange(await CaptureAsync(outgoing, plainResult, encrypted: false, cancellationToken));
                     break;
             }
         }
 
-        if (plainRecipients.Count > 0)
+        if (plain is not null)
         {
-            var plain = PrepareOutgoing(row, original, plainRecipients, decision) with { Id = $"{row.Id}-internal" };
-            var plainResult = await lane.SendAsync(plain, cancellationToken);
+            var plainResult = await SendAsync(lane, plain, budget);
             parts.Add((plainResult, plainRecipients));
             copies.AddRange(await CaptureAsync(plain, plainResult, encrypted: false, cancellationToken));
         }
@@ -253,8 +301,18 @@ public sealed class DeliveryService(
             return [];
         }
 
-        var copy = await blobs.StageAsync(stream => outgoing.Message.WriteToAsync(MessageIntake.WriteFormat, stream, cancellationToken), cancellationToken);
-        return [new SentCopy(copy, accepted, encrypted)];
+        try
+        {
+            var copy = await blobs.StageAsync(stream => outgoing.Message.WriteToAsync(MessageIntake.WriteFormat, stream, cancellationToken), cancellationToken);
+            return [new SentCopy(copy, accepted, encrypted)];
+        }
+        catch (Exception ex) when (Data.StorageFull.Is(ex))
+        {
+            // The relay has the message: its outcome must be recorded now, or the lease would run
+            // out and the message be sent again. Only the archive's copy of this send is missing.
+            Log.SentCopyNotStored(logger, outgoing.Id, ex.Message);
+            return [];
+        }
     }
 
     private async Task<Outcome> RecordAsync(ClaimedMessage claim, IReadOnlyList<string> pending, TransportResult result, bool encrypted, CancellationToken cancellationToken,
@@ -291,13 +349,14 @@ public sealed class DeliveryService(
         }
     }
 
-    private static OutgoingMessage PrepareOutgoing(MessageRow row, Stream original, IReadOnlyList<string> pending, PolicyDecision? decision)
+    private static OutgoingMessage PrepareOutgoing(MessageRow row, Stream original, IReadOnlyList<string> pending, PolicyDecision? decision,
+        CancellationToken cancellationToken)
     {
         // Persistent: parts read their content from the stored original instead of copying it, so
         // a large message is never held whole. The stream must therefore outlive the send; two
         // messages parsed from it (split delivery) each seek where they read.
         original.Position = 0;
-        var message = MimeMessage.Load(original, persistent: true);
+        var message = MimeMessage.Load(ParserOptions.Default, original, persistent: true, cancellationToken);
 
         // Bcc recipients are in the envelope only; the header would show them to everyone.
         message.Headers.RemoveAll(HeaderId.Bcc);

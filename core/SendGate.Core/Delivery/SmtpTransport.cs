@@ -68,6 +68,12 @@ public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailT
                 await DropAsync();
                 return TransportResult.Transient($"connection to relay lost: {ex.Message}");
             }
+            catch (OperationCanceledException)
+            {
+                // Stopped in the middle of a transaction: the session is in an unknown state, never reused.
+                await DropAsync();
+                throw;
+            }
         }
 
         public async ValueTask DisposeAsync() => await DropAsync(quit: true);

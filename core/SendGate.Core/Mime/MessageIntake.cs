@@ -26,13 +26,28 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
     public Result FromJson(MessageRequest request, string messageId)
     {
         var violations = new List<Violation>();
+        var limit = limits.Value;
         var from = ParseMailbox("from", request.From, violations, required: true);
-        var to = ParseList("to", request.To, violations);
-        var cc = ParseList("cc", request.Cc, violations);
-        var bcc = ParseList("bcc", request.Bcc, violations);
-        var replyTo = ParseList("replyTo", request.ReplyTo, violations);
+        // Counted before any address is parsed: a list of a million is refused at the cost of one.
+        var listed = (request.To?.Count ?? 0) + (request.Cc?.Count ?? 0) + (request.Bcc?.Count ?? 0);
+        var countable = listed <= limit.MaxRecipients && (request.ReplyTo?.Count ?? 0) <= limit.MaxRecipients;
+        var to = countable ? ParseList("to", request.To, violations) : [];
+        var cc = countable ? ParseList("cc", request.Cc, violations) : [];
+        var bcc = countable ? ParseList("bcc", request.Bcc, violations) : [];
+        var replyTo = countable ? ParseList("replyTo", request.ReplyTo, violations) : [];
+        if (!countable)
+        {
+            CheckRecipientCount(Math.Max(listed, request.ReplyTo?.Count ?? 0), violations);
+        }
 
         CheckNoLineBreak("subject", request.Subject, violations);
+        if (request.Subject is { } subject && subject.Length > limit.MaxSubjectLength)
+        {
+            violations.Add(new("subject", ViolationCode.HeaderLimit,
+                $"subject has {subject.Length} characters; at most {limit.MaxSubjectLength} are allowed (SendGate:Limits:MaxSubjectLength)."));
+        }
+
+        CheckHeaderTotals(request, violations);
 
         var message = new MimeMessage();
         foreach (var (name, value) in request.Headers ?? new Dictionary<string, string>())
@@ -48,7 +63,11 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             }
             else if (HasLineBreak(value))
             {
-                violations.Add(new(field, ViolationCode.HeaderInjection, "Header values may not contain CR or LF."));
+                violations.Add(new(field, ViolationCode.HeaderInjection, "Header values may not contain CR, LF or NUL."));
+            }
+            else if (LengthViolation(field, value) is { } tooLong)
+            {
+                violations.Add(tooLong);
             }
             else if (name.Equals("Message-ID", StringComparison.OrdinalIgnoreCase))
             {
@@ -75,12 +94,15 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             AddAttachment(builder, attachments[i], $"attachments[{i}]", violations);
         }
 
-        if (to.Count + cc.Count + bcc.Count == 0 && !violations.Any(v => v.Code == ViolationCode.InvalidAddress))
+        if (countable && to.Count + cc.Count + bcc.Count == 0 && !violations.Any(v => v.Code == ViolationCode.InvalidAddress))
         {
             violations.Add(new("to", ViolationCode.NoRecipient, "At least one recipient in to, cc or bcc is required."));
         }
 
-        CheckRecipientCount(to.Count + cc.Count + bcc.Count, violations);
+        if (countable)
+        {
+            CheckRecipientCount(to.Count + cc.Count + bcc.Count, violations);
+        }
         if (violations.Count > 0 || from is null)
         {
             return new Result(null, violations);
@@ -114,16 +136,22 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
     public Result FromMime(byte[] raw, string messageId, Encoding? headerCharset = null)
     {
         var violations = new List<Violation>();
+        var options = ParserOptions.Default.Clone();
+        if (headerCharset is not null)
+        {
+            // Raw 8-bit headers (e.g. Shift_JIS without RFC 2047) decode with the declared charset.
+            options.CharsetEncoding = headerCharset;
+        }
+
+        if (CheckHeaderSections(raw, options, "body") is { } hostile)
+        {
+            violations.Add(hostile);
+            return new Result(null, violations);
+        }
+
         MimeMessage message;
         try
         {
-            var options = ParserOptions.Default.Clone();
-            if (headerCharset is not null)
-            {
-                // Raw 8-bit headers (e.g. Shift_JIS without RFC 2047) decode with the declared charset.
-                options.CharsetEncoding = headerCharset;
-            }
-
             using var stream = new MemoryStream(raw, writable: false);
             message = MimeMessage.Load(options, stream);
         }
@@ -136,6 +164,23 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         if (message.Headers.Count == 0 || message.Body is null)
         {
             violations.Add(new("body", ViolationCode.MalformedMime, "The body is not a MIME message: no header section was found."));
+            return new Result(null, violations);
+        }
+
+        if (message.Subject is { } subject && subject.Length > limits.Value.MaxSubjectLength)
+        {
+            violations.Add(new("Subject", ViolationCode.HeaderLimit,
+                $"The subject has {subject.Length} characters; at most {limits.Value.MaxSubjectLength} are allowed (SendGate:Limits:MaxSubjectLength)."));
+        }
+
+        foreach (var (name, list) in new[] { ("From", message.From), ("Sender", message.Sender is null ? [] : new InternetAddressList([message.Sender])),
+                     ("Reply-To", message.ReplyTo), ("To", message.To), ("Cc", message.Cc), ("Bcc", message.Bcc) })
+        {
+            CheckDisplayNames(name, list, violations);
+        }
+
+        if (violations.Count > 0)
+        {
             return new Result(null, violations);
         }
 
@@ -200,6 +245,117 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         return result;
     }
 
+    /// <summary>
+    /// Every header section of <paramref name="raw"/> — the message's, each part's and each attached
+    /// message's — checked by <see cref="HeaderScanner"/> where it begins, before MimeKit reads it:
+    /// MimeKit's parser takes time in the square of a field's lines, in nested parts as at the top.
+    /// <see cref="MimeReader"/> finds where the sections begin while reading in linear time.
+    /// </summary>
+    public Violation? CheckHeaderSections(byte[] raw, ParserOptions options, string field)
+    {
+        if (HeaderScanner.Check(limits.Value, raw) is { } top)
+        {
+            return field == "body" ? top : top with { Field = field };
+        }
+
+        using var stop = new CancellationTokenSource();
+        var reader = new SectionReader(limits.Value, raw, options, stop);
+        try
+        {
+            reader.ReadMessage(stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped at the first section that breaks a rule.
+        }
+        catch (FormatException)
+        {
+            // Malformed MIME: the parser that follows says what is wrong with it.
+        }
+
+        return reader.Violation is { } nested
+            ? nested with { Field = field, Message = $"In the header section of a part (line {reader.Line}): {nested.Message}" }
+            : null;
+    }
+
+    private sealed class SectionReader(LimitsOptions limits, byte[] raw, ParserOptions options, CancellationTokenSource stop)
+        : MimeReader(options, new MemoryStream(raw, writable: false), MimeFormat.Default)
+    {
+        public Violation? Violation { get; private set; }
+
+        public int Line { get; private set; }
+
+        protected override void OnHeadersBegin(long beginOffset, int beginLineNumber, CancellationToken cancellationToken)
+        {
+            // The message's own section was checked already.
+            if (beginOffset > 0 && Violation is null && HeaderScanner.Check(limits, raw.AsSpan((int)beginOffset)) is { } violation)
+            {
+                Violation = violation;
+                Line = beginLineNumber + 1;
+                stop.Cancel();
+            }
+        }
+    }
+
+    private void CheckHeaderTotals(MessageRequest request, List<Violation> violations)
+    {
+        var limit = limits.Value;
+        var headers = request.Headers?.Count ?? 0;
+        if (headers > limit.MaxHeaderFields)
+        {
+            violations.Add(new("headers", ViolationCode.HeaderLimit,
+                $"headers has {headers} fields; at most {limit.MaxHeaderFields} are allowed (SendGate:Limits:MaxHeaderFields)."));
+            return;
+        }
+
+        // The header section the message will have, roughly: every single-line field given, with its name.
+        long bytes = Utf8(request.Subject) + Utf8(request.From);
+        foreach (var list in new[] { request.To, request.Cc, request.Bcc, request.ReplyTo })
+        {
+            foreach (var address in list ?? [])
+            {
+                bytes += Utf8(address) + 2;
+            }
+        }
+
+        foreach (var (name, value) in request.Headers ?? new Dictionary<string, string>())
+        {
+            bytes += Utf8(name) + Utf8(value) + 4;
+        }
+
+        if (bytes > limit.MaxHeaderBytes)
+        {
+            violations.Add(new("headers", ViolationCode.HeaderLimit,
+                $"subject, addresses and headers make a header section of about {bytes} bytes; at most {limit.MaxHeaderBytes} are allowed (SendGate:Limits:MaxHeaderBytes)."));
+        }
+
+        static long Utf8(string? value) => value is null ? 0 : Encoding.UTF8.GetByteCount(value);
+    }
+
+    private Violation? LengthViolation(string field, string? value) =>
+        value is not null && value.Length > limits.Value.MaxHeaderValueLength
+            ? new(field, ViolationCode.HeaderLimit,
+                $"{field} has {value.Length} characters; at most {limits.Value.MaxHeaderValueLength} are allowed (SendGate:Limits:MaxHeaderValueLength).")
+            : null;
+
+    private void CheckDisplayNames(string field, InternetAddressList list, List<Violation> violations)
+    {
+        foreach (var address in list)
+        {
+            if (address.Name is { } name && name.Length > limits.Value.MaxDisplayNameLength)
+            {
+                violations.Add(new(field, ViolationCode.HeaderLimit,
+                    $"A display name in {field} has {name.Length} characters; at most {limits.Value.MaxDisplayNameLength} are allowed (SendGate:Limits:MaxDisplayNameLength)."));
+                return;
+            }
+
+            if (address is GroupAddress group)
+            {
+                CheckDisplayNames(field, group.Members, violations);
+            }
+        }
+    }
+
     private void CheckRecipientCount(int count, List<Violation> violations)
     {
         if (count > limits.Value.MaxRecipients)
@@ -208,7 +364,7 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         }
     }
 
-    private static void AddAttachment(BodyBuilder builder, AttachmentRequest attachment, string field, List<Violation> violations)
+    private void AddAttachment(BodyBuilder builder, AttachmentRequest attachment, string field, List<Violation> violations)
     {
         var valid = true;
         if (string.IsNullOrWhiteSpace(attachment.Filename))
@@ -218,7 +374,12 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         }
         else if (HasLineBreak(attachment.Filename))
         {
-            violations.Add(new($"{field}.filename", ViolationCode.HeaderInjection, "filename may not contain CR or LF."));
+            violations.Add(new($"{field}.filename", ViolationCode.HeaderInjection, "filename may not contain CR, LF or NUL."));
+            valid = false;
+        }
+        else if (LengthViolation($"{field}.filename", attachment.Filename) is { } longName)
+        {
+            violations.Add(longName);
             valid = false;
         }
 
@@ -227,7 +388,12 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         {
             if (HasLineBreak(attachment.ContentType))
             {
-                violations.Add(new($"{field}.contentType", ViolationCode.HeaderInjection, "contentType may not contain CR or LF."));
+                violations.Add(new($"{field}.contentType", ViolationCode.HeaderInjection, "contentType may not contain CR, LF or NUL."));
+                valid = false;
+            }
+            else if (LengthViolation($"{field}.contentType", attachment.ContentType) is { } longType)
+            {
+                violations.Add(longType);
                 valid = false;
             }
             else if (!ContentType.TryParse(attachment.ContentType, out contentType))
@@ -239,7 +405,12 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
 
         if (attachment.ContentId is { } cid && (HasLineBreak(cid) || cid.Any(char.IsWhiteSpace)))
         {
-            violations.Add(new($"{field}.contentId", ViolationCode.HeaderInjection, "contentId may not contain white space, CR or LF."));
+            violations.Add(new($"{field}.contentId", ViolationCode.HeaderInjection, "contentId may not contain white space, CR, LF or NUL."));
+            valid = false;
+        }
+        else if (LengthViolation($"{field}.contentId", attachment.ContentId) is { } longId)
+        {
+            violations.Add(longId);
             valid = false;
         }
 
@@ -265,10 +436,29 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             return;
         }
 
+        // MimeKit parses a message/rfc822 attachment into a message part (and only that type):
+        // its headers get the same limits as a submitted message's, and bytes that are no message are refused.
+        var embedded = contentType?.IsMimeType("message", "rfc822") == true;
+        if (embedded && CheckHeaderSections(bytes, ParserOptions.Default, $"{field}.content") is { } hostile)
+        {
+            violations.Add(hostile);
+            return;
+        }
+
         var target = attachment.ContentId is null ? builder.Attachments : builder.LinkedResources;
-        var part = contentType is null
-            ? target.Add(attachment.Filename!, bytes)
-            : target.Add(attachment.Filename!, bytes, contentType);
+        MimeEntity part;
+        try
+        {
+            part = contentType is null
+                ? target.Add(attachment.Filename!, bytes)
+                : target.Add(attachment.Filename!, bytes, contentType);
+        }
+        catch (FormatException ex) when (embedded)
+        {
+            violations.Add(new($"{field}.content", ViolationCode.InvalidAttachment,
+                $"content is not a MIME message, as contentType {contentType!.MimeType} says: {ex.Message}"));
+            return;
+        }
         if (attachment.ContentId is { } contentId)
         {
             part.ContentId = contentId.Trim('<', '>');
@@ -288,7 +478,7 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         return Convert.TryFromBase64String(compact, bytes, out var written) ? bytes[..written] : null;
     }
 
-    private static List<MailboxAddress> ParseList(string field, IReadOnlyList<string>? values, List<Violation> violations)
+    private List<MailboxAddress> ParseList(string field, IReadOnlyList<string>? values, List<Violation> violations)
     {
         var result = new List<MailboxAddress>();
         if (values is null)
@@ -307,7 +497,7 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         return result;
     }
 
-    private static MailboxAddress? ParseMailbox(string field, string? value, List<Violation> violations, bool required)
+    private MailboxAddress? ParseMailbox(string field, string? value, List<Violation> violations, bool required)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -321,13 +511,29 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
 
         if (HasLineBreak(value))
         {
-            violations.Add(new(field, ViolationCode.HeaderInjection, "Addresses may not contain CR or LF."));
+            violations.Add(new(field, ViolationCode.HeaderInjection, "Addresses may not contain CR, LF or NUL."));
+            return null;
+        }
+
+        // An address has at most 254 characters (RFC 5321); the rest, with quotes and brackets, is the display name.
+        var limit = limits.Value.MaxDisplayNameLength;
+        if (value.Length > limit + 300)
+        {
+            violations.Add(new(field, ViolationCode.HeaderLimit,
+                $"The mailbox has {value.Length} characters; a display name may have at most {limit} (SendGate:Limits:MaxDisplayNameLength)."));
             return null;
         }
 
         if (!MailboxAddress.TryParse(ParserOptions.Default, value, out var mailbox))
         {
             violations.Add(new(field, ViolationCode.InvalidAddress, $"'{value}' is not an e-mail address (use \"addr\" or \"Name <addr>\")."));
+            return null;
+        }
+
+        if (mailbox.Name is { } name && name.Length > limit)
+        {
+            violations.Add(new(field, ViolationCode.HeaderLimit,
+                $"The display name has {name.Length} characters; at most {limit} are allowed (SendGate:Limits:MaxDisplayNameLength)."));
             return null;
         }
 
@@ -373,12 +579,13 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
     {
         if (HasLineBreak(value))
         {
-            violations.Add(new(field, ViolationCode.HeaderInjection, $"{field} may not contain CR or LF."));
+            violations.Add(new(field, ViolationCode.HeaderInjection, $"{field} may not contain CR, LF or NUL."));
         }
     }
 
+    // A NUL ends a string for many relays and clients: what they show would not be what the policy read.
     private static bool HasLineBreak(string? value) =>
-        value is not null && value.AsSpan().IndexOfAny('\r', '\n') >= 0;
+        value is not null && value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
 
     // RFC 5322 field-name: printable US-ASCII except colon.
     private static bool IsFieldName(string name) =>

@@ -10,6 +10,9 @@ public static class ViolationCode
     public const string NoRecipient = "no-recipient";
     public const string TooManyRecipients = "too-many-recipients";
     public const string HeaderInjection = "header-injection";
+
+    /// <summary>A header section, field, subject or display name beyond a configured limit (SendGate:Limits:MaxHeader…).</summary>
+    public const string HeaderLimit = "header-limit";
     public const string InvalidHeader = "invalid-header";
     public const string InvalidBase64 = "invalid-base64";
     public const string InvalidAttachment = "invalid-attachment";

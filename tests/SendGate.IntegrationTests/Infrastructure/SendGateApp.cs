@@ -29,11 +29,14 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
     private readonly bool _realClock;
 
     private readonly CollectingLoggerProvider? _logs;
+    private readonly Action<IServiceCollection>? _services;
 
+    /// <param name="services">Replaces services at an I/O seam (e.g. the blob files of a full disk), after the host's own registrations.</param>
     public SendGateApp(SmtpTestServer? smtp = null, IDictionary<string, string?>? settings = null, string? folder = null, FakeTimeProvider? time = null,
-        bool realClock = false, CollectingLoggerProvider? logs = null)
+        bool realClock = false, CollectingLoggerProvider? logs = null, Action<IServiceCollection>? services = null)
     {
         _logs = logs;
+        _services = services;
         _realClock = realClock;
         _ownsFolder = folder is null;
         Folder = folder ?? Path.Combine(Path.GetTempPath(), "sendgate-tests", Guid.NewGuid().ToString("N"));
@@ -85,6 +88,11 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
         {
             // Every level, whatever the configured filters: tests read what could ever be logged.
             builder.ConfigureLogging(logging => logging.AddProvider(_logs).AddFilter<CollectingLoggerProvider>(null, LogLevel.Trace));
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
         }
 
         if (_realClock)

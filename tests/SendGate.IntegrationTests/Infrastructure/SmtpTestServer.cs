@@ -39,6 +39,12 @@ public sealed class SmtpTestServer : IAsyncDisposable
     /// <summary>Reply to RCPT TO: null accepts; otherwise the reply (e.g. 450 or 550).</summary>
     public Func<string, SmtpResponse?> RecipientRule { get; set; } = _ => null;
 
+    /// <summary>
+    /// Before RCPT TO is answered: null answers at once; otherwise the reply waits for the task,
+    /// as a relay that stalls on one recipient (the session's cancellation ends the wait).
+    /// </summary>
+    public Func<string, Task?> RecipientStall { get; set; } = _ => null;
+
     /// <summary>Reply to the end of DATA: null accepts (250); otherwise the reply.</summary>
     public Func<ReceivedMail, SmtpResponse?> DataRule { get; set; } = _ => null;
 
@@ -137,14 +143,19 @@ public sealed class SmtpTestServer : IAsyncDisposable
         public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken) =>
             Task.FromResult(true);
 
-        public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+        public async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
         {
+            if (owner.RecipientStall(to.AsAddress()) is { } stall)
+            {
+                await stall.WaitAsync(cancellationToken);
+            }
+
             if (owner.RecipientRule(to.AsAddress()) is { } refusal)
             {
                 throw new SmtpResponseException(refusal);
             }
 
-            return Task.FromResult(true);
+            return true;
         }
     }
 }

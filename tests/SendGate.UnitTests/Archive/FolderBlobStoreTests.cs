@@ -12,7 +12,7 @@ public sealed class FolderBlobStoreTests : IDisposable
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
 
-    private FolderBlobStore Store => new(Options.Create(new ArchiveOptions { BlobFolder = _root }), _time);
+    private FolderBlobStore Store => new(Options.Create(new ArchiveOptions { BlobFolder = _root }), _time, new BlobFiles());
 
     private IEnumerable<string> Files() => Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories);
 
