@@ -97,7 +97,9 @@ public sealed class NotificationService(
         if (row.Kind is NotificationKind.ApprovalRequest or NotificationKind.ApprovalReminder)
         {
             var level = JsonDocument.Parse(row.Data ?? "{}").RootElement.TryGetProperty("level", out var l) ? l.GetInt32() : 0;
-            if (request is not { Status: ApprovalStatus.Pending } || request.Level != level)
+            // Nobody is asked to approve their own mail, even by a notification queued before the rule existed.
+            if (request is not { Status: ApprovalStatus.Pending } || request.Level != level
+                || ApprovalRoutes.SendersOf(message.EnvelopeFrom, message.HeaderFrom).Contains(row.Recipient.ToLowerInvariant()))
             {
                 return null;
             }
