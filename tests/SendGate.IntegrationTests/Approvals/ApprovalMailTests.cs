@@ -159,6 +159,44 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
         Assert.Equal("awaiting_approval", await StatusAsync(id));
     }
 
+    [Fact]
+    public async Task An_oversized_or_malformed_form_is_refused_with_a_page_and_the_link_still_works()
+    {
+        var id = await SubmitAsync();
+        await App.DeliverNotificationsAsync();
+        var (_, link) = ApprovalMailFor(Boss);
+
+        // Over the form limits of the framework (4 MiB a value) and of the page (64 KiB), announced and chunked.
+        var huge = new string('a', 5 * 1024 * 1024);
+        var announced = await PostAsync(link, "approve", huge);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, announced.StatusCode);
+        Assert.Equal("text/html", announced.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("何も決定されていません", await announced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("decision=approve&comment=" + new string('b', 100_000))));
+        chunked.Headers.ContentType = new("application/x-www-form-urlencoded");
+        var request = new HttpRequestMessage(HttpMethod.Post, link) { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await Client.SendAsync(request)).StatusCode);
+
+        // Far more fields than the page has, and multipart without a boundary.
+        var many = new FormUrlEncodedContent(Enumerable.Range(0, 2000).Select(i => KeyValuePair.Create($"f{i}", "x")).Append(KeyValuePair.Create("decision", "approve")));
+        var manyFields = await Client.PostAsync(link, many);
+        Assert.Equal(HttpStatusCode.BadRequest, manyFields.StatusCode);
+        Assert.Contains("フォームを読み取れませんでした", await manyFields.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var broken = new ByteArrayContent("--x\r\nnot a part"u8.ToArray());
+        broken.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data");
+        var malformed = await Client.PostAsync(link, broken);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("text/html", malformed.Content.Headers.ContentType?.MediaType);
+
+        // Nothing was decided and the link was not spent.
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(link, "approve", "OK")).StatusCode);
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        Assert.Contains(Head, Smtp.Received.Last().To);
+    }
+
     [GeneratedRegex("https://sendgate\\.example\\.co\\.jp(/approve/[A-Za-z0-9_-]+)")]
     private static partial Regex Link();
 }
