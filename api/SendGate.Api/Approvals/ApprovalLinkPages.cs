@@ -61,7 +61,7 @@ internal static class ApprovalLinkPages
         var body = new StringBuilder();
         body.Append("<dl>");
         Row(body, en ? "From" : "差出人", message.HeaderFrom);
-        Row(body, en ? "Subject" : "件名", message.Subject);
+        Row(body, en ? "Subject" : "件名", SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(message.Subject));
         Row(body, en ? "Recipients" : "宛先", string.Join("\n", recipients.Select(r =>
             $"{r.Kind.ToUpperInvariant()}: {r.Address}{(DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address)) ? "" : en ? " (external)" : "（社外）")}")));
         Row(body, en ? "Why approval is needed" : "承認が必要な理由", string.Join("\n", (decision?.Rules ?? []).Select(r => $"{r.Name}: {string.Join("; ", r.Conditions.Select(c => c.Detail))}")));
@@ -118,7 +118,7 @@ internal static class ApprovalLinkPages
         }
 
         var verb = form["decision"].ToString();
-        var comment = form["comment"].ToString().Trim();
+        var comment = SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(form["comment"].ToString().Trim());
         if (verb is not ("approve" or "reject") || comment.Length > 2000)
         {
             return Page(HttpStatusCode.BadRequest, en, en ? "Nothing decided" : "何も決定されていません",

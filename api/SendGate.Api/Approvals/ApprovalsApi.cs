@@ -203,7 +203,7 @@ internal static class ApprovalsApi
             return problem;
         }
 
-        var comment = body?.Comment?.Trim();
+        var comment = body?.Comment?.Trim() is { } given ? SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(given) : null;
         AuditRecorder.Detail(context, comment);
         if (comment is { Length: > 2000 })
         {
@@ -288,7 +288,7 @@ internal static class ApprovalsApi
             row.Status == ApprovalStatus.Pending ? ApprovalService.LevelAt(route, row.Level)?.Approvers ?? [] : [],
             Clock.FromMs(row.DueAt), row.OnTimeout, row.DecidedBy, Clock.FromMs(row.DecidedAt), row.Comment,
             decisions.Select(d => new ApprovalDecisionDto(d.Level + 1, d.Approver, d.Actor, d.ActingAs, d.Decision, d.Comment, d.Channel, d.KeyId, d.Ip, Clock.FromMs(d.At), d.OwnMail)).ToList(),
-            new ApprovalMessageDto(message.Id, message.Status, message.HeaderFrom, message.Subject, recipients, attachments,
+            new ApprovalMessageDto(message.Id, message.Status, message.HeaderFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(message.Subject), recipients, attachments,
                 (decision?.Rules ?? []).Select(r => new ApprovalRuleDto(r.RuleId, r.Name, r.Conditions.Select(c => c.Detail).ToList())).ToList(),
                 decision?.Reasons ?? [], preview),
             Clock.FromMs(row.CreatedAt));

@@ -272,7 +272,8 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
             // The first event is the transition itself; its number was taken by the update above.
             await connection.ExecuteAsync(MessageStore.InsertTakenEventSql, new
             {
-                id = before.MessageId, events[0].Type, events[0].FromStatus, events[0].ToStatus, events[0].Actor, events[0].Reason, events[0].Data, now = change.Now,
+                id = before.MessageId, events[0].Type, events[0].FromStatus, events[0].ToStatus, events[0].Actor,
+                Reason = Policies.Detectors.SensitiveNumbers.MaskOrNull(events[0].Reason), Data = MessageStore.MaskData(events[0].Data), now = change.Now,
             }, transaction);
             events.RemoveAt(0);
         }

@@ -197,6 +197,47 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
         Assert.Contains(Head, Smtp.Received.Last().To);
     }
 
+    [Fact]
+    public async Task Card_numbers_and_my_numbers_are_masked_in_everything_sendgate_writes_or_shows()
+    {
+        // Luhn-valid card with separators in the subject, in full-width digits in the body, and a valid My Number in full width.
+        var response = await Client.PostAsJsonAsync("/v1/messages", Mail(("to", new[] { "tanaka@partner.co.jp" }), ("subject", "カード 4111-1111-1111-1111 の件"),
+            ("text", "番号：４１１１　１１１１　１１１１　１１１１\nマイナンバー：１２３４－５６７８－９０１８\n以上"),
+            ("attachments", new[] { Attachment("a.pdf", new byte[10]) })));
+        var id = (await response.JsonAsync()).Str("id");
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        var (mail, link) = ApprovalMailFor(Boss);
+        var html = await (await Client.GetAsync(link)).Content.ReadAsStringAsync();
+        var approvalId = (await (await Client.GetAsync("/v1/approvals")).JsonAsync()).GetProperty("items")[0].Str("id");
+        var api = await (await Client.GetAsync($"/v1/approvals/{approvalId}")).Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(link, "reject", "カード4111111111111111は送れません")).StatusCode);
+        var events = await (await Client.GetAsync($"/v1/messages/{id}/events")).Content.ReadAsStringAsync();
+        var summary = await (await Client.GetAsync($"/v1/messages/{id}")).Content.ReadAsStringAsync();
+        await App.DeliverNotificationsAsync();
+        var notice = Smtp.Received.Last(r => r.To.Contains("sender@example.co.jp")).Parse();
+
+        foreach (var (place, text) in new[] { ("mail", mail.Subject + mail.TextBody), ("page", html), ("api", api), ("events", events), ("summary", summary), ("notice", notice.Subject + notice.TextBody) })
+        {
+            foreach (var clear in new[] { "4111-1111-1111-1111", "4111111111111111", "４１１１", "1234-5678-9018", "１２３４" })
+            {
+                Assert.False(text.Contains(clear, StringComparison.Ordinal), $"{place} shows {clear}");
+            }
+        }
+
+        Assert.Contains("****-****-****-1111", mail.Subject, StringComparison.Ordinal);
+        Assert.Contains("  | 番号：****-****-****-1111", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("マイナンバー：****-****-9018", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("カード ****-****-****-1111 の件", html, StringComparison.Ordinal);
+        Assert.Contains("****-****-9018", api, StringComparison.Ordinal);
+        Assert.Contains("カード****-****-****-1111は送れません", notice.TextBody, StringComparison.Ordinal);
+
+        // The stored original keeps the real content: it is the mail.
+        var original = await App.Service<SendGate.Core.Messages.MessageStore>().GetOriginalAsync((await (await Client.GetAsync("/v1/tenant")).JsonAsync()).Str("id"), id);
+        var stored = MimeKit.MimeMessage.Load(new MemoryStream(original!));
+        Assert.Equal("カード 4111-1111-1111-1111 の件", stored.Subject);
+        Assert.Contains("４１１１　１１１１　１１１１　１１１１", stored.TextBody, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("https://sendgate\\.example\\.co\\.jp(/approve/[A-Za-z0-9_-]+)")]
     private static partial Regex Link();
 }
