@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using SendGate.Api.Infrastructure;
 using SendGate.Core;
 using SendGate.Core.Approvals;
 using SendGate.Core.Messages;
@@ -16,6 +18,16 @@ namespace SendGate.Api.Approvals;
 /// </summary>
 internal static class ApprovalLinkPages
 {
+    // The page's form is a choice and a comment of at most 2,000 characters: even fully
+    // percent-encoded that is under 20 KB, so anything much larger is not from the page.
+    internal const int MaxFormBytes = 64 * 1024;
+
+    private static readonly FormOptions FormLimits = new()
+    {
+        ValueCountLimit = 16, KeyLengthLimit = 64, ValueLengthLimit = MaxFormBytes, MultipartBodyLengthLimit = MaxFormBytes,
+        MultipartHeadersCountLimit = 8, MultipartHeadersLengthLimit = 4096,
+    };
+
     public static void MapApprovalLinks(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/approve/{token}", Show).ExcludeFromDescription();
@@ -38,13 +50,18 @@ internal static class ApprovalLinkPages
         }
 
         var message = (await messages.GetByIdAsync(request.MessageId, cancellationToken))!;
+        if (ApprovalRoutes.SendersOf(message.EnvelopeFrom, message.HeaderFrom).Contains(found.Approver.ToLowerInvariant()))
+        {
+            return OwnMail(en);
+        }
+
         var settings = (await policies.GetSnapshotAsync(request.TenantId, cancellationToken)).Settings;
         var recipients = await messages.GetRecipientsAsync(message.Id, cancellationToken);
         var decision = PolicyDecisions.Read(message.Decisions);
         var body = new StringBuilder();
         body.Append("<dl>");
         Row(body, en ? "From" : "差出人", message.HeaderFrom);
-        Row(body, en ? "Subject" : "件名", message.Subject);
+        Row(body, en ? "Subject" : "件名", SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(message.Subject));
         Row(body, en ? "Recipients" : "宛先", string.Join("\n", recipients.Select(r =>
             $"{r.Kind.ToUpperInvariant()}: {r.Address}{(DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address)) ? "" : en ? " (external)" : "（社外）")}")));
         Row(body, en ? "Why approval is needed" : "承認が必要な理由", string.Join("\n", (decision?.Rules ?? []).Select(r => $"{r.Name}: {string.Join("; ", r.Conditions.Select(c => c.Detail))}")));
@@ -70,7 +87,7 @@ internal static class ApprovalLinkPages
     }
 
     private static async Task<IResult> Decide(string token, HttpContext context, NotificationStore tokens, ApprovalStore approvals, ApprovalService service,
-        PolicyService policies, SendGate.Core.Audit.AuditTrail audit, TimeProvider time, CancellationToken cancellationToken)
+        MessageStore messages, PolicyService policies, SendGate.Core.Audit.AuditTrail audit, TimeProvider time, CancellationToken cancellationToken)
     {
         var (found, request, en) = await LoadAsync(token, tokens, approvals, policies, cancellationToken);
         if (!context.Request.HasFormContentType)
@@ -79,16 +96,36 @@ internal static class ApprovalLinkPages
                 en ? "Open the link in a browser and use its buttons." : "リンクをブラウザーで開き、画面のボタンで操作してください。");
         }
 
-        var form = await context.Request.ReadFormAsync(cancellationToken);
+        // Read within our own limit, then parsed from memory: a form too large or malformed gets a page, never a 500.
+        if (await RequestBody.ReadAsync(context, MaxFormBytes, cancellationToken) is not { } raw)
+        {
+            return Page(HttpStatusCode.RequestEntityTooLarge, en, en ? "Nothing decided" : "何も決定されていません",
+                en ? "What was sent is larger than the confirmation page ever sends. Open the link again and use its buttons."
+                    : "確認画面から送られる量を超えています。リンクを開き直し、画面のボタンで操作してください。");
+        }
+
+        IFormCollection form;
+        try
+        {
+            context.Request.Body = new MemoryStream(raw, writable: false);
+            context.Features.Set<IFormFeature>(new FormFeature(context.Request, FormLimits));
+            form = await context.Request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException)
+        {
+            return Page(HttpStatusCode.BadRequest, en, en ? "Nothing decided" : "何も決定されていません",
+                en ? "The form could not be read. Open the link again and use its buttons." : "フォームを読み取れませんでした。リンクを開き直し、画面のボタンで操作してください。");
+        }
+
         var verb = form["decision"].ToString();
-        var comment = form["comment"].ToString().Trim();
+        var comment = SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(form["comment"].ToString().Trim());
         if (verb is not ("approve" or "reject") || comment.Length > 2000)
         {
             return Page(HttpStatusCode.BadRequest, en, en ? "Nothing decided" : "何も決定されていません",
                 en ? "Choose Approve or Reject (comment at most 2000 characters)." : "「承認する」か「却下する」を選んでください（コメントは2000文字まで）。");
         }
 
-        if (found is null || request is null || !await tokens.UseTokenAsync(token, time.NowMs(), cancellationToken))
+        if (found is null || request is null || found.UsedAt is not null || found.ExpiresAt <= time.NowMs())
         {
             return Page(HttpStatusCode.Gone, en, en ? "This link can no longer be used" : "このリンクは使用できません",
                 en ? "It was used already, has expired, or does not exist. Nothing was decided." : "使用済み、期限切れ、または存在しないリンクです。何も決定されていません。");
@@ -97,6 +134,19 @@ internal static class ApprovalLinkPages
         if (request.Level != found.Level)
         {
             return Page(HttpStatusCode.Conflict, en, en ? "This step is over" : "この段階は終了しています", Decided(request, en));
+        }
+
+        // Refused before the token is spent: nothing changes.
+        if (await messages.GetByIdAsync(request.MessageId, cancellationToken) is { } message
+            && ApprovalRoutes.SendersOf(message.EnvelopeFrom, message.HeaderFrom).Contains(found.Approver.ToLowerInvariant()))
+        {
+            return OwnMail(en);
+        }
+
+        if (!await tokens.UseTokenAsync(token, time.NowMs(), cancellationToken))
+        {
+            return Page(HttpStatusCode.Gone, en, en ? "This link can no longer be used" : "このリンクは使用できません",
+                en ? "It was used already, has expired, or does not exist. Nothing was decided." : "使用済み、期限切れ、または存在しないリンクです。何も決定されていません。");
         }
 
         var who = new ApproverIdentity(found.Approver, false, found.Approver, null, "link", context.Connection.RemoteIpAddress?.ToString());
@@ -111,6 +161,7 @@ internal static class ApprovalLinkPages
         {
             DecideOutcome.Done => Page(HttpStatusCode.OK, en, verb == "approve" ? en ? "Approved" : "承認しました" : en ? "Rejected" : "却下しました",
                 en ? "Your decision is recorded. You can close this page." : "判断を記録しました。この画面は閉じてかまいません。"),
+            DecideOutcome.SelfApproval => OwnMail(en),
             DecideOutcome.AlreadyDecided => Page(HttpStatusCode.Conflict, en, en ? "Already decided" : "判断済みです",
                 Decided((await approvals.GetAsync(found.TenantId, request.Id, cancellationToken))!, en)),
             _ => Page(HttpStatusCode.Forbidden, en, en ? "Not yours to decide" : "判断する権限がありません",
@@ -131,6 +182,11 @@ internal static class ApprovalLinkPages
         var en = (await policies.GetSnapshotAsync(found.TenantId, cancellationToken)).Settings.Language == "en";
         return (found, request, en);
     }
+
+    private static IResult OwnMail(bool en) =>
+        Page(HttpStatusCode.Forbidden, en, en ? "You cannot decide your own mail" : "ご自身のメールは承認できません",
+            en ? "You sent this mail, so another approver decides it (segregation of duties). Nothing was decided."
+                : "このメールの送信者はあなたのため、ほかの承認者が判断します（職務分掌）。何も決定されていません。");
 
     private static string Decided(ApprovalRequestRow request, bool en) =>
         request.DecidedBy is null

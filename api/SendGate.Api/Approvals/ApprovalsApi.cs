@@ -13,8 +13,9 @@ using SendGate.Core.Tenants;
 
 namespace SendGate.Api.Approvals;
 
+/// <summary>One decision; <c>OwnMail</c>: an admin decided a mail they sent themselves.</summary>
 public sealed record ApprovalDecisionDto(int Level, string Approver, string Actor, string ActingAs, string Decision, string? Comment, string Channel,
-    string? KeyId, string? Ip, DateTimeOffset At);
+    string? KeyId, string? Ip, DateTimeOffset At, bool OwnMail);
 
 public sealed record ApprovalRecipientDto(string Address, string Kind, bool External);
 
@@ -202,7 +203,7 @@ internal static class ApprovalsApi
             return problem;
         }
 
-        var comment = body?.Comment?.Trim();
+        var comment = body?.Comment?.Trim() is { } given ? SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(given) : null;
         AuditRecorder.Detail(context, comment);
         if (comment is { Length: > 2000 })
         {
@@ -216,6 +217,13 @@ internal static class ApprovalsApi
             return NotFound(id);
         }
 
+        // Her own mail is no secret to the sender, so she learns exactly why she cannot decide it.
+        if (!who.IsAdmin && who.Address is { } address && await messages.GetByIdAsync(existing.MessageId, cancellationToken) is { } own
+            && ApprovalRoutes.SendersOf(own.EnvelopeFrom, own.HeaderFrom).Contains(address.ToLowerInvariant()))
+        {
+            return SelfApproval(address);
+        }
+
         if (!(who.IsAdmin || Involved(existing, who.Address)))
         {
             return Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not yours to decide",
@@ -223,9 +231,15 @@ internal static class ApprovalsApi
         }
 
         var outcome = await approvals.DecideAsync(user.TenantId(), id, who, approve, string.IsNullOrEmpty(comment) ? null : comment, cancellationToken);
+        if (outcome is DecideOutcome.Done { OwnMail: true })
+        {
+            AuditRecorder.Detail(context, string.IsNullOrEmpty(comment) ? "the sender's own mail, decided as admin" : $"the sender's own mail, decided as admin: {comment}");
+        }
+
         return outcome switch
         {
             DecideOutcome.Done done => TypedResults.Ok(await ToDtoAsync(done.Request, store, messages, policies, withAttachments: false, cancellationToken)),
+            DecideOutcome.SelfApproval => SelfApproval(who.Address ?? who.Actor),
             DecideOutcome.Forbidden forbidden => Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not yours to decide now", forbidden.Reason),
             DecideOutcome.AlreadyDecided decided => Problems.Of(StatusCodes.Status409Conflict, Problems.ApprovalDecided, "Already decided",
                 $"Approval '{id}' is already {decided.Status}{(decided.By is null ? "" : $" by {decided.By}")}{(decided.At is { } at ? $" at {Rfc3339.Format(at)}" : "")}; a decision is final.",
@@ -273,12 +287,16 @@ internal static class ApprovalsApi
             row.Id, row.Status, row.RouteName, row.Level + 1, route.Levels, route.Fallback, route.Proxies,
             row.Status == ApprovalStatus.Pending ? ApprovalService.LevelAt(route, row.Level)?.Approvers ?? [] : [],
             Clock.FromMs(row.DueAt), row.OnTimeout, row.DecidedBy, Clock.FromMs(row.DecidedAt), row.Comment,
-            decisions.Select(d => new ApprovalDecisionDto(d.Level + 1, d.Approver, d.Actor, d.ActingAs, d.Decision, d.Comment, d.Channel, d.KeyId, d.Ip, Clock.FromMs(d.At))).ToList(),
-            new ApprovalMessageDto(message.Id, message.Status, message.HeaderFrom, message.Subject, recipients, attachments,
+            decisions.Select(d => new ApprovalDecisionDto(d.Level + 1, d.Approver, d.Actor, d.ActingAs, d.Decision, d.Comment, d.Channel, d.KeyId, d.Ip, Clock.FromMs(d.At), d.OwnMail)).ToList(),
+            new ApprovalMessageDto(message.Id, message.Status, message.HeaderFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(message.Subject), recipients, attachments,
                 (decision?.Rules ?? []).Select(r => new ApprovalRuleDto(r.RuleId, r.Name, r.Conditions.Select(c => c.Detail).ToList())).ToList(),
                 decision?.Reasons ?? [], preview),
             Clock.FromMs(row.CreatedAt));
     }
+
+    private static ProblemHttpResult SelfApproval(string address) =>
+        Problems.Of(StatusCodes.Status403Forbidden, Problems.SelfApproval, "You cannot decide your own mail",
+            $"{address} sent this mail and cannot approve or reject it (segregation of duties); another approver of the route decides it. Nothing was changed.");
 
     private static ProblemHttpResult NotFound(string id) =>
         Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", $"No approval request '{id}' exists for you in this tenant.");

@@ -21,7 +21,7 @@ internal sealed class AuditRecorder(AuditTrail trail) : IEndpointFilter
     {
         if (!string.IsNullOrEmpty(detail))
         {
-            context.Items[DetailKey] = detail;
+            context.Items[DetailKey] = SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(detail);
         }
     }
 

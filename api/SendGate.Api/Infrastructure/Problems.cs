@@ -24,6 +24,7 @@ internal static class Problems
     public const string AlreadyRevoked = "already-revoked";
     public const string PolicyRejected = "policy-rejected";
     public const string ApprovalDecided = "approval-already-decided";
+    public const string SelfApproval = "self-approval";
     public const string ContentPurged = "content-purged";
     public const string Internal = "internal";
     public const string StorageFull = "storage-full";

@@ -94,7 +94,7 @@ internal static class MessageMapping
         m.ToDetails(recipients, Decision(m), password);
 
     private static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients, PolicyDecision decision, PasswordMailRow? password) => new(
-        m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, m.Subject, m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
+        m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(m.Subject), m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
         recipients.Select(r => new RecipientDto(r.Address, r.Kind, r.Status, r.SmtpReply, Clock.FromMs(r.UpdatedAt))).ToList(),
         decision, m.PolicyVersion, m.Status == MessageStatus.Held ? m.HoldMode : null, decision.Tags,
         m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),
@@ -109,7 +109,7 @@ internal static class MessageMapping
         Clock.FromMs(p.SentAt), p.Attempts, p.LastError, Clock.FromMs(p.CreatedAt));
 
     public static MessageSummary ToSummary(this MessageRow m) => new(
-        m.Id, m.Status, m.HeaderFrom, m.Subject, m.SizeBytes, m.AttachmentCount, Clock.FromMs(m.CreatedAt),
+        m.Id, m.Status, m.HeaderFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(m.Subject), m.SizeBytes, m.AttachmentCount, Clock.FromMs(m.CreatedAt),
         Clock.FromMs(m.ReleaseAt), Clock.FromMs(m.SentAt), m.Attempts, Links(m.Id, m.Status));
 
     public static MessageEventDto ToDto(this EventRow e) => new(

@@ -51,10 +51,35 @@ public sealed record ApprovalProxy(string Approver, string Proxy, DateTimeOffset
     public bool ActiveAt(DateTimeOffset at) => (From is null || at >= From) && (Until is null || at < Until);
 }
 
-/// <summary>The route as it applies to one message, recorded on the request when it is created.</summary>
-public sealed record ResolvedRoute(string Name, IReadOnlyList<ApprovalLevel> Levels, IReadOnlyList<string> Fallback, IReadOnlyList<ApprovalProxy> Proxies)
+/// <summary>
+/// The route as it applies to one message, recorded on the request when it is created.
+/// <see cref="Senders"/> are the mail's own sender addresses (envelope and header From), who never
+/// decide it; <see cref="Skipped"/> the approvers left out for that reason. Both are absent from
+/// requests recorded before senders were excluded.
+/// </summary>
+public sealed record ResolvedRoute(string Name, IReadOnlyList<ApprovalLevel> Levels, IReadOnlyList<string> Fallback, IReadOnlyList<ApprovalProxy> Proxies,
+    IReadOnlyList<string>? Senders = null, IReadOnlyList<string>? Skipped = null)
 {
     public static ResolvedRoute Unroutable(string name) => new(name, [], [], []);
+
+    /// <summary>
+    /// Segregation of duties: the route without the mail's senders. A level they alone made up is
+    /// dropped (the next level asks), fallback approvers lose them too, and no proxy acts for or as
+    /// them. With nobody left, the request has no approver, as for a sender no entry covers.
+    /// </summary>
+    public ResolvedRoute WithoutSenders(IReadOnlySet<string> senders)
+    {
+        var skipped = Levels.SelectMany(l => l.Approvers).Concat(Fallback).Concat(Proxies.Select(p => p.Proxy))
+            .Where(senders.Contains).Distinct(StringComparer.Ordinal).ToList();
+        return this with
+        {
+            Levels = Levels.Select(l => l with { Approvers = l.Approvers.Where(a => !senders.Contains(a)).ToList() }).Where(l => l.Approvers.Count > 0).ToList(),
+            Fallback = Fallback.Where(a => !senders.Contains(a)).ToList(),
+            Proxies = Proxies.Where(p => !senders.Contains(p.Proxy) && !senders.Contains(p.Approver)).ToList(),
+            Senders = senders.Order(StringComparer.Ordinal).ToList(),
+            Skipped = skipped,
+        };
+    }
 }
 
 public static class ApprovalRoutes
@@ -155,6 +180,29 @@ public static class ApprovalRoutes
         // receive the request when the deadline escalates it.
         return new ResolvedRoute(route.Name!, [], Lower(route.FallbackApprovers),
             (route.Proxies ?? []).Select(p => new ApprovalProxy(p.Approver!.Trim().ToLowerInvariant(), p.Proxy!.Trim().ToLowerInvariant(), p.From, p.Until)).ToList());
+    }
+
+    /// <summary>
+    /// The addresses a mail is sent as, lower case: the envelope sender and every mailbox of the
+    /// header From (they differ when an assistant sends for someone, or a Sender header is set).
+    /// </summary>
+    public static IReadOnlySet<string> SendersOf(string envelopeFrom, string? headerFrom)
+    {
+        var senders = new HashSet<string>(StringComparer.Ordinal);
+        if (!string.IsNullOrWhiteSpace(envelopeFrom))
+        {
+            senders.Add(envelopeFrom.Trim().ToLowerInvariant());
+        }
+
+        if (!string.IsNullOrWhiteSpace(headerFrom) && MimeKit.InternetAddressList.TryParse(headerFrom, out var from))
+        {
+            foreach (var mailbox in from.Mailboxes)
+            {
+                senders.Add(mailbox.Address.Trim().ToLowerInvariant());
+            }
+        }
+
+        return senders;
     }
 
     private static IReadOnlyList<string> Lower(IReadOnlyList<string>? values) =>

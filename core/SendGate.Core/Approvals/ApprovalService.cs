@@ -11,11 +11,15 @@ public sealed record ApproverIdentity(string? Address, bool IsAdmin, string Acto
 
 public abstract record DecideOutcome
 {
-    public sealed record Done(ApprovalRequestRow Request) : DecideOutcome;
+    /// <summary>Decided; <see cref="OwnMail"/>: by an admin, on a mail they sent.</summary>
+    public sealed record Done(ApprovalRequestRow Request, bool OwnMail = false) : DecideOutcome;
 
     public sealed record NotFound : DecideOutcome;
 
     public sealed record Forbidden(string Reason) : DecideOutcome;
+
+    /// <summary>The one deciding sent the mail: segregation of duties forbids it (admins excepted, and recorded).</summary>
+    public sealed record SelfApproval(string Reason) : DecideOutcome;
 
     /// <summary>A decision is final: who made it and when.</summary>
     public sealed record AlreadyDecided(string Status, string? By, DateTimeOffset? At) : DecideOutcome;
@@ -44,12 +48,13 @@ public sealed class ApprovalService(
     ILogger<ApprovalService> logger)
 {
     /// <summary>The request a message awaiting approval gets, written with the message.</summary>
-    public async Task<ApprovalRequestRow> PrepareAsync(string tenantId, string messageId, string sender, ApprovalDecision approval, long now,
+    public async Task<ApprovalRequestRow> PrepareAsync(string tenantId, string messageId, string sender, string? headerFrom, ApprovalDecision approval, long now,
         CancellationToken cancellationToken = default)
     {
         var route = await store.GetRouteAsync(tenantId, approval.Route, cancellationToken);
         var settings = (await policies.GetSnapshotAsync(tenantId, cancellationToken)).Settings;
-        var resolved = route is null ? ResolvedRoute.Unroutable(approval.Route) : ApprovalRoutes.Resolve(route, sender, settings);
+        var resolved = (route is null ? ResolvedRoute.Unroutable(approval.Route) : ApprovalRoutes.Resolve(route, sender, settings))
+            .WithoutSenders(ApprovalRoutes.SendersOf(sender, headerFrom));
         var timeout = (long)System.Xml.XmlConvert.ToTimeSpan(approval.Timeout).TotalMilliseconds;
         long? reminder = approval.ReminderBefore is { } r ? (long)System.Xml.XmlConvert.ToTimeSpan(r).TotalMilliseconds : null;
         return new ApprovalRequestRow
@@ -80,15 +85,22 @@ public sealed class ApprovalService(
     /// <summary>
     /// Whether <paramref name="who"/> may decide the request now, and for whom: as an approver of
     /// the current level, as the active proxy of one who has not yet approved (a proxy for two
-    /// approvers of an <c>all</c> level approves for each in turn), or as an admin.
+    /// approvers of an <c>all</c> level approves for each in turn), or as an admin. The mail's
+    /// sender never decides it except as an admin (<paramref name="senders"/>: the route's record of
+    /// them when not given).
     /// </summary>
     public static (string Approver, string ActingAs)? Standing(ApprovalRequestRow request, ApproverIdentity who, DateTimeOffset now,
-        IReadOnlySet<string>? alreadyApproved = null)
+        IReadOnlySet<string>? alreadyApproved = null, IReadOnlySet<string>? senders = null)
     {
         var route = request.Route;
         var level = LevelAt(route, request.Level);
         var address = who.Address?.ToLowerInvariant();
         var done = alreadyApproved ?? new HashSet<string>();
+        if (address is not null && (senders?.Contains(address) ?? route.Senders?.Contains(address, StringComparer.Ordinal) ?? false))
+        {
+            return who.IsAdmin ? ("*", "admin") : null;
+        }
+
         if (level is not null && address is not null)
         {
             if (level.Approvers.Contains(address, StringComparer.Ordinal) && !done.Contains(address))
@@ -122,10 +134,20 @@ public sealed class ApprovalService(
                 return new DecideOutcome.AlreadyDecided(request.Status, request.DecidedBy, Clock.FromMs(request.DecidedAt));
             }
 
+            // Read from the message itself, so that requests recorded before senders were left out of routes are covered too.
+            var message = await messages.GetByIdAsync(request.MessageId, cancellationToken);
+            var senders = message is null ? request.Route.Senders?.ToHashSet(StringComparer.Ordinal) ?? [] : ApprovalRoutes.SendersOf(message.EnvelopeFrom, message.HeaderFrom);
+            var ownMail = who.Address is { } self && senders.Contains(self.ToLowerInvariant());
+            if (ownMail && !who.IsAdmin)
+            {
+                return new DecideOutcome.SelfApproval(
+                    $"{who.Address} sent this mail and cannot decide its approval (segregation of duties); another approver of the route decides it.");
+            }
+
             var now = time.GetUtcNow();
             var approvedHere = (await store.GetDecisionsAsync(request.Id, cancellationToken))
                 .Where(d => d.Level == request.Level && d.Decision == "approve").Select(d => d.Approver).ToHashSet(StringComparer.Ordinal);
-            if (Standing(request, who, now, approvedHere) is not { } standing)
+            if (Standing(request, who, now, approvedHere, senders) is not { } standing)
             {
                 var level = LevelAt(request.Route, request.Level);
                 return new DecideOutcome.Forbidden(level is null
@@ -139,10 +161,12 @@ public sealed class ApprovalService(
             {
                 RequestId = request.Id, Level = request.Level, Approver = standing.Approver, Actor = who.Address ?? who.Actor, ActingAs = standing.ActingAs,
                 Decision = approve ? "approve" : "reject", Comment = comment, Channel = who.Channel, KeyId = who.KeyId, Ip = who.Ip, At = now.ToUnixTimeMilliseconds(),
+                OwnMail = ownMail,
             };
             var by = standing.ActingAs switch
             {
                 "proxy" => $"{decision.Actor} (for {standing.Approver})",
+                "admin" when ownMail => $"{decision.Actor} (admin, the sender's own mail)",
                 "admin" => $"{decision.Actor} (admin)",
                 _ => decision.Actor,
             };
@@ -152,7 +176,7 @@ public sealed class ApprovalService(
             if (await store.ApplyAsync(change, cancellationToken))
             {
                 Log.ApprovalDecided(logger, request.Id, request.MessageId, change.Status, by);
-                return new DecideOutcome.Done((await store.GetAsync(tenantId, id, cancellationToken))!);
+                return new DecideOutcome.Done((await store.GetAsync(tenantId, id, cancellationToken))!, ownMail);
             }
         }
 
@@ -329,5 +353,6 @@ public sealed class ApprovalService(
         channel = decision.Channel,
         keyId = decision.KeyId,
         ip = decision.Ip,
+        ownMail = decision.OwnMail,
     });
 }

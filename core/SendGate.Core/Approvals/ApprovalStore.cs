@@ -53,6 +53,9 @@ public sealed record ApprovalDecisionRow
     public string? KeyId { get; init; }
     public string? Ip { get; init; }
     public long At { get; init; }
+
+    /// <summary>An admin decided a mail they sent themselves.</summary>
+    public bool OwnMail { get; init; }
 }
 
 /// <summary>SQL for approval routes, requests and decisions. Request changes are compare-and-swap on <c>version</c>.</summary>
@@ -102,13 +105,13 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
 
     private const string DecisionsSql = """
         SELECT request_id AS RequestId, seq AS Seq, level AS Level, approver AS Approver, actor AS Actor, acting_as AS ActingAs, decision AS Decision,
-               comment AS Comment, channel AS Channel, key_id AS KeyId, ip AS Ip, at AS At
+               comment AS Comment, channel AS Channel, key_id AS KeyId, ip AS Ip, at AS At, own_mail AS OwnMail
           FROM approval_decisions WHERE request_id = @requestId ORDER BY seq
         """;
 
     private const string InsertDecisionSql = """
-        INSERT INTO approval_decisions (request_id, seq, level, approver, actor, acting_as, decision, comment, channel, key_id, ip, at)
-        SELECT @RequestId, COALESCE(MAX(seq), 0) + 1, @Level, @Approver, @Actor, @ActingAs, @Decision, @Comment, @Channel, @KeyId, @Ip, @At
+        INSERT INTO approval_decisions (request_id, seq, level, approver, actor, acting_as, decision, comment, channel, key_id, ip, at, own_mail)
+        SELECT @RequestId, COALESCE(MAX(seq), 0) + 1, @Level, @Approver, @Actor, @ActingAs, @Decision, @Comment, @Channel, @KeyId, @Ip, @At, @OwnMail
           FROM approval_decisions WHERE request_id = @RequestId
         """;
 
@@ -269,7 +272,8 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
             // The first event is the transition itself; its number was taken by the update above.
             await connection.ExecuteAsync(MessageStore.InsertTakenEventSql, new
             {
-                id = before.MessageId, events[0].Type, events[0].FromStatus, events[0].ToStatus, events[0].Actor, events[0].Reason, events[0].Data, now = change.Now,
+                id = before.MessageId, events[0].Type, events[0].FromStatus, events[0].ToStatus, events[0].Actor,
+                Reason = Policies.Detectors.SensitiveNumbers.MaskOrNull(events[0].Reason), Data = MessageStore.MaskData(events[0].Data), now = change.Now,
             }, transaction);
             events.RemoveAt(0);
         }

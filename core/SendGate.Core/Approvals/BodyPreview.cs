@@ -14,7 +14,8 @@ public static class BodyPreview
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentOutOfRangeException.ThrowIfLessThan(length, 2);
-        var text = MessageFacts.BodyTextOf(message).Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+        // Masked before it is cut, so that a number cut in half is still found whole.
+        var text = SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(MessageFacts.BodyTextOf(message)).Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
         if (text.Length == 0)
         {
             return null;

@@ -722,7 +722,64 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     }
 
     private static object EventArgs(string id, NewEvent e, long now) =>
-        new { id, e.Type, e.FromStatus, e.ToStatus, e.Actor, e.Reason, e.Data, now };
+        new { id, e.Type, e.FromStatus, e.ToStatus, e.Actor, Reason = Policies.Detectors.SensitiveNumbers.MaskOrNull(e.Reason), Data = MaskData(e.Data), now };
+
+    /// <summary>
+    /// Events (and the webhooks made from them) show numbers as the policy evidence does. Only the
+    /// string values of the JSON are masked, and not ids, so that numbers and identifiers stay intact.
+    /// </summary>
+    public static string? MaskData(string? data)
+    {
+        if (data is null || System.Text.Json.Nodes.JsonNode.Parse(data) is not { } root)
+        {
+            return data;
+        }
+
+        var changed = false;
+        void Walk(System.Text.Json.Nodes.JsonNode? node, string? name)
+        {
+            switch (node)
+            {
+                case System.Text.Json.Nodes.JsonObject o:
+                    foreach (var (key, value) in o.ToList())
+                    {
+                        if (value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) && !key.EndsWith("Id", StringComparison.Ordinal) && key != "id")
+                        {
+                            var masked = Policies.Detectors.SensitiveNumbers.Mask(text);
+                            if (!ReferenceEquals(masked, text) && masked != text)
+                            {
+                                o[key] = masked;
+                                changed = true;
+                            }
+                        }
+                        else
+                        {
+                            Walk(value, key);
+                        }
+                    }
+
+                    break;
+                case System.Text.Json.Nodes.JsonArray a:
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        if (a[i] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) && Policies.Detectors.SensitiveNumbers.Mask(text) is var masked && masked != text)
+                        {
+                            a[i] = masked;
+                            changed = true;
+                        }
+                        else
+                        {
+                            Walk(a[i], name);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        Walk(root, null);
+        return changed ? root.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All) }) : data;
+    }
 
     private static string EscapeLike(string value) =>
         value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);

@@ -91,17 +91,18 @@ public sealed class SubmissionService(
         var notifications = new List<Notifications.NewNotification>();
         if (decision is { Status: MessageStatus.AwaitingApproval, Approval: { } wanted })
         {
-            approval = await approvals.PrepareAsync(actor.TenantId, messageId, message.EnvelopeFrom, wanted, now, cancellationToken);
+            approval = await approvals.PrepareAsync(actor.TenantId, messageId, message.EnvelopeFrom, message.HeaderFrom, wanted, now, cancellationToken);
             var route = approval.Route;
             // With no entry for this sender, the route's fallback approvers are asked straight away.
             var first = Approvals.ApprovalService.LevelAt(route, 0);
+            var skipped = route.Skipped is { Count: > 0 } left ? $"; not asked, as the mail's sender: {string.Join(", ", left)}" : "";
             events.Add(new NewEvent(MessageEventType.ApprovalRequested, null, MessageStatus.AwaitingApproval, PolicyActor(decision),
-                first is null
+                (first is null
                     ? $"rule '{wanted.RuleName}': approval route '{wanted.Route}' names no approver for this sender; an admin can decide, otherwise {wanted.OnTimeout} after {wanted.Timeout}"
-                    : $"rule '{wanted.RuleName}': approval by {string.Join(", ", first.Approvers)} ({first.Mode}) within {wanted.Timeout}, then {wanted.OnTimeout}",
+                    : $"rule '{wanted.RuleName}': approval by {string.Join(", ", first.Approvers)} ({first.Mode}) within {wanted.Timeout}, then {wanted.OnTimeout}") + skipped,
                 JsonSerializer.Serialize(new
                 {
-                    approvalId = approval.Id, route = wanted.Route, levels = route.Levels, fallback = route.Fallback, timeout = wanted.Timeout,
+                    approvalId = approval.Id, route = wanted.Route, levels = route.Levels, fallback = route.Fallback, skippedSenders = route.Skipped, timeout = wanted.Timeout,
                     onTimeout = wanted.OnTimeout, reminderBefore = wanted.ReminderBefore, dueAt = Clock.FromMs(approval.DueAt),
                     // For tools that decide on someone's behalf (with an approver or admin key).
                     links = new { approval = $"/v1/approvals/{approval.Id}", approve = $"/v1/approvals/{approval.Id}/approve", reject = $"/v1/approvals/{approval.Id}/reject" },

@@ -93,11 +93,15 @@ public sealed class NotificationService(
 
         var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
         var en = settings.Language == "en";
+        // What SendGate writes shows numbers as the policy evidence does; only the mail itself carries them.
+        message = message with { Subject = Policies.Detectors.SensitiveNumbers.Mask(message.Subject) };
         string subject, body;
         if (row.Kind is NotificationKind.ApprovalRequest or NotificationKind.ApprovalReminder)
         {
             var level = JsonDocument.Parse(row.Data ?? "{}").RootElement.TryGetProperty("level", out var l) ? l.GetInt32() : 0;
-            if (request is not { Status: ApprovalStatus.Pending } || request.Level != level)
+            // Nobody is asked to approve their own mail, even by a notification queued before the rule existed.
+            if (request is not { Status: ApprovalStatus.Pending } || request.Level != level
+                || ApprovalRoutes.SendersOf(message.EnvelopeFrom, message.HeaderFrom).Contains(row.Recipient.ToLowerInvariant()))
             {
                 return null;
             }
@@ -143,7 +147,7 @@ public sealed class NotificationService(
             var data = JsonDocument.Parse(row.Data ?? "{}").RootElement;
             var outcome = data.TryGetProperty("outcome", out var o) ? o.GetString() : "";
             var by = data.TryGetProperty("by", out var b) ? b.GetString() : "";
-            var comment = data.TryGetProperty("comment", out var c) ? c.GetString() : null;
+            var comment = data.TryGetProperty("comment", out var c) ? Policies.Detectors.SensitiveNumbers.MaskOrNull(c.GetString()) : null;
             var escalated = outcome == "escalated";
             (subject, body) = en
                 ? (outcome switch

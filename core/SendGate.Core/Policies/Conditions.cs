@@ -71,7 +71,8 @@ internal abstract class LeafCondition(string path, string type, bool negate) : C
             return false;
         }
 
-        matches.Add(new ConditionMatch(Type, Path, finding.Detail, finding.Evidence));
+        // A pattern's excerpt may hold a number the number detectors would mask; evidence never shows one.
+        matches.Add(new ConditionMatch(Type, Path, SensitiveNumbers.Mask(finding.Detail), finding.Evidence.Select(SensitiveNumbers.Mask).ToList()));
         return true;
     }
 

@@ -159,6 +159,85 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
         Assert.Equal("awaiting_approval", await StatusAsync(id));
     }
 
+    [Fact]
+    public async Task An_oversized_or_malformed_form_is_refused_with_a_page_and_the_link_still_works()
+    {
+        var id = await SubmitAsync();
+        await App.DeliverNotificationsAsync();
+        var (_, link) = ApprovalMailFor(Boss);
+
+        // Over the form limits of the framework (4 MiB a value) and of the page (64 KiB), announced and chunked.
+        var huge = new string('a', 5 * 1024 * 1024);
+        var announced = await PostAsync(link, "approve", huge);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, announced.StatusCode);
+        Assert.Equal("text/html", announced.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("何も決定されていません", await announced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("decision=approve&comment=" + new string('b', 100_000))));
+        chunked.Headers.ContentType = new("application/x-www-form-urlencoded");
+        var request = new HttpRequestMessage(HttpMethod.Post, link) { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await Client.SendAsync(request)).StatusCode);
+
+        // Far more fields than the page has, and multipart without a boundary.
+        var many = new FormUrlEncodedContent(Enumerable.Range(0, 2000).Select(i => KeyValuePair.Create($"f{i}", "x")).Append(KeyValuePair.Create("decision", "approve")));
+        var manyFields = await Client.PostAsync(link, many);
+        Assert.Equal(HttpStatusCode.BadRequest, manyFields.StatusCode);
+        Assert.Contains("フォームを読み取れませんでした", await manyFields.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var broken = new ByteArrayContent("--x\r\nnot a part"u8.ToArray());
+        broken.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data");
+        var malformed = await Client.PostAsync(link, broken);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Equal("text/html", malformed.Content.Headers.ContentType?.MediaType);
+
+        // Nothing was decided and the link was not spent.
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(link, "approve", "OK")).StatusCode);
+        Assert.Equal("awaiting_approval", await StatusAsync(id));
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        Assert.Contains(Head, Smtp.Received.Last().To);
+    }
+
+    [Fact]
+    public async Task Card_numbers_and_my_numbers_are_masked_in_everything_sendgate_writes_or_shows()
+    {
+        // Luhn-valid card with separators in the subject, in full-width digits in the body, and a valid My Number in full width.
+        var response = await Client.PostAsJsonAsync("/v1/messages", Mail(("to", new[] { "tanaka@partner.co.jp" }), ("subject", "カード 4111-1111-1111-1111 の件"),
+            ("text", "番号：４１１１　１１１１　１１１１　１１１１\nマイナンバー：１２３４－５６７８－９０１８\n以上"),
+            ("attachments", new[] { Attachment("a.pdf", new byte[10]) })));
+        var id = (await response.JsonAsync()).Str("id");
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        var (mail, link) = ApprovalMailFor(Boss);
+        var html = await (await Client.GetAsync(link)).Content.ReadAsStringAsync();
+        var approvalId = (await (await Client.GetAsync("/v1/approvals")).JsonAsync()).GetProperty("items")[0].Str("id");
+        var api = await (await Client.GetAsync($"/v1/approvals/{approvalId}")).Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(link, "reject", "カード4111111111111111は送れません")).StatusCode);
+        var events = await (await Client.GetAsync($"/v1/messages/{id}/events")).Content.ReadAsStringAsync();
+        var summary = await (await Client.GetAsync($"/v1/messages/{id}")).Content.ReadAsStringAsync();
+        await App.DeliverNotificationsAsync();
+        var notice = Smtp.Received.Last(r => r.To.Contains("sender@example.co.jp")).Parse();
+
+        foreach (var (place, text) in new[] { ("mail", mail.Subject + mail.TextBody), ("page", html), ("api", api), ("events", events), ("summary", summary), ("notice", notice.Subject + notice.TextBody) })
+        {
+            foreach (var clear in new[] { "4111-1111-1111-1111", "4111111111111111", "４１１１", "1234-5678-9018", "１２３４" })
+            {
+                Assert.False(text.Contains(clear, StringComparison.Ordinal), $"{place} shows {clear}");
+            }
+        }
+
+        Assert.Contains("****-****-****-1111", mail.Subject, StringComparison.Ordinal);
+        Assert.Contains("  | 番号：****-****-****-1111", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("マイナンバー：****-****-9018", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("カード ****-****-****-1111 の件", html, StringComparison.Ordinal);
+        Assert.Contains("****-****-9018", api, StringComparison.Ordinal);
+        Assert.Contains("カード****-****-****-1111は送れません", notice.TextBody, StringComparison.Ordinal);
+
+        // The stored original keeps the real content: it is the mail.
+        var original = await App.Service<SendGate.Core.Messages.MessageStore>().GetOriginalAsync((await (await Client.GetAsync("/v1/tenant")).JsonAsync()).Str("id"), id);
+        var stored = MimeKit.MimeMessage.Load(new MemoryStream(original!));
+        Assert.Equal("カード 4111-1111-1111-1111 の件", stored.Subject);
+        Assert.Contains("４１１１　１１１１　１１１１　１１１１", stored.TextBody, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("https://sendgate\\.example\\.co\\.jp(/approve/[A-Za-z0-9_-]+)")]
     private static partial Regex Link();
 }

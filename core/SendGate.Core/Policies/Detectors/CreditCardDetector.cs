@@ -14,12 +14,13 @@ public static class CreditCardDetector
     public static IReadOnlyList<string> Find(string text, int max = 10)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (max <= 0)
-        {
-            return [];
-        }
+        return max <= 0 ? [] : Scan(text, max).Select(m => m.Masked).ToList();
+    }
 
-        List<string>? found = null;
+    /// <summary>Where each card number is in <paramref name="text"/> and its mask, for <see cref="SensitiveNumbers.Mask"/>.</summary>
+    internal static List<NumberMatch> Scan(string text, int max)
+    {
+        var found = new List<NumberMatch>();
         var span = text.AsSpan();
         Span<char> digits = stackalloc char[MaxDigits];
         var pos = 0;
@@ -40,7 +41,7 @@ public static class CreditCardDetector
             var (end, count) = mayStart ? LongestCardAt(span, start, runEnd, digits) : (runEnd, 0);
             if (count > 0)
             {
-                (found ??= []).Add(DigitRuns.Mask(digits[..count], groupsOfFour: count == 16));
+                found.Add(new NumberMatch(start, end, DigitRuns.Mask(digits[..count], groupsOfFour: count == 16)));
                 if (found.Count == max)
                 {
                     break;
@@ -48,7 +49,7 @@ public static class CreditCardDetector
             }
             pos = end;
         }
-        return found ?? (IReadOnlyList<string>)[];
+        return found;
     }
 
     public static bool IsLuhnValid(ReadOnlySpan<char> digits)

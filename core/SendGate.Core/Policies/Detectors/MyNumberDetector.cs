@@ -12,12 +12,13 @@ public static class MyNumberDetector
     public static IReadOnlyList<string> Find(string text, int max = 10)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (max <= 0)
-        {
-            return [];
-        }
+        return max <= 0 ? [] : Scan(text, max).Select(m => m.Masked).ToList();
+    }
 
-        List<string>? found = null;
+    /// <summary>Where each My Number is in <paramref name="text"/> and its mask, for <see cref="SensitiveNumbers.Mask"/>.</summary>
+    internal static List<NumberMatch> Scan(string text, int max)
+    {
+        var found = new List<NumberMatch>();
         var span = text.AsSpan();
         Span<char> digits = stackalloc char[Length];
         var pos = 0;
@@ -33,7 +34,7 @@ public static class MyNumberDetector
             var end = NumberAt(span, start, runEnd, digits);
             if (end > 0 && IsValid(digits))
             {
-                (found ??= []).Add(DigitRuns.Mask(digits, groupsOfFour: true));
+                found.Add(new NumberMatch(start, end, DigitRuns.Mask(digits, groupsOfFour: true)));
                 if (found.Count == max)
                 {
                     break;
@@ -45,7 +46,7 @@ public static class MyNumberDetector
                 pos = runEnd;
             }
         }
-        return found ?? (IReadOnlyList<string>)[];
+        return found;
     }
 
     public static bool IsValid(ReadOnlySpan<char> twelveDigits)
