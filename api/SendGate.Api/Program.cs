@@ -4,6 +4,7 @@ using SendGate.Api.ApiKeys;
 using SendGate.Api.Approvals;
 using SendGate.Api.Audit;
 using SendGate.Api.Auth;
+using SendGate.Api.Cli;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
 using SendGate.Api.Policies;
@@ -14,6 +15,11 @@ using SendGate.Core;
 // Configuration is read and validated once at start; without this, the file watcher behind
 // reloadable settings wakes on every write to a database kept below the content root.
 var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
+// Bad settings end here with one line each; `keys create|list` run here and exit without serving.
+if (await OperatorCommandLine.RunAsync(args, builder.Configuration) is { } exitCode)
+{
+    return exitCode;
+}
 
 builder.Services.AddSendGateCore();
 var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
@@ -52,6 +58,7 @@ app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
 app.MapAudit();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, public for the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -47,6 +47,10 @@ internal static partial class Log
     [LoggerMessage(1302, LogLevel.Warning, "Created tenant {TenantId} with a generated admin API key (printed once on the console)")]
     public static partial void BootstrapGenerated(ILogger logger, string tenantId);
 
+    [LoggerMessage(1303, LogLevel.Warning, "SendGate:Bootstrap:ApiKey is set but ignored: the database already has a tenant and that key is not one of its active keys. " +
+        "To create an admin key for an existing tenant, run on this host: SendGate.Api keys create --tenant <tenant> --name <key name> --role admin (README: Operator commands)")]
+    public static partial void BootstrapIgnored(ILogger logger);
+
     [LoggerMessage(1401, LogLevel.Information, "Purged {Count} expired idempotency key(s)")]
     public static partial void IdempotencyPurged(ILogger logger, int count);
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SendGate.Core.Hosting;
 
 namespace SendGate.Core;
 
@@ -14,6 +15,7 @@ public sealed class DatabaseOptions
     public string ConnectionString { get; set; } = "Data Source=data/sendgate.db";
 
     /// <summary>SQLite only: how long a writer waits for the lock before giving up.</summary>
+    [Duration("00:00:01", "00:10:00")]
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
@@ -36,6 +38,7 @@ public sealed class AuthOptions
     /// How long a host remembers a valid API key instead of reading it again; also the longest a
     /// key revoked on another host stays usable here. Zero reads the database on every request.
     /// </summary>
+    [Duration("00:00:00", "00:05:00")]
     public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromSeconds(10);
 }
 
@@ -81,9 +84,11 @@ public sealed class LimitsOptions
     public int MaxDisplayNameLength { get; set; } = 256;
 
     /// <summary>How far in the past <c>sendAt</c> may lie (clock skew) before it is refused.</summary>
+    [Duration("00:00:00", "1.00:00:00")]
     public TimeSpan SendAtTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long an <c>Idempotency-Key</c> is remembered.</summary>
+    [Duration("1.00:00:00", "30.00:00:00")]
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
 }
 
@@ -102,11 +107,14 @@ public sealed class DeliveryOptions
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 8;
 
+    [Duration("00:00:01", "01:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Duration("00:00:01", "1.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How long a worker owns a claimed message; must exceed the SMTP timeout comfortably.</summary>
+    [Duration("00:00:30", "1.00:00:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
 
     [Range(1, 1000)]
@@ -121,6 +129,7 @@ public sealed class DeliveryOptions
     /// (retried later like a relay's 4xx), so that one slow message or relay session never holds
     /// a lane; never longer than what is left of the lease.
     /// </summary>
+    [Duration("00:00:01", "12:00:00")]
     public TimeSpan MessageTimeBudget { get; set; } = TimeSpan.FromMinutes(2);
 }
 
@@ -142,6 +151,7 @@ public sealed class SmtpOptions
 
     public string? Password { get; set; }
 
+    [Duration("00:00:01", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Use ESMTP PIPELINING when the relay offers it.</summary>
@@ -159,6 +169,7 @@ public sealed class WorkerOptions
     public bool InProcess { get; set; } = true;
 
     /// <summary>How often the worker looks for due work when nothing wakes it earlier.</summary>
+    [Duration("00:00:00.1", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Lease owner name; machine name and process id when empty.</summary>
@@ -178,9 +189,11 @@ public sealed class PolicyOptions
     public string InitialPolicy { get; set; } = "recommended";
 
     /// <summary>How long a host reuses a tenant's policy and settings; edits made on this host apply at once.</summary>
+    [Duration("00:00:00", "00:05:00")]
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a host reuses the list of domains a tenant has delivered to (first-time and look-alike checks).</summary>
+    [Duration("00:00:00", "01:00:00")]
     public TimeSpan DeliveryHistoryCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 }
 
@@ -230,6 +243,7 @@ public sealed class WebhookOptions
     public List<string> AllowedHosts { get; set; } = [];
 
     /// <summary>How long one delivery attempt may take.</summary>
+    [Duration("00:00:01", "00:02:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>At most this much of a receiver's answer is read (the rest is ignored).</summary>
@@ -243,8 +257,10 @@ public sealed class WebhookOptions
     [Range(1, 30)]
     public int MaxAttempts { get; set; } = 16;
 
+    [Duration("00:00:01", "01:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Duration("00:00:01", "1.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(4);
 
     /// <summary>An endpoint is disabled after this many deliveries in a row failed for good.</summary>
@@ -259,12 +275,14 @@ public sealed class WebhookOptions
     /// How far back fan-out looks again for events committed late (a transaction's events carry the
     /// time it began); longer than any transaction takes.
     /// </summary>
+    [Duration("00:00:01", "01:00:00")]
     public TimeSpan FanOutWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// How long finished deliveries (succeeded or failed for good) and their attempt logs are kept
     /// for GET /v1/webhooks/{id}/deliveries; an hourly job deletes older ones. Pending ones stay.
     /// </summary>
+    [Duration("1.00:00:00", "3650.00:00:00")]
     public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(30);
 }
 
@@ -293,5 +311,6 @@ public sealed class ArchiveOptions
     /// How long unreferenced content is left alone before the daily sweep deletes it: longer than any
     /// submission or delivery takes between storing content and committing the reference to it.
     /// </summary>
+    [Duration("01:00:00", "30.00:00:00")]
     public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromDays(1);
 }

@@ -23,63 +23,46 @@ public static class ServiceCollectionExtensions
         // ISO-2022-JP and Shift_JIS decode silently to garbage without the code-page provider.
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section)
+        services.AddOptions<DatabaseOptions>().BindSettings(DatabaseOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "SendGate:Database:ConnectionString is required.")
-            .Validate(o => o.BusyTimeout > TimeSpan.Zero, "SendGate:Database:BusyTimeout must be positive.")
             .ValidateOnStart();
-        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section)
+        services.AddOptions<BootstrapOptions>().BindSettings(BootstrapOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => string.IsNullOrWhiteSpace(o.ApiKey) || o.ApiKey.Trim().Length >= 24,
                 "SendGate:Bootstrap:ApiKey must be at least 24 characters long.")
             .ValidateOnStart();
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
-            .Validate(o => o.KeyCacheDuration >= TimeSpan.Zero && o.KeyCacheDuration <= TimeSpan.FromMinutes(5),
-                "SendGate:Auth:KeyCacheDuration must be between 0 and 5 minutes.")
-            .ValidateOnStart();
-        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section)
+        services.AddOptions<AuthOptions>().BindSettings(AuthOptions.Section).ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindSettings(LimitsOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.SendAtTolerance >= TimeSpan.Zero, "SendGate:Limits:SendAtTolerance may not be negative.")
-            .Validate(o => o.IdempotencyRetention >= TimeSpan.FromHours(24), "SendGate:Limits:IdempotencyRetention must be at least 24 hours.")
             .Validate(o => o.MaxHeaderValueLength <= o.MaxHeaderBytes && o.MaxSubjectLength <= o.MaxHeaderBytes,
                 "SendGate:Limits:MaxHeaderValueLength and MaxSubjectLength may not exceed MaxHeaderBytes.")
             .ValidateOnStart();
-        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section)
+        services.AddOptions<DeliveryOptions>().BindSettings(DeliveryOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay,
-                "SendGate:Delivery:RetryBaseDelay must be positive and not above RetryMaxDelay.")
-            .Validate(o => o.LeaseDuration >= TimeSpan.FromSeconds(30), "SendGate:Delivery:LeaseDuration must be at least 30 seconds.")
-            .Validate(o => o.MessageTimeBudget >= TimeSpan.FromSeconds(1) && o.MessageTimeBudget <= o.LeaseDuration / 2,
-                "SendGate:Delivery:MessageTimeBudget must be at least 1 second and at most half of LeaseDuration, so a message given up still leaves the lease to record it.")
+            .Validate(o => o.RetryMaxDelay >= o.RetryBaseDelay, "SendGate:Delivery:RetryBaseDelay may not be above RetryMaxDelay.")
+            .Validate(o => o.MessageTimeBudget <= o.LeaseDuration / 2,
+                "SendGate:Delivery:MessageTimeBudget must be at most half of LeaseDuration, so a message given up still leaves the lease to record it.")
             .ValidateOnStart();
-        services.AddOptions<SmtpOptions>().BindConfiguration(SmtpOptions.Section)
+        services.AddOptions<SmtpOptions>().BindSettings(SmtpOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.Timeout > TimeSpan.Zero, "SendGate:Smtp:Timeout must be positive.")
             .ValidateOnStart();
-        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section)
-            .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(100), "SendGate:Worker:PollInterval must be at least 100 ms.")
-            .ValidateOnStart();
-        services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section)
+        services.AddOptions<WorkerOptions>().BindSettings(WorkerOptions.Section).ValidateOnStart();
+        services.AddOptions<PolicyOptions>().BindSettings(PolicyOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.CacheDuration >= TimeSpan.Zero && o.CacheDuration <= TimeSpan.FromMinutes(5),
-                "SendGate:Policy:CacheDuration must be between 0 and 5 minutes.")
-            .Validate(o => o.DeliveryHistoryCacheDuration >= TimeSpan.Zero && o.DeliveryHistoryCacheDuration <= TimeSpan.FromHours(1),
-                "SendGate:Policy:DeliveryHistoryCacheDuration must be between 0 and 1 hour.")
             .Validate(o => o.InitialPolicy is "recommended" or "empty" || File.Exists(o.InitialPolicy),
                 "SendGate:Policy:InitialPolicy must be 'recommended', 'empty' or the path of an existing policy JSON file.")
             .ValidateOnStart();
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
+        services.AddOptions<WebhookOptions>().BindSettings(WebhookOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.Timeout > TimeSpan.Zero && o.Timeout <= TimeSpan.FromMinutes(2), "SendGate:Webhooks:Timeout must be between 0 and 2 minutes.")
-            .Validate(o => o.RetryBaseDelay > TimeSpan.Zero && o.RetryMaxDelay >= o.RetryBaseDelay, "SendGate:Webhooks:RetryBaseDelay must be positive and not above RetryMaxDelay.")
-            .Validate(o => o.DeliveryRetention >= TimeSpan.FromDays(1), "SendGate:Webhooks:DeliveryRetention must be at least 1 day.")
+            .Validate(o => o.RetryMaxDelay >= o.RetryBaseDelay, "SendGate:Webhooks:RetryBaseDelay may not be above RetryMaxDelay.")
             .ValidateOnStart();
-        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
+        services.AddOptions<NotificationOptions>().BindSettings(NotificationOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.From, out _), "SendGate:Notifications:From must be an address such as \"SendGate <sendgate@example.co.jp>\".")
             .Validate(o => Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
                 "SendGate:Notifications:PublicBaseUrl must be an absolute http(s) URL.")
             .ValidateOnStart();
-        services.AddOptions<EncryptionOptions>().BindConfiguration(EncryptionOptions.Section)
+        services.AddOptions<EncryptionOptions>().BindSettings(EncryptionOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => PasswordVault.IsValidKey(o.PasswordKey), "SendGate:Encryption:PasswordKey must be the base64 of 32 random bytes (e.g. openssl rand -base64 32).")
             .ValidateOnStart();
@@ -99,8 +82,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<DatabaseMigrator>();
         services.AddHostedService<DatabaseInitializer>();
 
-        services.AddOptions<ArchiveOptions>().BindConfiguration(ArchiveOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.OrphanGrace >= TimeSpan.FromHours(1), "SendGate:Archive:OrphanGrace must be at least 1 hour.").ValidateOnStart();
+        services.AddOptions<ArchiveOptions>().BindSettings(ArchiveOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SendGate.Core.Archive.BlobFiles>();
         services.AddSingleton<SendGate.Core.Archive.IBlobStore>(sp =>
         {

@@ -39,6 +39,12 @@ public sealed class DatabaseInitializer(
         var tenantId = await tenants.CreateFirstTenantAsync(bootstrap.Value.TenantName, secret, cancellationToken);
         if (tenantId is null)
         {
+            // Silence here once left an operator with a lost admin key believing the configured one would let them back in.
+            if (!string.IsNullOrWhiteSpace(configured) && await tenants.FindActiveKeyAsync(secret, cancellationToken) is null)
+            {
+                Log.BootstrapIgnored(logger);
+            }
+
             return;
         }
 

@@ -19,6 +19,8 @@ public sealed record ApiKeyRow
     public IReadOnlyList<string> RoleList => Roles.Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
+public sealed record TenantRow(string Id, string Name);
+
 /// <summary>
 /// Tenants and their API keys. Active keys are remembered for <see cref="AuthOptions.KeyCacheDuration"/>
 /// so that a request does not cost a database read to authenticate; revoking a key forgets it at
@@ -49,6 +51,8 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
     private const string FindKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL";
 
     private const string ListKeysSql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id";
+
+    private const string FindTenantsSql = "SELECT id AS Id, name AS Name FROM tenants WHERE id = @nameOrId OR name = @nameOrId ORDER BY created_at, id";
 
     private const string GetKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId AND id = @id";
 
@@ -144,6 +148,13 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(ListKeysSql, new { tenantId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>The tenants with this id or name: names are not unique, so a caller may have to choose by id.</summary>
+    public async Task<IReadOnlyList<TenantRow>> FindTenantsAsync(string nameOrId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<TenantRow>(new CommandDefinition(FindTenantsSql, new { nameOrId }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<ApiKeyRow?> GetKeyAsync(string tenantId, string id, CancellationToken cancellationToken = default)
