@@ -46,6 +46,7 @@ run() {  # label -> prints "req/s cpu-µs-per-message"
     # shellcheck disable=SC2086
     (cd "$dir/cwd" && exec env SendGate__Bootstrap__ApiKey="$KEY" SendGate__Database__ConnectionString="Data Source=$dir/data/sendgate.db" \
         SendGate__Archive__BlobFolder="$dir/data/blobs" SendGate__Worker__InProcess=false SendGate__Policy__InitialPolicy=empty \
+        SendGate__RateLimits__SubmitPerKey__PermitLimit=0 SendGate__RateLimits__SubmitPerTenant__PermitLimit=0 \
         Logging__LogLevel__Default=Warning ${env_of[$1]} dotnet "${dll[$1]}" --urls "http://127.0.0.1:$PORT") > "$dir/log" 2>&1 &
     SG_PID=$!
     for _ in $(seq 1 300); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health/ready" || true)" = 200 ] && break; sleep 0.1; done

@@ -230,6 +230,7 @@ start_sendgate() {  # label in_process_worker
         SendGate__Worker__PollInterval="$SG_POLL" \
         SendGate__Worker__InProcess="$2" \
         SendGate__Policy__InitialPolicy=empty \
+        SendGate__RateLimits__SubmitPerKey__PermitLimit=0 SendGate__RateLimits__SubmitPerTenant__PermitLimit=0 \
         Logging__LogLevel__Default=Warning \
         dotnet "$SG_DLL" --urls "$SG_URL") > "$dir/sendgate.log" 2>&1 &
     SG_PID=$!

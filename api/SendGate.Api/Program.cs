@@ -29,6 +29,8 @@ if (worker.InProcess)
 }
 
 builder.Services.AddSendGateAuth();
+builder.Services.AddSendGateRateLimits();
+builder.Services.AddSendGateResponseHeaders();
 builder.Services.AddSendGateProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
@@ -38,10 +40,13 @@ builder.Services.AddSendGateOpenApi();
 
 var app = builder.Build();
 
+app.UseSendGateResponseHeaders();
 app.UseSendGateExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+// After authentication: the submission limits count per API key and per tenant.
+app.UseRateLimiter();
 
 app.MapSendGateOpenApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
@@ -53,7 +58,7 @@ app.MapPolicies().AddEndpointFilter<AuditRecorder>();
 app.MapTenant().AddEndpointFilter<AuditRecorder>();
 app.MapApprovals().AddEndpointFilter<AuditRecorder>();
 app.MapApprovalRoutes().AddEndpointFilter<AuditRecorder>();
-app.MapApprovalLinks();
+app.MapGroup("").RequireRateLimiting(RateLimits.ApprovalLinks).MapApprovalLinks();
 app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
 app.MapAudit();
 

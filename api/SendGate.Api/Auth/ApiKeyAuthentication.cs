@@ -14,7 +14,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    TenantStore tenants)
+    TenantStore tenants,
+    AuthFailureLimiter failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -30,14 +31,23 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
+        var address = ClientAddress.Of(Context);
+        if (failures.Refusal(address) is { } refusal)
+        {
+            Context.Features.Set(new RateLimited(refusal));
+            return AuthenticateResult.Fail("Too many failed authentications from this address.");
+        }
+
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
         {
+            failures.Failed(address);
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
         }
 
         var key = await tenants.FindActiveKeyAsync(header[7..].Trim(), Context.RequestAborted);
         if (key is null)
         {
+            failures.Failed(address);
             return AuthenticateResult.Fail("The API key is unknown or revoked.");
         }
 
@@ -60,6 +70,13 @@ internal sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        if (Context.Features.Get<RateLimited>() is { } limited)
+        {
+            using var lease = limited.Lease;
+            await TooManyRequests.WriteAsync(Context, lease);
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, Problems.Unauthorized, "Unauthorized",
@@ -77,6 +94,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Context.RequestServices.GetRequiredService<IProblemDetailsService>()
             .WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem }).AsTask();
     }
+
+    /// <summary>Set when the address was refused before the lookup; the challenge answers 429 instead of 401.</summary>
+    private sealed record RateLimited(System.Threading.RateLimiting.RateLimitLease Lease);
 }
 
 /// <summary>Authorization policies by role; admin may do everything.</summary>
@@ -96,6 +116,7 @@ internal static class Access
 
     public static IServiceCollection AddSendGateAuth(this IServiceCollection services)
     {
+        services.AddSingleton<AuthFailureLimiter>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

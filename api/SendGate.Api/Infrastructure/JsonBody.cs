@@ -42,8 +42,8 @@ internal static class JsonBody
         }
         catch (JsonException ex)
         {
-            return (null, Problems.Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", ViolationCode.MalformedJson,
-                $"The body is not valid here: {ex.Message}"));
+            var (field, message) = JsonErrors.Describe(ex, typeof(T), Strict);
+            return (null, Problems.Invalid(field, ViolationCode.MalformedJson, message));
         }
     }
 

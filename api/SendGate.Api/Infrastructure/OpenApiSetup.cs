@@ -1,3 +1,6 @@
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
 namespace SendGate.Api.Infrastructure;
 
 /// <summary>
@@ -15,6 +18,7 @@ internal static class OpenApiSetup
         {
             o.SwaggerDoc("v1", new() { Title = "SendGate (generated)", Version = "v1" });
             o.CustomSchemaIds(t => t.Name);
+            o.OperationFilter<RateLimitedResponse>();
         });
         return services;
     }
@@ -31,5 +35,20 @@ internal static class OpenApiSetup
         var contract = Path.Combine(AppContext.BaseDirectory, "openapi.yaml");
         app.MapGet(ContractPath, () => Results.File(contract, "application/yaml")).ExcludeFromDescription().AllowAnonymous();
         return app;
+    }
+}
+
+/// <summary>
+/// Every call that takes an API key can be answered 429: the per-address limit on failed
+/// authentication refuses before the key is looked up, whatever the endpoint.
+/// </summary>
+internal sealed class RateLimitedResponse : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        if (operation.Responses is { } responses && responses.TryGetValue("401", out var unauthorized) && !responses.ContainsKey("429"))
+        {
+            responses["429"] = new OpenApiResponse { Description = "Too Many Requests", Content = unauthorized.Content };
+        }
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Mvc;
 using SendGate.Core.Data;
 using SendGate.Core.Mime;
@@ -94,11 +96,10 @@ internal static class ProblemDetailsSetup
             default:
                 if (bad.InnerException is JsonException json)
                 {
-                    // Same shape as the malformed-json answer of POST /v1/messages.
-                    var field = json.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-                    var message = field == "body"
-                        ? "The request body is not the JSON object this call expects."
-                        : $"The request body is not the JSON object this call expects: '{field}' has the wrong type or the JSON ends early.";
+                    // Same shape as the malformed-json answer of POST /v1/messages, described against the type the endpoint binds.
+                    var (field, message) = request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType is { } bound
+                        ? JsonErrors.Describe(json, bound, request.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions)
+                        : (json.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", "The request body is not the JSON object this call expects.");
                     problem.Type = Problems.Type(ViolationCode.MalformedJson);
                     problem.Title = "Malformed JSON";
                     problem.Detail = message;

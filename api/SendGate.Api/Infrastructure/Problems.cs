@@ -20,6 +20,7 @@ internal static class Problems
     public const string NotFound = "not-found";
     public const string InvalidTransition = "invalid-transition";
     public const string IdempotencyKeyReused = "idempotency-key-reused";
+    public const string IdempotencyKeyInFlight = "idempotency-key-in-flight";
     public const string LastAdminKey = "last-admin-key";
     public const string AlreadyRevoked = "already-revoked";
     public const string PolicyRejected = "policy-rejected";

@@ -47,6 +47,7 @@ internal static class MessagesApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage)
+            .RequireSubmissionLimits()
             .RequireAuthorization(Access.Send);
 
         group.MapGet("/", List).WithName("ListMessages").WithSummary("List messages, newest first")
@@ -110,6 +111,15 @@ internal static class MessagesApi
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200 || idempotencyKey.Any(c => c is < '!' or > '~')))
         {
             return Problems.Invalid("Idempotency-Key", ViolationCode.InvalidField, "Idempotency-Key must be 1 to 200 visible ASCII characters.");
+        }
+
+        // Claimed before the body is read: a request is in flight from its first byte.
+        using var claim = idempotencyKey is null ? null : submissions.TryClaimIdempotencyKey(user.TenantId(), idempotencyKey);
+        if (idempotencyKey is not null && claim is null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Problems.Of(StatusCodes.Status409Conflict, Problems.IdempotencyKeyInFlight, "Request with this Idempotency-Key in progress",
+                $"A request with Idempotency-Key '{idempotencyKey}' is still being processed; retry once it has been answered.");
         }
 
         var read = await ReadSubmissionAsync(context, limits.Value, cancellationToken);
@@ -186,8 +196,8 @@ internal static class MessagesApi
             }
             catch (JsonException ex)
             {
-                return new(null, null, Problems.Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", ViolationCode.MalformedJson,
-                    $"The body is not a valid message object: {ex.Message}"));
+                var (field, problem) = JsonErrors.Describe(ex, typeof(MessageRequest), RequestJson);
+                return new(null, null, Problems.Invalid(field, ViolationCode.MalformedJson, problem));
             }
 
             if (message is null)
@@ -275,7 +285,7 @@ internal static class MessagesApi
 
                 return TypedResults.Accepted($"/v1/messages/{accepted.Receipt.Id}", accepted.Receipt.ToResponse());
             case SubmitOutcome.IdempotencyConflict conflict:
-                return Problems.Of(StatusCodes.Status409Conflict, Problems.IdempotencyKeyReused, "Idempotency-Key reused",
+                return Problems.Of(StatusCodes.Status422UnprocessableEntity, Problems.IdempotencyKeyReused, "Idempotency-Key reused",
                     $"Idempotency-Key '{conflict.Key}' was already used with a different request (message {conflict.MessageId}).",
                     new Dictionary<string, object?> { ["messageId"] = conflict.MessageId });
             default:

@@ -56,12 +56,14 @@ internal static class PoliciesApi
             .Accepts<MessageRequest>(MessagesApi.Json, MessagesApi.Mime)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireSubmissionLimits()
             .RequireAuthorization(Access.Review);
         group.MapPost("/evaluate-candidate", EvaluateCandidate).WithName("EvaluateCandidatePolicy")
             .WithSummary("Dry run with a policy not saved yet: the decision a message would get under it")
             .Accepts<CandidateEvaluationRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .RequireSubmissionLimits()
             .RequireAuthorization(Access.Admin);
         return group;
     }

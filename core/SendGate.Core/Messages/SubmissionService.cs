@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,7 @@ public abstract record SubmitOutcome
 {
     public sealed record Accepted(SubmissionReceipt Receipt, bool Replayed) : SubmitOutcome;
 
-    /// <summary>The key was used before with a different request.</summary>
+    /// <summary>The key was used before with a different request (422: the draft's "key reused with a different payload").</summary>
     public sealed record IdempotencyConflict(string Key, string MessageId) : SubmitOutcome;
 }
 
@@ -41,6 +42,19 @@ public sealed class SubmissionService(
     private const string PurgeExpiredKeysSql = "DELETE FROM idempotency_keys WHERE expires_at <= @now";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly ConcurrentDictionary<(string TenantId, string Key), byte> _inFlight = new();
+
+    /// <summary>
+    /// Marks an <c>Idempotency-Key</c> as in use by a request this host is processing, until the
+    /// returned claim is disposed; null when another request with the key is in flight here. The
+    /// key is only written with the message, so until then nothing in the database shows that a
+    /// request is under way; a retry arriving meanwhile is told so (409) instead of running the
+    /// whole submission a second time to end as a replay. On another host the unique key still
+    /// decides: the retry gets the first answer once the first request is committed.
+    /// </summary>
+    public IDisposable? TryClaimIdempotencyKey(string tenantId, string key) =>
+        _inFlight.TryAdd((tenantId, key), 0) ? new InFlightClaim(_inFlight, (tenantId, key)) : null;
 
     /// <summary>Checks <c>sendAt</c>: a little in the past is clock skew and means now; more is refused.</summary>
     public Violation? CheckSendAt(DateTimeOffset? sendAt, string field)
@@ -173,4 +187,17 @@ public sealed class SubmissionService(
         decision.PolicyVersion is { } v ? $"policy:v{v}" : "policy";
 
     public static string NewMessageId() => $"msg_{Guid.CreateVersion7():N}";
+
+    private sealed class InFlightClaim(ConcurrentDictionary<(string, string), byte> inFlight, (string, string) key) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                inFlight.TryRemove(key, out _);
+            }
+        }
+    }
 }

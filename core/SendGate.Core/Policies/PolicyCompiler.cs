@@ -486,18 +486,38 @@ public static partial class PolicyCompiler
         {
             return new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, PatternTimeout);
         }
-        catch (NotSupportedException ex)
+        catch (NotSupportedException)
         {
+            // The engine's message names its own options type and construct names; say it in the rule author's terms.
             violations.Add(new(field, PolicyViolation.InvalidPattern,
-                $"The pattern uses a construct SendGate does not run ({ex.Message}); patterns are matched in linear time, without backreferences, lookarounds or atomic groups."));
+                "The pattern uses a construct that is not supported: patterns are matched in time linear in the text, so backreferences, lookarounds, atomic groups and conditionals are not allowed."));
         }
-        catch (ArgumentException ex)
+        catch (RegexParseException ex)
         {
-            violations.Add(new(field, PolicyViolation.InvalidPattern, $"Not a valid regular expression: {ex.Message}"));
+            violations.Add(new(field, PolicyViolation.InvalidPattern, $"Not a valid regular expression: {ParseError(ex)} at position {ex.Offset}."));
+        }
+        catch (ArgumentException)
+        {
+            violations.Add(new(field, PolicyViolation.InvalidPattern, "Not a valid regular expression."));
         }
 
         return null;
     }
+
+    private static string ParseError(RegexParseException ex) => ex.Error switch
+    {
+        RegexParseError.InsufficientClosingParentheses => "a '(' is not closed",
+        RegexParseError.InsufficientOpeningParentheses => "a ')' has no '('",
+        RegexParseError.UnterminatedBracket => "a '[' is not closed",
+        RegexParseError.QuantifierAfterNothing => "a quantifier (*, +, ?, {n}) follows nothing",
+        RegexParseError.NestedQuantifiersNotParenthesized => "two quantifiers follow each other",
+        RegexParseError.UnescapedEndingBackslash => "the pattern ends in a lone '\\'",
+        RegexParseError.ReversedCharacterRange => "a range in [...] runs backwards",
+        RegexParseError.ReversedQuantifierRange => "a {n,m} has n greater than m",
+        RegexParseError.UnrecognizedEscape => "an escape sequence is unknown",
+        RegexParseError.InvalidUnicodePropertyEscape or RegexParseError.UnrecognizedUnicodeProperty => "a \\p{...} names no Unicode category",
+        _ => "the pattern does not parse",
+    };
 
     /// <summary>ISO 8601 durations (<c>PT5M</c>, <c>PT4H</c>, <c>P1D</c>).</summary>
     public static TimeSpan? Duration(string value, string field, List<Violation> violations, bool allowZero, TimeSpan max)
