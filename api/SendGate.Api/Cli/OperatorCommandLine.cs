@@ -1,3 +1,4 @@
+using SendGate.Api.Infrastructure;
 using SendGate.Core;
 using SendGate.Core.Audit;
 using SendGate.Core.Data;
@@ -26,7 +27,7 @@ internal static class OperatorCommandLine
     /// <summary>The process's exit code when it must not go on to serve; null to start the web server.</summary>
     public static async Task<int?> RunAsync(string[] args, IConfiguration configuration)
     {
-        if (!Settings.Check(configuration, Console.Error))
+        if (!Settings.Check(configuration, Console.Error, s => s.AddRateLimitSettings()))
         {
             return Refused;
         }
@@ -64,6 +65,15 @@ internal static class OperatorCommandLine
         if (pending.Count > 0)
         {
             error.WriteLine($"SendGate: the database is not up to date ({pending.Count} migration(s) pending); start the service once, then run this again.");
+            return 1;
+        }
+
+        // create records what it did in the audit trail, with the service's key; from another folder a relative
+        // key file would not be found, a new key made, and the trail's chain broken by the entry written with it.
+        var audit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value;
+        if (verb == "create" && string.IsNullOrEmpty(audit.Key) && !File.Exists(audit.KeyFile))
+        {
+            error.WriteLine($"SendGate: the audit key file {Path.GetFullPath(audit.KeyFile)} does not exist; run this in the service's folder with its settings (SendGate:Audit:KeyFile).");
             return 1;
         }
 

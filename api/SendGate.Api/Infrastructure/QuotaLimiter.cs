@@ -7,87 +7,113 @@ namespace SendGate.Api.Infrastructure;
 internal sealed record Quota(string Name, int PermitLimit, TimeSpan Window);
 
 /// <summary>
-/// The framework's fixed-window limiter, plus what a refused client must be told: which quota it
-/// met and when its window ends. <see cref="FixedWindowRateLimiter"/> answers a refusal with the
-/// whole window as RetryAfter, however much of it has passed; this one keeps the window's start
-/// itself (on the same monotonic clock) and answers the time actually left.
+/// A fixed window of <see cref="Quota.PermitLimit"/> permits that tells a refused client what it
+/// must be told: which quota it met and the time actually left in the window (the framework's
+/// <see cref="FixedWindowRateLimiter"/> answers the whole window however much of it has passed).
+/// A permit can be given back while its window lasts (<see cref="Grant.Refund"/>): a request one
+/// quota admitted and the next refused was not made, and must not count against the first.
 /// </summary>
 /// <remarks>
-/// Made for <see cref="PartitionedRateLimiter"/>: no timer of its own (the partitioned limiter's
-/// heartbeat calls <see cref="TryReplenish"/> every 100 ms, as it does for the framework's own
-/// partitions), and <see cref="IdleDuration"/> passes through, so a partition whose window is
-/// full again and unused for 10 s is removed and disposed by the partitioned limiter.
+/// Made for <see cref="PartitionedRateLimiter"/>: the window is renewed when it is next asked (no
+/// timer), and <see cref="IdleDuration"/> says since when every permit has been free, so the
+/// partitioned limiter removes and disposes a partition left unused for 10 s.
 /// </remarks>
-internal sealed class QuotaLimiter : ReplenishingRateLimiter
+internal sealed class QuotaLimiter(Quota quota) : RateLimiter
 {
     /// <summary>Lease metadata of a refusal: the <see cref="Quota"/> that was met.</summary>
     public static readonly MetadataName<Quota> QuotaMetadata = new("sendgate.quota");
 
-    private readonly FixedWindowRateLimiter _window;
-    private readonly Quota _quota;
-    private long _windowStart;
+    private readonly Lock _lock = new();
+    private long _windowStart = Stopwatch.GetTimestamp();
+    private long _window;
+    private int _used;
 
-    public QuotaLimiter(Quota quota)
+    public override TimeSpan? IdleDuration
     {
-        _quota = quota;
-        _window = new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+        get
         {
-            PermitLimit = quota.PermitLimit,
-            Window = quota.Window,
-            QueueLimit = 0,
-            AutoReplenishment = false,
-        });
-        // Taken after the inner limiter's own start, so that whenever this window has passed, so has its.
-        _windowStart = Stopwatch.GetTimestamp();
+            lock (_lock)
+            {
+                var elapsed = Stopwatch.GetElapsedTime(_windowStart);
+                return _used == 0 ? elapsed : elapsed >= quota.Window ? elapsed - quota.Window : null;
+            }
+        }
     }
 
-    public override TimeSpan? IdleDuration => _window.IdleDuration;
-
-    public override bool IsAutoReplenishing => false;
-
-    public override TimeSpan ReplenishmentPeriod => _window.ReplenishmentPeriod;
-
-    public override bool TryReplenish()
+    public override RateLimiterStatistics? GetStatistics()
     {
-        if (Stopwatch.GetElapsedTime(Volatile.Read(ref _windowStart)) >= _quota.Window)
+        lock (_lock)
         {
-            _window.TryReplenish();
-            Volatile.Write(ref _windowStart, Stopwatch.GetTimestamp());
+            Renew();
+            return new RateLimiterStatistics { CurrentAvailablePermits = quota.PermitLimit - _used };
         }
-
-        return true;
     }
 
-    public override RateLimiterStatistics? GetStatistics() => _window.GetStatistics();
-
-    protected override RateLimitLease AttemptAcquireCore(int permitCount) => Answer(_window.AttemptAcquire(permitCount));
-
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
-        Answer(await _window.AcquireAsync(permitCount, cancellationToken));
-
-    protected override void Dispose(bool disposing)
+    protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
-        if (disposing)
+        lock (_lock)
         {
-            _window.Dispose();
-        }
+            Renew();
+            // permitCount 0 asks "would one more be admitted?" without taking it, as the framework's limiters answer it.
+            if (permitCount == 0 ? _used < quota.PermitLimit : _used + permitCount <= quota.PermitLimit)
+            {
+                _used += permitCount;
+                return new Grant(this, _window, permitCount);
+            }
 
-        base.Dispose(disposing);
+            // The window is renewed when next asked, never early; never tell a client "0".
+            var left = quota.Window - Stopwatch.GetElapsedTime(_windowStart);
+            return new Refusal(quota, left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left);
+        }
     }
 
-    protected override ValueTask DisposeAsyncCore() => _window.DisposeAsync();
+    /// <summary>No queue: a request over its quota is answered at once, never made to wait.</summary>
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AttemptAcquireCore(permitCount));
 
-    private RateLimitLease Answer(RateLimitLease lease)
+    private void Renew()
     {
-        if (lease.IsAcquired)
+        if (Stopwatch.GetElapsedTime(_windowStart) >= quota.Window)
         {
-            return lease;
+            _windowStart = Stopwatch.GetTimestamp();
+            _window++;
+            _used = 0;
+        }
+    }
+
+    private void Refund(long window, int permitCount)
+    {
+        lock (_lock)
+        {
+            // A permit of a window that has passed was already renewed with it.
+            if (window == _window)
+            {
+                _used -= permitCount;
+            }
+        }
+    }
+
+    /// <summary>An admitted request. Disposing it does not return the permit; <see cref="Refund"/> does.</summary>
+    public sealed class Grant : RateLimitLease
+    {
+        private readonly QuotaLimiter _limiter;
+        private readonly long _window;
+        private int _permits;
+
+        internal Grant(QuotaLimiter limiter, long window, int permits) => (_limiter, _window, _permits) = (limiter, window, permits);
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
         }
 
-        lease.Dispose();
-        // The heartbeat replenishes up to 100 ms after the window ends; never tell a client "0".
-        var left = _quota.Window - Stopwatch.GetElapsedTime(Volatile.Read(ref _windowStart));
-        return new Refusal(_quota, left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left);
+        /// <summary>Gives the permits back to the window they were taken from, once.</summary>
+        public void Refund() => _limiter.Refund(_window, Interlocked.Exchange(ref _permits, 0));
     }
 
     private sealed class Refusal(Quota quota, TimeSpan retryAfter) : RateLimitLease
@@ -104,6 +130,77 @@ internal sealed class QuotaLimiter : ReplenishingRateLimiter
                 : metadataName == QuotaMetadata.Name ? quota
                 : null;
             return metadata is not null;
+        }
+    }
+}
+
+/// <summary>
+/// Two quotas that both have to admit a request, the first (the API key's) asked first, so that a
+/// key over its own limit does not use up the second (the tenant's). Unlike
+/// <see cref="PartitionedRateLimiter.CreateChained{TResource}"/>, a permit the first admitted is
+/// given back when the second refuses: the rate limiting middleware asks twice before it refuses
+/// (once at once, once "waiting"), and with the framework's chain each refusal by the tenant cost
+/// the key two permits, until the answer named the key's limit instead of the tenant's.
+/// </summary>
+internal sealed class BothQuotas<TResource>(PartitionedRateLimiter<TResource> first, PartitionedRateLimiter<TResource> second)
+    : PartitionedRateLimiter<TResource>
+{
+    public override RateLimiterStatistics? GetStatistics(TResource resource) => second.GetStatistics(resource);
+
+    protected override RateLimitLease AttemptAcquireCore(TResource resource, int permitCount)
+    {
+        var admitted = first.AttemptAcquire(resource, permitCount);
+        if (!admitted.IsAcquired)
+        {
+            return admitted;
+        }
+
+        var also = second.AttemptAcquire(resource, permitCount);
+        if (also.IsAcquired)
+        {
+            return new Leases(admitted, also);
+        }
+
+        (admitted as QuotaLimiter.Grant)?.Refund();
+        admitted.Dispose();
+        return also;
+    }
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(TResource resource, int permitCount, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AttemptAcquireCore(resource, permitCount));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            first.Dispose();
+            second.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private sealed class Leases(RateLimitLease first, RateLimitLease second) : RateLimitLease
+    {
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                second.Dispose();
+                first.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

@@ -6,14 +6,17 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SendGate.Api.Auth;
+using SendGate.Core.Hosting;
 
 namespace SendGate.Api.Infrastructure;
 
 /// <summary>One limit: <see cref="PermitLimit"/> requests per <see cref="Window"/>; a limit of 0 switches it off.</summary>
 public sealed class QuotaOptions
 {
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue)]
     public int PermitLimit { get; set; }
 
+    [Duration("00:00:01", "1.00:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
 
@@ -46,7 +49,7 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// Rate limits with ASP.NET Core's limiter: per API key and per tenant on submissions and dry runs
-/// (chained, so both apply), per client address on the approval links; the per-address limit on
+/// (both apply, the key's first), per client address on the approval links; the per-address limit on
 /// failed authentication lives in the authentication handler, before the key lookup it protects.
 /// A refusal is 429 with <c>Retry-After</c> and the RateLimit-Policy / RateLimit fields of
 /// draft-ietf-httpapi-ratelimit-headers-10. Limits are kept per host process.
@@ -61,19 +64,23 @@ internal static class RateLimits
 
     private static readonly RateLimitPartition<string> Unlimited = RateLimitPartition.GetNoLimiter("");
 
-    public static IServiceCollection AddSendGateRateLimits(this IServiceCollection services)
+    /// <summary>The <c>SendGate:RateLimits</c> settings, checked like every other (<see cref="Settings.Check"/>).</summary>
+    public static IServiceCollection AddRateLimitSettings(this IServiceCollection services)
     {
-        var options = services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        var options = services.AddOptions<RateLimitOptions>().BindSettings(RateLimitOptions.Section);
         foreach (var (name, _) in RateLimitOptions.All(new RateLimitOptions()))
         {
-            var setting = $"{RateLimitOptions.Section}:{name}";
-            options.Validate(o => Quota(o, name).PermitLimit >= 0, $"{setting}:PermitLimit must be 0 (off) or more.")
-                .Validate(o => Quota(o, name).Window >= TimeSpan.FromSeconds(1) && Quota(o, name).Window <= TimeSpan.FromDays(1)
-                    && Quota(o, name).Window.Ticks % TimeSpan.TicksPerSecond == 0,
-                    $"{setting}:Window must be whole seconds from 00:00:01 to 1.00:00:00 (RateLimit-Policy states it in seconds).");
+            options.Validate(o => Quota(o, name).Window.Ticks % TimeSpan.TicksPerSecond == 0,
+                $"{RateLimitOptions.Section}:{name}:Window must be whole seconds (RateLimit-Policy states it in seconds).");
         }
 
         options.ValidateOnStart();
+        return services;
+    }
+
+    public static IServiceCollection AddSendGateRateLimits(this IServiceCollection services)
+    {
+        services.AddRateLimitSettings();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((o, configured) =>
         {
@@ -81,7 +88,7 @@ internal static class RateLimits
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = (rejected, _) => new ValueTask(TooManyRequests.WriteAsync(rejected.HttpContext, rejected.Lease));
             // Key first: a key over its own limit does not use up the tenant's.
-            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+            o.GlobalLimiter = new BothQuotas<HttpContext>(
                 PartitionedRateLimiter.Create<HttpContext, string>(c => Submission(c, SubmitPerKey, limits.SubmitPerKey, c.User.KeyId())),
                 PartitionedRateLimiter.Create<HttpContext, string>(c => Submission(c, SubmitPerTenant, limits.SubmitPerTenant,
                     c.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim))));

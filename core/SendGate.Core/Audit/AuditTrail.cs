@@ -81,6 +81,9 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
 
     private readonly Lazy<(byte[] Entry, byte[] Head, string KeyId)> _keys = new(() => Derive(SecretKeyFile.Load(options.Value.Key, options.Value.KeyFile)));
 
+    /// <summary>Reads the audit key, or creates its file when there is none yet.</summary>
+    public void LoadKey() => _ = _keys.Value;
+
     private const string Columns = """
         tenant_id AS TenantId, seq AS Seq, at AS At, actor AS Actor, action AS Action, resource AS Resource, detail AS Detail, ip AS Ip,
         status_code AS StatusCode, prev_hash AS PrevHash, hash AS Hash, chain_version AS ChainVersion

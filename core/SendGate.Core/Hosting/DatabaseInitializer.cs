@@ -25,6 +25,10 @@ public sealed class DatabaseInitializer(
     {
         await migrator.MigrateAsync(cancellationToken);
 
+        // At start, not at the first entry: an unreadable key file stops the host now, a backup of the data folder
+        // holds the key from the first day, and the operator's command on the host finds it where the service keeps it.
+        audit.LoadKey();
+
         // Trails written before the audit key existed are sealed under it once (and say so in an entry).
         await audit.SealUnkeyedTrailsAsync(cancellationToken);
 

@@ -38,7 +38,7 @@ public static class Settings
         builder.Configure<IConfiguration>((options, configuration) =>
         {
             var values = configuration.GetSection(section);
-            var failures = Properties(typeof(T)).Select(p => Refusal(p, values, options)).OfType<string>().ToList();
+            var failures = Refusals(typeof(T), values).ToList();
             if (failures.Count > 0)
             {
                 throw new OptionsValidationException(builder.Name, typeof(T), failures);
@@ -46,8 +46,7 @@ public static class Settings
 
             values.Bind(options);
             // Defaults and values alike: a duration's range holds however it was set.
-            failures = Properties(typeof(T)).Where(p => p.PropertyType == typeof(TimeSpan))
-                .Select(p => OutOfRange(p, $"{section}:{p.Name}", (TimeSpan)p.GetValue(options)!)).OfType<string>().ToList();
+            failures = OutOfRange(options, section).ToList();
             if (failures.Count > 0)
             {
                 throw new OptionsValidationException(builder.Name, typeof(T), failures);
@@ -56,14 +55,32 @@ public static class Settings
         return builder;
     }
 
+    /// <summary>The malformed values of a section, and of the sections of its nested option classes.</summary>
+    private static IEnumerable<string> Refusals(Type type, IConfigurationSection values) =>
+        Properties(type).SelectMany(p => IsNested(p.PropertyType)
+            ? Refusals(p.PropertyType, values.GetSection(p.Name))
+            : Refusal(p, values) is { } refusal ? [refusal] : []);
+
+    private static IEnumerable<string> OutOfRange(object options, string section) =>
+        Properties(options.GetType()).SelectMany(p => p.PropertyType == typeof(TimeSpan)
+            ? OutOfRange(p, $"{section}:{p.Name}", (TimeSpan)p.GetValue(options)!) is { } failure ? [failure] : []
+            : IsNested(p.PropertyType) && p.GetValue(options) is { } nested ? OutOfRange(nested, $"{section}:{p.Name}")
+            : []);
+
+    /// <summary>A group of settings of its own (such as one rate limit's PermitLimit and Window), checked like its parent.</summary>
+    private static bool IsNested(Type type) =>
+        type.IsClass && type != typeof(string) && type.Namespace?.StartsWith("SendGate", StringComparison.Ordinal) == true;
+
     /// <summary>
     /// Validates every SendGate setting as the host will on start, before a host is built, and
     /// writes each problem on one line to <paramref name="error"/>. False when the host must not start.
     /// </summary>
-    public static bool Check(IConfiguration configuration, TextWriter error)
+    /// <param name="hostSettings">Registers the settings only that host has (the API host's rate limits).</param>
+    public static bool Check(IConfiguration configuration, TextWriter error, Action<IServiceCollection>? hostSettings = null)
     {
         var services = new ServiceCollection().AddSingleton(configuration).AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSendGateCore();
+        hostSettings?.Invoke(services);
         using var provider = services.BuildServiceProvider();
         try
         {
@@ -93,9 +110,9 @@ public static class Settings
     private static IEnumerable<PropertyInfo> Properties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite);
 
-    private static string? Refusal(PropertyInfo property, IConfiguration values, object options)
+    private static string? Refusal(PropertyInfo property, IConfigurationSection values)
     {
-        var key = $"{(values as IConfigurationSection)?.Path}:{property.Name}";
+        var key = $"{values.Path}:{property.Name}";
         var raw = values[property.Name];
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         if (type == typeof(TimeSpan) && property.GetCustomAttribute<DurationAttribute>() is null)

@@ -20,7 +20,15 @@ public sealed class BadSettingsTests : IDisposable
         { "api", "SendGate__Delivery__Mode", "Relay", "SendGate: invalid setting SendGate:Delivery:Mode = \"Relay\": expected one of Smtp, Pickup" },
         { "api", "SendGate__Worker__InProcess", "yes", "SendGate: invalid setting SendGate:Worker:InProcess = \"yes\": expected true or false" },
         // A rule across two settings, from the validators that run on start.
-        { "api", "SendGate__Delivery__LeaseDuration", "00:01:00", "SendGate: SendGate:Delivery:LeaseDuration must be at least twice SendGate:Smtp:Timeout, so a slow send never outlives its lease." },
+        // (Raising the SMTP timeout: a lease short enough to break this rule would break MessageTimeBudget's too.)
+        { "api", "SendGate__Smtp__Timeout", "00:03:00", "SendGate: SendGate:Delivery:LeaseDuration must be at least twice SendGate:Smtp:Timeout, so a slow send never outlives its lease." },
+        { "api", "SendGate__Delivery__MessageTimeBudget", "00:03:00", "SendGate: SendGate:Delivery:MessageTimeBudget must be at most half of LeaseDuration, so a message given up still leaves the lease to record it." },
+        { "api", "SendGate__Limits__MaxHeaderLines", "0", "SendGate: invalid setting SendGate:Limits:MaxHeaderLines = \"0\": expected a whole number from 1 to 100000" },
+        { "api", "SendGate__Limits__MaxHeaderValueLength", "300000", "SendGate: SendGate:Limits:MaxHeaderValueLength and MaxSubjectLength may not exceed MaxHeaderBytes." },
+        // The API host's own settings are checked the same way.
+        { "api", "SendGate__RateLimits__SubmitPerKey__PermitLimit", "-1", "SendGate: invalid setting SendGate:RateLimits:SubmitPerKey:PermitLimit = \"-1\": expected a whole number from 0 to 2147483647" },
+        { "api", "SendGate__RateLimits__SubmitPerTenant__Window", "1", "SendGate: invalid setting SendGate:RateLimits:SubmitPerTenant:Window = \"1\": expected a duration such as 00:00:30 (hh:mm:ss) or 1.00:00:00 (d.hh:mm:ss), from 00:00:01 to 1.00:00:00" },
+        { "api", "SendGate__RateLimits__ApprovalLinksPerAddress__Window", "00:00:01.500", "SendGate: SendGate:RateLimits:ApprovalLinksPerAddress:Window must be whole seconds (RateLimit-Policy states it in seconds)." },
         { "worker", "SendGate__Smtp__Port", "abc", "SendGate: invalid setting SendGate:Smtp:Port = \"abc\": expected a whole number from 1 to 65535" },
         { "worker", "SendGate__Policy__CacheDuration", "10", "SendGate: invalid setting SendGate:Policy:CacheDuration = \"10\": expected a duration such as 00:00:30 (hh:mm:ss) or 1.00:00:00 (d.hh:mm:ss), from 00:00:00 to 00:05:00" },
     };

@@ -86,6 +86,26 @@ public sealed class KeysCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keys_create_away_from_the_services_audit_key_refuses_and_leaves_the_trail_intact()
+    {
+        var elsewhere = Path.Combine(_app.Folder, "elsewhere.key");
+        var run = HostProcess.Run(HostProcess.ApiDll, _app.Folder, new Dictionary<string, string>
+        {
+            ["SendGate__Database__ConnectionString"] = _app.ConnectionString,
+            ["SendGate__Database__Provider"] = TestDatabase.SqlServer is null ? "Sqlite" : "SqlServer",
+            ["SendGate__Audit__KeyFile"] = elsewhere,
+        }, "keys", "create", "--tenant", "default", "--name", "recovery", "--role", "admin");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal($"SendGate: the audit key file {elsewhere} does not exist; run this in the service's folder with its settings (SendGate:Audit:KeyFile).",
+            run.StdErr.Split('\n')[0].Trim());
+        Assert.DoesNotContain("sg_", run.StdOut, StringComparison.Ordinal);
+        Assert.False(File.Exists(elsewhere));
+        var tenant = (await _app.Service<SendGate.Core.Tenants.TenantStore>().FindTenantsAsync("default")).Single().Id;
+        Assert.True((await _app.Service<AuditTrail>().VerifyAsync(tenant)).Intact);
+    }
+
+    [Fact]
     public async Task A_bootstrap_key_that_no_longer_applies_is_reported_with_the_way_out()
     {
         var logs = new CollectingLoggerProvider();
@@ -119,5 +139,7 @@ public sealed class KeysCommandTests : IAsyncLifetime
             ["SendGate__Database__ConnectionString"] = _app.ConnectionString,
             ["SendGate__Database__Provider"] = TestDatabase.SqlServer is null ? "Sqlite" : "SqlServer",
             ["SendGate__Encryption__PasswordKeyFile"] = Path.Combine(_app.Folder, "password.key"),
+            // The trail's key: an entry written with another would break the chain the service verifies.
+            ["SendGate__Audit__KeyFile"] = Path.Combine(_app.Folder, "audit.key"),
         }, ["keys", .. arguments]);
 }
