@@ -176,6 +176,70 @@ public sealed class IdempotencyTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task A_retry_while_the_first_request_is_still_being_read_is_told_to_wait_and_then_replayed()
+    {
+        // The first request's body stops half-way until the test lets it go on: it is in flight, deterministically.
+        // Its first half is larger than the test server's request pipe holds (64 KiB), so writing it returns only once
+        // the host is reading the body, which it does after claiming the key.
+        var mail = Mail(("text", new string('a', 600_000)));
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(mail, System.Text.Json.JsonSerializerOptions.Web);
+        var slow = new HeldBackContent(body, body.Length / 2);
+        // Without redirects: the redirect handler would buffer the whole body (to send it again) before sending any.
+        using var streaming = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        streaming.DefaultRequestHeaders.Authorization = Client.DefaultRequestHeaders.Authorization;
+        using var first = new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = slow };
+        first.Headers.TryAddWithoutValidation("Idempotency-Key", "held-1");
+        var answer = streaming.SendAsync(first);
+        await slow.HalfSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var retry = await PostAsync(Client, "held-1", mail);
+
+        var problem = await retry.ProblemAsync(HttpStatusCode.Conflict, "idempotency-key-in-flight");
+        Assert.Contains("held-1", problem.Str("detail"));
+        Assert.Equal(TimeSpan.FromSeconds(1), retry.Headers.RetryAfter?.Delta);
+        slow.Release.SetResult();
+        var accepted = await answer;
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var replayed = await PostAsync(Client, "held-1", mail);
+        Assert.Equal(HttpStatusCode.Accepted, replayed.StatusCode);
+        Assert.True(replayed.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal((await accepted.JsonAsync()).Str("id"), (await replayed.JsonAsync()).Str("id"));
+        Assert.Single((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+    }
+
+    /// <summary>A JSON body that sends its first part, then waits for <see cref="Release"/> before the rest.</summary>
+    private sealed class HeldBackContent : HttpContent
+    {
+        private readonly byte[] _body;
+        private readonly int _split;
+
+        public HeldBackContent(byte[] body, int split)
+        {
+            (_body, _split) = (body, split);
+            Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        }
+
+        public TaskCompletionSource HalfSent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(_body.AsMemory(0, _split));
+            await stream.FlushAsync();
+            HalfSent.SetResult();
+            await Release.Task;
+            await stream.WriteAsync(_body.AsMemory(_split));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length;
+            return true;
+        }
+    }
+
+    [Fact]
     public async Task Concurrent_requests_with_one_key_but_different_bodies_make_one_message()
     {
         var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => PostAsync(Client, "burst-2", Mail(("subject", $"variant {i}")))));
