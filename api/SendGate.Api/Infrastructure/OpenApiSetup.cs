@@ -11,6 +11,9 @@ internal static class OpenApiSetup
 {
     public const string ContractPath = "/openapi.yaml";
 
+    /// <summary>The security scheme's name, the contract's too.</summary>
+    public const string ApiKeyScheme = "apiKey";
+
     public static IServiceCollection AddSendGateOpenApi(this IServiceCollection services)
     {
         services.AddEndpointsApiExplorer();
@@ -19,6 +22,16 @@ internal static class OpenApiSetup
             o.SwaggerDoc("v1", new() { Title = "SendGate (generated)", Version = "v1" });
             o.CustomSchemaIds(t => t.Name);
             o.OperationFilter<RateLimitedResponse>();
+            // As in the contract: every operation of the document takes an API key as a bearer token (the
+            // anonymous ones, health and the approval pages, are left out of it), so Swagger UI offers "Authorize".
+            o.AddSecurityDefinition(ApiKeyScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "SendGate API key",
+                Description = "`Authorization: Bearer <api key>`; keys are created with `POST /v1/api-keys`.",
+            });
+            o.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] });
         });
         return services;
     }
