@@ -86,7 +86,8 @@ public sealed class PasswordMailService(
         }
 
         var password = vault.Unprotect(row.PasswordCiphertext!, row.Id, row.PasswordKeyId);
-        var (subject, body) = MailTemplates.PasswordMail(settings.Language, main.Subject, settings.LocalTime(Clock.FromMs(main.SentAt ?? time.NowMs())), row.ZipName, password);
+        // SendGate writes this mail: a card or My Number in the main subject is masked here, as everywhere SendGate writes.
+        var (subject, body) = MailTemplates.PasswordMail(settings.Language, Policies.Detectors.SensitiveNumbers.Mask(main.Subject), settings.LocalTime(Clock.FromMs(main.SentAt ?? time.NowMs())), row.ZipName, password);
         mime.Subject = subject;
         if (main.MessageIdHeader is { } parent)
         {

@@ -75,6 +75,21 @@ public sealed class PasswordMailRecipientsTests : AppWithSmtpTest
         Assert.Contains("パスワード", password.Parse().Subject, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_card_number_in_the_subject_is_masked_in_the_password_mail_SendGate_writes()
+    {
+        await PolicyAsync();
+        var (main, password) = await SendBothAsync(("to", new[] { "suzuki@customer.jp" }), ("subject", "カード 4111 1111 1111 1111 の明細"));
+
+        // The encrypted mail is the sender's and goes out as written; the password mail is SendGate's own.
+        Assert.Contains("4111 1111 1111 1111", Assert.Single(main).Parse().Subject, StringComparison.Ordinal);
+        var subject = password.Parse().Subject;
+        Assert.DoesNotContain("4111 1111 1111 1111", subject, StringComparison.Ordinal);
+        Assert.Contains("1111", subject, StringComparison.Ordinal);
+        Assert.Contains("パスワード", subject, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111 1111 1111 1111", password.Parse().TextBody ?? "", StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("undisclosed", "To: undisclosed-recipients: ;")]
     [InlineData("sender", "To: Sender <sender@example.co.jp>")]
