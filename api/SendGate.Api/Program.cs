@@ -11,6 +11,7 @@ using SendGate.Api.Policies;
 using SendGate.Api.Tenant;
 using SendGate.Api.Webhooks;
 using SendGate.Core;
+using SendGate.Core.Background;
 
 // Configuration is read and validated once at start; without this, the file watcher behind
 // reloadable settings wakes on every write to a database kept below the content root.
@@ -22,11 +23,8 @@ if (await OperatorCommandLine.RunAsync(args, builder.Configuration) is { } exitC
 }
 
 builder.Services.AddSendGateCore();
-var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-if (worker.InProcess)
-{
-    builder.Services.AddSendGateWorker(worker);
-}
+// Runs the background schedule here when SendGate:Worker:InProcess is true (the default).
+builder.Services.AddSendGateWorker(WorkerHosting.InApiHost);
 
 builder.Services.AddSendGateAuth();
 builder.Services.AddSendGateRateLimits();

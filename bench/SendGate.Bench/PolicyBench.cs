@@ -6,6 +6,7 @@ using MimeKit;
 using SendGate.Core;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
+using SendGate.Core.Messages;
 
 namespace SendGate.Bench;
 

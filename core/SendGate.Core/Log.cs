@@ -84,6 +84,12 @@ internal static partial class Log
     [LoggerMessage(1501, LogLevel.Error, "Job {Job} failed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string job);
 
+    [LoggerMessage(1502, LogLevel.Information, "Background work runs in another process here (SendGate:Worker:InProcess is false)")]
+    public static partial void BackgroundWorkElsewhere(ILogger logger);
+
+    [LoggerMessage(1503, LogLevel.Debug, "Background work {Job} scheduled {Schedule}")]
+    public static partial void BackgroundWorkScheduled(ILogger logger, string job, string schedule);
+
     [LoggerMessage(2201, LogLevel.Warning, "Tenant {TenantId}: the audit head is missing or not signed with this host's audit key; entry {Seq} was recorded without updating it (GET /v1/audit/verify reports it)")]
     public static partial void AuditHeadUntrusted(ILogger logger, string tenantId, long seq);
 

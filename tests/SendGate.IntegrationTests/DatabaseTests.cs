@@ -13,7 +13,7 @@ public sealed class DatabaseTests
     public async Task Suite_runs_against_sql_server_when_configured()
     {
         await using var app = new SendGateApp();
-        Assert.Equal(SendGate.Core.DatabaseProvider.SqlServer, app.Service<IDbConnectionFactory>().Dialect.Provider);
+        Assert.Equal(SendGate.Core.Data.DatabaseProvider.SqlServer, app.Service<IDbConnectionFactory>().Dialect.Provider);
         using var client = app.Admin();
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/v1/messages", Mail())).StatusCode);
     }

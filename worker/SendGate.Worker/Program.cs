@@ -1,4 +1,5 @@
 using SendGate.Core;
+using SendGate.Core.Background;
 
 // The worker alone, for scale-out: several of these (and API hosts with SendGate:Worker:InProcess=false)
 // can run against one database; leases keep them from sending a message twice.
@@ -11,8 +12,7 @@ if (!SendGate.Core.Hosting.Settings.Check(builder.Configuration, Console.Error))
 }
 
 builder.Services.AddSendGateCore();
-var worker = builder.Configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-builder.Services.AddSendGateWorker(worker);
+builder.Services.AddSendGateWorker(WorkerHosting.Dedicated);
 
 await builder.Build().RunAsync();
 return 0;

@@ -6,6 +6,7 @@ using SendGate.Core.Messages;
 using SendGate.Core.Encryption;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
+using SendGate.Core.Background;
 
 namespace SendGate.Core.Delivery;
 
@@ -449,12 +450,4 @@ public static class RetryBackoff
         var capped = Math.Min(exponential, maxDelay.TotalMilliseconds);
         return TimeSpan.FromMilliseconds(capped * (0.5 + (random * 0.5)));
     }
-}
-
-/// <summary>The name this process claims work under (lease owner).</summary>
-public sealed class WorkerIdentity(IOptions<WorkerOptions> options)
-{
-    public string Name { get; } = string.IsNullOrWhiteSpace(options.Value.Name)
-        ? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}"
-        : options.Value.Name;
 }

@@ -5,6 +5,7 @@ using MimeKit;
 using SendGate.Core.Delivery;
 using SendGate.Core.Messages;
 using SendGate.Core.Policies;
+using SendGate.Core.Background;
 
 namespace SendGate.Core.Encryption;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using SendGate.Core.Messages;
 
 namespace SendGate.Core.Mime;
 

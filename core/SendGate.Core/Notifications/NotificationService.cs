@@ -8,6 +8,7 @@ using SendGate.Core.Approvals;
 using SendGate.Core.Delivery;
 using SendGate.Core.Messages;
 using SendGate.Core.Policies;
+using SendGate.Core.Background;
 
 namespace SendGate.Core.Notifications;
 

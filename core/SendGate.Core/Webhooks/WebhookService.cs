@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SendGate.Core.Delivery;
 using SendGate.Core.Encryption;
 using SendGate.Core.Messages;
+using SendGate.Core.Background;
 
 namespace SendGate.Core.Webhooks;
 

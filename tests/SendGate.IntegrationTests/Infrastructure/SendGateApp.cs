@@ -159,7 +159,7 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
     }
 
     /// <summary>What the worker's release job does.</summary>
-    public Task<int> ReleaseDueAsync() => Service<MessageStore>().ReleaseDueAsync(Time.GetUtcNow().ToUnixTimeMilliseconds(), "worker", 500);
+    public Task<int> ReleaseDueAsync() => Service<SendGate.Core.Background.HoldReleaser>().ReleaseDueAsync();
 
     /// <summary>What the worker's password-mail job does.</summary>
     public Task<int> DeliverPasswordMailsAsync() => Service<SendGate.Core.Encryption.PasswordMailService>().DeliverDueAsync();

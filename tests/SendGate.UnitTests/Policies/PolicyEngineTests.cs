@@ -3,6 +3,7 @@ using MimeKit;
 using SendGate.Core;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
+using SendGate.Core.Messages;
 
 namespace SendGate.UnitTests.Policies;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using SendGate.IntegrationTests.Infrastructure;
 using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 
-namespace SendGate.IntegrationTests;
+namespace SendGate.IntegrationTests.Background;
 
 /// <summary>
 /// The one-command set-up: the API host runs the Quartz worker itself and delivers to the pickup

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using SendGate.Core.Background;
+using SendGate.Core.Hosting;
+using SendGate.Core.Mime;
+
+namespace SendGate.Core.Messages;
+
+public static class MessagesModule
+{
+    /// <summary>Submission (MIME intake, limits, idempotency), the message store and the senders' actions.</summary>
+    public static IServiceCollection AddMessages(this IServiceCollection services)
+    {
+        services.AddOptions<LimitsOptions>().BindSettings(LimitsOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.MaxHeaderValueLength <= o.MaxHeaderBytes && o.MaxSubjectLength <= o.MaxHeaderBytes,
+                "SendGate:Limits:MaxHeaderValueLength and MaxSubjectLength may not exceed MaxHeaderBytes.")
+            .ValidateOnStart();
+        services.AddSingleton<MessageStore>();
+        services.AddSingleton<MessageIntake>();
+        services.AddSingleton<SubmissionWriter>();
+        services.AddSingleton<SubmissionService>();
+        services.AddSingleton<MessageActions>();
+
+        services.AddRecurringWork<SubmissionService>("purge-idempotency-keys", WorkSchedule.Every(TimeSpan.FromHours(1)),
+            (submissions, ct) => submissions.PurgeExpiredIdempotencyKeysAsync(ct));
+        return services;
+    }
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using SendGate.Core.Hosting;
+
+namespace SendGate.Core.Tenants;
+
+public static class TenantsModule
+{
+    /// <summary>Tenants and their API keys, the first tenant's bootstrap settings and the key cache.</summary>
+    public static IServiceCollection AddTenants(this IServiceCollection services)
+    {
+        services.AddOptions<BootstrapOptions>().BindSettings(BootstrapOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrWhiteSpace(o.ApiKey) || o.ApiKey.Trim().Length >= 24,
+                "SendGate:Bootstrap:ApiKey must be at least 24 characters long.")
+            .ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindSettings(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<TenantStore>();
+        return services;
+    }
+}
