@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using SendGate.Core.Messages;
+using SendGate.Core.Messages.Lifecycle;
 using SendGate.IntegrationTests.Infrastructure;
 using SmtpServer.Protocol;
 using static SendGate.IntegrationTests.Infrastructure.HttpJson;
@@ -143,7 +144,7 @@ public sealed class DeliveryTests : AppWithSmtpTest
         var store = App.Service<MessageStore>();
         var now = App.Time.GetUtcNow();
         // A worker claims the message and dies before sending.
-        var claimed = await store.ClaimDueAsync("dead-worker", now.ToUnixTimeMilliseconds(), now.AddMinutes(5).ToUnixTimeMilliseconds(), 10);
+        var claimed = await App.Service<MessageLifecycle>().ClaimDueAsync("dead-worker", now.ToUnixTimeMilliseconds(), now.AddMinutes(5).ToUnixTimeMilliseconds(), 10);
         Assert.Equal(id, Assert.Single(claimed).Id);
 
         Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
@@ -172,12 +173,12 @@ public sealed class DeliveryTests : AppWithSmtpTest
     public async Task Claims_handed_back_by_a_stopping_worker_are_due_at_once_without_using_an_attempt()
     {
         var id = await SubmitAsync();
-        var store = App.Service<MessageStore>();
+        var lifecycle = App.Service<MessageLifecycle>();
         var now = App.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        Assert.Single(await store.ClaimDueAsync("stopping-worker", now, now + 300_000, 10));
+        Assert.Single(await lifecycle.ClaimDueAsync("stopping-worker", now, now + 300_000, 10));
 
-        Assert.Equal(0, await store.ReturnUnstartedAsync([id], "another-worker", now));
-        Assert.Equal(1, await store.ReturnUnstartedAsync([id], "stopping-worker", now));
+        Assert.Equal(0, await lifecycle.ReturnUnstartedAsync([id], "another-worker", now));
+        Assert.Equal(1, await lifecycle.ReturnUnstartedAsync([id], "stopping-worker", now));
 
         Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
         Assert.Equal(1, (await RowAsync(id))!.Attempts);

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.SqlServer.TransactSql.ScriptDom;
 using SendGate.Core.Data;
 using SendGate.Core.Messages;
+using SendGate.Core.Messages.Lifecycle;
 
 namespace SendGate.UnitTests;
 
@@ -42,7 +43,7 @@ public sealed class SqlServerDialectTests
         };
         data.Add("MessageStore.ListQuery (all filters)", MessageStore.ListQuery(dialect, "t", everyFilter).Sql);
         data.Add("MessageStore.ListQuery (no filter)", MessageStore.ListQuery(dialect, "t", new MessageFilter()).Sql);
-        data.Add("MessageStore.DueForReleaseQuery", MessageStore.DueForReleaseQuery(dialect));
+        data.Add("MessageLifecycle.DueForReleaseQuery", MessageLifecycle.DueForReleaseQuery(dialect));
         return data;
     }
 
@@ -78,7 +79,8 @@ public sealed class SqlServerDialectTests
         var names = Statements().Select(row => (string)row[0]).ToList();
         Assert.Contains("0001_foundation.sql", names);
         Assert.Contains("SqlServerDialect.ClaimDueMessagesSql", names);
-        Assert.Contains("MessageStore.TransitionSql", names);
+        Assert.Contains("MessageLifecycle.MoveSql", names);
+        Assert.Contains("MessageLifecycle.LeaveApprovalSql", names);
         Assert.Contains("TenantStore.InsertFirstTenantSql", names);
         Assert.Contains("SubmissionWriter.FindIdempotencyKeySql", names);
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using SendGate.Core.Data;
 using SendGate.Core.Messages;
+using SendGate.Core.Messages.Lifecycle;
 
 namespace SendGate.Core.Approvals;
 
@@ -59,7 +60,7 @@ public sealed record ApprovalDecisionRow
 }
 
 /// <summary>SQL for approval routes, requests and decisions. Request changes are compare-and-swap on <c>version</c>.</summary>
-public sealed class ApprovalStore(IDbConnectionFactory db)
+public sealed class ApprovalStore(IDbConnectionFactory db, MessageLifecycle lifecycle)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -128,7 +129,7 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
          ORDER BY due_at
         """;
 
-    private const string CancelSql = """
+    internal const string CancelForMessageSql = """
         UPDATE approval_requests SET status = 'cancelled', version = version + 1, updated_at = @now, comment = @reason
          WHERE message_id = @messageId AND status = 'pending'
         """;
@@ -232,14 +233,6 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
     /// <summary>The message's move out of awaiting_approval, when the request ends.</summary>
     public sealed record MessageTransition(string To, long? ReleaseAt, string? HoldMode);
 
-    private const string MessageOutOfApprovalSql = """
-        UPDATE messages
-           SET status = @to, updated_at = @now, event_seq = event_seq + 1,
-               next_attempt_at = CASE WHEN @to = 'queued' THEN @now ELSE next_attempt_at END,
-               release_at = @releaseAt, hold_mode = @holdMode
-         WHERE id = @id AND status = 'awaiting_approval'
-        """;
-
     public async Task<bool> ApplyAsync(Change change, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
@@ -263,18 +256,13 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
         var events = change.Events.ToList();
         if (change.Message is { } move)
         {
-            if (await connection.ExecuteAsync(MessageOutOfApprovalSql, new { id = before.MessageId, to = move.To, releaseAt = move.ReleaseAt, holdMode = move.HoldMode, now = change.Now }, transaction) == 0)
+            // The first event is the move itself.
+            if (!await lifecycle.LeaveApprovalAsync(connection, transaction, before.MessageId, move.To, move.ReleaseAt, move.HoldMode, events[0], change.Now))
             {
                 // The message left awaiting_approval meanwhile (e.g. cancelled): nothing to decide any more.
                 return false;
             }
 
-            // The first event is the transition itself; its number was taken by the update above.
-            await connection.ExecuteAsync(MessageStore.InsertTakenEventSql, new
-            {
-                id = before.MessageId, events[0].Type, events[0].FromStatus, events[0].ToStatus, events[0].Actor,
-                Reason = Policies.Detectors.SensitiveNumbers.MaskOrNull(events[0].Reason), Data = MessageStore.MaskData(events[0].Data), now = change.Now,
-            }, transaction);
             events.RemoveAt(0);
         }
 
@@ -288,8 +276,4 @@ public sealed class ApprovalStore(IDbConnectionFactory db)
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
-
-    /// <summary>Inside a message's cancellation: its pending request ends with it.</summary>
-    public static Task<int> CancelForMessageAsync(DbConnection connection, DbTransaction transaction, string messageId, string reason, long now) =>
-        connection.ExecuteAsync(CancelSql, new { messageId, reason, now }, transaction);
 }

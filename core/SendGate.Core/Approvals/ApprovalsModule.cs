@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SendGate.Core.Background;
+using SendGate.Core.Messages.Lifecycle;
 
 namespace SendGate.Core.Approvals;
 
@@ -10,6 +11,7 @@ public static class ApprovalsModule
     {
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<ApprovalService>();
+        services.AddSingleton<IMessageMoveHandler, ApprovalRequestEnding>();
 
         services.AddRecurringWork<ApprovalService>("approval-deadlines", WorkSchedule.Poll, (approvals, ct) => approvals.ProcessDueAsync(ct));
         return services;

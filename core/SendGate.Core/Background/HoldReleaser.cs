@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using SendGate.Core.Messages;
+using SendGate.Core.Messages.Lifecycle;
 
 namespace SendGate.Core.Background;
 
@@ -7,7 +7,7 @@ namespace SendGate.Core.Background;
 /// Releases every hold whose time has come (or ends a self-audit hold unsent), in batches, until
 /// none is due: what the release-due line of the schedule runs, and what the tests call directly.
 /// </summary>
-public sealed class HoldReleaser(MessageStore messages, TimeProvider time, ILogger<HoldReleaser> logger)
+public sealed class HoldReleaser(MessageLifecycle lifecycle, TimeProvider time, ILogger<HoldReleaser> logger)
 {
     public const int BatchSize = 500;
 
@@ -18,7 +18,7 @@ public sealed class HoldReleaser(MessageStore messages, TimeProvider time, ILogg
         int released;
         do
         {
-            released = await messages.ReleaseDueAsync(time.NowMs(), "worker", BatchSize, cancellationToken);
+            released = await lifecycle.ReleaseDueAsync(time.NowMs(), "worker", BatchSize, cancellationToken);
             if (released > 0)
             {
                 Log.Released(logger, released);

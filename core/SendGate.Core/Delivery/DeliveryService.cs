@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SendGate.Core.Messages;
+using SendGate.Core.Messages.Lifecycle;
 using SendGate.Core.Encryption;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
@@ -21,6 +22,7 @@ public sealed record DeliveryRun(int Claimed, int Sent, int Deferred, int Failed
 /// </summary>
 public sealed class DeliveryService(
     MessageStore store,
+    MessageLifecycle lifecycle,
     DeliveryRecorder recorder,
     IMailTransportFactory transports,
     WorkerIdentity identity,
@@ -45,7 +47,7 @@ public sealed class DeliveryService(
             {
                 var now = time.GetUtcNow();
                 var leaseUntil = now + o.LeaseDuration;
-                var claimed = await store.ClaimDueAsync(identity.Name, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), o.BatchSize, cancellationToken);
+                var claimed = await lifecycle.ClaimDueAsync(identity.Name, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), o.BatchSize, cancellationToken);
                 if (claimed.Count == 0)
                 {
                     break;
@@ -96,7 +98,7 @@ public sealed class DeliveryService(
                     if (unstarted.Count > 0)
                     {
                         // Stopping: hand back what we claimed but never began, without waiting for the lease.
-                        await store.ReturnUnstartedAsync(unstarted, identity.Name, time.NowMs());
+                        await lifecycle.ReturnUnstartedAsync(unstarted, identity.Name, time.NowMs());
                     }
                 }
 
@@ -398,15 +400,8 @@ public sealed class DeliveryService(
         });
         var now = time.NowMs();
         // Not cancellable: once the relay has answered, the answer must be recorded even while stopping.
-        // The password mail follows only a mail the relay accepted, and never one that failed.
-        PasswordMailChange? password = !encrypted ? null : to switch
-        {
-            MessageStatus.Sent => new PasswordMailChange.Schedule(),
-            MessageStatus.Failed => new PasswordMailChange.Cancel($"the mail failed: {error}"),
-            _ => null,
-        };
         var finished = await recorder.RecordAsync(new DeliveryOutcome(claim.Id, identity.Name, to, error, nextAttemptAt, results,
-            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, password, copies));
+            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, encrypted, copies));
         if (!finished)
         {
             Log.LeaseLost(logger, claim.Id, identity.Name);

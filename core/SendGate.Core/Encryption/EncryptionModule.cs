@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using SendGate.Core.Background;
 using SendGate.Core.Hosting;
+using SendGate.Core.Messages.Lifecycle;
 
 namespace SendGate.Core.Encryption;
 
@@ -17,6 +18,7 @@ public static class EncryptionModule
         services.AddSingleton<PasswordMailStore>();
         services.AddSingleton<MessageEncryption>();
         services.AddSingleton<PasswordMailService>();
+        services.AddSingleton<IMessageMoveHandler, PasswordMailFollowing>();
 
         services.AddRecurringWork<PasswordMailService>("deliver-password-mails", WorkSchedule.Poll, (passwords, ct) => passwords.DeliverDueAsync(ct));
         return services;

@@ -14,7 +14,7 @@ public abstract record ActionOutcome
 }
 
 /// <summary>What people and apps do to a message: release a hold early, cancel it.</summary>
-public sealed class MessageActions(MessageStore store, TimeProvider time, ILogger<MessageActions> logger)
+public sealed class MessageActions(MessageStore store, Lifecycle.MessageLifecycle lifecycle, TimeProvider time, ILogger<MessageActions> logger)
 {
     private static readonly string[] Cancellable = [MessageStatus.Held, MessageStatus.AwaitingApproval, MessageStatus.Queued];
 
@@ -62,7 +62,7 @@ public sealed class MessageActions(MessageStore store, TimeProvider time, ILogge
             }
 
             var e = new NewEvent(eventType, current.Status, to, actor.Name, reason);
-            if (await store.TransitionAsync(actor.TenantId, id, current.Status, to, e, time.NowMs(), cancellationToken))
+            if (await lifecycle.MoveAsync(actor.TenantId, id, current.Status, to, e, time.NowMs(), cancellationToken))
             {
                 Log.MessageTransition(logger, id, current.Status, to, actor.Name);
                 return new ActionOutcome.Done((await store.GetAsync(actor.TenantId, id, cancellationToken))!);

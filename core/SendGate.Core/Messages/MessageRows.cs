@@ -96,7 +96,10 @@ public sealed record MessageFilter
     public int Limit { get; init; } = 50;
 }
 
-/// <summary>One delivery attempt's outcome, recorded only while <see cref="Owner"/> holds the lease.</summary>
+/// <summary>
+/// One delivery attempt's outcome, recorded only while <see cref="Owner"/> holds the lease.
+/// <see cref="Zipped"/>: the message's attachments were zipped, so a password mail follows it.
+/// </summary>
 public sealed record DeliveryOutcome(
     string Id,
     string Owner,
@@ -106,7 +109,7 @@ public sealed record DeliveryOutcome(
     IReadOnlyList<(string Address, string Status, string? Reply)> RecipientResults,
     NewEvent Event,
     long Now,
-    Encryption.PasswordMailChange? Password = null,
+    bool Zipped = false,
     IReadOnlyList<SentCopy>? Sent = null);
 
 /// <summary>

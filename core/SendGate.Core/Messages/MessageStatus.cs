@@ -16,9 +16,10 @@ public static class MessageStatus
         [Held, AwaitingApproval, Queued, Sending, Sent, Failed, Cancelled, Rejected];
 
     /// <summary>
-    /// The only transitions the lifecycle allows. Every status change goes through
-    /// <see cref="MessageStore.TransitionAsync"/>, which checks this table and then swaps the
-    /// status in SQL only if it is still the expected one.
+    /// The only transitions the lifecycle allows. Every status change is a method of
+    /// <see cref="Lifecycle.MessageLifecycle"/>, which checks this table (through
+    /// <see cref="Lifecycle.LifecycleRules"/>) and then swaps the status in SQL only if it is
+    /// still the expected one.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlySet<string>> Transitions =
         new Dictionary<string, IReadOnlySet<string>>

@@ -9,10 +9,10 @@ namespace SendGate.Core.Messages;
 public sealed record NewEvent(string Type, string? FromStatus, string? ToStatus, string Actor, string? Reason, string? Data = null);
 
 /// <summary>
-/// SQL for messages, their content, recipients and events. Status changes are compare-and-swap:
-/// the UPDATE names the status it expects, and 0 rows means another actor moved the message first.
+/// SQL for messages, their content, recipients and events. It never changes a status itself: every
+/// move is <see cref="Lifecycle.MessageLifecycle"/>'s.
 /// </summary>
-public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blobs)
+public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blobs, Lifecycle.MessageLifecycle lifecycle)
 {
     private const string Columns = """
         id AS Id, tenant_id AS TenantId, status AS Status, source AS Source, envelope_from AS EnvelopeFrom,
@@ -80,47 +80,10 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
          ORDER BY e.seq
         """;
 
-    private const string TransitionSql = """
-        UPDATE messages
-           SET status = @to, updated_at = @now, event_seq = event_seq + 1,
-               next_attempt_at = CASE WHEN @to = 'queued' THEN @now ELSE next_attempt_at END,
-               release_at = CASE WHEN @to = 'queued' THEN NULL ELSE release_at END
-         WHERE id = @id AND tenant_id = @tenantId AND status = @from
-        """;
-
     private const string ConvertHoldSql = """
         UPDATE messages
            SET hold_mode = 'autoRelease', release_at = @releaseAt, updated_at = @now, event_seq = event_seq + 1
          WHERE id = @id AND tenant_id = @tenantId AND status = 'held' AND hold_mode = @fromMode
-        """;
-
-    private const string DueForReleaseSql = """
-        SELECT id AS Id, hold_mode AS HoldMode FROM messages
-         WHERE status = 'held' AND release_at <= @now
-         ORDER BY release_at
-        """;
-
-    private const string ReleaseSql = """
-        UPDATE messages
-           SET status = 'queued', updated_at = @now, next_attempt_at = @now, event_seq = event_seq + 1
-         WHERE id = @id AND status = 'held' AND release_at <= @now AND (hold_mode IS NULL OR hold_mode <> 'selfAudit')
-        """;
-
-    // A self-audit hold that nobody released in time is the sender saying "not this one".
-    private const string DiscardSql = """
-        UPDATE messages
-           SET status = 'cancelled', updated_at = @now, event_seq = event_seq + 1
-         WHERE id = @id AND status = 'held' AND release_at <= @now AND hold_mode = 'selfAudit'
-        """;
-
-    private const string InsertClaimEventSql = """
-        INSERT INTO message_events (message_id, seq, tenant_id, type, from_status, to_status, actor, reason, data, at)
-        VALUES (@Id, @EventSeq, @TenantId, 'message.delivery_started', @fromStatus, 'sending', @actor, @reason, NULL, @now)
-        """;
-
-    // Read in the claim's transaction, so that a takeover's event can name the owner whose lease expired.
-    private const string ExpiredLeasesSql = """
-        SELECT id AS Id, lease_owner AS LeaseOwner FROM messages WHERE status = 'sending' AND lease_until <= @now
         """;
 
     private const string PendingRecipientsSql = """
@@ -130,22 +93,6 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     private const string UpdateRecipientSql = """
         UPDATE message_recipients SET status = @status, smtp_reply = @reply, updated_at = @now
          WHERE message_id = @id AND address = @address AND status = 'pending'
-        """;
-
-    private const string ReturnUnstartedSql = """
-        UPDATE messages
-           SET status = 'queued', updated_at = @now, event_seq = event_seq + 1, lease_owner = NULL, lease_until = NULL,
-               attempts = attempts - 1, next_attempt_at = @now
-         WHERE id = @id AND status = 'sending' AND lease_owner = @owner
-        """;
-
-    // Only the lease holder may finish a delivery it started.
-    private const string FinishDeliverySql = """
-        UPDATE messages
-           SET status = @to, updated_at = @now, event_seq = event_seq + 1, lease_owner = NULL, lease_until = NULL,
-               last_error = @lastError, next_attempt_at = @nextAttemptAt,
-               sent_at = CASE WHEN @to = 'sent' THEN @now ELSE sent_at END
-         WHERE id = @id AND status = 'sending' AND lease_owner = @owner
         """;
 
     public async Task InsertAsync(DbConnection connection, DbTransaction transaction, MessageRow row, Archive.StagedBlob original,
@@ -423,42 +370,6 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     internal static string? TrigramPhrase(string? term) =>
         term is null || term.EnumerateRunes().Count() < 3 ? null : "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    internal static string DueForReleaseQuery(SqlDialect dialect) => DueForReleaseSql + " " + dialect.LimitClause;
-
-    /// <summary>
-    /// Moves a message from <paramref name="from"/> to <paramref name="to"/> if it is still in
-    /// <paramref name="from"/>, appending the event in the same transaction. False when it was not.
-    /// </summary>
-    public async Task<bool> TransitionAsync(string tenantId, string id, string from, string to, NewEvent e, long now, CancellationToken cancellationToken = default)
-    {
-        if (!MessageStatus.CanTransition(from, to))
-        {
-            throw new InvalidOperationException($"The lifecycle does not allow {from} → {to}.");
-        }
-
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync(TransitionSql, new { id, tenantId, from, to, now }, transaction);
-        if (changed == 0)
-        {
-            return false;
-        }
-
-        await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
-        if (to is MessageStatus.Cancelled or MessageStatus.Rejected or MessageStatus.Failed)
-        {
-            await Encryption.PasswordMailStore.ApplyAsync(connection, transaction, id, new Encryption.PasswordMailChange.Cancel($"the message was {to}"), now);
-        }
-
-        if (from == MessageStatus.AwaitingApproval)
-        {
-            await Approvals.ApprovalStore.CancelForMessageAsync(connection, transaction, id, $"the message was {to}", now);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return true;
-    }
-
     /// <summary>
     /// Turns a review or self-audit hold into an auto-release hold ending at <paramref name="releaseAt"/>,
     /// with its event; false when the message is no longer held that way.
@@ -475,71 +386,6 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
         await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
         await transaction.CommitAsync(cancellationToken);
         return true;
-    }
-
-    /// <summary>
-    /// Ends holds whose time has come: queued for delivery, or discarded (cancelled) when the hold
-    /// was a self-audit nobody released. Returns how many holds ended.
-    /// </summary>
-    public async Task<int> ReleaseDueAsync(long now, string actor, int batch, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        var due = (await connection.QueryAsync<(string Id, string? HoldMode)>(
-            new CommandDefinition(DueForReleaseQuery(db.Dialect), new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
-        if (due.Count == 0)
-        {
-            return 0;
-        }
-
-        var released = 0;
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var (id, mode) in due)
-        {
-            if (mode == "selfAudit")
-            {
-                if (await connection.ExecuteAsync(DiscardSql, new { id, now }, transaction) == 1)
-                {
-                    await connection.ExecuteAsync(InsertEventSql,
-                        EventArgs(id, new NewEvent(MessageEventType.Discarded, MessageStatus.Held, MessageStatus.Cancelled, actor,
-                            "self-audit hold ended without being released; not sent"), now),
-                        transaction);
-                    released++;
-                }
-
-                continue;
-            }
-
-            if (await connection.ExecuteAsync(ReleaseSql, new { id, now }, transaction) == 1)
-            {
-                await connection.ExecuteAsync(InsertEventSql,
-                    EventArgs(id, new NewEvent(MessageEventType.Released, MessageStatus.Held, MessageStatus.Queued, actor, "release time reached"), now),
-                    transaction);
-                released++;
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return released;
-    }
-
-    /// <summary>Claims due messages for <paramref name="owner"/> until <paramref name="leaseUntil"/>.</summary>
-    public async Task<IReadOnlyList<ClaimedMessage>> ClaimDueAsync(string owner, long now, long leaseUntil, int batch, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var expired = (await connection.QueryAsync<(string Id, string? LeaseOwner)>(ExpiredLeasesSql, new { now }, transaction))
-            .ToDictionary(e => e.Id, e => e.LeaseOwner);
-        var claimed = (await connection.QueryAsync<ClaimedMessage>(
-            db.Dialect.ClaimDueMessagesSql, new { owner, now, leaseUntil, batch }, transaction)).AsList();
-        if (claimed.Count > 0)
-        {
-            await connection.ExecuteAsync(InsertClaimEventSql, claimed.Select(c => expired.TryGetValue(c.Id, out var previous)
-                ? new { c.Id, c.EventSeq, c.TenantId, fromStatus = MessageStatus.Sending, actor = $"worker:{owner}", reason = $"attempt {c.Attempts}: lease of {previous} expired, taken over", now }
-                : new { c.Id, c.EventSeq, c.TenantId, fromStatus = MessageStatus.Queued, actor = $"worker:{owner}", reason = $"attempt {c.Attempts}", now }), transaction);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return claimed;
     }
 
     private const string ClaimedRowsSql = $"SELECT {Columns} FROM messages WHERE status = 'sending' AND lease_owner = @owner";
@@ -582,34 +428,6 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     }
 
     /// <summary>
-    /// Gives back claims this worker never started (it is stopping): they are due again at once
-    /// instead of waiting for the lease to expire, and the unused attempt is not counted.
-    /// </summary>
-    public async Task<int> ReturnUnstartedAsync(IReadOnlyCollection<string> ids, string owner, long now)
-    {
-        if (ids.Count == 0)
-        {
-            return 0;
-        }
-
-        await using var connection = await db.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var returned = 0;
-        foreach (var id in ids)
-        {
-            if (await connection.ExecuteAsync(ReturnUnstartedSql, new { id, owner, now }, transaction) == 1)
-            {
-                await connection.ExecuteAsync(InsertEventSql, EventArgs(id,
-                    new NewEvent(MessageEventType.DeliveryDeferred, MessageStatus.Sending, MessageStatus.Queued, $"worker:{owner}", "worker stopping before the attempt began"), now), transaction);
-                returned++;
-            }
-        }
-
-        await transaction.CommitAsync();
-        return returned;
-    }
-
-    /// <summary>
     /// Records a delivery attempt's outcome: per-recipient results and the message's next status,
     /// in one transaction, only if <paramref name="owner"/> still holds the lease.
     /// </summary>
@@ -632,9 +450,7 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     public async Task<bool> FinishDeliveryAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
     {
         var dialect = db.Dialect;
-        var changed = await connection.ExecuteAsync(FinishDeliverySql,
-            new { id = o.Id, owner = o.Owner, to = o.To, lastError = Truncate(o.LastError, 2000), nextAttemptAt = o.NextAttemptAt, now = o.Now }, transaction);
-        if (changed == 0)
+        if (!await lifecycle.FinishDeliveryAsync(connection, transaction, o))
         {
             return false;
         }
@@ -651,12 +467,6 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
             {
                 await connection.ExecuteAsync(dialect.InsertDeliveredDomainSql, domains, transaction);
             }
-        }
-
-        await connection.ExecuteAsync(InsertEventSql, EventArgs(o.Id, o.Event, o.Now), transaction);
-        if (o.Password is { } password)
-        {
-            await Encryption.PasswordMailStore.ApplyAsync(connection, transaction, o.Id, password, o.Now);
         }
 
         foreach (var copy in o.Sent ?? [])
@@ -721,7 +531,7 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
         await connection.ExecuteAsync(InsertEventSql, EventArgs(id, e, now), transaction);
     }
 
-    private static object EventArgs(string id, NewEvent e, long now) =>
+    internal static object EventArgs(string id, NewEvent e, long now) =>
         new { id, e.Type, e.FromStatus, e.ToStatus, e.Actor, Reason = Policies.Detectors.SensitiveNumbers.MaskOrNull(e.Reason), Data = MaskData(e.Data), now };
 
     /// <summary>

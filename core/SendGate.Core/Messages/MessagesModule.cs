@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using SendGate.Core.Background;
 using SendGate.Core.Hosting;
+using SendGate.Core.Messages.Lifecycle;
 using SendGate.Core.Mime;
 
 namespace SendGate.Core.Messages;
@@ -15,6 +17,9 @@ public static class MessagesModule
             .Validate(o => o.MaxHeaderValueLength <= o.MaxHeaderBytes && o.MaxSubjectLength <= o.MaxHeaderBytes,
                 "SendGate:Limits:MaxHeaderValueLength and MaxSubjectLength may not exceed MaxHeaderBytes.")
             .ValidateOnStart();
+        // One owner of every status change; a test may hand it other rules (see LifecycleRules).
+        services.TryAddSingleton(LifecycleRules.Default);
+        services.AddSingleton<MessageLifecycle>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<SubmissionWriter>();
