@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(1203, LogLevel.Warning, "Message {MessageId}: lease of {Owner} was lost before the outcome was recorded; the next owner will send it again")]
     public static partial void LeaseLost(ILogger logger, string messageId, string owner);
 
-    [LoggerMessage(1204, LogLevel.Warning, "Message {MessageId}: lease too close to expiry, not sending")]
+    [LoggerMessage(1204, LogLevel.Warning, "Message {MessageId}: lease too close to expiry, not sending; it goes back to the queue or to the next owner")]
     public static partial void LeaseTooShort(ILogger logger, string messageId);
 
     [LoggerMessage(1205, LogLevel.Warning, "Message {MessageId}: preparing or sending took longer than its time budget of {Budget}; retried later")]

@@ -33,7 +33,7 @@ public sealed class DeliveryTests : AppWithSmtpTest
         var deferred = (await RowAsync(id))!;
         Assert.Equal(MessageStatus.Queued, deferred.Status);
         Assert.Contains("451", deferred.LastError);
-        var wait = TimeSpan.FromMilliseconds(deferred.NextAttemptAt!.Value - App.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var wait = TimeSpan.FromMilliseconds(deferred.DueAt!.Value - App.Time.GetUtcNow().ToUnixTimeMilliseconds());
         Assert.InRange(wait, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);

@@ -66,7 +66,7 @@ public sealed class DeliveryTimeBudgetTests : AppWithSmtpTest
             var deferred = await RowAsync(slow);
             Assert.Equal(MessageStatus.Queued, deferred.Status);
             Assert.Contains("time budget", deferred.LastError);
-            var wait = TimeSpan.FromMilliseconds(deferred.NextAttemptAt!.Value - App.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            var wait = TimeSpan.FromMilliseconds(deferred.DueAt!.Value - App.Time.GetUtcNow().ToUnixTimeMilliseconds());
             Assert.InRange(wait, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
             var events = await (await Client.GetAsync($"/v1/messages/{slow}/events")).JsonAsync();
             Assert.Equal("message.delivery_deferred", events.GetProperty("items").EnumerateArray().Last().Str("type"));

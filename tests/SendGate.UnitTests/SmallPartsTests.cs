@@ -1,4 +1,5 @@
 using SendGate.Core;
+using SendGate.Core.Data;
 using SendGate.Core.Delivery;
 using SendGate.Core.Tenants;
 

@@ -36,6 +36,12 @@ public sealed class SqlServerDialectTests
             }
         }
 
+        foreach (var queue in WorkQueues())
+        {
+            data.Add($"WorkQueue {queue.Table} claim", queue.ClaimSql(dialect));
+            data.Add($"WorkQueue {queue.Table} return unstarted", queue.ReturnUnstartedSql);
+        }
+
         var everyFilter = new MessageFilter
         {
             Status = "queued", From = "a@example.com", To = "b@example.com", SubjectContains = "x", Tag = "t", HasAttachments = true, AttachmentName = "a", RuleId = "r",
@@ -60,12 +66,20 @@ public sealed class SqlServerDialectTests
             $"{name} is not valid T-SQL:\n" + string.Join("\n", errors.Select(e => $"  line {e.Line}, column {e.Column}: {e.Message}")));
     }
 
+    /// <summary>Every work queue the product declares (a static <see cref="WorkQueue"/> field of any type).</summary>
+    internal static IReadOnlyList<WorkQueue> WorkQueues() =>
+        typeof(SqlDialect).Assembly.GetTypes()
+            .SelectMany(t => t.GetFields(BindingFlags.NonPublic | BindingFlags.Public | BindingFlags.Static))
+            .Where(f => f.FieldType == typeof(WorkQueue))
+            .Select(f => (WorkQueue)f.GetValue(null)!)
+            .ToList();
+
     [Fact]
     public void The_parser_refuses_SQLite_only_syntax()
     {
         // Guards the guard: LIMIT, RETURNING and ON CONFLICT must not slip through as T-SQL.
         var parser = new TSql170Parser(initialQuotedIdentifiers: true);
-        foreach (var sql in new[] { SqliteDialect.Instance.ClaimDueMessagesSql, SqliteDialect.Instance.InsertIdempotencyKeySql })
+        foreach (var sql in new[] { MessageLifecycle.Queue.ClaimSql(SqliteDialect.Instance), SqliteDialect.Instance.InsertIdempotencyKeySql })
         {
             using var reader = new StringReader(sql);
             parser.Parse(reader, out var errors);
@@ -78,7 +92,8 @@ public sealed class SqlServerDialectTests
     {
         var names = Statements().Select(row => (string)row[0]).ToList();
         Assert.Contains("0001_foundation.sql", names);
-        Assert.Contains("SqlServerDialect.ClaimDueMessagesSql", names);
+        Assert.Equal(["messages", "notifications", "password_mails", "webhook_deliveries"], WorkQueues().Select(q => q.Table).Order());
+        Assert.Contains("WorkQueue webhook_deliveries claim", names);
         Assert.Contains("MessageLifecycle.MoveSql", names);
         Assert.Contains("MessageLifecycle.LeaveApprovalSql", names);
         Assert.Contains("TenantStore.InsertFirstTenantSql", names);

@@ -99,13 +99,13 @@ internal static class MessageMapping
         decision, m.PolicyVersion, m.Status == MessageStatus.Held ? m.HoldMode : null, decision.Tags,
         m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),
         Clock.FromMs(m.CreatedAt), Clock.FromMs(m.UpdatedAt), Clock.FromMs(m.ReleaseAt),
-        m.Status is MessageStatus.Queued ? Clock.FromMs(m.NextAttemptAt) : null,
+        m.Status is MessageStatus.Queued ? Clock.FromMs(m.DueAt) : null,
         m.Attempts, m.LastError, Clock.FromMs(m.SentAt), password?.ToDto(), m.LegalHold, Clock.FromMs(m.ContentPurgedAt), Links(m.Id, m.Status));
 
     private static PasswordMailDto ToDto(this PasswordMailRow p) => new(
-        p.Id, p.Status, p.ZipName, p.PasswordTo,
+        p.Id, PasswordMailStatus.Published(p.Status), p.ZipName, p.PasswordTo,
         p.Recipients is null ? null : JsonSerializer.Deserialize<List<string>>(p.Recipients),
-        p.Status is PasswordMailStatus.Scheduled or PasswordMailStatus.Sending ? Clock.FromMs(p.DueAt) : null,
+        p.Status is PasswordMailStatus.Queued or PasswordMailStatus.Sending ? Clock.FromMs(p.DueAt) : null,
         Clock.FromMs(p.SentAt), p.Attempts, p.LastError, Clock.FromMs(p.CreatedAt));
 
     public static MessageSummary ToSummary(this MessageRow m) => new(

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SendGate.Api.Auth;
 using SendGate.Api.Infrastructure;
 using SendGate.Core;
+using SendGate.Core.Data;
 using SendGate.Core.Encryption;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
@@ -203,8 +204,8 @@ internal static class WebhooksApi
         foreach (var d in (await store.DeliveriesAsync(id, cancellationToken)).Take(200))
         {
             var attempts = await store.AttemptsAsync(d.Id, cancellationToken);
-            items.Add(new WebhookDeliveryDto(d.Id, d.MessageId, d.EventSeq, d.EventType, d.Status, d.Attempts,
-                d.Status is "pending" ? Clock.FromMs(d.NextAttemptAt) : null, d.LastStatusCode, d.LastError, Clock.FromMs(d.CreatedAt), Clock.FromMs(d.DeliveredAt),
+            items.Add(new WebhookDeliveryDto(d.Id, d.MessageId, d.EventSeq, d.EventType, WebhookDeliveryStatus.Published(d.Status), d.Attempts,
+                d.Status is WorkQueue.Queued ? Clock.FromMs(d.DueAt) : null, d.LastStatusCode, d.LastError, Clock.FromMs(d.CreatedAt), Clock.FromMs(d.SentAt),
                 attempts.Select(a => new WebhookAttemptDto(a.Attempt, Clock.FromMs(a.At), a.StatusCode, a.DurationMs, a.Error)).ToList()));
         }
 

@@ -15,11 +15,22 @@ public abstract class SqlDialect
     public abstract string LimitClause { get; }
 
     /// <summary>
-    /// Claims up to <c>@batch</c> due messages for <c>@owner</c> in one statement: queued ones whose
-    /// next attempt is due, and sending ones whose lease has expired (a crashed worker's claims).
-    /// Returns the claimed rows as <see cref="Messages.ClaimedMessage"/>.
+    /// Claims up to <c>@batch</c> due rows of <paramref name="queue"/> for <c>@owner</c> until
+    /// <c>@leaseUntil</c> in one statement: queued ones that are due, and sending ones whose lease
+    /// has expired (a crashed worker's claims), oldest due first. Returns the claimed rows'
+    /// <see cref="WorkQueue.Returned"/> columns. Called through <see cref="WorkQueue.ClaimSql"/>,
+    /// which keeps each queue's statement.
     /// </summary>
-    public abstract string ClaimDueMessagesSql { get; }
+    public abstract string ClaimDueSql(WorkQueue queue);
+
+    private protected static string Due(WorkQueue queue) =>
+        queue.Candidates is null ? WorkQueue.DueCondition : $"{WorkQueue.DueCondition} AND ({queue.Candidates})";
+
+    private protected static string Assignments(WorkQueue queue) =>
+        queue.AlsoSet is null ? WorkQueue.ClaimAssignments : $"{WorkQueue.ClaimAssignments}, {queue.AlsoSet}";
+
+    private protected static string Columns(WorkQueue queue, string prefix) =>
+        string.Join(", ", queue.Returned.Select(c => $"{prefix}{c} AS {WorkQueue.Property(c)}"));
 
     /// <summary>Inserts an idempotency key unless one exists; affects 0 rows when it does.</summary>
     public abstract string InsertIdempotencyKeySql { get; }
@@ -85,17 +96,14 @@ public sealed class SqliteDialect : SqlDialect
 
     // SQLite has one writer at a time, so the sub-select and the update cannot interleave with
     // another claimer's; RETURNING gives back exactly the rows this statement took.
-    public override string ClaimDueMessagesSql => """
-        UPDATE messages
-           SET status = 'sending', lease_owner = @owner, lease_until = @leaseUntil,
-               attempts = attempts + 1, updated_at = @now, event_seq = event_seq + 1
-         WHERE id IN (SELECT id FROM messages
-                       WHERE (status = 'queued' AND next_attempt_at <= @now)
-                          OR (status = 'sending' AND lease_until <= @now)
-                       ORDER BY next_attempt_at
+    public override string ClaimDueSql(WorkQueue queue) => $"""
+        UPDATE {queue.Table}
+           SET {Assignments(queue)}
+         WHERE id IN (SELECT id FROM {queue.Table}
+                       WHERE {Due(queue)}
+                       ORDER BY {queue.Order}
                        LIMIT @batch)
-        RETURNING id AS Id, tenant_id AS TenantId, envelope_from AS EnvelopeFrom,
-                  attempts AS Attempts, event_seq AS EventSeq
+        RETURNING {Columns(queue, "")}
         """;
 
     public override string InsertIdempotencyKeySql => """
@@ -135,18 +143,15 @@ public sealed class SqlServerDialect : SqlDialect
 
     // READPAST lets several workers claim side by side without waiting on each other's rows;
     // UPDLOCK keeps two of them from reading the same candidate.
-    public override string ClaimDueMessagesSql => """
+    public override string ClaimDueSql(WorkQueue queue) => $"""
         WITH due AS (
             SELECT TOP (@batch) *
-              FROM messages WITH (UPDLOCK, READPAST, ROWLOCK)
-             WHERE (status = 'queued' AND next_attempt_at <= @now)
-                OR (status = 'sending' AND lease_until <= @now)
-             ORDER BY next_attempt_at)
+              FROM {queue.Table} WITH (UPDLOCK, READPAST, ROWLOCK)
+             WHERE {Due(queue)}
+             ORDER BY {queue.Order})
         UPDATE due
-           SET status = 'sending', lease_owner = @owner, lease_until = @leaseUntil,
-               attempts = attempts + 1, updated_at = @now, event_seq = event_seq + 1
-        OUTPUT inserted.id AS Id, inserted.tenant_id AS TenantId, inserted.envelope_from AS EnvelopeFrom,
-               inserted.attempts AS Attempts, inserted.event_seq AS EventSeq;
+           SET {Assignments(queue)}
+        OUTPUT {Columns(queue, "inserted.")};
         """;
 
     public override string InsertIdempotencyKeySql => """

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SendGate.Core.Data;
 using SendGate.Core.Hosting;
 
 namespace SendGate.Core.Delivery;
@@ -17,6 +18,9 @@ public sealed class DeliveryOptions
 
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>The retry rule of the three mail queues (messages, password mails, notifications).</summary>
+    public RetryRule Retries() => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay);
 
     [Duration("00:00:01", "01:00:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using SendGate.Core.Data;
 using SendGate.Core.Messages;
 using SendGate.Core.Messages.Lifecycle;
 using SendGate.Core.Encryption;
@@ -34,7 +35,7 @@ public sealed class DeliveryService(
     ILogger<DeliveryService> logger)
 {
     // A claim this close to its expiry is not started: another worker may take it over meanwhile.
-    private static readonly TimeSpan LeaseSafetyMargin = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LeaseSafetyMargin = WorkLease.SafetyMargin;
 
     public async Task<DeliveryRun> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
@@ -62,6 +63,13 @@ public sealed class DeliveryService(
                     await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken },
                         async (message, ct) =>
                         {
+                            if (!new WorkLease(leaseUntil).Covers(TimeSpan.Zero, time.GetUtcNow()))
+                            {
+                                // Too little of the lease is left to begin: the message goes back with the unstarted ones.
+                                Log.LeaseTooShort(logger, message.Id);
+                                return;
+                            }
+
                             lock (unstarted)
                             {
                                 unstarted.Remove(message.Id);
@@ -338,7 +346,7 @@ public sealed class DeliveryService(
                 return await FinishAsync(claim, MessageStatus.Failed, result.Reply, null, all, cancellationToken, result, encrypted, copies);
             default:
                 // Transient failure, or some recipients deferred (4xx): try again later for those still pending.
-                if (claim.Attempts >= options.Value.MaxAttempts)
+                if (options.Value.Retries().NextDue(claim.Attempts, time.GetUtcNow()) is not { } next)
                 {
                     var givenUp = pending.Select(a => results.FirstOrDefault(r => r.Address == a) is { Address: not null } r
                         ? r : (a, RecipientStatus.Rejected, $"gave up after {claim.Attempts} attempts: {result.Reply}")).ToList();
@@ -347,7 +355,6 @@ public sealed class DeliveryService(
                         $"gave up after {claim.Attempts} attempts: {result.Reply}", null, givenUp, cancellationToken, result, encrypted, copies);
                 }
 
-                var next = time.GetUtcNow() + RetryBackoff.Delay(claim.Attempts, options.Value.RetryBaseDelay, options.Value.RetryMaxDelay, Random.Shared.NextDouble());
                 return await FinishAsync(claim, MessageStatus.Queued, result.Reply, next.ToUnixTimeMilliseconds(), results, cancellationToken, result, encrypted, copies);
         }
     }
@@ -432,17 +439,4 @@ public sealed class DeliveryRecorder(Data.IDbConnectionFactory db, MessageStore 
     public Task<bool> RecordAsync(DeliveryOutcome outcome) => _commits.WriteAsync(outcome);
 
     public ValueTask DisposeAsync() => _commits.DisposeAsync();
-}
-
-/// <summary>Exponential backoff with jitter: base·2^(n-1), capped, then 50–100 % of it.</summary>
-public static class RetryBackoff
-{
-    /// <param name="attempts">Attempts made so far (1 after the first failure).</param>
-    /// <param name="random">A number in [0, 1): the jitter, so that retries of many messages spread out.</param>
-    public static TimeSpan Delay(int attempts, TimeSpan baseDelay, TimeSpan maxDelay, double random)
-    {
-        var exponential = baseDelay.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30));
-        var capped = Math.Min(exponential, maxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (random * 0.5)));
-    }
 }

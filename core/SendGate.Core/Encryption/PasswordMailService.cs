@@ -26,6 +26,8 @@ public sealed class PasswordMailService(
     IOptions<DeliveryOptions> options,
     ILogger<PasswordMailService> logger)
 {
+    private const int Batch = 50;
+
     /// <summary>Sends every due password mail; returns how many went out.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
@@ -35,27 +37,19 @@ public sealed class PasswordMailService(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var due = await store.DueAsync(time.NowMs(), 50, cancellationToken);
-                var claimedAny = false;
-                foreach (var id in due)
+                await using var batch = await store.ClaimDueAsync(identity.Name, options.Value.LeaseDuration, options.Value.MessageTimeBudget, Batch, cancellationToken);
+                if (batch.Count == 0)
                 {
-                    var now = time.NowMs();
-                    if (!await store.ClaimAsync(id, identity.Name, now, now + (long)options.Value.LeaseDuration.TotalMilliseconds, cancellationToken))
-                    {
-                        continue;
-                    }
+                    break;
+                }
 
-                    claimedAny = true;
+                while (!cancellationToken.IsCancellationRequested && batch.TryTake(out var row))
+                {
                     lane ??= transports.Create();
-                    if (await SendAsync(lane, (await store.GetAsync(id, cancellationToken))!, cancellationToken))
+                    if (await SendAsync(lane, row, cancellationToken))
                     {
                         sent++;
                     }
-                }
-
-                if (!claimedAny)
-                {
-                    break;
                 }
             }
         }
@@ -115,7 +109,8 @@ public sealed class PasswordMailService(
             return true;
         }
 
-        if (result.Kind == TransportResultKind.PermanentFailure || result.Kind == TransportResultKind.Delivered || row.Attempts >= options.Value.MaxAttempts)
+        var next = result.Kind == TransportResultKind.TransientFailure ? options.Value.Retries().NextDue(row.Attempts, time.GetUtcNow()) : null;
+        if (next is null)
         {
             var reason = result.Reply ?? "every recipient was refused";
             await FinishAsync(row, PasswordMailStatus.Failed, reason, null, messageIdHeader, recipients,
@@ -123,8 +118,7 @@ public sealed class PasswordMailService(
             return false;
         }
 
-        var next = time.GetUtcNow() + RetryBackoff.Delay(row.Attempts, options.Value.RetryBaseDelay, options.Value.RetryMaxDelay, Random.Shared.NextDouble());
-        await FinishAsync(row, PasswordMailStatus.Scheduled, result.Reply, next.ToUnixTimeMilliseconds(), messageIdHeader, recipients, null);
+        await FinishAsync(row, PasswordMailStatus.Queued, result.Reply, next.Value.ToUnixTimeMilliseconds(), messageIdHeader, recipients, null);
         return false;
     }
 

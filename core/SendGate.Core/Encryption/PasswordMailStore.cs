@@ -7,12 +7,18 @@ namespace SendGate.Core.Encryption;
 
 public static class PasswordMailStatus
 {
+    /// <summary>Not in the queue yet: the main mail has not been accepted by the relay.</summary>
     public const string Waiting = "waiting";
-    public const string Scheduled = "scheduled";
+
+    /// <summary>In the queue, due after the delay (the API calls it "scheduled").</summary>
+    public const string Queued = WorkQueue.Queued;
     public const string Sending = "sending";
     public const string Sent = "sent";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
+
+    /// <summary>The word the published API uses for a stored status: a queued password mail is "scheduled".</summary>
+    public static string Published(string status) => status == Queued ? "scheduled" : status;
 }
 
 /// <summary>Password mail events, recorded on the main message (its timeline tells the whole story).</summary>
@@ -63,8 +69,12 @@ public abstract record PasswordMailChange
 }
 
 /// <summary>SQL for password mails. Every change is compare-and-swap on the status (and the lease).</summary>
-public sealed class PasswordMailStore(IDbConnectionFactory db)
+public sealed class PasswordMailStore(IDbConnectionFactory db, TimeProvider time)
 {
+    internal static readonly WorkQueue Queue = new("password_mails",
+        ["id", "message_id", "tenant_id", "status", "zip_name", "password_to", "delay_ms", "password_ciphertext", "password_key_id", "password_hash",
+         "recipients", "message_id_header", "due_at", "attempts", "lease_owner", "lease_until", "last_error", "created_at", "updated_at", "sent_at"]);
+
     private const string Columns = """
         id AS Id, message_id AS MessageId, tenant_id AS TenantId, status AS Status, zip_name AS ZipName, password_to AS PasswordTo,
         delay_ms AS DelayMs, password_ciphertext AS PasswordCiphertext, password_key_id AS PasswordKeyId, password_hash AS PasswordHash,
@@ -85,25 +95,13 @@ public sealed class PasswordMailStore(IDbConnectionFactory db)
         """;
 
     private const string ScheduleSql = """
-        UPDATE password_mails SET status = 'scheduled', due_at = @now + delay_ms, updated_at = @now
+        UPDATE password_mails SET status = 'queued', due_at = @now + delay_ms, updated_at = @now
          WHERE message_id = @messageId AND status = 'waiting'
         """;
 
     private const string CancelSql = """
         UPDATE password_mails SET status = 'cancelled', password_ciphertext = NULL, last_error = @reason, updated_at = @now
          WHERE message_id = @messageId AND status = 'waiting'
-        """;
-
-    private const string DueSql = """
-        SELECT id FROM password_mails
-         WHERE (status = 'scheduled' AND due_at <= @now) OR (status = 'sending' AND lease_until <= @now)
-         ORDER BY due_at
-        """;
-
-    private const string ClaimSql = """
-        UPDATE password_mails
-           SET status = 'sending', lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
-         WHERE id = @id AND ((status = 'scheduled' AND due_at <= @now) OR (status = 'sending' AND lease_until <= @now))
         """;
 
     // The password is erased as soon as nothing can need it any more; its hash stays.
@@ -176,19 +174,10 @@ public sealed class PasswordMailStore(IDbConnectionFactory db)
         }
     }
 
-    public async Task<IReadOnlyList<string>> DueAsync(long now, int batch, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(new CommandDefinition(DueQuery(db.Dialect), new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
-    }
-
-    internal static string DueQuery(SqlDialect dialect) => DueSql + " " + dialect.LimitClause;
-
-    public async Task<bool> ClaimAsync(string id, string owner, long now, long leaseUntil, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(ClaimSql, new { id, owner, now, leaseUntil }, cancellationToken: cancellationToken)) == 1;
-    }
+    /// <summary>Claims up to <paramref name="batch"/> due password mails (see <see cref="WorkQueue"/>).</summary>
+    public Task<ClaimedBatch<PasswordMailRow>> ClaimDueAsync(string owner, TimeSpan leaseLength, TimeSpan longestAttempt, int batch,
+        CancellationToken cancellationToken = default) =>
+        Queue.ClaimBatchAsync<PasswordMailRow>(db, time, owner, leaseLength, longestAttempt, batch, p => p.Id, cancellationToken: cancellationToken);
 
     /// <summary>Records an attempt's outcome (only while <paramref name="owner"/> holds the lease) and, when final, the main message's event.</summary>
     public async Task<bool> FinishAsync(PasswordMailRow row, string owner, string to, string? lastError, long? dueAt, string? messageIdHeader,

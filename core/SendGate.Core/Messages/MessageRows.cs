@@ -18,7 +18,7 @@ public sealed record MessageRow
     public long CreatedAt { get; init; }
     public long UpdatedAt { get; init; }
     public long? ReleaseAt { get; init; }
-    public long? NextAttemptAt { get; init; }
+    public long? DueAt { get; init; }
     public int Attempts { get; init; }
     public string? LeaseOwner { get; init; }
     public long? LeaseUntil { get; init; }
@@ -105,7 +105,7 @@ public sealed record DeliveryOutcome(
     string Owner,
     string To,
     string? LastError,
-    long? NextAttemptAt,
+    long? DueAt,
     IReadOnlyList<(string Address, string Status, string? Reply)> RecipientResults,
     NewEvent Event,
     long Now,

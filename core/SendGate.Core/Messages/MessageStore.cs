@@ -18,7 +18,7 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
         id AS Id, tenant_id AS TenantId, status AS Status, source AS Source, envelope_from AS EnvelopeFrom,
         header_from AS HeaderFrom, subject AS Subject, message_id_header AS MessageIdHeader, size_bytes AS SizeBytes,
         attachment_count AS AttachmentCount, metadata AS Metadata, decisions AS Decisions, created_at AS CreatedAt,
-        updated_at AS UpdatedAt, release_at AS ReleaseAt, next_attempt_at AS NextAttemptAt, attempts AS Attempts,
+        updated_at AS UpdatedAt, release_at AS ReleaseAt, due_at AS DueAt, attempts AS Attempts,
         lease_owner AS LeaseOwner, lease_until AS LeaseUntil, last_error AS LastError, sent_at AS SentAt,
         policy_version AS PolicyVersion, hold_mode AS HoldMode, legal_hold AS LegalHold, content_purged_at AS ContentPurgedAt
         """;
@@ -26,10 +26,10 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     private const string InsertMessageSql = """
         INSERT INTO messages (id, tenant_id, status, source, envelope_from, header_from, subject, message_id_header,
                               size_bytes, attachment_count, metadata, decisions, created_at, updated_at, release_at,
-                              next_attempt_at, attempts, event_seq, policy_version, hold_mode)
+                              due_at, attempts, event_seq, policy_version, hold_mode)
         VALUES (@Id, @TenantId, @Status, @Source, @EnvelopeFrom, @HeaderFrom, @Subject, @MessageIdHeader,
                 @SizeBytes, @AttachmentCount, @Metadata, @Decisions, @CreatedAt, @UpdatedAt, @ReleaseAt,
-                @NextAttemptAt, 0, @eventSeq, @PolicyVersion, @HoldMode)
+                @DueAt, 0, @eventSeq, @PolicyVersion, @HoldMode)
         """;
 
     // A new message's first events are numbered here, without the read-back of event_seq.

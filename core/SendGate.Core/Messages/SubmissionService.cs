@@ -94,7 +94,7 @@ public sealed class SubmissionService(
             CreatedAt = now,
             UpdatedAt = now,
             ReleaseAt = releaseAt?.ToUnixTimeMilliseconds(),
-            NextAttemptAt = status == MessageStatus.Queued ? now : null,
+            DueAt = status == MessageStatus.Queued ? now : null,
         };
         var recipients = message.Recipients.Select(r => new RecipientRow { MessageId = messageId, Address = r.Address, Kind = r.Kind });
         var events = new List<NewEvent>

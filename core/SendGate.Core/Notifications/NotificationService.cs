@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SendGate.Core.Approvals;
+using SendGate.Core.Data;
 using SendGate.Core.Delivery;
 using SendGate.Core.Messages;
 using SendGate.Core.Policies;
@@ -29,47 +30,52 @@ public sealed class NotificationService(
     IOptions<NotificationOptions> options,
     ILogger<NotificationService> logger)
 {
+    private const int Batch = 100;
+
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         var sent = 0;
+        var o = delivery.Value;
+        var retry = o.Retries();
         IMailTransport? lane = null;
         try
         {
-            foreach (var id in await store.DueAsync(time.NowMs(), 100, cancellationToken))
+            while (!cancellationToken.IsCancellationRequested)
             {
-                var now = time.NowMs();
-                if (!await store.ClaimAsync(id, identity.Name, now, now + (long)delivery.Value.LeaseDuration.TotalMilliseconds, cancellationToken))
+                await using var batch = await store.ClaimDueAsync(identity.Name, o.LeaseDuration, o.MessageTimeBudget, Batch, cancellationToken);
+                if (batch.Count == 0)
                 {
-                    continue;
+                    break;
                 }
 
-                var row = (await store.GetAsync(id, cancellationToken))!;
-                var mail = await ComposeAsync(row, cancellationToken);
-                if (mail is null)
+                while (!cancellationToken.IsCancellationRequested && batch.TryTake(out var row))
                 {
-                    // Nothing left to say (e.g. the request was decided before its reminder went out).
-                    await store.FinishAsync(id, identity.Name, "sent", "no longer relevant; not sent", null, time.NowMs());
-                    continue;
-                }
+                    var mail = await ComposeAsync(row, cancellationToken);
+                    if (mail is null)
+                    {
+                        // Nothing left to say (e.g. the request was decided before its reminder went out).
+                        await store.FinishAsync(row.Id, identity.Name, WorkQueue.Sent, "no longer relevant; not sent", null, time.NowMs());
+                        continue;
+                    }
 
-                lane ??= transports.Create();
-                var result = await lane.SendAsync(mail, cancellationToken);
-                if (result.Kind == TransportResultKind.Delivered && result.Recipients.Any(r => r.Verdict == RecipientVerdict.Accepted))
-                {
-                    await store.FinishAsync(id, identity.Name, "sent", null, null, time.NowMs());
-                    sent++;
-                }
-                else if (result.Kind == TransportResultKind.TransientFailure && row.Attempts < delivery.Value.MaxAttempts)
-                {
-                    var next = time.GetUtcNow() + RetryBackoff.Delay(row.Attempts, delivery.Value.RetryBaseDelay, delivery.Value.RetryMaxDelay, Random.Shared.NextDouble());
-                    await store.FinishAsync(id, identity.Name, "queued", result.Reply, next.ToUnixTimeMilliseconds(), time.NowMs());
-                }
-                else
-                {
-                    await store.FinishAsync(id, identity.Name, "failed", result.Reply ?? "refused", null, time.NowMs());
-                }
+                    lane ??= transports.Create();
+                    var result = await lane.SendAsync(mail, cancellationToken);
+                    if (result.Kind == TransportResultKind.Delivered && result.Recipients.Any(r => r.Verdict == RecipientVerdict.Accepted))
+                    {
+                        await store.FinishAsync(row.Id, identity.Name, WorkQueue.Sent, null, null, time.NowMs());
+                        sent++;
+                    }
+                    else if (result.Kind == TransportResultKind.TransientFailure && retry.NextDue(row.Attempts, time.GetUtcNow()) is { } next)
+                    {
+                        await store.FinishAsync(row.Id, identity.Name, WorkQueue.Queued, result.Reply, next.ToUnixTimeMilliseconds(), time.NowMs());
+                    }
+                    else
+                    {
+                        await store.FinishAsync(row.Id, identity.Name, WorkQueue.Failed, result.Reply ?? "refused", null, time.NowMs());
+                    }
 
-                Log.NotificationFinished(logger, id, row.Kind, row.MessageId, row.Attempts);
+                    Log.NotificationFinished(logger, row.Id, row.Kind, row.MessageId, row.Attempts);
+                }
             }
         }
         finally

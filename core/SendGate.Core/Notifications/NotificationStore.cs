@@ -40,8 +40,11 @@ public sealed record ApprovalTokenRow
 }
 
 /// <summary>SQL for notification mails and approval-link tokens.</summary>
-public sealed class NotificationStore(IDbConnectionFactory db)
+public sealed class NotificationStore(IDbConnectionFactory db, TimeProvider time)
 {
+    internal static readonly WorkQueue Queue = new("notifications",
+        ["id", "tenant_id", "message_id", "approval_id", "kind", "recipient", "data", "status", "attempts"]);
+
     private const string Columns = """
         id AS Id, tenant_id AS TenantId, message_id AS MessageId, approval_id AS ApprovalId, kind AS Kind, recipient AS Recipient,
         data AS Data, status AS Status, attempts AS Attempts
@@ -50,17 +53,6 @@ public sealed class NotificationStore(IDbConnectionFactory db)
     private const string InsertSql = """
         INSERT INTO notifications (id, tenant_id, message_id, approval_id, kind, recipient, data, status, due_at, attempts, created_at, updated_at)
         VALUES (@Id, @TenantId, @MessageId, @ApprovalId, @Kind, @Recipient, @Data, 'queued', @now, 0, @now, @now)
-        """;
-
-    private const string DueSql = """
-        SELECT id FROM notifications
-         WHERE (status = 'queued' AND due_at <= @now) OR (status = 'sending' AND lease_until <= @now)
-         ORDER BY due_at
-        """;
-
-    private const string ClaimSql = """
-        UPDATE notifications SET status = 'sending', lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
-         WHERE id = @id AND ((status = 'queued' AND due_at <= @now) OR (status = 'sending' AND lease_until <= @now))
         """;
 
     private const string GetSql = $"SELECT {Columns} FROM notifications WHERE id = @id";
@@ -99,17 +91,10 @@ public sealed class NotificationStore(IDbConnectionFactory db)
         }
     }
 
-    public async Task<IReadOnlyList<string>> DueAsync(long now, int batch, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(new CommandDefinition(DueSql + " " + db.Dialect.LimitClause, new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
-    }
-
-    public async Task<bool> ClaimAsync(string id, string owner, long now, long leaseUntil, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(ClaimSql, new { id, owner, now, leaseUntil }, cancellationToken: cancellationToken)) == 1;
-    }
+    /// <summary>Claims up to <paramref name="batch"/> due notifications (see <see cref="WorkQueue"/>).</summary>
+    public Task<ClaimedBatch<NotificationRow>> ClaimDueAsync(string owner, TimeSpan leaseLength, TimeSpan longestAttempt, int batch,
+        CancellationToken cancellationToken = default) =>
+        Queue.ClaimBatchAsync<NotificationRow>(db, time, owner, leaseLength, longestAttempt, batch, n => n.Id, cancellationToken: cancellationToken);
 
     public async Task<NotificationRow?> GetAsync(string id, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SendGate.Core.Data;
 using SendGate.Core.Hosting;
 
 namespace SendGate.Core.Webhooks;
@@ -36,6 +37,14 @@ public sealed class WebhookOptions
 
     [Duration("00:00:01", "1.00:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(4);
+
+    public RetryRule Retries() => new(MaxAttempts, RetryBaseDelay, RetryMaxDelay);
+
+    /// <summary>
+    /// How long a worker owns a claimed batch of one endpoint's deliveries: a few attempts of
+    /// <see cref="Timeout"/> each; what the lease leaves no time for goes back to the queue.
+    /// </summary>
+    public TimeSpan LeaseDuration => (Timeout * 3) + TimeSpan.FromMinutes(1);
 
     /// <summary>An endpoint is disabled after this many deliveries in a row failed for good.</summary>
     [Range(1, 1000)]

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SendGate.Core.Data;
 using SendGate.Core.Delivery;
 using SendGate.Core.Encryption;
 using SendGate.Core.Messages;
@@ -97,7 +98,6 @@ public sealed class WebhookService(
         },
     }, Json);
 
-    /// <summary>Fans out, then sends everything due: endpoints side by side, each endpoint's deliveries in order.</summary>
     /// <summary>Forgets finished deliveries older than <see cref="WebhookOptions.DeliveryRetention"/>; returns how many.</summary>
     public async Task<int> PurgeFinishedAsync(CancellationToken cancellationToken = default)
     {
@@ -110,26 +110,33 @@ public sealed class WebhookService(
         return purged;
     }
 
+    // Small batches: an endpoint's deliveries are sent one after another, each up to the timeout.
+    private const int Batch = 10;
+
+    /// <summary>Fans out, then sends everything due: endpoints side by side, each endpoint's deliveries in order.</summary>
     public async Task<int> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         await FanOutAsync(cancellationToken);
-        var due = await store.DueAsync(time.NowMs(), 500, cancellationToken);
+        var o = options.Value;
         var succeeded = 0;
-        await Parallel.ForEachAsync(due.GroupBy(d => d.EndpointId), new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken },
-            async (group, ct) =>
+        await Parallel.ForEachAsync(await store.DueEndpointsAsync(time.NowMs(), cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = o.Parallelism, CancellationToken = cancellationToken },
+            async (endpointId, ct) =>
             {
-                foreach (var (id, _) in group)
+                while (!ct.IsCancellationRequested)
                 {
-                    // Claimed just before sending, so a long queue at a slow endpoint never outlives its leases.
-                    var now = time.NowMs();
-                    if (!await store.ClaimAsync(id, identity.Name, now, now + (long)(options.Value.Timeout.TotalMilliseconds * 3) + 60_000, ct))
+                    await using var batch = await store.ClaimDueAsync(endpointId, identity.Name, o.LeaseDuration, o.Timeout, Batch, ct);
+                    if (batch.Count == 0)
                     {
-                        continue;
+                        break;
                     }
 
-                    if (await SendAsync((await store.DeliveryAsync(id, ct))!, ct))
+                    while (!ct.IsCancellationRequested && batch.TryTake(out var delivery))
                     {
-                        Interlocked.Increment(ref succeeded);
+                        if (await SendAsync(delivery, ct))
+                        {
+                            Interlocked.Increment(ref succeeded);
+                        }
                     }
                 }
             });
@@ -202,16 +209,16 @@ public sealed class WebhookService(
         long next = ms;
         if (error is null)
         {
-            to = "succeeded";
+            to = WorkQueue.Sent;
         }
-        else if (delivery.Attempts >= options.Value.MaxAttempts || endpoint is null)
+        else if (endpoint is not null && options.Value.Retries().NextDue(delivery.Attempts, Clock.FromMs(ms)) is { } due)
         {
-            to = "failed";
+            to = WorkQueue.Queued;
+            next = due.ToUnixTimeMilliseconds();
         }
         else
         {
-            to = "pending";
-            next = ms + (long)RetryBackoff.Delay(delivery.Attempts, options.Value.RetryBaseDelay, options.Value.RetryMaxDelay, Random.Shared.NextDouble()).TotalMilliseconds;
+            to = WorkQueue.Failed;
         }
 
         if (await store.FinishAsync(delivery, identity.Name, to, next, statusCode, error, duration, options.Value.DisableAfterFailures, ms))
@@ -219,7 +226,7 @@ public sealed class WebhookService(
             Log.WebhookAttempt(logger, delivery.Id, delivery.EndpointId, delivery.EventType, to, statusCode ?? 0, delivery.Attempts);
         }
 
-        return to == "succeeded";
+        return to == WorkQueue.Sent;
     }
 
     public void Dispose() => _http.Dispose();

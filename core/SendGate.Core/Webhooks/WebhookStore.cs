@@ -50,11 +50,25 @@ public sealed record WebhookDeliveryRow
     public string Payload { get; init; } = "";
     public string Status { get; init; } = "";
     public int Attempts { get; init; }
-    public long NextAttemptAt { get; init; }
+    public long DueAt { get; init; }
     public int? LastStatusCode { get; init; }
     public string? LastError { get; init; }
     public long CreatedAt { get; init; }
-    public long? DeliveredAt { get; init; }
+    public long? SentAt { get; init; }
+}
+
+/// <summary>
+/// A delivery's status as stored (the words of every <see cref="WorkQueue"/>) and as the published
+/// API has always said it: <c>pending</c> while queued or sending, <c>succeeded</c> once sent.
+/// </summary>
+public static class WebhookDeliveryStatus
+{
+    public static string Published(string status) => status switch
+    {
+        WorkQueue.Queued => "pending",
+        WorkQueue.Sent => "succeeded",
+        _ => status,
+    };
 }
 
 public sealed record WebhookAttemptRow
@@ -68,7 +82,7 @@ public sealed record WebhookAttemptRow
 }
 
 /// <summary>SQL for webhook endpoints, secrets, deliveries and the fan-out cursor.</summary>
-public sealed class WebhookStore(IDbConnectionFactory db)
+public sealed class WebhookStore(IDbConnectionFactory db, TimeProvider time)
 {
     private const string EndpointColumns = """
         id AS Id, tenant_id AS TenantId, url AS Url, description AS Description, event_types AS EventTypes, enabled AS Enabled,
@@ -78,8 +92,8 @@ public sealed class WebhookStore(IDbConnectionFactory db)
 
     private const string DeliveryColumns = """
         id AS Id, endpoint_id AS EndpointId, tenant_id AS TenantId, message_id AS MessageId, event_seq AS EventSeq, event_type AS EventType,
-        payload AS Payload, status AS Status, attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_status_code AS LastStatusCode,
-        last_error AS LastError, created_at AS CreatedAt, delivered_at AS DeliveredAt
+        payload AS Payload, status AS Status, attempts AS Attempts, due_at AS DueAt, last_status_code AS LastStatusCode,
+        last_error AS LastError, created_at AS CreatedAt, sent_at AS SentAt
         """;
 
     private const string InsertEndpointSql = """
@@ -129,25 +143,28 @@ public sealed class WebhookStore(IDbConnectionFactory db)
         """;
 
     private const string InsertDeliverySql = """
-        INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, message_id, event_seq, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
-        SELECT @Id, @EndpointId, @TenantId, @MessageId, @EventSeq, @EventType, @Payload, 'pending', 0, @now, @now, @now
+        INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, message_id, event_seq, event_type, payload, status, attempts, due_at, created_at, updated_at)
+        SELECT @Id, @EndpointId, @TenantId, @MessageId, @EventSeq, @EventType, @Payload, 'queued', 0, @now, @now, @now
          WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = @EndpointId AND message_id = @MessageId AND event_seq = @EventSeq)
         """;
 
     private const string MoveCursorSql = "UPDATE webhook_cursors SET watermark = @watermark WHERE tenant_id = @tenantId";
     private const string InsertCursorSql = "INSERT INTO webhook_cursors (tenant_id, watermark) VALUES (@tenantId, @watermark)";
 
-    // Oldest first per endpoint, so a receiver sees a message's events in order.
-    // A disabled endpoint's deliveries wait, attempts unspent, until it is switched back on.
-    private const string DueSql = """
-        SELECT d.id AS Id, d.endpoint_id AS EndpointId FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE e.enabled = 1 AND ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND d.lease_until <= @now))
-         ORDER BY d.created_at, d.message_id, d.event_seq
-        """;
+    /// <summary>
+    /// Deliveries as a work queue, claimed one endpoint at a time (<c>@endpointId</c>), oldest first,
+    /// so a receiver sees a message's events in order. A disabled endpoint's deliveries wait,
+    /// attempts unspent, until it is switched back on.
+    /// </summary>
+    internal static readonly WorkQueue Queue = new("webhook_deliveries",
+        ["id", "endpoint_id", "tenant_id", "message_id", "event_seq", "event_type", "payload", "status", "attempts", "due_at", "last_status_code",
+         "last_error", "created_at", "sent_at"],
+        Candidates: "endpoint_id = @endpointId AND endpoint_id IN (SELECT e.id FROM webhook_endpoints e WHERE e.enabled = 1)",
+        Order: "due_at, created_at, message_id, event_seq");
 
-    private const string ClaimSql = """
-        UPDATE webhook_deliveries SET status = 'sending', lease_owner = @owner, lease_until = @leaseUntil, attempts = attempts + 1, updated_at = @now
-         WHERE id = @id AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND lease_until <= @now))
+    private const string DueEndpointsSql = """
+        SELECT DISTINCT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE e.enabled = 1 AND ((d.status = 'queued' AND d.due_at <= @now) OR (d.status = 'sending' AND d.lease_until <= @now))
         """;
 
     private const string DeliverySql = $"SELECT {DeliveryColumns} FROM webhook_deliveries WHERE id = @id";
@@ -161,8 +178,8 @@ public sealed class WebhookStore(IDbConnectionFactory db)
 
     private const string FinishSql = """
         UPDATE webhook_deliveries
-           SET status = @to, lease_owner = NULL, lease_until = NULL, next_attempt_at = @nextAttemptAt, last_status_code = @statusCode,
-               last_error = @error, updated_at = @now, delivered_at = CASE WHEN @to = 'succeeded' THEN @now ELSE delivered_at END
+           SET status = @to, lease_owner = NULL, lease_until = NULL, due_at = @dueAt, last_status_code = @statusCode,
+               last_error = @error, updated_at = @now, sent_at = CASE WHEN @to = 'sent' THEN @now ELSE sent_at END
          WHERE id = @id AND status = 'sending' AND lease_owner = @owner
         """;
 
@@ -182,7 +199,7 @@ public sealed class WebhookStore(IDbConnectionFactory db)
         """;
 
     private const string RetrySql = """
-        UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now
+        UPDATE webhook_deliveries SET status = 'queued', due_at = @now, updated_at = @now
          WHERE id = @id AND endpoint_id = @endpointId AND status = 'failed'
         """;
 
@@ -245,10 +262,10 @@ public sealed class WebhookStore(IDbConnectionFactory db)
 
     private const string DeleteDeliveriesOfSql = "DELETE FROM webhook_deliveries WHERE id IN @ids";
 
-    // Per endpoint, through ix_webhook_deliveries_endpoint (endpoint_id, created_at); pending ones stay whatever their age.
+    // Per endpoint, through ix_webhook_deliveries_endpoint (endpoint_id, created_at); unfinished ones stay whatever their age.
     private string FinishedBeforeSql => $"""
         SELECT id FROM webhook_deliveries
-         WHERE endpoint_id = @endpointId AND created_at < @before AND status IN ('succeeded', 'failed')
+         WHERE endpoint_id = @endpointId AND created_at < @before AND status IN ('sent', 'failed')
          ORDER BY created_at {db.Dialect.LimitClause}
         """;
 
@@ -323,17 +340,17 @@ public sealed class WebhookStore(IDbConnectionFactory db)
         return created;
     }
 
-    public async Task<IReadOnlyList<(string Id, string EndpointId)>> DueAsync(long now, int batch, CancellationToken cancellationToken = default)
+    /// <summary>Endpoints that are on and have deliveries due.</summary>
+    public async Task<IReadOnlyList<string>> DueEndpointsAsync(long now, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(DueSql + " " + db.Dialect.LimitClause, new { now, limit = batch }, cancellationToken: cancellationToken))).AsList();
+        return (await connection.QueryAsync<string>(new CommandDefinition(DueEndpointsSql, new { now }, cancellationToken: cancellationToken))).AsList();
     }
 
-    public async Task<bool> ClaimAsync(string id, string owner, long now, long leaseUntil, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(ClaimSql, new { id, owner, now, leaseUntil }, cancellationToken: cancellationToken)) == 1;
-    }
+    /// <summary>Claims up to <paramref name="batch"/> due deliveries of one endpoint (see <see cref="WorkQueue"/>).</summary>
+    public Task<ClaimedBatch<WebhookDeliveryRow>> ClaimDueAsync(string endpointId, string owner, TimeSpan leaseLength, TimeSpan longestAttempt, int batch,
+        CancellationToken cancellationToken = default) =>
+        Queue.ClaimBatchAsync<WebhookDeliveryRow>(db, time, owner, leaseLength, longestAttempt, batch, d => d.Id, new { endpointId }, cancellationToken);
 
     public async Task<WebhookDeliveryRow?> DeliveryAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -354,22 +371,22 @@ public sealed class WebhookStore(IDbConnectionFactory db)
     }
 
     /// <summary>Records an attempt and the delivery's next state; a final failure counts against the endpoint.</summary>
-    public async Task<bool> FinishAsync(WebhookDeliveryRow delivery, string owner, string to, long nextAttemptAt, int? statusCode, string? error, long durationMs,
+    public async Task<bool> FinishAsync(WebhookDeliveryRow delivery, string owner, string to, long dueAt, int? statusCode, string? error, long durationMs,
         int disableAfter, long now)
     {
         await using var connection = await db.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        if (await connection.ExecuteAsync(FinishSql, new { id = delivery.Id, owner, to, nextAttemptAt, statusCode, error, now }, transaction) == 0)
+        if (await connection.ExecuteAsync(FinishSql, new { id = delivery.Id, owner, to, dueAt, statusCode, error, now }, transaction) == 0)
         {
             return false;
         }
 
         await connection.ExecuteAsync(InsertAttemptSql, new { id = delivery.Id, attempt = delivery.Attempts, now, statusCode, durationMs, error }, transaction);
-        if (to == "succeeded")
+        if (to == WorkQueue.Sent)
         {
             await connection.ExecuteAsync(SucceededSql, new { endpointId = delivery.EndpointId }, transaction);
         }
-        else if (to == "failed")
+        else if (to == WorkQueue.Failed)
         {
             await connection.ExecuteAsync(FailedSql, new
             {

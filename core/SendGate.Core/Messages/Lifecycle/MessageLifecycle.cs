@@ -11,16 +11,19 @@ namespace SendGate.Core.Messages.Lifecycle;
 /// <see cref="LifecycleRules"/> first, then swaps the status only if it is still the expected one
 /// (0 rows: someone else moved it), writes the move's event in the same transaction, and lets
 /// the <see cref="IMessageMoveHandler"/>s do what ends with the message. No other code writes
-/// the status (the claim's statements are the dialects', run only from here).
+/// the status (the claim's statement is the dialect's work-queue claim, run only from here).
 /// </summary>
 public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rules, IEnumerable<IMessageMoveHandler> handlers)
 {
     private readonly IMessageMoveHandler[] _handlers = [.. handlers];
 
+    /// <summary>Messages as a work queue: the claim also takes the number of the event it writes.</summary>
+    internal static readonly WorkQueue Queue = new("messages", ["id", "tenant_id", "envelope_from", "attempts", "event_seq"], AlsoSet: "event_seq = event_seq + 1");
+
     private const string MoveSql = """
         UPDATE messages
            SET status = @to, updated_at = @now, event_seq = event_seq + 1,
-               next_attempt_at = CASE WHEN @to = 'queued' THEN @now ELSE next_attempt_at END,
+               due_at = CASE WHEN @to = 'queued' THEN @now ELSE due_at END,
                release_at = CASE WHEN @to = 'queued' THEN NULL ELSE release_at END
          WHERE id = @id AND tenant_id = @tenantId AND status = @from
         """;
@@ -33,7 +36,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
 
     private const string ReleaseSql = """
         UPDATE messages
-           SET status = 'queued', updated_at = @now, next_attempt_at = @now, event_seq = event_seq + 1
+           SET status = 'queued', updated_at = @now, due_at = @now, event_seq = event_seq + 1
          WHERE id = @id AND status = 'held' AND release_at <= @now AND (hold_mode IS NULL OR hold_mode <> 'selfAudit')
         """;
 
@@ -57,7 +60,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     private const string ReturnUnstartedSql = """
         UPDATE messages
            SET status = 'queued', updated_at = @now, event_seq = event_seq + 1, lease_owner = NULL, lease_until = NULL,
-               attempts = attempts - 1, next_attempt_at = @now
+               attempts = attempts - 1, due_at = @now
          WHERE id = @id AND status = 'sending' AND lease_owner = @owner
         """;
 
@@ -65,7 +68,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     private const string FinishDeliverySql = """
         UPDATE messages
            SET status = @to, updated_at = @now, event_seq = event_seq + 1, lease_owner = NULL, lease_until = NULL,
-               last_error = @lastError, next_attempt_at = @nextAttemptAt,
+               last_error = @lastError, due_at = @dueAt,
                sent_at = CASE WHEN @to = 'sent' THEN @now ELSE sent_at END
          WHERE id = @id AND status = 'sending' AND lease_owner = @owner
         """;
@@ -73,7 +76,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     private const string LeaveApprovalSql = """
         UPDATE messages
            SET status = @to, updated_at = @now, event_seq = event_seq + 1,
-               next_attempt_at = CASE WHEN @to = 'queued' THEN @now ELSE next_attempt_at END,
+               due_at = CASE WHEN @to = 'queued' THEN @now ELSE due_at END,
                release_at = @releaseAt, hold_mode = @holdMode
          WHERE id = @id AND status = 'awaiting_approval'
         """;
@@ -147,7 +150,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     /// <summary>
     /// Claims up to <paramref name="batch"/> due messages for <paramref name="owner"/> until
     /// <paramref name="leaseUntil"/>: queued ones whose attempt is due, and sending ones whose lease
-    /// expired (taken over). One statement of the dialect for the whole batch.
+    /// expired (taken over). One statement of the dialect for the whole batch, the same as every work queue's (<see cref="WorkQueue"/>).
     /// </summary>
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimDueAsync(string owner, long now, long leaseUntil, int batch, CancellationToken cancellationToken = default)
     {
@@ -161,8 +164,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
             // Only now is the claim about to take a lease over.
             rules.Require(MessageStatus.Sending, MessageStatus.Sending);
         }
-        var claimed = (await connection.QueryAsync<ClaimedMessage>(
-            db.Dialect.ClaimDueMessagesSql, new { owner, now, leaseUntil, batch }, transaction)).AsList();
+        var claimed = await Queue.ClaimAsync<ClaimedMessage>(connection, transaction, db.Dialect, owner, now, leaseUntil, batch, cancellationToken: cancellationToken);
         if (claimed.Count > 0)
         {
             // The claim took each event's number; one statement writes the batch's events.
@@ -219,7 +221,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     {
         rules.Require(MessageStatus.Sending, o.To);
         if (await connection.ExecuteAsync(FinishDeliverySql,
-                new { id = o.Id, owner = o.Owner, to = o.To, lastError = Truncate(o.LastError, 2000), nextAttemptAt = o.NextAttemptAt, now = o.Now }, transaction) == 0)
+                new { id = o.Id, owner = o.Owner, to = o.To, lastError = Truncate(o.LastError, 2000), dueAt = o.DueAt, now = o.Now }, transaction) == 0)
         {
             return false;
         }
