@@ -8,7 +8,7 @@ using SendGate.Api.Cli;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
 using SendGate.Api.Policies;
-using SendGate.Api.Tenant;
+using SendGate.Api.Tenants;
 using SendGate.Api.Webhooks;
 using SendGate.Core;
 using SendGate.Core.Background;

@@ -1,4 +1,4 @@
-using SendGate.Tests.Shared;
+using SendGate.Tests.ExternalTools;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 

@@ -1,4 +1,4 @@
-namespace SendGate.Tests.Shared;
+namespace SendGate.Tests.ExternalTools;
 
 /// <summary>This test assembly's name, for the discoverers in the shared test sources (attribute arguments must be constants).</summary>
 internal static class TestAssemblyName

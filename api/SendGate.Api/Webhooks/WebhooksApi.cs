@@ -81,7 +81,7 @@ internal static class WebhooksApi
     }
 
     private static async Task<Results<Created<CreatedWebhook>, ProblemHttpResult>> Create(
-        HttpContext context, ClaimsPrincipal user, WebhookStore store, SsrfGuard guard, PasswordVault vault, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, ClaimsPrincipal user, WebhookStore store, SsrfGuard guard, SecretVault vault, TimeProvider time, CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync<WebhookRequest>(context, cancellationToken);
         if (problem is not null)
@@ -164,7 +164,7 @@ internal static class WebhooksApi
         await store.DeleteEndpointAsync(user.TenantId(), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 
     private static async Task<Results<Ok<RotatedSecret>, ProblemHttpResult>> Rotate(
-        string id, HttpContext context, ClaimsPrincipal user, WebhookStore store, PasswordVault vault, TimeProvider time, CancellationToken cancellationToken)
+        string id, HttpContext context, ClaimsPrincipal user, WebhookStore store, SecretVault vault, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadOptionalAsync<RotateSecretRequest>(context, cancellationToken);
         if (problem is not null)
@@ -254,7 +254,7 @@ internal static class WebhooksApi
         return violations;
     }
 
-    private static WebhookSecretRow SecretRow(string endpointId, string secret, PasswordVault vault, long now)
+    private static WebhookSecretRow SecretRow(string endpointId, string secret, SecretVault vault, long now)
     {
         var id = $"whs_{Guid.CreateVersion7():N}";
         return new WebhookSecretRow

@@ -12,9 +12,9 @@ public static class EncryptionModule
     {
         services.AddOptions<EncryptionOptions>().BindSettings(EncryptionOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => PasswordVault.IsValidKey(o.PasswordKey), "SendGate:Encryption:PasswordKey must be the base64 of 32 random bytes (e.g. openssl rand -base64 32).")
+            .Validate(o => SecretVault.IsValidKey(o.PasswordKey), "SendGate:Encryption:PasswordKey must be the base64 of 32 random bytes (e.g. openssl rand -base64 32).")
             .ValidateOnStart();
-        services.AddSingleton<PasswordVault>();
+        services.AddSingleton<SecretVault>();
         services.AddSingleton<PasswordMailStore>();
         services.AddSingleton<MessageEncryption>();
         services.AddSingleton<PasswordMailService>();

@@ -32,7 +32,7 @@ public abstract record EncryptionOutcome
 /// </summary>
 public sealed class MessageEncryption(
     PasswordMailStore passwords,
-    PasswordVault vault,
+    SecretVault vault,
     PolicyService policies,
     TimeProvider time,
     IOptions<EncryptionOptions> options)

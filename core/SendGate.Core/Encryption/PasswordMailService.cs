@@ -18,7 +18,7 @@ public sealed class PasswordMailService(
     PasswordMailStore store,
     MessageStore messages,
     PolicyService policies,
-    PasswordVault vault,
+    SecretVault vault,
     Archive.IBlobStore blobs,
     IMailTransportFactory transports,
     WorkerIdentity identity,

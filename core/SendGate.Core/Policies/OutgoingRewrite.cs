@@ -1,14 +1,6 @@
-using System.Text.Json;
 using MimeKit;
 
 namespace SendGate.Core.Policies;
-
-public static class PolicyDecisions
-{
-    /// <summary>The stored decision of a message; null for rows written before policies existed (a list there).</summary>
-    public static PolicyDecision? Read(string json) =>
-        json.AsSpan().TrimStart().StartsWith("{") ? JsonSerializer.Deserialize<PolicyDecision>(json, PolicyStore.Json) : null;
-}
 
 /// <summary>
 /// The header changes a decision makes to the mail that goes out. The stored original is never

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace SendGate.Core.Policies;
 
 /// <summary>
@@ -93,4 +95,12 @@ public static class ActionEffects
     public const string Applied = "applied";
     public const string Superseded = "superseded";
     public const string NotApplicable = "notApplicable";
+}
+
+/// <summary>Reads the decision stored with a message (<c>messages.decisions</c>).</summary>
+public static class PolicyDecisions
+{
+    /// <summary>The stored decision of a message; null for rows written before policies existed (a list there).</summary>
+    public static PolicyDecision? Read(string json) =>
+        json.AsSpan().TrimStart().StartsWith("{") ? JsonSerializer.Deserialize<PolicyDecision>(json, PolicyStore.Json) : null;
 }

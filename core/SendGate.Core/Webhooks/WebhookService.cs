@@ -19,7 +19,7 @@ namespace SendGate.Core.Webhooks;
 /// </summary>
 public sealed class WebhookService(
     WebhookStore store,
-    PasswordVault vault,
+    SecretVault vault,
     SsrfGuard guard,
     WorkerIdentity identity,
     TimeProvider time,

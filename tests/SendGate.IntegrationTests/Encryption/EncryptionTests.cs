@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MimeKit;
 using SendGate.IntegrationTests.Infrastructure;
-using SendGate.Tests.Shared;
+using SendGate.Tests.ExternalTools;
 using SmtpServer.Protocol;
 using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 using static SendGate.IntegrationTests.Policies.PolicyApi;

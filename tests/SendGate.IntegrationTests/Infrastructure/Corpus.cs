@@ -1,4 +1,4 @@
-using SendGate.Tests.Shared;
+using SendGate.Tests.ExternalTools;
 
 namespace SendGate.IntegrationTests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Microsoft.Data.SqlClient;
-using SendGate.Tests.Shared;
+using SendGate.Tests.ExternalTools;
 
 namespace SendGate.IntegrationTests.Infrastructure;
 

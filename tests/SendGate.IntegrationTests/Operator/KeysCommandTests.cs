@@ -133,7 +133,7 @@ public sealed class KeysCommandTests : IAsyncLifetime
         Assert.DoesNotContain(logs.Lines, l => l.Contains("SendGate:Bootstrap:ApiKey is set but ignored", StringComparison.Ordinal));
     }
 
-    private SendGate.Tests.Shared.ToolRun Keys(params string[] arguments) =>
+    private SendGate.Tests.ExternalTools.ToolRun Keys(params string[] arguments) =>
         HostProcess.Run(HostProcess.ApiDll, _app.Folder, new Dictionary<string, string>
         {
             ["SendGate__Database__ConnectionString"] = _app.ConnectionString,

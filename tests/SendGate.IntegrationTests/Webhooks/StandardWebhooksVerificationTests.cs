@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using SendGate.IntegrationTests.Infrastructure;
-using SendGate.Tests.Shared;
+using SendGate.Tests.ExternalTools;
 using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 
 namespace SendGate.IntegrationTests.Webhooks;

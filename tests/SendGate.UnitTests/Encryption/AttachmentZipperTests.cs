@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using MimeKit;
 using SendGate.Core.Encryption;
 using SendGate.Core.Mime;
-using SendGate.Tests.Shared;
+using SendGate.Tests.ExternalTools;
 
 namespace SendGate.UnitTests.Encryption;
 

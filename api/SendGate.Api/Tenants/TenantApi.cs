@@ -6,7 +6,7 @@ using SendGate.Core;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
 
-namespace SendGate.Api.Tenant;
+namespace SendGate.Api.Tenants;
 
 public sealed record TenantDto(
     string Id,

@@ -1,7 +1,7 @@
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
-namespace SendGate.Tests.Shared;
+namespace SendGate.Tests.ExternalTools;
 
 /// <summary>
 /// A fact whose skip reason shows in the test's name. The console logger of <c>dotnet test</c>
@@ -9,12 +9,12 @@ namespace SendGate.Tests.Shared;
 /// <see cref="FactAttribute.Skip"/> alone would never be seen; subclasses set Skip in their
 /// constructor when what they need is missing.
 /// </summary>
-[XunitTestCaseDiscoverer("SendGate.Tests.Shared.ReasonedFactDiscoverer", TestAssemblyName.Value)]
+[XunitTestCaseDiscoverer("SendGate.Tests.ExternalTools.ReasonedFactDiscoverer", TestAssemblyName.Value)]
 [AttributeUsage(AttributeTargets.Method)]
 public abstract class ReasonedFactAttribute : FactAttribute;
 
 /// <summary>A theory whose skip reason shows in the test's name; see <see cref="ReasonedFactAttribute"/>.</summary>
-[XunitTestCaseDiscoverer("SendGate.Tests.Shared.ReasonedTheoryDiscoverer", TestAssemblyName.Value)]
+[XunitTestCaseDiscoverer("SendGate.Tests.ExternalTools.ReasonedTheoryDiscoverer", TestAssemblyName.Value)]
 [AttributeUsage(AttributeTargets.Method)]
 public abstract class ReasonedTheoryAttribute : TheoryAttribute;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace SendGate.Tests.Shared;
+namespace SendGate.Tests.ExternalTools;
 
 /// <summary>The outcome of running an external program; <see cref="Output"/> is stdout as raw bytes.</summary>
 public sealed record ToolRun(int ExitCode, byte[] Output, string StdErr)

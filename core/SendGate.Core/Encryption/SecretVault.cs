@@ -5,17 +5,19 @@ using Microsoft.Extensions.Options;
 namespace SendGate.Core.Encryption;
 
 /// <summary>
-/// Keeps zip passwords encrypted at rest (AES-256-GCM, bound to the password mail's id) and
-/// proves later which password was used (a keyed hash) once the password itself is erased.
+/// Keeps the secrets SendGate must read back encrypted at rest (AES-256-GCM under the key of
+/// <c>SendGate:Encryption:PasswordKey</c>/<c>PasswordKeyFile</c>, each bound to its row's id): zip
+/// passwords until their password mail has gone out, and webhook signing secrets. A keyed hash
+/// proves later which password was used once the password itself is erased.
 /// </summary>
-public sealed class PasswordVault
+public sealed class SecretVault
 {
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
     private readonly Lazy<(byte[] Encryption, byte[] Hashing, string KeyId)> _keys;
 
-    public PasswordVault(IOptions<EncryptionOptions> options)
+    public SecretVault(IOptions<EncryptionOptions> options)
     {
         _keys = new Lazy<(byte[], byte[], string)>(() => Derive(LoadKey(options.Value)));
     }
