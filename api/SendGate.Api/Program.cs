@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using SendGate.Api.ApiKeys;
 using SendGate.Api.Approvals;
+using SendGate.Api.Archive;
 using SendGate.Api.Audit;
 using SendGate.Api.Auth;
 using SendGate.Api.Cli;
@@ -51,6 +52,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
 // Changes made through these groups are recorded in the tenant's audit trail.
 app.MapMessages().AddEndpointFilter<AuditRecorder>();
+app.MapArchive().AddEndpointFilter<AuditRecorder>();
 app.MapApiKeys().AddEndpointFilter<AuditRecorder>();
 app.MapPolicies().AddEndpointFilter<AuditRecorder>();
 app.MapTenant().AddEndpointFilter<AuditRecorder>();

@@ -68,9 +68,7 @@ internal static class SearchBench
 
     private static async Task<int> MeasureAsync(SqliteConnectionFactory factory, Fixture f)
     {
-        // Search reads no content: the blob store is never touched.
-        var store = new MessageStore(factory, new SendGate.Core.Archive.DatabaseBlobStore(factory, TimeProvider.System),
-            new SendGate.Core.Messages.Lifecycle.MessageLifecycle(factory, SendGate.Core.Messages.Lifecycle.LifecycleRules.Default, []));
+        var store = new SendGate.Core.Archive.MessageSearch(factory);
         var deep = (f.Start + (f.EndMs - f.Start) / 2, "msg_");
         var week = 7 * 86_400_000L;
         MessageFilter Page(MessageFilter filter) => filter with { Limit = PageSize + 1 };

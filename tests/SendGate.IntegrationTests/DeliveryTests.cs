@@ -162,8 +162,8 @@ public sealed class DeliveryTests : AppWithSmtpTest
         Assert.Contains("lease of dead-worker expired", takeover.Str("reason"));
 
         // The dead worker coming back cannot record anything over the new owner's outcome.
-        Assert.False(await store.FinishDeliveryAsync(id, "dead-worker", MessageStatus.Sent, null, null, [],
-            new NewEvent(MessageEventType.Sent, MessageStatus.Sending, MessageStatus.Sent, "worker:dead-worker", null), now.ToUnixTimeMilliseconds()));
+        Assert.False(await App.Service<SendGate.Core.Delivery.DeliveryRecorder>().RecordAsync(new DeliveryOutcome(id, "dead-worker", MessageStatus.Sent, null, null, [],
+            new NewEvent(MessageEventType.Sent, MessageStatus.Sending, MessageStatus.Sent, "worker:dead-worker", null), now.ToUnixTimeMilliseconds())));
         App.Time.Advance(TimeSpan.FromHours(1));
         Assert.Equal(0, (await App.DeliverDueAsync()).Claimed);
         Assert.Single(Smtp.Received);

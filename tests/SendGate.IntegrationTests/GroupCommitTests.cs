@@ -39,7 +39,7 @@ public sealed class GroupCommitTests
             Assert.Equal($"r{n}@example.com", Assert.Single(await store.GetRecipientsAsync(ids[n])).Address);
         }
 
-        var all = await store.ListAsync(tenantId, new MessageFilter { Limit = 1000 });
+        var all = await app.Service<SendGate.Core.Archive.MessageSearch>().ListAsync(tenantId, new MessageFilter { Limit = 1000 });
         Assert.Equal(300, all.Count);
     }
 }

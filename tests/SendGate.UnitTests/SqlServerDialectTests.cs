@@ -47,8 +47,8 @@ public sealed class SqlServerDialectTests
             Status = "queued", From = "a@example.com", To = "b@example.com", SubjectContains = "x", Tag = "t", HasAttachments = true, AttachmentName = "a", RuleId = "r",
             CreatedFrom = 1, CreatedTo = 2, Before = (3, "msg_1"), Limit = 10,
         };
-        data.Add("MessageStore.ListQuery (all filters)", MessageStore.ListQuery(dialect, "t", everyFilter).Sql);
-        data.Add("MessageStore.ListQuery (no filter)", MessageStore.ListQuery(dialect, "t", new MessageFilter()).Sql);
+        data.Add("MessageSearch.ListQuery (all filters)", SendGate.Core.Archive.MessageSearch.ListQuery(dialect, "t", everyFilter).Sql);
+        data.Add("MessageSearch.ListQuery (no filter)", SendGate.Core.Archive.MessageSearch.ListQuery(dialect, "t", new MessageFilter()).Sql);
         data.Add("MessageLifecycle.DueForReleaseQuery", MessageLifecycle.DueForReleaseQuery(dialect));
         return data;
     }

@@ -102,17 +102,8 @@ internal static class ApprovalsApi
             violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", Statuses)}."));
         }
 
-        var size = 50;
-        if (limit is not null && (!int.TryParse(limit, out size) || size is < 1 or > 200))
-        {
-            violations.Add(new("limit", ViolationCode.InvalidField, "limit must be a whole number from 1 to 200."));
-        }
-
-        var position = cursor is null ? null : KeysetCursor.Decode(cursor);
-        if (cursor is not null && position is null)
-        {
-            violations.Add(new("cursor", ViolationCode.InvalidField, "cursor is not one this API returned."));
-        }
+        var size = QueryValues.PageSize(limit, violations);
+        var position = QueryValues.Cursor(cursor, violations);
 
         if (violations.Count > 0)
         {

@@ -35,29 +35,9 @@ internal static class AuditApi
         CancellationToken cancellationToken)
     {
         var violations = new List<Violation>();
-        long? At(string field, string? value)
-        {
-            if (value is null)
-            {
-                return null;
-            }
-
-            if (Rfc3339.TryParse(value, out var at))
-            {
-                return at.ToUnixTimeMilliseconds();
-            }
-
-            violations.Add(new(field, ViolationCode.InvalidField, $"{field} must be an RFC 3339 date-time with offset."));
-            return null;
-        }
-
-        var fromMs = At("from", from);
-        var toMs = At("to", to);
-        var size = 50;
-        if (limit is not null && (!int.TryParse(limit, CultureInfo.InvariantCulture, out size) || size is < 1 or > 200))
-        {
-            violations.Add(new("limit", ViolationCode.InvalidField, "limit must be a whole number from 1 to 200."));
-        }
+        var fromMs = QueryValues.Instant("from", from, violations);
+        var toMs = QueryValues.Instant("to", to, violations);
+        var size = QueryValues.PageSize(limit, violations);
 
         long? before = null;
         if (cursor is not null)

@@ -102,6 +102,11 @@ internal static class MessageMapping
         m.Status is MessageStatus.Queued ? Clock.FromMs(m.DueAt) : null,
         m.Attempts, m.LastError, Clock.FromMs(m.SentAt), password?.ToDto(), m.LegalHold, Clock.FromMs(m.ContentPurgedAt), Links(m.Id, m.Status));
 
+    /// <summary>The details of <paramref name="message"/>, with its recipients and password mail read.</summary>
+    public static async Task<MessageDetails> DetailsAsync(this MessageStore store, PasswordMailStore passwords, MessageRow message,
+        CancellationToken cancellationToken) =>
+        message.ToDetails(await store.GetRecipientsAsync(message.Id, cancellationToken), await passwords.GetByMessageAsync(message.Id, cancellationToken));
+
     private static PasswordMailDto ToDto(this PasswordMailRow p) => new(
         p.Id, PasswordMailStatus.Published(p.Status), p.ZipName, p.PasswordTo,
         p.Recipients is null ? null : JsonSerializer.Deserialize<List<string>>(p.Recipients),

@@ -53,7 +53,7 @@ internal static class PoliciesApi
             .RequireAuthorization(Access.Admin);
         group.MapPost("/evaluate", Evaluate).WithName("EvaluatePolicy")
             .WithSummary("Dry run: the decision a submission of this body would get, without storing or sending anything")
-            .Accepts<MessageRequest>(MessagesApi.Json, MessagesApi.Mime)
+            .Accepts<MessageRequest>(SubmissionRequest.Json, SubmissionRequest.Mime)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireSubmissionLimits()
@@ -160,14 +160,14 @@ internal static class PoliciesApi
         IOptions<LimitsOptions> limits,
         CancellationToken cancellationToken)
     {
-        var read = await MessagesApi.ReadSubmissionAsync(context, limits.Value, cancellationToken);
+        var read = await SubmissionRequest.ReadSubmissionAsync(context, limits.Value, cancellationToken);
         if (read.Problem is { } unreadable)
         {
             return unreadable;
         }
 
         // The same validation and preparation as a submission, so the answer is the one it would get.
-        var prepared = MessagesApi.Prepare(read.Body!, SubmissionService.NewMessageId(), sendAt, intake, submissions);
+        var prepared = SubmissionRequest.Prepare(read.Body!, SubmissionService.NewMessageId(), sendAt, intake, submissions);
         if (prepared.Problem is { } invalid)
         {
             return invalid;
@@ -206,7 +206,7 @@ internal static class PoliciesApi
         }
         else
         {
-            (message, sendAt, var messageViolations) = MessagesApi.PrepareJson(request.Message, SubmissionService.NewMessageId(), intake, submissions);
+            (message, sendAt, var messageViolations) = SubmissionRequest.PrepareJson(request.Message, SubmissionService.NewMessageId(), intake, submissions);
             violations.AddRange(messageViolations.Select(v => v with { Field = $"message.{v.Field}" }));
         }
 

@@ -28,6 +28,8 @@ public static class ArchiveModule
         });
         services.AddSingleton<RetentionService>();
         services.AddSingleton<BlobSweeper>();
+        services.AddSingleton<MessageSearch>();
+        services.AddSingleton<SentCopies>();
         services.AddSingleton<MboxExport>();
 
         // Hourly, at a quarter past: retention is counted in days, so the exact minute does not matter.

@@ -87,7 +87,7 @@ internal static class Mbox
 /// Writes every message a search finds (newest first) as one mboxrd stream: a page of the search
 /// at a time and each message line by line, so memory stays flat whatever the size of the export.
 /// </summary>
-public sealed class MboxExport(MessageStore store, IBlobStore blobs)
+public sealed class MboxExport(MessageStore store, MessageSearch search, SentCopies sentCopies, IBlobStore blobs)
 {
     /// <summary>
     /// <paramref name="sent"/> writes what relays received (one entry per relay transaction, dated when
@@ -99,12 +99,12 @@ public sealed class MboxExport(MessageStore store, IBlobStore blobs)
         var page = filter;
         while (true)
         {
-            var rows = await store.ListAsync(tenantId, page, cancellationToken);
+            var rows = await search.ListAsync(tenantId, page, cancellationToken);
             foreach (var row in rows)
             {
                 if (sent)
                 {
-                    foreach (var copy in await store.GetSentCopiesAsync(tenantId, row.Id, cancellationToken))
+                    foreach (var copy in await sentCopies.ForMessageAsync(tenantId, row.Id, cancellationToken))
                     {
                         await using var copyContent = await blobs.OpenAsync(copy.BlobKey, cancellationToken);
                         if (copyContent is not null)

@@ -426,17 +426,3 @@ public sealed class DeliveryService(
         };
     }
 }
-
-/// <summary>
-/// Records delivery outcomes with group commit: lanes that finish together share one commit, and
-/// each outcome is still recorded as soon as the writer is free (the duplicate window stays one
-/// commit long).
-/// </summary>
-public sealed class DeliveryRecorder(Data.IDbConnectionFactory db, MessageStore store) : IAsyncDisposable
-{
-    private readonly Data.GroupCommit<DeliveryOutcome, bool> _commits = new(db, (c, t, o) => store.FinishDeliveryAsync(c, t, o));
-
-    public Task<bool> RecordAsync(DeliveryOutcome outcome) => _commits.WriteAsync(outcome);
-
-    public ValueTask DisposeAsync() => _commits.DisposeAsync();
-}

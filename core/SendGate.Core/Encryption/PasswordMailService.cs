@@ -17,6 +17,7 @@ namespace SendGate.Core.Encryption;
 public sealed class PasswordMailService(
     PasswordMailStore store,
     MessageStore messages,
+    Archive.SentCopies sentCopies,
     PolicyService policies,
     SecretVault vault,
     Archive.IBlobStore blobs,
@@ -154,7 +155,7 @@ public sealed class PasswordMailService(
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         IReadOnlyList<Header>? shown = null;
         var agree = true;
-        foreach (var copy in await messages.GetSentCopiesAsync(main.TenantId, main.Id, cancellationToken))
+        foreach (var copy in await sentCopies.ForMessageAsync(main.TenantId, main.Id, cancellationToken))
         {
             var reached = JsonSerializer.Deserialize<List<string>>(copy.Recipients) ?? [];
             // A copy recorded before the flag was kept: the zip went to everyone but, with split delivery, the internal recipients.

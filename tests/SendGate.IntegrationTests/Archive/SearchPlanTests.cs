@@ -2,7 +2,7 @@ using Dapper;
 using SendGate.Core.Data;
 using SendGate.Core.Messages;
 using SendGate.IntegrationTests.Infrastructure;
-using static SendGate.Core.Messages.MessageStore;
+using static SendGate.Core.Archive.MessageSearch;
 
 namespace SendGate.IntegrationTests.Archive;
 

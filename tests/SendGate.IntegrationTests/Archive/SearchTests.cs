@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Dapper;
+using SendGate.Core.Archive;
 using SendGate.Core.Data;
 using SendGate.Core.Messages;
 using SendGate.IntegrationTests.Infrastructure;
@@ -78,8 +79,8 @@ public sealed class SearchTests : AppTest
         // With a handful of messages every probe says "selective"; the walk newest first must agree.
         await using var connection = await App.Service<IDbConnectionFactory>().OpenAsync();
         var tenantId = await connection.QuerySingleAsync<string>("SELECT id FROM tenants");
-        var all = MessageStore.SearchDrivers.To | MessageStore.SearchDrivers.Subject | MessageStore.SearchDrivers.Attachment
-            | MessageStore.SearchDrivers.Rule | MessageStore.SearchDrivers.Tag;
+        var all = MessageSearch.SearchDrivers.To | MessageSearch.SearchDrivers.Subject | MessageSearch.SearchDrivers.Attachment
+            | MessageSearch.SearchDrivers.Rule | MessageSearch.SearchDrivers.Tag;
         foreach (var filter in new MessageFilter[]
                  {
                      new() { To = "BOSS@example.co.jp" }, new() { SubjectContains = "見積り" },
@@ -88,13 +89,13 @@ public sealed class SearchTests : AppTest
                      new() { Tag = "files", To = "ap@vendor.jp", SubjectContains = "2026", Status = "sent", Before = (long.MaxValue, "msg_") },
                  })
         {
-            var walked = await IdsAsync(MessageStore.SearchDrivers.None);
+            var walked = await IdsAsync(MessageSearch.SearchDrivers.None);
             Assert.NotEmpty(walked);
             Assert.Equal(walked, await IdsAsync(all));
 
-            async Task<List<string>> IdsAsync(MessageStore.SearchDrivers drivers)
+            async Task<List<string>> IdsAsync(MessageSearch.SearchDrivers drivers)
             {
-                var (sql, args) = MessageStore.ListQuery(SqliteDialect.Instance, tenantId, filter, drivers);
+                var (sql, args) = MessageSearch.ListQuery(SqliteDialect.Instance, tenantId, filter, drivers);
                 return (await connection.QueryAsync<MessageRow>(sql, args)).Select(m => m.Id).ToList();
             }
         }

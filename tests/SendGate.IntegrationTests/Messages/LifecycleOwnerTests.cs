@@ -143,8 +143,8 @@ public sealed class LifecycleOwnerTests
             {
                 var id = await SubmitAsync(client);
                 Assert.Single(await lifecycle.ClaimDueAsync("worker-a", Now(), Now() + 60_000, 10));
-                return (id, () => app.Service<MessageStore>().FinishDeliveryAsync(id, "worker-a", MessageStatus.Sent, null, null, [],
-                    new NewEvent(MessageEventType.Sent, MessageStatus.Sending, MessageStatus.Sent, "worker:worker-a", "250 ok"), Now()));
+                return (id, () => app.Service<SendGate.Core.Delivery.DeliveryRecorder>().RecordAsync(new DeliveryOutcome(id, "worker-a", MessageStatus.Sent, null, null, [],
+                    new NewEvent(MessageEventType.Sent, MessageStatus.Sending, MessageStatus.Sent, "worker:worker-a", "250 ok"), Now())));
             }
 
             case "leave approval when approved":

@@ -1,0 +1,69 @@
+using System.Data.Common;
+using Dapper;
+using SendGate.Core.Archive;
+using SendGate.Core.Data;
+using SendGate.Core.Messages;
+using SendGate.Core.Messages.Lifecycle;
+
+namespace SendGate.Core.Delivery;
+
+/// <summary>
+/// Records what one delivery attempt did, in one transaction: the message's move out of sending
+/// (the lifecycle's, only while the worker still holds the lease), each recipient's result, the
+/// tenant's delivery history that first-time and look-alike checks read, and the archived copies
+/// of what the relay received. With group commit: lanes that finish together share one commit,
+/// and each outcome is still recorded as soon as the writer is free (the duplicate window stays
+/// one commit long).
+/// </summary>
+public sealed class DeliveryRecorder : IAsyncDisposable
+{
+    private const string UpdateRecipientSql = """
+        UPDATE message_recipients SET status = @status, smtp_reply = @reply, updated_at = @now
+         WHERE message_id = @id AND address = @address AND status = 'pending'
+        """;
+
+    private readonly IDbConnectionFactory _db;
+    private readonly MessageLifecycle _lifecycle;
+    private readonly IBlobStore _blobs;
+    private readonly GroupCommit<DeliveryOutcome, bool> _commits;
+
+    public DeliveryRecorder(IDbConnectionFactory db, MessageLifecycle lifecycle, IBlobStore blobs)
+    {
+        _db = db;
+        _lifecycle = lifecycle;
+        _blobs = blobs;
+        _commits = new GroupCommit<DeliveryOutcome, bool>(db, WriteAsync);
+    }
+
+    /// <summary>Records <paramref name="outcome"/>; false when its worker no longer holds the lease (nothing is recorded).</summary>
+    public Task<bool> RecordAsync(DeliveryOutcome outcome) => _commits.WriteAsync(outcome);
+
+    public ValueTask DisposeAsync() => _commits.DisposeAsync();
+
+    private async Task<bool> WriteAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
+    {
+        if (!await _lifecycle.FinishDeliveryAsync(connection, transaction, o))
+        {
+            return false;
+        }
+
+        if (o.RecipientResults.Count > 0)
+        {
+            await connection.ExecuteAsync(UpdateRecipientSql,
+                o.RecipientResults.Select(r => new { id = o.Id, address = r.Address, status = r.Status, reply = Truncate(r.Reply, 1000), now = o.Now }), transaction);
+            var domains = o.RecipientResults.Where(r => r.Status == RecipientStatus.Accepted)
+                .Select(r => Policies.MessageFacts.DomainOf(r.Address)).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal)
+                .Select(domain => new { id = o.Id, domain, now = o.Now }).ToList();
+            if (domains.Count > 0)
+            {
+                await connection.ExecuteAsync(_db.Dialect.InsertDeliveredDomainSql, domains, transaction);
+            }
+        }
+
+        await SentCopies.RecordAsync(connection, transaction, _blobs, o.Id, o.Sent ?? [], o.Now);
+        return true;
+    }
+
+    private static string? Truncate(string? value, int max) =>
+        value is null || value.Length <= max ? value : value[..max];
+}
