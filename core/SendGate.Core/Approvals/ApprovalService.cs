@@ -47,9 +47,15 @@ public sealed class ApprovalService(
     TimeProvider time,
     ILogger<ApprovalService> logger)
 {
-    /// <summary>The request a message awaiting approval gets, written with the message.</summary>
-    public async Task<ApprovalRequestRow> PrepareAsync(string tenantId, string messageId, string sender, string? headerFrom, ApprovalDecision approval, long now,
-        CancellationToken cancellationToken = default)
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Opens the request a message awaiting approval gets: the route resolved now (without the
+    /// mail's own senders), the deadline, the event that says whom it asks, and the mails to the
+    /// first level's approvers — all written with the message, in the submission's transaction.
+    /// </summary>
+    public async Task<OpenedApproval> OpenAsync(string tenantId, string messageId, string sender, string? headerFrom, ApprovalDecision approval,
+        string actor, long now, CancellationToken cancellationToken = default)
     {
         var route = await store.GetRouteAsync(tenantId, approval.Route, cancellationToken);
         var settings = (await policies.GetSnapshotAsync(tenantId, cancellationToken)).Settings;
@@ -57,7 +63,7 @@ public sealed class ApprovalService(
             .WithoutSenders(ApprovalRoutes.SendersOf(sender, headerFrom));
         var timeout = (long)System.Xml.XmlConvert.ToTimeSpan(approval.Timeout).TotalMilliseconds;
         long? reminder = approval.ReminderBefore is { } r ? (long)System.Xml.XmlConvert.ToTimeSpan(r).TotalMilliseconds : null;
-        return new ApprovalRequestRow
+        var request = new ApprovalRequestRow
         {
             Id = $"apr_{Guid.CreateVersion7():N}",
             MessageId = messageId,
@@ -74,6 +80,23 @@ public sealed class ApprovalService(
             CreatedAt = now,
             UpdatedAt = now,
         };
+
+        // With no entry for this sender, the route's fallback approvers are asked straight away.
+        var first = LevelAt(resolved, 0);
+        var skipped = resolved.Skipped is { Count: > 0 } left ? $"; not asked, as the mail's sender: {string.Join(", ", left)}" : "";
+        var requested = new NewEvent(MessageEventType.ApprovalRequested, null, MessageStatus.AwaitingApproval, actor,
+            (first is null
+                ? $"rule '{approval.RuleName}': approval route '{approval.Route}' names no approver for this sender; an admin can decide, otherwise {approval.OnTimeout} after {approval.Timeout}"
+                : $"rule '{approval.RuleName}': approval by {string.Join(", ", first.Approvers)} ({first.Mode}) within {approval.Timeout}, then {approval.OnTimeout}") + skipped,
+            JsonSerializer.Serialize(new
+            {
+                approvalId = request.Id, route = approval.Route, levels = resolved.Levels, fallback = resolved.Fallback, skippedSenders = resolved.Skipped,
+                timeout = approval.Timeout, onTimeout = approval.OnTimeout, reminderBefore = approval.ReminderBefore, dueAt = Clock.FromMs(request.DueAt),
+                // For tools that decide on someone's behalf (with an approver or admin key).
+                links = new { approval = $"/v1/approvals/{request.Id}", approve = $"/v1/approvals/{request.Id}/approve", reject = $"/v1/approvals/{request.Id}/reject" },
+            }, EventJson));
+        var asked = (first?.Approvers ?? []).Select(a => new NewNotification(tenantId, messageId, request.Id, NotificationKind.ApprovalRequest, a)).ToList();
+        return new OpenedApproval(request, requested, asked);
     }
 
     /// <summary>The approvers of a level (index past the route's levels: the fallback approvers, after escalation).</summary>

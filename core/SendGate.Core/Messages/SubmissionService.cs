@@ -101,28 +101,12 @@ public sealed class SubmissionService(
         {
             new(MessageEventType.Accepted, null, status, actor.Name, $"submitted as {message.Source}", JsonSerializer.Serialize(decision, Json)),
         };
-        Approvals.ApprovalRequestRow? approval = null;
-        var notifications = new List<Notifications.NewNotification>();
+        Approvals.OpenedApproval? approval = null;
         if (decision is { Status: MessageStatus.AwaitingApproval, Approval: { } wanted })
         {
-            approval = await approvals.PrepareAsync(actor.TenantId, messageId, message.EnvelopeFrom, message.HeaderFrom, wanted, now, cancellationToken);
-            var route = approval.Route;
-            // With no entry for this sender, the route's fallback approvers are asked straight away.
-            var first = Approvals.ApprovalService.LevelAt(route, 0);
-            var skipped = route.Skipped is { Count: > 0 } left ? $"; not asked, as the mail's sender: {string.Join(", ", left)}" : "";
-            events.Add(new NewEvent(MessageEventType.ApprovalRequested, null, MessageStatus.AwaitingApproval, PolicyActor(decision),
-                (first is null
-                    ? $"rule '{wanted.RuleName}': approval route '{wanted.Route}' names no approver for this sender; an admin can decide, otherwise {wanted.OnTimeout} after {wanted.Timeout}"
-                    : $"rule '{wanted.RuleName}': approval by {string.Join(", ", first.Approvers)} ({first.Mode}) within {wanted.Timeout}, then {wanted.OnTimeout}") + skipped,
-                JsonSerializer.Serialize(new
-                {
-                    approvalId = approval.Id, route = wanted.Route, levels = route.Levels, fallback = route.Fallback, skippedSenders = route.Skipped, timeout = wanted.Timeout,
-                    onTimeout = wanted.OnTimeout, reminderBefore = wanted.ReminderBefore, dueAt = Clock.FromMs(approval.DueAt),
-                    // For tools that decide on someone's behalf (with an approver or admin key).
-                    links = new { approval = $"/v1/approvals/{approval.Id}", approve = $"/v1/approvals/{approval.Id}/approve", reject = $"/v1/approvals/{approval.Id}/reject" },
-                }, Json)));
-            notifications.AddRange((first?.Approvers ?? []).Select(a =>
-                new Notifications.NewNotification(actor.TenantId, messageId, approval.Id, Notifications.NotificationKind.ApprovalRequest, a)));
+            approval = await approvals.OpenAsync(actor.TenantId, messageId, message.EnvelopeFrom, message.HeaderFrom, wanted, PolicyActor(decision), now,
+                cancellationToken);
+            events.Add(approval.Requested);
         }
         else if (FirstStatusEvent(decision) is { } first)
         {
@@ -132,7 +116,7 @@ public sealed class SubmissionService(
         // Written outside the single writer, in parallel with other requests; made durable by the batch.
         var original = await blobs.StageAsync(message.Raw, cancellationToken);
         var outcome = await writer.WriteAsync(
-            new PendingSubmission(actor, row, original, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval, notifications,
+            new PendingSubmission(actor, row, original, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval,
                 message.Mime.Attachments.Select(a => a is MimeKit.MimePart p ? p.FileName ?? "" : a.ContentDisposition?.FileName ?? "").Where(n => n.Length > 0).ToList(),
                 decision.Rules.Select(r => r.RuleId).ToList()),
             cancellationToken);

@@ -16,8 +16,7 @@ public sealed record PendingSubmission(
     SubmissionReceipt Receipt,
     IdempotencyRequest? Idempotency,
     long Now,
-    Approvals.ApprovalRequestRow? Approval = null,
-    IReadOnlyList<Notifications.NewNotification>? Notifications = null,
+    Approvals.OpenedApproval? Approval = null,
     IReadOnlyList<string>? AttachmentNames = null,
     IReadOnlyList<string>? RuleIds = null);
 
@@ -25,7 +24,8 @@ public sealed record PendingSubmission(
 /// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
 /// first, then the message, its content, recipients and first events. The original was staged in
 /// the blob store by the request; the batch flushes it before committing, so a committed message
-/// never references content that a crash could lose.
+/// never references content that a crash could lose. An approval request the approval feature
+/// opened for the message is written in the same transaction (<see cref="Approvals.OpenedApproval"/>).
 /// </summary>
 public sealed class SubmissionWriter : IAsyncDisposable
 {
@@ -90,12 +90,7 @@ public sealed class SubmissionWriter : IAsyncDisposable
         await _store.InsertAsync(connection, transaction, s.Row, s.Original, s.Recipients, s.Events, s.Tags, s.Now, s.AttachmentNames, s.RuleIds);
         if (s.Approval is { } approval)
         {
-            await Approvals.ApprovalStore.InsertRequestAsync(connection, transaction, approval);
-        }
-
-        if (s.Notifications is { Count: > 0 } notifications)
-        {
-            await Notifications.NotificationStore.InsertAsync(connection, transaction, notifications, s.Now);
+            await approval.WriteAsync(connection, transaction, s.Now);
         }
 
         return new SubmitOutcome.Accepted(s.Receipt, Replayed: false);
