@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using SendGate.Api.Infrastructure;
 using SendGate.Core;
 using SendGate.Core.Approvals;
@@ -34,11 +35,14 @@ internal static class ApprovalLinkPages
         routes.MapPost("/approve/{token}", Decide).ExcludeFromDescription().DisableAntiforgery();
     }
 
-    private static async Task<IResult> Show(string token, NotificationStore tokens, ApprovalStore approvals, MessageStore messages, PolicyService policies,
-        TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The token of an approval link, and the services its page and its form both look it up with.</summary>
+    private readonly record struct LinkRequest([FromRoute(Name = "token")] string Token, NotificationStore Tokens, ApprovalStore Approvals, MessageStore Messages,
+        PolicyService Policies, TimeProvider Time, CancellationToken CancellationToken);
+
+    private static async Task<IResult> Show([AsParameters] LinkRequest link)
     {
-        var (found, request, en) = await LoadAsync(token, tokens, approvals, policies, cancellationToken);
-        if (found is null || request is null || found.UsedAt is not null || found.ExpiresAt <= time.NowMs())
+        var (found, request, en) = await LoadAsync(link);
+        if (found is null || request is null || found.UsedAt is not null || found.ExpiresAt <= link.Time.NowMs())
         {
             return Page(HttpStatusCode.Gone, en, en ? "This link can no longer be used" : "このリンクは使用できません",
                 en ? "It was used already, has expired, or does not exist. Nothing was decided." : "使用済み、期限切れ、または存在しないリンクです。何も決定されていません。");
@@ -49,14 +53,14 @@ internal static class ApprovalLinkPages
             return Page(HttpStatusCode.Conflict, en, en ? "Already decided" : "判断済みです", Decided(request, en));
         }
 
-        var message = (await messages.GetByIdAsync(request.MessageId, cancellationToken))!;
+        var message = (await link.Messages.GetByIdAsync(request.MessageId, link.CancellationToken))!;
         if (ApprovalRoutes.SendersOf(message.EnvelopeFrom, message.HeaderFrom).Contains(found.Approver.ToLowerInvariant()))
         {
             return OwnMail(en);
         }
 
-        var settings = (await policies.GetSnapshotAsync(request.TenantId, cancellationToken)).Settings;
-        var recipients = await messages.GetRecipientsAsync(message.Id, cancellationToken);
+        var settings = (await link.Policies.GetSnapshotAsync(request.TenantId, link.CancellationToken)).Settings;
+        var recipients = await link.Messages.GetRecipientsAsync(message.Id, link.CancellationToken);
         var decision = PolicyDecisions.Read(message.Decisions);
         var body = new StringBuilder();
         body.Append("<dl>");
@@ -65,7 +69,7 @@ internal static class ApprovalLinkPages
         Row(body, en ? "Recipients" : "宛先", string.Join("\n", recipients.Select(r =>
             $"{r.Kind.ToUpperInvariant()}: {r.Address}{(DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(r.Address)) ? "" : en ? " (external)" : "（社外）")}")));
         Row(body, en ? "Why approval is needed" : "承認が必要な理由", string.Join("\n", (decision?.Rules ?? []).Select(r => $"{r.Name}: {string.Join("; ", r.Conditions.Select(c => c.Detail))}")));
-        await using (var content = await messages.OpenContentAsync(message.Id, cancellationToken))
+        await using (var content = await link.Messages.OpenContentAsync(message.Id, link.CancellationToken))
         {
             if (content is not null && BodyPreview.Of(MimeKit.MimeMessage.Load(content, persistent: true), 4000) is { } preview)
             {
@@ -86,10 +90,9 @@ internal static class ApprovalLinkPages
         return Page(HttpStatusCode.OK, en, en ? "Approval requested" : "送信承認の依頼", null, body.ToString());
     }
 
-    private static async Task<IResult> Decide(string token, HttpContext context, NotificationStore tokens, ApprovalStore approvals, ApprovalService service,
-        MessageStore messages, PolicyService policies, SendGate.Core.Audit.AuditTrail audit, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> Decide([AsParameters] LinkRequest link, HttpContext context, ApprovalService service, SendGate.Core.Audit.AuditTrail audit)
     {
-        var (found, request, en) = await LoadAsync(token, tokens, approvals, policies, cancellationToken);
+        var (found, request, en) = await LoadAsync(link);
         if (!context.Request.HasFormContentType)
         {
             return Page(HttpStatusCode.UnsupportedMediaType, en, en ? "Use the page" : "確認画面から操作してください",
@@ -97,7 +100,7 @@ internal static class ApprovalLinkPages
         }
 
         // Read within our own limit, then parsed from memory: a form too large or malformed gets a page, never a 500.
-        if (await RequestBody.ReadAsync(context, MaxFormBytes, cancellationToken) is not { } raw)
+        if (await RequestBody.ReadAsync(context, MaxFormBytes, link.CancellationToken) is not { } raw)
         {
             return Page(HttpStatusCode.RequestEntityTooLarge, en, en ? "Nothing decided" : "何も決定されていません",
                 en ? "What was sent is larger than the confirmation page ever sends. Open the link again and use its buttons."
@@ -109,7 +112,7 @@ internal static class ApprovalLinkPages
         {
             context.Request.Body = new MemoryStream(raw, writable: false);
             context.Features.Set<IFormFeature>(new FormFeature(context.Request, FormLimits));
-            form = await context.Request.ReadFormAsync(cancellationToken);
+            form = await context.Request.ReadFormAsync(link.CancellationToken);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException)
         {
@@ -125,7 +128,7 @@ internal static class ApprovalLinkPages
                 en ? "Choose Approve or Reject (comment at most 2000 characters)." : "「承認する」か「却下する」を選んでください（コメントは2000文字まで）。");
         }
 
-        if (found is null || request is null || found.UsedAt is not null || found.ExpiresAt <= time.NowMs())
+        if (found is null || request is null || found.UsedAt is not null || found.ExpiresAt <= link.Time.NowMs())
         {
             return Page(HttpStatusCode.Gone, en, en ? "This link can no longer be used" : "このリンクは使用できません",
                 en ? "It was used already, has expired, or does not exist. Nothing was decided." : "使用済み、期限切れ、または存在しないリンクです。何も決定されていません。");
@@ -137,24 +140,24 @@ internal static class ApprovalLinkPages
         }
 
         // Refused before the token is spent: nothing changes.
-        if (await messages.GetByIdAsync(request.MessageId, cancellationToken) is { } message
+        if (await link.Messages.GetByIdAsync(request.MessageId, link.CancellationToken) is { } message
             && ApprovalRoutes.SendersOf(message.EnvelopeFrom, message.HeaderFrom).Contains(found.Approver.ToLowerInvariant()))
         {
             return OwnMail(en);
         }
 
-        if (!await tokens.UseTokenAsync(token, time.NowMs(), cancellationToken))
+        if (!await link.Tokens.UseTokenAsync(link.Token, link.Time.NowMs(), link.CancellationToken))
         {
             return Page(HttpStatusCode.Gone, en, en ? "This link can no longer be used" : "このリンクは使用できません",
                 en ? "It was used already, has expired, or does not exist. Nothing was decided." : "使用済み、期限切れ、または存在しないリンクです。何も決定されていません。");
         }
 
         var who = new ApproverIdentity(found.Approver, false, found.Approver, null, "link", context.Connection.RemoteIpAddress?.ToString());
-        var outcome = await service.DecideAsync(found.TenantId, request.Id, who, verb == "approve", comment.Length == 0 ? null : comment, cancellationToken);
+        var outcome = await service.DecideAsync(found.TenantId, request.Id, who, verb == "approve", comment.Length == 0 ? null : comment, link.CancellationToken);
         if (outcome is DecideOutcome.Done)
         {
             await audit.RecordAsync(new SendGate.Core.Audit.AuditEntry(found.TenantId, $"link ({found.Approver})", $"POST /approve/{{token}} {verb}",
-                $"approval={request.Id}", comment.Length == 0 ? null : comment, who.Ip, 200), cancellationToken);
+                $"approval={request.Id}", comment.Length == 0 ? null : comment, who.Ip, 200), link.CancellationToken);
         }
 
         return outcome switch
@@ -163,23 +166,22 @@ internal static class ApprovalLinkPages
                 en ? "Your decision is recorded. You can close this page." : "判断を記録しました。この画面は閉じてかまいません。"),
             DecideOutcome.SelfApproval => OwnMail(en),
             DecideOutcome.AlreadyDecided => Page(HttpStatusCode.Conflict, en, en ? "Already decided" : "判断済みです",
-                Decided((await approvals.GetAsync(found.TenantId, request.Id, cancellationToken))!, en)),
+                Decided((await link.Approvals.GetAsync(found.TenantId, request.Id, link.CancellationToken))!, en)),
             _ => Page(HttpStatusCode.Forbidden, en, en ? "Not yours to decide" : "判断する権限がありません",
                 en ? "You are no longer an approver of this request." : "あなたはこの依頼の承認者ではなくなりました。"),
         };
     }
 
-    private static async Task<(ApprovalTokenRow? Token, ApprovalRequestRow? Request, bool English)> LoadAsync(
-        string token, NotificationStore tokens, ApprovalStore approvals, PolicyService policies, CancellationToken cancellationToken)
+    private static async Task<(ApprovalTokenRow? Token, ApprovalRequestRow? Request, bool English)> LoadAsync(LinkRequest link)
     {
-        var found = token.Length is > 20 and < 100 ? await tokens.FindTokenAsync(token, cancellationToken) : null;
+        var found = link.Token.Length is > 20 and < 100 ? await link.Tokens.FindTokenAsync(link.Token, link.CancellationToken) : null;
         if (found is null)
         {
             return (null, null, false);
         }
 
-        var request = await approvals.GetAsync(found.TenantId, found.RequestId, cancellationToken);
-        var en = (await policies.GetSnapshotAsync(found.TenantId, cancellationToken)).Settings.Language == "en";
+        var request = await link.Approvals.GetAsync(found.TenantId, found.RequestId, link.CancellationToken);
+        var en = (await link.Policies.GetSnapshotAsync(found.TenantId, link.CancellationToken)).Settings.Language == "en";
         return (found, request, en);
     }
 

@@ -91,27 +91,37 @@ internal static class ApprovalsApi
     private const int ScanBatch = 200;
     private const int MaxScanned = 2000;
 
-    private static async Task<Results<Ok<ApprovalList>, ProblemHttpResult>> List(
-        ClaimsPrincipal user, [FromQuery] string? status, [FromQuery] string? cursor, [FromQuery] string? limit, ApprovalStore store, MessageStore messages,
-        PolicyService policies, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The caller, query values and services of the approval list.</summary>
+    private readonly record struct ListApprovalsRequest(
+        ClaimsPrincipal User,
+        [FromQuery(Name = "status")] string? Status,
+        [FromQuery(Name = "cursor")] string? Cursor,
+        [FromQuery(Name = "limit")] string? Limit,
+        ApprovalStore Store,
+        MessageStore Messages,
+        PolicyService Policies,
+        TimeProvider Time,
+        CancellationToken CancellationToken);
+
+    private static async Task<Results<Ok<ApprovalList>, ProblemHttpResult>> List([AsParameters] ListApprovalsRequest request)
     {
         var violations = new List<Violation>();
-        status ??= ApprovalStatus.Pending;
+        var status = request.Status ?? ApprovalStatus.Pending;
         if (!Statuses.Contains(status))
         {
             violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", Statuses)}."));
         }
 
-        var size = QueryValues.PageSize(limit, violations);
-        var position = QueryValues.Cursor(cursor, violations);
+        var size = QueryValues.PageSize(request.Limit, violations);
+        var position = QueryValues.Cursor(request.Cursor, violations);
 
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);
         }
 
-        var who = Identity(user, null);
-        var now = time.GetUtcNow();
+        var who = Identity(request.User, null);
+        var now = request.Time.GetUtcNow();
         bool Visible(ApprovalRequestRow r) =>
             who.IsAdmin || (status == ApprovalStatus.Pending ? ApprovalService.Standing(r, who, now) is not null : Involved(r, who.Address));
 
@@ -121,7 +131,7 @@ internal static class ApprovalsApi
         string? next = null;
         while (true)
         {
-            var rows = await store.ListAsync(user.TenantId(), status, position, ScanBatch, cancellationToken);
+            var rows = await request.Store.ListAsync(request.User.TenantId(), status, position, ScanBatch, request.CancellationToken);
             foreach (var row in rows)
             {
                 if (!Visible(row))
@@ -156,7 +166,7 @@ internal static class ApprovalsApi
         var items = new List<ApprovalDto>();
         foreach (var row in page)
         {
-            items.Add(await ToDtoAsync(row, store, messages, policies, withAttachments: false, cancellationToken));
+            items.Add(await ToDtoAsync(row, request.Store, request.Messages, request.Policies, withAttachments: false, request.CancellationToken));
         }
 
         return TypedResults.Ok(new ApprovalList(items, next));
@@ -176,40 +186,41 @@ internal static class ApprovalsApi
         return TypedResults.Ok(await ToDtoAsync(row, store, messages, policies, withAttachments: true, cancellationToken));
     }
 
-    private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Approve(string id, HttpContext context, ClaimsPrincipal user,
-        ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies, CancellationToken cancellationToken) =>
-        DecideAsync(id, context, user, approve: true, approvals, store, messages, policies, cancellationToken);
+    /// <summary>The services and request of an approve or a reject.</summary>
+    private readonly record struct DecideRequest([FromRoute(Name = "id")] string Id, HttpContext Context, ClaimsPrincipal User, ApprovalService Approvals,
+        ApprovalStore Store, MessageStore Messages, PolicyService Policies, CancellationToken CancellationToken);
 
-    private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Reject(string id, HttpContext context, ClaimsPrincipal user,
-        ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies, CancellationToken cancellationToken) =>
-        DecideAsync(id, context, user, approve: false, approvals, store, messages, policies, cancellationToken);
+    private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Approve([AsParameters] DecideRequest request) =>
+        DecideAsync(request, approve: true);
 
-    private static async Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> DecideAsync(string id, HttpContext context, ClaimsPrincipal user,
-        bool approve, ApprovalService approvals, ApprovalStore store, MessageStore messages, PolicyService policies, CancellationToken cancellationToken)
+    private static Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> Reject([AsParameters] DecideRequest request) =>
+        DecideAsync(request, approve: false);
+
+    private static async Task<Results<Ok<ApprovalDto>, ProblemHttpResult>> DecideAsync(DecideRequest r, bool approve)
     {
         // A misspelt "coment" must not lose the comment silently.
-        var (body, problem) = await JsonBody.ReadOptionalAsync<ApprovalDecisionRequest>(context, cancellationToken);
+        var (body, problem) = await JsonBody.ReadOptionalAsync<ApprovalDecisionRequest>(r.Context, r.CancellationToken);
         if (problem is not null)
         {
             return problem;
         }
 
         var comment = body?.Comment?.Trim() is { } given ? SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(given) : null;
-        AuditRecorder.Detail(context, comment);
+        AuditRecorder.Detail(r.Context, comment);
         if (comment is { Length: > 2000 })
         {
             return Problems.Invalid("comment", ViolationCode.InvalidField, "comment is at most 2000 characters.");
         }
 
         // An approver not on this request is refused without learning anything about it, not even whether it was decided.
-        var who = Identity(user, context);
-        if (await store.GetAsync(user.TenantId(), id, cancellationToken) is not { } existing)
+        var who = Identity(r.User, r.Context);
+        if (await r.Store.GetAsync(r.User.TenantId(), r.Id, r.CancellationToken) is not { } existing)
         {
-            return NotFound(id);
+            return NotFound(r.Id);
         }
 
         // Her own mail is no secret to the sender, so she learns exactly why she cannot decide it.
-        if (!who.IsAdmin && who.Address is { } address && await messages.GetByIdAsync(existing.MessageId, cancellationToken) is { } own
+        if (!who.IsAdmin && who.Address is { } address && await r.Messages.GetByIdAsync(existing.MessageId, r.CancellationToken) is { } own
             && ApprovalRoutes.SendersOf(own.EnvelopeFrom, own.HeaderFrom).Contains(address.ToLowerInvariant()))
         {
             return SelfApproval(address);
@@ -218,24 +229,24 @@ internal static class ApprovalsApi
         if (!(who.IsAdmin || Involved(existing, who.Address)))
         {
             return Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not yours to decide",
-                $"{who.Address ?? who.Actor} is not an approver of approval request '{id}'.");
+                $"{who.Address ?? who.Actor} is not an approver of approval request '{r.Id}'.");
         }
 
-        var outcome = await approvals.DecideAsync(user.TenantId(), id, who, approve, string.IsNullOrEmpty(comment) ? null : comment, cancellationToken);
+        var outcome = await r.Approvals.DecideAsync(r.User.TenantId(), r.Id, who, approve, string.IsNullOrEmpty(comment) ? null : comment, r.CancellationToken);
         if (outcome is DecideOutcome.Done { OwnMail: true })
         {
-            AuditRecorder.Detail(context, string.IsNullOrEmpty(comment) ? "the sender's own mail, decided as admin" : $"the sender's own mail, decided as admin: {comment}");
+            AuditRecorder.Detail(r.Context, string.IsNullOrEmpty(comment) ? "the sender's own mail, decided as admin" : $"the sender's own mail, decided as admin: {comment}");
         }
 
         return outcome switch
         {
-            DecideOutcome.Done done => TypedResults.Ok(await ToDtoAsync(done.Request, store, messages, policies, withAttachments: false, cancellationToken)),
+            DecideOutcome.Done done => TypedResults.Ok(await ToDtoAsync(done.Request, r.Store, r.Messages, r.Policies, withAttachments: false, r.CancellationToken)),
             DecideOutcome.SelfApproval => SelfApproval(who.Address ?? who.Actor),
             DecideOutcome.Forbidden forbidden => Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not yours to decide now", forbidden.Reason),
             DecideOutcome.AlreadyDecided decided => Problems.Of(StatusCodes.Status409Conflict, Problems.ApprovalDecided, "Already decided",
-                $"Approval '{id}' is already {decided.Status}{(decided.By is null ? "" : $" by {decided.By}")}{(decided.At is { } at ? $" at {Rfc3339.Format(at)}" : "")}; a decision is final.",
+                $"Approval '{r.Id}' is already {decided.Status}{(decided.By is null ? "" : $" by {decided.By}")}{(decided.At is { } at ? $" at {Rfc3339.Format(at)}" : "")}; a decision is final.",
                 new Dictionary<string, object?> { ["approvalStatus"] = decided.Status, ["decidedBy"] = decided.By, ["decidedAt"] = decided.At }),
-            _ => NotFound(id),
+            _ => NotFound(r.Id),
         };
     }
 

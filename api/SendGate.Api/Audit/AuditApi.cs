@@ -30,19 +30,27 @@ internal static class AuditApi
         return group;
     }
 
-    private static async Task<Results<Ok<AuditList>, ProblemHttpResult>> List(ClaimsPrincipal user, AuditTrail trail,
-        [FromQuery] string? actor, [FromQuery] string? action, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? cursor, [FromQuery] string? limit,
+    /// <summary>The query values of the audit list: its filters and the page wanted.</summary>
+    private sealed record AuditListQuery(
+        [FromQuery(Name = "actor")] string? Actor,
+        [FromQuery(Name = "action")] string? Action,
+        [FromQuery(Name = "from")] string? From,
+        [FromQuery(Name = "to")] string? To,
+        [FromQuery(Name = "cursor")] string? Cursor,
+        [FromQuery(Name = "limit")] string? Limit);
+
+    private static async Task<Results<Ok<AuditList>, ProblemHttpResult>> List(ClaimsPrincipal user, AuditTrail trail, [AsParameters] AuditListQuery query,
         CancellationToken cancellationToken)
     {
         var violations = new List<Violation>();
-        var fromMs = QueryValues.Instant("from", from, violations);
-        var toMs = QueryValues.Instant("to", to, violations);
-        var size = QueryValues.PageSize(limit, violations);
+        var fromMs = QueryValues.Instant("from", query.From, violations);
+        var toMs = QueryValues.Instant("to", query.To, violations);
+        var size = QueryValues.PageSize(query.Limit, violations);
 
         long? before = null;
-        if (cursor is not null)
+        if (query.Cursor is not null)
         {
-            if (long.TryParse(cursor, CultureInfo.InvariantCulture, out var seq) && seq > 0)
+            if (long.TryParse(query.Cursor, CultureInfo.InvariantCulture, out var seq) && seq > 0)
             {
                 before = seq;
             }
@@ -57,7 +65,7 @@ internal static class AuditApi
             return Problems.Invalid(violations);
         }
 
-        var rows = await trail.ListAsync(user.TenantId(), new AuditFilter(actor, action, fromMs, toMs, before, size + 1), cancellationToken);
+        var rows = await trail.ListAsync(user.TenantId(), new AuditFilter(query.Actor, query.Action, fromMs, toMs, before, size + 1), cancellationToken);
         var page = rows.Take(size).ToList();
         return TypedResults.Ok(new AuditList(
             page.Select(r => new AuditEntryDto(r.Seq, Clock.FromMs(r.At), r.Actor, r.Action, r.Resource, r.Detail, r.Ip, r.StatusCode, r.PrevHash, r.Hash)).ToList(),

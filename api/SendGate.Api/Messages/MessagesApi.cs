@@ -67,52 +67,56 @@ internal static class MessagesApi
         return group;
     }
 
-    private static async Task<Results<Accepted<SubmitMessageResponse>, ProblemHttpResult>> Submit(
-        HttpContext context,
-        ClaimsPrincipal user,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        [FromQuery] string? sendAt,
-        MessageIntake intake,
-        SubmissionService submissions,
-        IOptions<LimitsOptions> limits,
-        CancellationToken cancellationToken)
+    /// <summary>The services and request of a submission.</summary>
+    private readonly record struct SubmitMessageRequest(
+        HttpContext Context,
+        ClaimsPrincipal User,
+        [FromHeader(Name = "Idempotency-Key")] string? IdempotencyKey,
+        [FromQuery(Name = "sendAt")] string? SendAt,
+        MessageIntake Intake,
+        SubmissionService Submissions,
+        IOptions<LimitsOptions> Limits,
+        CancellationToken CancellationToken);
+
+    private static async Task<Results<Accepted<SubmitMessageResponse>, ProblemHttpResult>> Submit([AsParameters] SubmitMessageRequest request)
     {
-        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200 || idempotencyKey.Any(c => c is < '!' or > '~')))
+        var key = request.IdempotencyKey;
+        if (key is not null && (key.Length is 0 or > 200 || key.Any(c => c is < '!' or > '~')))
         {
             return Problems.Invalid("Idempotency-Key", ViolationCode.InvalidField, "Idempotency-Key must be 1 to 200 visible ASCII characters.");
         }
 
         // Claimed before the body is read: a request is in flight from its first byte.
-        using var claim = idempotencyKey is null ? null : submissions.TryClaimIdempotencyKey(user.TenantId(), idempotencyKey);
-        if (idempotencyKey is not null && claim is null)
+        using var claim = key is null ? null : request.Submissions.TryClaimIdempotencyKey(request.User.TenantId(), key);
+        if (key is not null && claim is null)
         {
-            context.Response.Headers.RetryAfter = "1";
+            request.Context.Response.Headers.RetryAfter = "1";
             return Problems.Of(StatusCodes.Status409Conflict, Problems.IdempotencyKeyInFlight, "Request with this Idempotency-Key in progress",
-                $"A request with Idempotency-Key '{idempotencyKey}' is still being processed; retry once it has been answered.");
+                $"A request with Idempotency-Key '{key}' is still being processed; retry once it has been answered.");
         }
 
-        var read = await SubmissionRequest.ReadSubmissionAsync(context, limits.Value, cancellationToken);
+        var read = await SubmissionRequest.ReadSubmissionAsync(request.Context, request.Limits.Value, request.CancellationToken);
         if (read.Problem is { } unreadable)
         {
             return unreadable;
         }
 
         var body = read.Body!;
-        var idempotency = idempotencyKey is null ? null : new IdempotencyRequest(idempotencyKey, SubmissionRequest.RequestHash(context.Request.ContentType!, sendAt, body.Bytes));
-        if (idempotency is not null && await submissions.FindPreviousAsync(user.TenantId(), idempotency, cancellationToken) is { } previous)
+        var idempotency = key is null ? null : new IdempotencyRequest(key, SubmissionRequest.RequestHash(request.Context.Request.ContentType!, request.SendAt, body.Bytes));
+        if (idempotency is not null && await request.Submissions.FindPreviousAsync(request.User.TenantId(), idempotency, request.CancellationToken) is { } previous)
         {
-            return Answer(context, previous);
+            return Answer(request.Context, previous);
         }
 
         var messageId = SubmissionService.NewMessageId();
-        var prepared = SubmissionRequest.Prepare(body, messageId, sendAt, intake, submissions);
+        var prepared = SubmissionRequest.Prepare(body, messageId, request.SendAt, request.Intake, request.Submissions);
         if (prepared.Problem is { } invalid)
         {
             return invalid;
         }
 
-        var outcome = await submissions.SubmitAsync(user.Actor(), messageId, prepared.Message!, prepared.SendAt, idempotency, cancellationToken);
-        return Answer(context, outcome);
+        var outcome = await request.Submissions.SubmitAsync(request.User.Actor(), messageId, prepared.Message!, prepared.SendAt, idempotency, request.CancellationToken);
+        return Answer(request.Context, outcome);
     }
 
     private static Results<Accepted<SubmitMessageResponse>, ProblemHttpResult> Answer(HttpContext context, SubmitOutcome outcome)
@@ -174,39 +178,37 @@ internal static class MessagesApi
         return TypedResults.Ok(new MessageEventList(id, events.Select(e => e.ToDto()).ToList()));
     }
 
-    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Release(
-        string id, HttpContext context, ClaimsPrincipal user, MessageActions actions, MessageStore store, PasswordMailStore passwords,
-        CancellationToken cancellationToken) =>
-        Act(id, context, reason => actions.ReleaseAsync(user.Actor(), id, reason, cancellationToken), "release", "held", store, passwords, cancellationToken);
+    /// <summary>The services and request of a release or a cancel.</summary>
+    private readonly record struct StatusChangeRequest([FromRoute(Name = "id")] string Id, HttpContext Context, ClaimsPrincipal User, MessageActions Actions,
+        MessageStore Store, PasswordMailStore Passwords, CancellationToken CancellationToken);
 
-    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Cancel(
-        string id, HttpContext context, ClaimsPrincipal user, MessageActions actions, MessageStore store, PasswordMailStore passwords,
-        CancellationToken cancellationToken) =>
-        Act(id, context, reason => actions.CancelAsync(user.Actor(), id, reason, cancellationToken), "cancel", "held, awaiting_approval or queued",
-            store, passwords, cancellationToken);
+    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Release([AsParameters] StatusChangeRequest request) =>
+        Act(request, reason => request.Actions.ReleaseAsync(request.User.Actor(), request.Id, reason, request.CancellationToken), "release", "held");
 
-    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Act(string id, HttpContext context, Func<string?, Task<ActionOutcome>> action,
-        string verb, string allowed, MessageStore store, PasswordMailStore passwords, CancellationToken cancellationToken)
+    private static Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Cancel([AsParameters] StatusChangeRequest request) =>
+        Act(request, reason => request.Actions.CancelAsync(request.User.Actor(), request.Id, reason, request.CancellationToken), "cancel",
+            "held, awaiting_approval or queued");
+
+    private static async Task<Results<Ok<MessageDetails>, ProblemHttpResult>> Act(StatusChangeRequest r, Func<string?, Task<ActionOutcome>> action,
+        string verb, string allowed)
     {
-        var (body, problem) = await JsonBody.ReadOptionalAsync<MessageActionRequest>(context, cancellationToken);
+        var (body, problem) = await JsonBody.ReadOptionalAsync<MessageActionRequest>(r.Context, r.CancellationToken);
         if (problem is not null)
         {
             return problem;
         }
 
-        AuditRecorder.Detail(context, body?.Reason);
+        AuditRecorder.Detail(r.Context, body?.Reason);
         switch (await action(body?.Reason))
         {
             case ActionOutcome.Done done:
-                return TypedResults.Ok(await store.DetailsAsync(passwords, done.Message, cancellationToken));
+                return TypedResults.Ok(await r.Store.DetailsAsync(r.Passwords, done.Message, r.CancellationToken));
             case ActionOutcome.Conflict conflict:
                 return Problems.Of(StatusCodes.Status409Conflict, Problems.InvalidTransition, "Not possible in this status",
-                    $"Cannot {verb} message '{id}': it is {conflict.CurrentStatus}, and only a message that is {allowed} can be {(verb == "cancel" ? "cancelled" : "released")}.",
+                    $"Cannot {verb} message '{r.Id}': it is {conflict.CurrentStatus}, and only a message that is {allowed} can be {(verb == "cancel" ? "cancelled" : "released")}.",
                     new Dictionary<string, object?> { ["currentStatus"] = conflict.CurrentStatus });
             default:
-                return Problems.MessageNotFound(id);
+                return Problems.MessageNotFound(r.Id);
         }
     }
-
-
 }

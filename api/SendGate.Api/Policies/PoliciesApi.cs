@@ -150,33 +150,36 @@ internal static class PoliciesApi
             _ => RuleNotFound(ruleId),
         };
 
-    private static async Task<Results<Ok<PolicyEvaluation>, ProblemHttpResult>> Evaluate(
-        HttpContext context,
-        ClaimsPrincipal user,
-        [FromQuery] string? sendAt,
-        MessageIntake intake,
-        SubmissionService submissions,
-        PolicyService policies,
-        IOptions<LimitsOptions> limits,
-        CancellationToken cancellationToken)
+    /// <summary>The services and request of a dry run of a submission.</summary>
+    private readonly record struct EvaluatePolicyRequest(
+        HttpContext Context,
+        ClaimsPrincipal User,
+        [FromQuery(Name = "sendAt")] string? SendAt,
+        MessageIntake Intake,
+        SubmissionService Submissions,
+        PolicyService Policies,
+        IOptions<LimitsOptions> Limits,
+        CancellationToken CancellationToken);
+
+    private static async Task<Results<Ok<PolicyEvaluation>, ProblemHttpResult>> Evaluate([AsParameters] EvaluatePolicyRequest request)
     {
-        var read = await SubmissionRequest.ReadSubmissionAsync(context, limits.Value, cancellationToken);
+        var read = await SubmissionRequest.ReadSubmissionAsync(request.Context, request.Limits.Value, request.CancellationToken);
         if (read.Problem is { } unreadable)
         {
             return unreadable;
         }
 
         // The same validation and preparation as a submission, so the answer is the one it would get.
-        var prepared = SubmissionRequest.Prepare(read.Body!, SubmissionService.NewMessageId(), sendAt, intake, submissions);
+        var prepared = SubmissionRequest.Prepare(read.Body!, SubmissionService.NewMessageId(), request.SendAt, request.Intake, request.Submissions);
         if (prepared.Problem is { } invalid)
         {
             return invalid;
         }
 
         var message = prepared.Message!;
-        var tenantId = user.TenantId();
-        var decision = await policies.DecideAsync(tenantId, message, prepared.SendAt, cancellationToken);
-        return TypedResults.Ok(await EvaluationAsync(decision, message, tenantId, policies, cancellationToken));
+        var tenantId = request.User.TenantId();
+        var decision = await request.Policies.DecideAsync(tenantId, message, prepared.SendAt, request.CancellationToken);
+        return TypedResults.Ok(await EvaluationAsync(decision, message, tenantId, request.Policies, request.CancellationToken));
     }
 
     /// <summary>
