@@ -40,6 +40,7 @@ public sealed class SqlServerDialectTests
         {
             data.Add($"WorkQueue {queue.Table} claim", queue.ClaimSql(dialect));
             data.Add($"WorkQueue {queue.Table} return unstarted", queue.ReturnUnstartedSql);
+            data.Add($"WorkQueue {queue.Table} any due", queue.AnyDueSql);
         }
 
         var everyFilter = new MessageFilter

@@ -23,9 +23,6 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string ClaimDueSql(WorkQueue queue);
 
-    private protected static string Due(WorkQueue queue) =>
-        queue.Candidates is null ? WorkQueue.DueCondition : $"{WorkQueue.DueCondition} AND ({queue.Candidates})";
-
     private protected static string Assignments(WorkQueue queue) =>
         queue.AlsoSet is null ? WorkQueue.ClaimAssignments : $"{WorkQueue.ClaimAssignments}, {queue.AlsoSet}";
 
@@ -100,7 +97,7 @@ public sealed class SqliteDialect : SqlDialect
         UPDATE {queue.Table}
            SET {Assignments(queue)}
          WHERE id IN (SELECT id FROM {queue.Table}
-                       WHERE {Due(queue)}
+                       WHERE {queue.DueWhere}
                        ORDER BY {queue.Order}
                        LIMIT @batch)
         RETURNING {Columns(queue, "")}
@@ -147,7 +144,7 @@ public sealed class SqlServerDialect : SqlDialect
         WITH due AS (
             SELECT TOP (@batch) *
               FROM {queue.Table} WITH (UPDLOCK, READPAST, ROWLOCK)
-             WHERE {Due(queue)}
+             WHERE {queue.DueWhere}
              ORDER BY {queue.Order})
         UPDATE due
            SET {Assignments(queue)}

@@ -71,11 +71,17 @@ public sealed class WorkQueue(string Table, IReadOnlyList<string> Returned, stri
     {
         var now = time.GetUtcNow();
         var lease = new WorkLease(now + leaseLength);
-        IReadOnlyList<T> rows;
+        IReadOnlyList<T> rows = [];
         await using (var connection = await db.OpenAsync(cancellationToken))
         {
-            rows = await ClaimAsync<T>(connection, null, db.Dialect, owner, now.ToUnixTimeMilliseconds(), lease.Until.ToUnixTimeMilliseconds(), batch,
-                candidates, cancellationToken);
+            // A read first: an idle queue's poll must not take SQLite's write lock from the writers.
+            var parameters = new DynamicParameters(candidates);
+            parameters.Add("now", now.ToUnixTimeMilliseconds());
+            if (await connection.ExecuteScalarAsync<int>(new CommandDefinition(AnyDueSql, parameters, cancellationToken: cancellationToken)) == 1)
+            {
+                rows = await ClaimAsync<T>(connection, null, db.Dialect, owner, now.ToUnixTimeMilliseconds(), lease.Until.ToUnixTimeMilliseconds(), batch,
+                    candidates, cancellationToken);
+            }
         }
 
         return new ClaimedBatch<T>(rows, idOf, lease, time, longestAttempt,
@@ -96,6 +102,13 @@ public sealed class WorkQueue(string Table, IReadOnlyList<string> Returned, stri
         await using var connection = await db.OpenAsync();
         return await connection.ExecuteAsync(ReturnUnstartedSql, new { ids, owner, now });
     }
+
+    /// <summary>The queue's due rows: <see cref="DueCondition"/> and its <see cref="Candidates"/>.</summary>
+    internal string DueWhere => Candidates is null ? DueCondition : $"{DueCondition} AND ({Candidates})";
+
+    internal string AnyDueSql => $"""
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM {Table} WHERE {DueWhere}) THEN 1 ELSE 0 END
+        """;
 
     internal string ReturnUnstartedSql => $"""
         UPDATE {Table}

@@ -156,6 +156,12 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     {
         rules.Require(MessageStatus.Queued, MessageStatus.Sending);
         await using var connection = await db.OpenAsync(cancellationToken);
+        // As every queue: an idle poll reads, and leaves SQLite's write lock to the submissions.
+        if (await connection.ExecuteScalarAsync<int>(new CommandDefinition(Queue.AnyDueSql, new { now }, cancellationToken: cancellationToken)) == 0)
+        {
+            return [];
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var expired = (await connection.QueryAsync<(string Id, string? LeaseOwner)>(ExpiredLeasesSql, new { now }, transaction))
             .ToDictionary(e => e.Id, e => e.LeaseOwner);
