@@ -13,7 +13,7 @@ namespace SendGate.Bench;
 /// <summary>
 /// The message search (GET /v1/messages) over a large SQLite database: a fresh file migrated by the
 /// product's migrator, loaded with realistic messages, then every filter alone and in combinations,
-/// first page and a deep cursor page, through <see cref="MessageStore.ListAsync"/> on the product's
+/// first page and a deep cursor page, through <see cref="SendGate.Core.Archive.MessageSearch.ListAsync"/> on the product's
 /// connection factory. The baseline, measured in the same process, is the unfiltered first page.
 /// Target: p95 ≤ 100 ms for every indexed query.
 /// </summary>

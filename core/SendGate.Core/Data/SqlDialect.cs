@@ -66,7 +66,7 @@ public abstract class SqlDialect
 
     /// <summary>
     /// Whether the message search picks, per query, which filters find their messages through
-    /// their own index (see <see cref="Messages.MessageStore.ListAsync"/>). SQLite's planner has no
+    /// their own index (see <see cref="Archive.MessageSearch.ListAsync"/>). SQLite's planner has no
     /// statistics on the values, so the store measures them; SQL Server's optimizer has its own.
     /// </summary>
     public virtual bool ChoosesSearchDrivers => false;

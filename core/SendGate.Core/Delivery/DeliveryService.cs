@@ -18,7 +18,7 @@ public sealed record DeliveryRun(int Claimed, int Sent, int Deferred, int Failed
 /// <summary>
 /// Claims due messages with a lease, sends each to its pending recipients, and records the outcome.
 /// The one duplicate this cannot rule out is SMTP's own: the relay answered 250 and the process
-/// died before <see cref="MessageStore.FinishDeliveryAsync"/> committed; the lease then expires
+/// died before <see cref="DeliveryRecorder.RecordAsync"/> committed; the lease then expires
 /// and another worker sends again. That window is one SQL transaction long.
 /// </summary>
 public sealed class DeliveryService(

@@ -84,8 +84,6 @@ public sealed class PasswordMailStore(IDbConnectionFactory db, TimeProvider time
 
     private const string ByMessageSql = $"SELECT {Columns} FROM password_mails WHERE message_id = @messageId";
 
-    private const string ByIdSql = $"SELECT {Columns} FROM password_mails WHERE id = @id";
-
     // Only the worker holding the main message's lease may create its password mail.
     private const string InsertWaitingSql = """
         INSERT INTO password_mails (id, message_id, tenant_id, status, zip_name, password_to, delay_ms, password_ciphertext,
@@ -119,12 +117,6 @@ public sealed class PasswordMailStore(IDbConnectionFactory db, TimeProvider time
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<PasswordMailRow>(new CommandDefinition(ByMessageSql, new { messageId }, cancellationToken: cancellationToken));
-    }
-
-    public async Task<PasswordMailRow?> GetAsync(string id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<PasswordMailRow>(new CommandDefinition(ByIdSql, new { id }, cancellationToken: cancellationToken));
     }
 
     /// <summary>

@@ -55,8 +55,6 @@ public sealed class NotificationStore(IDbConnectionFactory db, TimeProvider time
         VALUES (@Id, @TenantId, @MessageId, @ApprovalId, @Kind, @Recipient, @Data, 'queued', @now, 0, @now, @now)
         """;
 
-    private const string GetSql = $"SELECT {Columns} FROM notifications WHERE id = @id";
-
     private const string ForMessageSql = $"SELECT {Columns} FROM notifications WHERE message_id = @messageId ORDER BY created_at, id";
 
     private const string FinishSql = """
@@ -95,12 +93,6 @@ public sealed class NotificationStore(IDbConnectionFactory db, TimeProvider time
     public Task<ClaimedBatch<NotificationRow>> ClaimDueAsync(string owner, TimeSpan leaseLength, TimeSpan longestAttempt, int batch,
         CancellationToken cancellationToken = default) =>
         Queue.ClaimBatchAsync<NotificationRow>(db, time, owner, leaseLength, longestAttempt, batch, n => n.Id, cancellationToken: cancellationToken);
-
-    public async Task<NotificationRow?> GetAsync(string id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<NotificationRow>(new CommandDefinition(GetSql, new { id }, cancellationToken: cancellationToken));
-    }
 
     public async Task<IReadOnlyList<NotificationRow>> ForMessageAsync(string messageId, CancellationToken cancellationToken = default)
     {
