@@ -12,6 +12,7 @@ using SendGate.Core.Hosting;
 using SendGate.Core.Messages;
 using SendGate.Core.Notifications;
 using SendGate.Core.Policies;
+using SendGate.Core.ReviewConsole;
 using SendGate.Core.Tenants;
 using SendGate.Core.Webhooks;
 
@@ -42,7 +43,8 @@ public static class ServiceCollectionExtensions
             .AddEncryption()
             .AddAudit()
             .AddArchive()
-            .AddApprovals();
+            .AddApprovals()
+            .AddReviewConsole();
 
         // Migrations, the first tenant and the audit key, before any other hosted service starts.
         services.AddHostedService<DatabaseInitializer>();

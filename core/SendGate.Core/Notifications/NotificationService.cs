@@ -28,6 +28,7 @@ public sealed class NotificationService(
     TimeProvider time,
     IOptions<DeliveryOptions> delivery,
     IOptions<NotificationOptions> options,
+    ReviewConsole.ConsoleMails consoleMails,
     ILogger<NotificationService> logger)
 {
     private const int Batch = 100;
@@ -74,7 +75,7 @@ public sealed class NotificationService(
                         await store.FinishAsync(row.Id, identity.Name, WorkQueue.Failed, result.Reply ?? "refused", null, time.NowMs());
                     }
 
-                    Log.NotificationFinished(logger, row.Id, row.Kind, row.MessageId, row.Attempts);
+                    Log.NotificationFinished(logger, row.Id, row.Kind, row.MessageId ?? "-", row.Attempts);
                 }
             }
         }
@@ -91,14 +92,25 @@ public sealed class NotificationService(
 
     private async Task<OutgoingMessage?> ComposeAsync(NotificationRow row, CancellationToken cancellationToken)
     {
-        var message = await messages.GetByIdAsync(row.MessageId, cancellationToken);
+        var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+        if (row.Kind == NotificationKind.SignInLink)
+        {
+            var (signInSubject, signInBody) = await consoleMails.SignInAsync(row, settings, cancellationToken);
+            return Mail(row, signInSubject, signInBody);
+        }
+
+        var message = row.MessageId is null ? null : await messages.GetByIdAsync(row.MessageId, cancellationToken);
         var request = row.ApprovalId is null ? null : await approvals.GetAsync(row.TenantId, row.ApprovalId, cancellationToken);
         if (message is null)
         {
             return null;
         }
 
-        var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+        if (row.Kind == NotificationKind.HoldNotice)
+        {
+            return await consoleMails.HoldNoticeAsync(row, message, settings, cancellationToken) is { } notice ? Mail(row, notice.Subject, notice.Body) : null;
+        }
+
         var en = settings.Language == "en";
         // What SendGate writes shows numbers as the policy evidence does; only the mail itself carries them.
         message = message with { Subject = Policies.Detectors.SensitiveNumbers.Mask(message.Subject) };
@@ -183,6 +195,11 @@ public sealed class NotificationService(
                    """);
         }
 
+        return Mail(row, subject, body);
+    }
+
+    private OutgoingMessage Mail(NotificationRow row, string subject, string body)
+    {
         var from = MailboxAddress.Parse(options.Value.From);
         var mime = new MimeMessage { Subject = subject, Date = time.GetUtcNow(), MessageId = Mime.MessageIntake.NewMessageIdHeader(row.Id, from.Address) };
         mime.From.Add(from);

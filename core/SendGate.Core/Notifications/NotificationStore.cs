@@ -11,16 +11,23 @@ public static class NotificationKind
     public const string ApprovalRequest = "approval_request";
     public const string ApprovalReminder = "approval_reminder";
     public const string SenderOutcome = "sender_outcome";
+
+    /// <summary>To the sender: a rule holds her mail for a re-check or sends it for approval; links to it on the console.</summary>
+    public const string HoldNotice = "hold_notice";
+
+    /// <summary>A link that signs a person in to the console.</summary>
+    public const string SignInLink = "sign_in_link";
 }
 
 /// <summary>A notification to queue with the change it reports.</summary>
-public sealed record NewNotification(string TenantId, string MessageId, string? ApprovalId, string Kind, string Recipient, string? Data = null);
+/// <summary>A mail to queue; <paramref name="MessageId"/> is null only for a sign-in link, which is about no message.</summary>
+public sealed record NewNotification(string TenantId, string? MessageId, string? ApprovalId, string Kind, string Recipient, string? Data = null);
 
 public sealed record NotificationRow
 {
     public string Id { get; init; } = "";
     public string TenantId { get; init; } = "";
-    public string MessageId { get; init; } = "";
+    public string? MessageId { get; init; }
     public string? ApprovalId { get; init; }
     public string Kind { get; init; } = "";
     public string Recipient { get; init; } = "";

@@ -1,0 +1,18 @@
+namespace SendGate.Core.ReviewConsole;
+
+public sealed class ConsoleOptions
+{
+    public const string Section = "SendGate:Console";
+
+    /// <summary>How long a sign-in link sent by mail works (once).</summary>
+    public TimeSpan SignInLinkLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sign-in links one address may ask for within <see cref="SignInLinkLifetime"/>.</summary>
+    public int SignInLinksPerAddress { get; set; } = 3;
+
+    /// <summary>How long a console session lasts without use.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Longest a hold notice's link works; it ends sooner when the mail has left or been decided.</summary>
+    public TimeSpan HoldNoticeLinkLifetime { get; set; } = TimeSpan.FromDays(14);
+}
