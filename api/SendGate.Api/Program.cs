@@ -9,6 +9,7 @@ using SendGate.Api.Cli;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
 using SendGate.Api.Policies;
+using SendGate.Api.ReviewConsole;
 using SendGate.Api.Tenants;
 using SendGate.Api.Webhooks;
 using SendGate.Core;
@@ -36,12 +37,14 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
 });
 builder.Services.AddSendGateOpenApi();
+builder.Services.AddSendGateConsole();
 
 var app = builder.Build();
 
 app.UseSendGateResponseHeaders();
 app.UseSendGateExceptionHandler();
 app.UseStatusCodePages();
+app.UseSendGateConsole();
 app.UseAuthentication();
 app.UseAuthorization();
 // After authentication: the submission limits count per API key and per tenant.
@@ -61,6 +64,7 @@ app.MapApprovalRoutes().AddEndpointFilter<AuditRecorder>();
 app.MapGroup("").RequireRateLimiting(RateLimits.ApprovalLinks).MapApprovalLinks();
 app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
 app.MapAudit();
+app.MapSendGateConsole();
 
 app.Run();
 return 0;

@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using SendGate.Core.Hosting;
+
 namespace SendGate.Core.ReviewConsole;
 
 public sealed class ConsoleOptions
@@ -5,14 +8,18 @@ public sealed class ConsoleOptions
     public const string Section = "SendGate:Console";
 
     /// <summary>How long a sign-in link sent by mail works (once).</summary>
+    [Duration("00:01:00", "1.00:00:00")]
     public TimeSpan SignInLinkLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Sign-in links one address may ask for within <see cref="SignInLinkLifetime"/>.</summary>
+    [Range(1, 100)]
     public int SignInLinksPerAddress { get; set; } = 3;
 
     /// <summary>How long a console session lasts without use.</summary>
+    [Duration("00:05:00", "30.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>Longest a hold notice's link works; it ends sooner when the mail has left or been decided.</summary>
+    [Duration("01:00:00", "93.00:00:00")]
     public TimeSpan HoldNoticeLinkLifetime { get; set; } = TimeSpan.FromDays(14);
 }

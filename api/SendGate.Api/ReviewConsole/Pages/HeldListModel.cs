@@ -1,0 +1,6 @@
+using SendGate.Core.Messages;
+
+namespace SendGate.Api.ReviewConsole.Pages;
+
+/// <summary>The held-mail list shared by "my held mail" and the reviewers' queue.</summary>
+internal sealed record HeldListModel(IReadOnlyList<MessageRow> Messages, ConsoleViewer Viewer, bool ShowSender);

@@ -1,0 +1,163 @@
+using Microsoft.AspNetCore.Mvc;
+using SendGate.Core.Approvals;
+using SendGate.Core.Messages;
+using SendGate.Core.Policies;
+using SendGate.Core.ReviewConsole;
+
+namespace SendGate.Api.ReviewConsole.Pages;
+
+/// <summary>
+/// One mail, to re-check before it leaves. Its sender, reviewers and admins see it; an approver
+/// sees it through the approval request. Send now needs each external recipient ticked — the
+/// confirmation step Japanese gateways use — and goes through the lifecycle like the API's release.
+/// </summary>
+internal sealed class MessageModel(MessageStore messages, PolicyService policies, MessageActions actions, ApprovalStore approvals) : ConsolePage
+{
+    private const int MaxReason = 500;
+
+    internal MessageView View { get; private set; } = null!;
+
+    internal bool IsSender { get; private set; }
+
+    /// <summary>Held (any mode): the sender, a reviewer or an admin may send it now.</summary>
+    internal bool CanSendNow => View.Message.Status == MessageStatus.Held && (IsSender || Viewer.IsReviewer);
+
+    internal bool CanCancel => View.Message.Status is MessageStatus.Held or MessageStatus.AwaitingApproval or MessageStatus.Queued && (IsSender || Viewer.IsReviewer);
+
+    internal ApprovalRequestRow? Approval { get; private set; }
+
+    /// <summary>What the person got wrong in the form, shown beside it.</summary>
+    internal string? FormError { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string id) => await LoadAsync(id) ?? Page();
+
+    public async Task<IActionResult> OnPostSendAsync(string id, [FromForm(Name = "confirm")] string[]? confirm)
+    {
+        if (await LoadAsync(id) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!CanSendNow)
+        {
+            return Gone();
+        }
+
+        // Every external recipient ticked, and nothing else: a form made for another version of the mail does not count.
+        var ticked = new HashSet<string>((confirm ?? []).Take(1000).Select(a => a.Trim().ToLowerInvariant()), StringComparer.Ordinal);
+        var external = View.External.Select(r => r.Address.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        if (!external.SetEquals(ticked))
+        {
+            FormError = Text["TickEachExternal"];
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
+
+        var outcome = await actions.ReleaseAsync(new Actor(Viewer.TenantId, Viewer.Actor), id,
+            external.Count == 0 ? "sent now on the console" : $"sent now on the console; external recipients confirmed: {string.Join(", ", external.Order(StringComparer.Ordinal))}",
+            HttpContext.RequestAborted);
+        if (outcome is not ActionOutcome.Done done)
+        {
+            return Gone();
+        }
+
+        await AuditAsync("send-now", $"message={id}", external.Count == 0 ? null : $"confirmed {external.Count} external recipient(s)");
+        Notice = done.Message.Status == MessageStatus.Queued ? Text["SentNowNotice"] : Text["ReleasedUntilSendAtNotice"];
+        return RedirectToPage("/Message", new { id });
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(string id, [FromForm(Name = "reason")] string? reason)
+    {
+        if (await LoadAsync(id) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!CanCancel)
+        {
+            return Gone();
+        }
+
+        reason = reason?.Trim();
+        if (reason is { Length: > MaxReason } || reason?.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')) == true)
+        {
+            FormError = Text["ReasonTooLong", MaxReason];
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
+
+        var masked = SendGate.Core.Policies.Detectors.SensitiveNumbers.MaskOrNull(reason is { Length: > 0 } r ? r : null);
+        var outcome = await actions.CancelAsync(new Actor(Viewer.TenantId, Viewer.Actor), id,
+            masked is null ? "cancelled on the console" : $"cancelled on the console: {masked}", HttpContext.RequestAborted);
+        if (outcome is not ActionOutcome.Done)
+        {
+            return Gone();
+        }
+
+        await AuditAsync("cancel", $"message={id}", masked);
+        Notice = Text["CancelledNotice"];
+        return RedirectToPage("/Message", new { id });
+    }
+
+    /// <summary>An attachment as submitted, always as a download (never shown in the page).</summary>
+    public async Task<IActionResult> OnGetAttachmentAsync(string id, int index)
+    {
+        if (await LoadAsync(id) is { } refused)
+        {
+            return refused;
+        }
+
+        if (await MessageView.AttachmentAsync(View.Message, messages, index, HttpContext.RequestAborted) is not { Content: { } content } part)
+        {
+            return Problem(StatusCodes.Status404NotFound, "NotFoundTitle", "AttachmentNotFoundText");
+        }
+
+        var file = new MemoryStream();
+        await content.DecodeToAsync(file, HttpContext.RequestAborted);
+        file.Position = 0;
+        await AuditAsync("download-attachment", $"message={id} attachment={index}", null);
+        return File(file, "application/octet-stream", part.FileName is { Length: > 0 } n ? n : $"attachment-{index + 1}");
+    }
+
+    private IActionResult Gone() =>
+        Problem(StatusCodes.Status409Conflict, "NoLongerHeldTitle", "NoLongerHeldText", Text["Status_" + View.Message.Status]);
+
+    /// <summary>Loads the mail if this person may see it; otherwise the page to answer with.</summary>
+    private async Task<IActionResult?> LoadAsync(string id)
+    {
+        var viewer = Viewer;
+        var message = id.Length is > 0 and <= 100 && (viewer.OnlyMessage is null || viewer.OnlyMessage == id)
+            ? await messages.GetAsync(viewer.TenantId, id, HttpContext.RequestAborted)
+            : null;
+        if (message is null)
+        {
+            return NotYours();
+        }
+
+        IsSender = HeldMail.IsSender(message, viewer.Address);
+        if (!IsSender && !viewer.IsReviewer)
+        {
+            // An approver sees the mail of a request she is on.
+            Approval = await approvals.GetByMessageAsync(message.Id, HttpContext.RequestAborted);
+            if (Approval is null || !ConsoleViewer.OnRoute(Approval, viewer.Address))
+            {
+                return NotYours();
+            }
+        }
+        else
+        {
+            Approval = await approvals.GetByMessageAsync(message.Id, HttpContext.RequestAborted);
+        }
+
+        if (message.ContentPurgedAt is not null)
+        {
+            return Problem(StatusCodes.Status410Gone, "ContentPurgedTitle", "ContentPurgedText");
+        }
+
+        View = await MessageView.BuildAsync(message, messages, policies, HttpContext.RequestAborted);
+        return null;
+    }
+
+    // Another tenant's mail, another sender's, and one that does not exist look the same.
+    private IActionResult NotYours() => Problem(StatusCodes.Status404NotFound, "NotFoundTitle", "MessageNotFoundText");
+}
