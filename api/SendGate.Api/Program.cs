@@ -64,6 +64,7 @@ app.MapApprovalRoutes().AddEndpointFilter<AuditRecorder>();
 app.MapGroup("").RequireRateLimiting(RateLimits.ApprovalLinks).MapApprovalLinks();
 app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
 app.MapAudit();
+app.MapConsoleApi().AddEndpointFilter<AuditRecorder>();
 app.MapSendGateConsole();
 
 app.Run();

@@ -82,6 +82,7 @@ internal static class ConsoleSetup
         // Each tenant's provider is a scheme of its own, added when first needed (see TenantOidc).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
         services.AddSingleton<TenantOidc>();
+        services.AddSingleton<ConsoleApprovals>();
         services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, TenantOidcOptions>();
         return services;
     }
