@@ -113,12 +113,15 @@ public sealed class SubmissionService(
             events.Add(first with { Actor = PolicyActor(decision) });
         }
 
+        var settings = (await policies.GetSnapshotAsync(actor.TenantId, cancellationToken)).Settings;
+        var notice = ReviewConsole.HoldNotices.For(actor.TenantId, messageId, decision, message.EnvelopeFrom, message.HeaderFrom, settings);
+
         // Written outside the single writer, in parallel with other requests; made durable by the batch.
         var original = await blobs.StageAsync(message.Raw, cancellationToken);
         var outcome = await writer.WriteAsync(
             new PendingSubmission(actor, row, original, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval,
                 message.Mime.Attachments.Select(a => a is MimeKit.MimePart p ? p.FileName ?? "" : a.ContentDisposition?.FileName ?? "").Where(n => n.Length > 0).ToList(),
-                decision.Rules.Select(r => r.RuleId).ToList()),
+                decision.Rules.Select(r => r.RuleId).ToList(), notice is null ? null : [notice]),
             cancellationToken);
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {

@@ -18,7 +18,8 @@ public sealed record PendingSubmission(
     long Now,
     Approvals.OpenedApproval? Approval = null,
     IReadOnlyList<string>? AttachmentNames = null,
-    IReadOnlyList<string>? RuleIds = null);
+    IReadOnlyList<string>? RuleIds = null,
+    IReadOnlyList<Notifications.NewNotification>? Notices = null);
 
 /// <summary>
 /// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
@@ -91,6 +92,11 @@ public sealed class SubmissionWriter : IAsyncDisposable
         if (s.Approval is { } approval)
         {
             await approval.WriteAsync(connection, transaction, s.Now);
+        }
+
+        if (s.Notices is { Count: > 0 } notices)
+        {
+            await Notifications.NotificationStore.InsertAsync(connection, transaction, notices, s.Now);
         }
 
         return new SubmitOutcome.Accepted(s.Receipt, Replayed: false);

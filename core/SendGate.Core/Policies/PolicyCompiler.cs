@@ -9,9 +9,10 @@ internal abstract record CompiledAction(string Type);
 
 internal sealed record RejectAction(string Reason) : CompiledAction(ActionTypes.Reject);
 
-internal sealed record HoldAction(string Mode, TimeSpan? Duration) : CompiledAction(ActionTypes.Hold);
+/// <param name="Notice">Mail the sender a hold notice that opens the mail on the console.</param>
+internal sealed record HoldAction(string Mode, TimeSpan? Duration, bool Notice) : CompiledAction(ActionTypes.Hold);
 
-internal sealed record ApprovalAction(string Route, TimeSpan Timeout, string OnTimeout, TimeSpan? ReminderBefore) : CompiledAction(ActionTypes.RequireApproval);
+internal sealed record ApprovalAction(string Route, TimeSpan Timeout, string OnTimeout, TimeSpan? ReminderBefore, bool Notice) : CompiledAction(ActionTypes.RequireApproval);
 
 internal sealed record EncryptAction(
     string Method, string NameEncoding, string PasswordTo, TimeSpan PasswordDelay, string AlreadyEncrypted, bool SplitDelivery,
@@ -402,7 +403,7 @@ public static partial class PolicyCompiler
                 violations.Add(new($"{path}.duration", PolicyViolation.InvalidAction, "A review hold lasts until someone releases or cancels the message; it takes no duration."));
             }
 
-            return new HoldAction(mode, null);
+            return new HoldAction(mode, null, spec.Notice ?? true);
         }
 
         if (spec.Duration is null)
@@ -412,7 +413,8 @@ public static partial class PolicyCompiler
         }
 
         var duration = Duration(spec.Duration, $"{path}.duration", violations, allowZero: false, max: MaxHold);
-        return mode is null || duration is null ? null : new HoldAction(mode, duration);
+        // A short automatic hold tells nobody unless asked; a hold that needs the sender does.
+        return mode is null || duration is null ? null : new HoldAction(mode, duration, spec.Notice ?? mode == HoldModes.SelfAudit);
     }
 
     private static CompiledAction? Approval(ActionSpec spec, string path, List<Violation> violations)
@@ -431,7 +433,7 @@ public static partial class PolicyCompiler
             violations.Add(new($"{path}.reminderBefore", PolicyViolation.InvalidDuration, "reminderBefore must be shorter than the timeout."));
         }
 
-        return timeout is null || onTimeout is null ? null : new ApprovalAction(route, timeout.Value, onTimeout, reminder);
+        return timeout is null || onTimeout is null ? null : new ApprovalAction(route, timeout.Value, onTimeout, reminder, spec.Notice ?? true);
     }
 
     private static CompiledAction? Encrypt(ActionSpec spec, string path, List<Violation> violations)

@@ -36,7 +36,7 @@ public sealed record RejectionDecision(string RuleId, string RuleName, string Re
 
 /// <summary>Recorded for the approval flow: which route decides and what happens when nobody does.</summary>
 /// <remarks>Durations are ISO 8601 (<c>PT4H</c>), as in the policy.</remarks>
-public sealed record ApprovalDecision(string RuleId, string RuleName, string Route, string Timeout, string OnTimeout, string? ReminderBefore);
+public sealed record ApprovalDecision(string RuleId, string RuleName, string Route, string Timeout, string OnTimeout, string? ReminderBefore, bool Notice = false);
 
 /// <summary>
 /// The hold that applies. With approval it starts once the message is approved
@@ -51,7 +51,8 @@ public sealed record HoldDecision(
     string? RuleName,
     bool AfterApproval,
     bool LengthenedBySendAt,
-    DateTimeOffset? SendAt);
+    DateTimeOffset? SendAt,
+    bool Notice = false);
 
 public sealed record EncryptionDecision(
     string RuleId,

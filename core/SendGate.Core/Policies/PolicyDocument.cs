@@ -219,8 +219,8 @@ public static class ActionTypes
     public static readonly IReadOnlyDictionary<string, string[]> Parameters = new Dictionary<string, string[]>
     {
         [Reject] = ["reason"],
-        [Hold] = ["duration", "mode"],
-        [RequireApproval] = ["route", "timeout", "onTimeout", "reminderBefore"],
+        [Hold] = ["duration", "mode", "notice"],
+        [RequireApproval] = ["route", "timeout", "onTimeout", "reminderBefore", "notice"],
         [EncryptAttachments] = ["method", "nameEncoding", "passwordTo", "passwordDelay", "alreadyEncrypted", "splitDelivery", "passwordLength", "fileNameEncoding", "notice"],
         [ConvertToBcc] = ["threshold", "replaceTo"],
         [AddHeader] = ["name", "value"],

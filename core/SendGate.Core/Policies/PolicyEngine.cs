@@ -85,7 +85,7 @@ public static class PolicyEngine
             {
                 var (rule, index, action) = approvals[0];
                 var a = (ApprovalAction)action;
-                approval = new ApprovalDecision(rule.Id, rule.Name, a.Route, Iso(a.Timeout), a.OnTimeout, a.ReminderBefore is { } r ? Iso(r) : null);
+                approval = new ApprovalDecision(rule.Id, rule.Name, a.Route, Iso(a.Timeout), a.OnTimeout, a.ReminderBefore is { } r ? Iso(r) : null, a.Notice);
                 foreach (var other in approvals.Skip(1))
                 {
                     Set(other.Rule, other.Index, ActionEffects.Superseded, $"the approval of rule '{rule.Name}' applies (first in order)");
@@ -233,7 +233,7 @@ public static class PolicyEngine
                 _reasons.Add($"{char.ToUpperInvariant(what[0])}{what[1..]}: rule '{holdRule.Name}'");
             }
 
-            return new HoldDecision(hold.Mode, hold.Duration is { } d ? Iso(d) : null, until, "rule", holdRule.Id, holdRule.Name, afterApproval, lengthened, sendAt);
+            return new HoldDecision(hold.Mode, hold.Duration is { } d ? Iso(d) : null, until, "rule", holdRule.Id, holdRule.Name, afterApproval, lengthened, sendAt, hold.Notice);
         }
 
         private static bool Longer(HoldAction candidate, HoldAction current)
