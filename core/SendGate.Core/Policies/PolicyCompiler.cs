@@ -433,7 +433,7 @@ public static partial class PolicyCompiler
             violations.Add(new($"{path}.reminderBefore", PolicyViolation.InvalidDuration, "reminderBefore must be shorter than the timeout."));
         }
 
-        return timeout is null || onTimeout is null ? null : new ApprovalAction(route, timeout.Value, onTimeout, reminder, spec.Notice ?? true);
+        return timeout is null || onTimeout is null ? null : new ApprovalAction(route, timeout.Value, onTimeout, reminder, spec.Notice ?? false);
     }
 
     private static CompiledAction? Encrypt(ActionSpec spec, string path, List<Violation> violations)

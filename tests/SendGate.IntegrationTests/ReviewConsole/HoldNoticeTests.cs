@@ -68,4 +68,17 @@ public sealed class HoldNoticeTests : AppWithSmtpTest
         Assert.Equal("【保留中】通知あり", notice.Subject);
         Assert.Contains("自動で送信されます", notice.TextBody, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_approval_with_notice_tells_the_sender_whom_the_mail_waits_for()
+    {
+        var route = await Client.PutAsJsonAsync("/v1/approval-routes/default", new { entries = new[] { new { levels = new object[] { new { approvers = new[] { "boss@example.co.jp" } } } } } });
+        route.EnsureSuccessStatusCode();
+        await Client.SetPolicyAsync(Rule("approve", [new { type = "requireApproval", timeout = "PT4H", notice = true }], new { type = "externalRecipients" }));
+        await SubmitAsync("承認が必要なメール");
+        Assert.Equal(2, await App.DeliverNotificationsAsync());
+        var notice = Smtp.Received.Select(r => r.Parse()).Single(m => m.To.Mailboxes.Single().Address == "hanako@example.co.jp");
+        Assert.Equal("【保留中】承認が必要なメール", notice.Subject);
+        Assert.Contains("承認待ちです（承認者：boss@example.co.jp", notice.TextBody, StringComparison.Ordinal);
+    }
 }
