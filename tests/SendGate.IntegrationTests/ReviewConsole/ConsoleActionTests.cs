@@ -160,4 +160,35 @@ public sealed class ConsoleActionTests : AppWithSmtpTest
         var noWayIn = await Client.PutAsJsonAsync("/v1/console/sign-in", new { mailLinks = false, oidc = (object?)null });
         await noWayIn.ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "mailLinks");
     }
+
+    [Fact]
+    public async Task Reviewers_search_the_archive_and_read_the_audit_trail_and_only_admins_export()
+    {
+        var id = await SubmitAsync();
+        await SubmitAsync(from: "taro@example.co.jp");
+        using var sender = await SignedInAsync(Hanako);
+        Assert.Equal(HttpStatusCode.Forbidden, (await sender.GetAsync("/console/archive")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await sender.GetAsync("/console/audit")).Status);
+
+        (await Client.PutAsJsonAsync("/v1/console/people/check@example.co.jp", new { role = "reviewer" })).EnsureSuccessStatusCode();
+        using var reviewer = await SignedInAsync("check@example.co.jp");
+        var (status, html) = await reviewer.GetAsync("/console/archive?from=hanako%40example.co.jp&since=2026-11-28");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($"/console/messages/{id}", html, StringComparison.Ordinal);
+        Assert.Equal(1, html.Split("data-message=", StringSplitOptions.None).Length - 1);
+        Assert.Equal(HttpStatusCode.BadRequest, (await reviewer.GetAsync("/console/archive?since=yesterday")).Status);
+        Assert.DoesNotContain("id=\"export\"", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reviewer.GetAsync("/console/archive?handler=Export")).Status);
+
+        var (_, audit) = await reviewer.GetAsync("/console/audit");
+        Assert.Contains("console sign-in (mail link)", audit, StringComparison.Ordinal);
+
+        (await Client.PutAsJsonAsync("/v1/console/people/kanri@example.co.jp", new { role = "admin" })).EnsureSuccessStatusCode();
+        using var admin = await SignedInAsync("kanri@example.co.jp");
+        var exported = await admin.Http.GetAsync("/console/archive?handler=Export&from=hanako%40example.co.jp");
+        Assert.Equal(HttpStatusCode.OK, exported.StatusCode);
+        Assert.Equal("application/mbox", exported.Content.Headers.ContentType!.MediaType);
+        var mbox = await exported.Content.ReadAsStringAsync();
+        Assert.Contains("お見積りの件", MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(mbox[(mbox.IndexOf('\n') + 1)..]))).Subject, StringComparison.Ordinal);
+    }
 }
