@@ -123,7 +123,7 @@ internal static class ApprovalsApi
         var who = Identity(request.User, null);
         var now = request.Time.GetUtcNow();
         bool Visible(ApprovalRequestRow r) =>
-            who.IsAdmin || (status == ApprovalStatus.Pending ? ApprovalService.Standing(r, who, now) is not null : Involved(r, who.Address));
+            who.IsAdmin || (status == ApprovalStatus.Pending ? ApprovalService.Standing(r, who, now) is not null : ApprovalRoutes.Involves(r, who.Address));
 
         // One more than a page tells whether there is a next one; the cursor is where this page ends.
         var page = new List<ApprovalRequestRow>();
@@ -177,7 +177,7 @@ internal static class ApprovalsApi
     {
         var row = await store.GetAsync(user.TenantId(), id, cancellationToken);
         var who = Identity(user, null);
-        if (row is null || !(who.IsAdmin || Involved(row, who.Address)))
+        if (row is null || !(who.IsAdmin || ApprovalRoutes.Involves(row, who.Address)))
         {
             // Not involved reads as absent: approvers see only what they approve.
             return NotFound(id);
@@ -226,7 +226,7 @@ internal static class ApprovalsApi
             return SelfApproval(address);
         }
 
-        if (!(who.IsAdmin || Involved(existing, who.Address)))
+        if (!(who.IsAdmin || ApprovalRoutes.Involves(existing, who.Address)))
         {
             return Problems.Of(StatusCodes.Status403Forbidden, Problems.Forbidden, "Not yours to decide",
                 $"{who.Address ?? who.Actor} is not an approver of approval request '{r.Id}'.");
@@ -252,17 +252,6 @@ internal static class ApprovalsApi
 
     internal static ApproverIdentity Identity(ClaimsPrincipal user, HttpContext? context) => new(
         user.ApproverAddress(), user.IsInRole(Roles.Admin), user.Actor().Name, user.KeyId(), "api", context?.Connection.RemoteIpAddress?.ToString());
-
-    private static bool Involved(ApprovalRequestRow row, string? address)
-    {
-        if (address is null)
-        {
-            return false;
-        }
-
-        var route = row.Route;
-        return route.Levels.Any(l => l.Approvers.Contains(address)) || route.Fallback.Contains(address) || route.Proxies.Any(p => p.Proxy == address);
-    }
 
     internal static async Task<ApprovalDto> ToDtoAsync(ApprovalRequestRow row, ApprovalStore store, MessageStore messages, PolicyService policies,
         bool withAttachments, CancellationToken cancellationToken)

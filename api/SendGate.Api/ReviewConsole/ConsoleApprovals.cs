@@ -33,7 +33,7 @@ internal sealed class ConsoleApprovals(ApprovalStore store, ApprovalService serv
                 foreach (var row in rows)
                 {
                     position = (row.CreatedAt, row.Id);
-                    var visible = pending ? viewer.IsAdmin || ApprovalService.Standing(row, who, now) is not null : viewer.IsAdmin || ConsoleViewer.OnRoute(row, viewer.Address);
+                    var visible = pending ? viewer.IsAdmin || ApprovalService.Standing(row, who, now) is not null : viewer.IsAdmin || SendGate.Core.Approvals.ApprovalRoutes.Involves(row, viewer.Address);
                     if (visible && found.Count < PageSize && await messages.GetByIdAsync(row.MessageId, context.RequestAborted) is { } message)
                     {
                         found.Add((row, message));

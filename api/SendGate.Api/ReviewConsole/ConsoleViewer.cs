@@ -29,10 +29,6 @@ internal sealed record ConsoleViewer(string TenantId, string Address, string Via
 
     public string Time(long? ms) => ms is { } v ? Time(SendGate.Core.Clock.FromMs(v)) : "";
 
-    /// <summary>Whether the address is on the route of any approval request kind (a level, a fallback or a proxy).</summary>
-    public static bool OnRoute(ApprovalRequestRow request, string address) =>
-        request.Route.Levels.Any(l => l.Approvers.Contains(address)) || request.Route.Fallback.Contains(address) || request.Route.Proxies.Any(p => p.Proxy == address);
-
     public static async Task<ConsoleViewer?> ReadAsync(ClaimsPrincipal user, ConsolePeople people, PolicyService policies, CancellationToken cancellationToken)
     {
         if (user.FindFirstValue(ConsoleSetup.TenantClaim) is not { } tenantId || user.FindFirstValue(ConsoleSetup.AddressClaim) is not { } address)

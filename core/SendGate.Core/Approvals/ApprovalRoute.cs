@@ -186,6 +186,11 @@ public static class ApprovalRoutes
     /// The addresses a mail is sent as, lower case: the envelope sender and every mailbox of the
     /// header From (they differ when an assistant sends for someone, or a Sender header is set).
     /// </summary>
+    /// <summary>Whether <paramref name="address"/> is on the request's route: at a level, as a fallback or as a proxy.</summary>
+    public static bool Involves(ApprovalRequestRow request, string? address) =>
+        address is not null && (request.Route.Levels.Any(l => l.Approvers.Contains(address)) || request.Route.Fallback.Contains(address)
+            || request.Route.Proxies.Any(p => p.Proxy == address));
+
     public static IReadOnlySet<string> SendersOf(string envelopeFrom, string? headerFrom)
     {
         var senders = new HashSet<string>(StringComparer.Ordinal);

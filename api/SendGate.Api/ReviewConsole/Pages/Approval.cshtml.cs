@@ -60,7 +60,7 @@ internal sealed class ApprovalModel(ApprovalStore store, ConsoleApprovals approv
     {
         var viewer = Viewer;
         var request = id.Length is > 0 and <= 100 ? await store.GetAsync(viewer.TenantId, id, HttpContext.RequestAborted) : null;
-        if (request is null || !(viewer.IsAdmin || ConsoleViewer.OnRoute(request, viewer.Address))
+        if (request is null || !(viewer.IsAdmin || SendGate.Core.Approvals.ApprovalRoutes.Involves(request, viewer.Address))
             || await messages.GetAsync(viewer.TenantId, request.MessageId, HttpContext.RequestAborted) is not { } message)
         {
             // Not on the route reads as absent: approvers see only what they approve.

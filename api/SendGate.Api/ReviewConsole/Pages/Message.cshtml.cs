@@ -139,7 +139,7 @@ internal sealed class MessageModel(MessageStore messages, PolicyService policies
         {
             // An approver sees the mail of a request she is on.
             Approval = await approvals.GetByMessageAsync(message.Id, HttpContext.RequestAborted);
-            if (Approval is null || !ConsoleViewer.OnRoute(Approval, viewer.Address))
+            if (Approval is null || !SendGate.Core.Approvals.ApprovalRoutes.Involves(Approval, viewer.Address))
             {
                 return NotYours();
             }
