@@ -95,10 +95,16 @@ public abstract partial class BrowserTest(Chromium chromium) : IAsyncLifetime
     /// <summary>Opens the console link in a mail's text (its path, on this test's port) and confirms it.</summary>
     protected async Task OpenLinkAsync(IPage page, string? text)
     {
+        await GoAsync(page, ConsoleLinkPath(text));
+        await page.ClickAsync("#link-continue");
+    }
+
+    /// <summary>The path of the console link in a mail's text.</summary>
+    protected static string ConsoleLinkPath(string? text)
+    {
         var match = ConsoleLink().Match(text ?? "");
         Assert.True(match.Success, text);
-        await GoAsync(page, match.Groups[1].Value);
-        await page.ClickAsync("#link-continue");
+        return match.Groups[1].Value;
     }
 
     protected async Task<string> StatusAsync(string id) => (await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status");
