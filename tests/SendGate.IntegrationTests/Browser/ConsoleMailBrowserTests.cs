@@ -54,4 +54,118 @@ public sealed class ConsoleMailBrowserTests(Chromium chromium) : BrowserTest(chr
         Assert.Contains(delivered, r => r.To.Contains("tanaka@partner.co.jp"));
         Assert.Contains(delivered, r => r.To.Contains("sato@client.example"));
     }
+
+    [BrowserFact]
+    public async Task The_leave_time_counts_down_and_a_cancel_with_a_reason_stops_the_mail()
+    {
+        await Client.SetPolicyAsync(Rule("hold", [new { type = "hold", mode = "autoRelease", duration = "PT30M" }], new { type = "externalRecipients" }));
+        var id = await SubmitHeldAsync();
+        var page = await OpenAsync();
+        await SignInByMailAsync(page, Hanako);
+        await GoAsync(page, $"/console/messages/{id}");
+
+        // The page's script turns the time it leaves on its own into a running countdown.
+        var countdown = page.Locator("#leaves .countdown");
+        await Microsoft.Playwright.Assertions.Expect(countdown).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\(00:(29|30):\d\d\)$"));
+
+        await page.FillAsync("#reason", "宛先を間違えました");
+        await page.ClickAsync("#cancel");
+        await page.Locator("#notice").WaitForAsync();
+        Assert.Equal("cancelled", await StatusAsync(id));
+        Assert.Equal(0, await page.Locator("#send-now").CountAsync());
+        await App.DeliverDueAsync();
+        Assert.DoesNotContain(Smtp.Received, r => r.To.Contains("tanaka@partner.co.jp"));
+    }
+
+    [BrowserFact]
+    public async Task An_html_mail_is_shown_sanitised_fetching_nothing_from_outside_and_running_none_of_its_script()
+    {
+        var id = await SubmitAsync(("from", Hanako), ("to", new[] { "tanaka@partner.co.jp" }), ("subject", "HTMLメール"), ("text", null),
+            ("html", """
+                <p id="greeting">ご確認ください。</p>
+                <img src="http://127.0.0.2:8081/pixel.png">
+                <script>document.title = "script ran";</script>
+                <p onclick="alert(1)" style="background:url(http://127.0.0.2:8081/bg.png)">カード 4111 1111 1111 1111</p>
+                <iframe src="http://127.0.0.2:8081/frame"></iframe>
+                <link rel="stylesheet" href="http://127.0.0.2:8081/style.css">
+                <a href="https://partner.example/offer">ご案内</a>
+                """));
+        var page = await OpenAsync();
+        await SignInByMailAsync(page, Hanako);
+        var requested = new List<string>();
+        page.Request += (_, request) => requested.Add(request.Url);
+        await GoAsync(page, $"/console/messages/{id}");
+        await page.WaitForLoadStateAsync(Microsoft.Playwright.LoadState.NetworkIdle);
+
+        var body = page.Locator("#body");
+        var text = await body.InnerTextAsync();
+        Assert.Contains("ご確認ください。", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111 1111 1111 1111", text, StringComparison.Ordinal);
+        Assert.Equal(0, await body.Locator("img, script, iframe, link, [onclick], [style]").CountAsync());
+        Assert.Equal("noopener noreferrer nofollow", await body.Locator("a").GetAttributeAsync("rel"));
+        Assert.NotEqual("script ran", await page.TitleAsync());
+        Assert.All(requested, url => Assert.StartsWith(BaseUrl + "/", url, StringComparison.Ordinal));
+    }
+
+    [BrowserFact]
+    public async Task A_form_that_lost_its_token_or_comes_from_another_site_changes_nothing()
+    {
+        var id = await SubmitHeldAsync();
+        var page = await OpenAsync();
+        await SignInByMailAsync(page, Hanako);
+        await GoAsync(page, $"/console/messages/{id}");
+
+        // The console's own form without its anti-forgery token: a readable refusal.
+        await page.EvaluateAsync("() => document.querySelectorAll('#send-form input[name=__sendgate_af]').forEach(e => e.remove())");
+        await page.CheckAsync("#send-form input[value='tanaka@partner.co.jp']");
+        await page.CheckAsync("#send-form input[value='sato@client.example']");
+        var refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#send-now"), r => r.Request.Method == "POST");
+        Assert.Equal(400, refused.Status);
+        Assert.Contains("フォームの有効期限が切れました", await page.Locator("main").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("held", await StatusAsync(id));
+
+        // A page elsewhere that posts the same form in the person's browser: neither cookie goes with it.
+        await page.RouteAsync("http://forged.example/**", route => route.FulfillAsync(new Microsoft.Playwright.RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"""
+                <form method="post" action="{BaseUrl}/console/messages/{id}?handler=Send">
+                <input name="confirm" value="tanaka@partner.co.jp"><input name="confirm" value="sato@client.example"></form>
+                <script>document.forms[0].submit();</script>
+                """,
+        }));
+        await page.GotoAsync("http://forged.example/");
+        await page.WaitForURLAsync(BaseUrl + "/**");
+        await page.WaitForLoadStateAsync();
+        Assert.Equal("held", await StatusAsync(id));
+        await App.DeliverDueAsync();
+        Assert.DoesNotContain(Smtp.Received, r => r.To.Contains("tanaka@partner.co.jp"));
+    }
+
+    [BrowserFact]
+    public async Task The_hold_notice_link_opens_that_mail_and_nothing_else()
+    {
+        var id = await SubmitHeldAsync("見積書の送付");
+        var other = await SubmitHeldAsync("別の件");
+        await App.DeliverNotificationsAsync();
+        var notice = Smtp.Received.Select(r => r.Parse()).Single(m => m.Subject == "【保留中】見積書の送付");
+
+        var page = await OpenAsync();
+        await OpenLinkAsync(page, notice.TextBody);
+        await page.WaitForURLAsync($"{BaseUrl}/console/messages/{id}");
+        Assert.Equal("見積書の送付", await page.Locator("#subject").InnerTextAsync());
+        // No lists to go to, and the other mail stays closed.
+        Assert.Equal(0, await page.Locator("#nav-held").CountAsync());
+        Assert.Equal(404, (await GoAsync(page, $"/console/messages/{other}"))!.Status);
+        Assert.Equal(403, (await GoAsync(page, "/console"))!.Status);
+
+        // What it opened it may act on: the sender sends it from there.
+        await GoAsync(page, $"/console/messages/{id}");
+        await page.CheckAsync("#send-form input[value='tanaka@partner.co.jp']");
+        await page.CheckAsync("#send-form input[value='sato@client.example']");
+        await page.ClickAsync("#send-now");
+        await page.Locator("#notice").WaitForAsync();
+        Assert.Equal("queued", await StatusAsync(id));
+        Assert.Equal("held", await StatusAsync(other));
+    }
 }
