@@ -174,7 +174,7 @@ internal static class ApprovalLinkPages
 
     private static async Task<(ApprovalTokenRow? Token, ApprovalRequestRow? Request, bool English)> LoadAsync(LinkRequest link)
     {
-        var found = link.Token.Length is > 20 and < 100 ? await link.Tokens.FindTokenAsync(link.Token, link.CancellationToken) : null;
+        var found = LinkTokens.IsWellFormed(link.Token) ? await link.Tokens.FindTokenAsync(link.Token, link.CancellationToken) : null;
         if (found is null)
         {
             return (null, null, false);

@@ -64,7 +64,7 @@ internal static class ConsoleApi
             return problem;
         }
 
-        if (!IsAddress(address))
+        if (!ConsolePeople.IsAddress(address))
         {
             return Problems.Invalid("address", ViolationCode.InvalidField, "address is a mail address such as taro@example.co.jp.");
         }
@@ -80,7 +80,7 @@ internal static class ConsoleApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeletePerson(string address, ClaimsPrincipal user, ConsolePeople people, CancellationToken cancellationToken)
     {
-        if (!IsAddress(address))
+        if (!ConsolePeople.IsAddress(address))
         {
             return Problems.Invalid("address", ViolationCode.InvalidField, "address is a mail address such as taro@example.co.jp.");
         }
@@ -159,9 +159,6 @@ internal static class ConsoleApi
         await oidc.EnsureAsync(tenantId, cancellationToken);
         return TypedResults.Ok(ToDto(tenantId, settings));
     }
-
-    private static bool IsAddress(string address) =>
-        address.Length is > 2 and <= 254 && MimeKit.MailboxAddress.TryParse(address, out var m) && m.Address == address && address.Contains('@', StringComparison.Ordinal);
 
     private static ConsolePersonDto ToDto(ConsolePersonRow row) => new(row.Address, row.Role ?? "", SendGate.Core.Clock.FromMs(row.UpdatedAt), row.UpdatedBy);
 

@@ -23,7 +23,7 @@ internal sealed class ConsoleApprovals(ApprovalStore store, ApprovalService serv
     {
         var who = Identity(viewer, context);
         var now = time.GetUtcNow();
-        var found = new List<(ApprovalRequestRow, MessageRow)>();
+        var found = new List<ApprovalRequestRow>();
         foreach (var status in pending ? [ApprovalStatus.Pending] : new[] { ApprovalStatus.Approved, ApprovalStatus.Rejected, ApprovalStatus.Expired })
         {
             (long, string)? position = null;
@@ -34,9 +34,9 @@ internal sealed class ConsoleApprovals(ApprovalStore store, ApprovalService serv
                 {
                     position = (row.CreatedAt, row.Id);
                     var visible = pending ? viewer.IsAdmin || ApprovalService.Standing(row, who, now) is not null : viewer.IsAdmin || SendGate.Core.Approvals.ApprovalRoutes.Involves(row, viewer.Address);
-                    if (visible && found.Count < PageSize && await messages.GetByIdAsync(row.MessageId, context.RequestAborted) is { } message)
+                    if (visible && found.Count < PageSize)
                     {
-                        found.Add((row, message));
+                        found.Add(row);
                     }
                 }
 
@@ -48,7 +48,9 @@ internal sealed class ConsoleApprovals(ApprovalStore store, ApprovalService serv
             }
         }
 
-        return [.. found.OrderByDescending(f => f.Item1.CreatedAt)];
+        // The page's mail in one read (a request's message is of the same tenant; one purged away is left out).
+        var mail = await messages.GetManyAsync(viewer.TenantId, found.Select(r => r.MessageId).Distinct(StringComparer.Ordinal).ToList(), context.RequestAborted);
+        return [.. found.Where(r => mail.ContainsKey(r.MessageId)).OrderByDescending(r => r.CreatedAt).Select(r => (r, mail[r.MessageId]))];
     }
 
     public Task<DecideOutcome> DecideAsync(ConsoleViewer viewer, string id, bool approve, string? comment, HttpContext context) =>

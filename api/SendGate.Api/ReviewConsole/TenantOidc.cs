@@ -122,7 +122,7 @@ internal sealed class TenantOidcOptions(TenantOidc oidc) : IConfigureNamedOption
             {
                 // The person is who the tenant's provider says, by the claim the tenant named.
                 var address = context.Principal?.FindFirst(settings.AddressClaim)?.Value?.Trim();
-                if (address is null || !MimeKit.MailboxAddress.TryParse(address, out var mailbox) || mailbox.Address != address || !address.Contains('@', StringComparison.Ordinal))
+                if (address is null || !ConsolePeople.IsAddress(address))
                 {
                     context.Response.Redirect("/console/signin?error=no-address");
                     context.HandleResponse();

@@ -64,6 +64,8 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
 
     private const string GetByIdSql = $"SELECT {Columns} FROM messages WHERE id = @id";
 
+    private const string GetManySql = $"SELECT {Columns} FROM messages WHERE tenant_id = @tenantId AND id IN @ids";
+
     private const string OriginalKeySql = "SELECT blob_key FROM message_originals WHERE message_id = @id";
 
     private const string InTenantSql = "SELECT COUNT(*) FROM messages WHERE id = @id AND tenant_id = @tenantId";
@@ -127,6 +129,19 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(GetByIdSql, new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>This tenant's messages of <paramref name="ids"/> (at most a page's worth), in one query; missing ones are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, MessageRow>> GetManyAsync(string tenantId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0)
+        {
+            return new Dictionary<string, MessageRow>();
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<MessageRow>(new CommandDefinition(GetManySql, new { tenantId, ids }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Id, StringComparer.Ordinal);
     }
 
     /// <summary>The original MIME of this tenant's message, read whole; null when missing or purged.</summary>

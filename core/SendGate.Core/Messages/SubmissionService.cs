@@ -71,7 +71,7 @@ public sealed class SubmissionService(
     public async Task<SubmitOutcome> SubmitAsync(Actor actor, string messageId, PreparedMessage message, DateTimeOffset? sendAt,
         IdempotencyRequest? idempotency, CancellationToken cancellationToken = default)
     {
-        var decision = await policies.DecideAsync(actor.TenantId, message, sendAt, cancellationToken);
+        var (decision, settings) = await policies.DecideWithSettingsAsync(actor.TenantId, message, sendAt, cancellationToken);
         var (status, releaseAt) = (decision.Status, decision.ReleaseAt);
         var receipt = new SubmissionReceipt(messageId, status, releaseAt, decision);
         var now = time.NowMs();
@@ -113,7 +113,6 @@ public sealed class SubmissionService(
             events.Add(first with { Actor = PolicyActor(decision) });
         }
 
-        var settings = (await policies.GetSnapshotAsync(actor.TenantId, cancellationToken)).Settings;
         var notice = ReviewConsole.HoldNotices.For(actor.TenantId, messageId, decision, message.EnvelopeFrom, message.HeaderFrom, settings);
 
         // Written outside the single writer, in parallel with other requests; made durable by the batch.

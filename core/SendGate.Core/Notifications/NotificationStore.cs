@@ -1,6 +1,4 @@
 using System.Data.Common;
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using SendGate.Core.Data;
 
@@ -116,24 +114,22 @@ public sealed class NotificationStore(IDbConnectionFactory db, TimeProvider time
     /// <summary>A fresh link token for one approver of one level; only its hash is stored.</summary>
     public async Task<string> CreateTokenAsync(string requestId, string tenantId, string approver, int level, long expiresAt, long now)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = LinkTokens.Create();
         await using var connection = await db.OpenAsync();
-        await connection.ExecuteAsync(InsertTokenSql, new { hash = Hash(token), requestId, tenantId, approver, level, expiresAt, now });
+        await connection.ExecuteAsync(InsertTokenSql, new { hash = LinkTokens.Hash(token), requestId, tenantId, approver, level, expiresAt, now });
         return token;
     }
 
     public async Task<ApprovalTokenRow?> FindTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ApprovalTokenRow>(new CommandDefinition(TokenSql, new { hash = Hash(token) }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<ApprovalTokenRow>(new CommandDefinition(TokenSql, new { hash = LinkTokens.Hash(token) }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Consumes the token; false when it was used already or has expired.</summary>
     public async Task<bool> UseTokenAsync(string token, long now, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(UseTokenSql, new { hash = Hash(token), now }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteAsync(new CommandDefinition(UseTokenSql, new { hash = LinkTokens.Hash(token), now }, cancellationToken: cancellationToken)) == 1;
     }
-
-    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

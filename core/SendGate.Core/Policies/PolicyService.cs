@@ -34,11 +34,16 @@ public sealed class PolicyService(
     private readonly ConcurrentDictionary<string, (KnownDomainSet Known, long Until)> _history = new(StringComparer.Ordinal);
 
     /// <summary>Decides a prepared submission: what a real submission stores and what the dry run answers.</summary>
-    public async Task<PolicyDecision> DecideAsync(string tenantId, PreparedMessage message, DateTimeOffset? sendAt, CancellationToken cancellationToken = default)
+    public async Task<PolicyDecision> DecideAsync(string tenantId, PreparedMessage message, DateTimeOffset? sendAt, CancellationToken cancellationToken = default) =>
+        (await DecideWithSettingsAsync(tenantId, message, sendAt, cancellationToken)).Decision;
+
+    /// <summary>The decision and the tenant settings it was made with (one snapshot, so what follows from the decision reads the same settings).</summary>
+    public async Task<(PolicyDecision Decision, TenantSettings Settings)> DecideWithSettingsAsync(string tenantId, PreparedMessage message, DateTimeOffset? sendAt,
+        CancellationToken cancellationToken = default)
     {
         var snapshot = await GetSnapshotAsync(tenantId, cancellationToken);
         var known = snapshot.Policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
-        return PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, new MessageFacts(message), sendAt, time.GetUtcNow());
+        return (PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, new MessageFacts(message), sendAt, time.GetUtcNow()), snapshot.Settings);
     }
 
     /// <summary>

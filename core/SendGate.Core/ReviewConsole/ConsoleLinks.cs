@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using SendGate.Core.Data;
 
@@ -40,35 +38,30 @@ public sealed class ConsoleLinks(IDbConnectionFactory db, TimeProvider time)
     // A hold notice's link may be opened again while it lasts; each use is recorded.
     private const string TouchSql = "UPDATE console_links SET used_at = @now WHERE token_hash = @hash AND expires_at > @now";
 
-    /// <summary>Tokens are 256 random bits, longer than anything a URL scanner or a person guesses.</summary>
-    public static bool LooksLikeToken(string token) => token.Length == 43 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-
     public async Task<string> CreateAsync(string tenantId, string address, string? messageId, long expiresAt, CancellationToken cancellationToken = default)
     {
-        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = LinkTokens.Create();
         await using var connection = await db.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(InsertSql,
-            new { hash = Hash(token), tenantId, address = ConsolePeople.Normalize(address), messageId, expiresAt, now = time.NowMs() }, cancellationToken: cancellationToken));
+            new { hash = LinkTokens.Hash(token), tenantId, address = ConsolePeople.Normalize(address), messageId, expiresAt, now = time.NowMs() }, cancellationToken: cancellationToken));
         return token;
     }
 
     public async Task<ConsoleLinkRow?> FindAsync(string token, CancellationToken cancellationToken = default)
     {
-        if (!LooksLikeToken(token))
+        if (!LinkTokens.IsWellFormed(token))
         {
             return null;
         }
 
         await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ConsoleLinkRow>(new CommandDefinition(FindSql, new { hash = Hash(token) }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<ConsoleLinkRow>(new CommandDefinition(FindSql, new { hash = LinkTokens.Hash(token) }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Spends a sign-in link (false: used already or expired), or records the use of a hold notice's.</summary>
     public async Task<bool> UseAsync(string token, bool once, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(once ? UseSql : TouchSql, new { hash = Hash(token), now = time.NowMs() }, cancellationToken: cancellationToken)) == 1;
+        return await connection.ExecuteAsync(new CommandDefinition(once ? UseSql : TouchSql, new { hash = LinkTokens.Hash(token), now = time.NowMs() }, cancellationToken: cancellationToken)) == 1;
     }
-
-    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

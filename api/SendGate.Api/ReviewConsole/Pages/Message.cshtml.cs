@@ -135,18 +135,11 @@ internal sealed class MessageModel(MessageStore messages, PolicyService policies
         }
 
         IsSender = HeldMail.IsSender(message, viewer.Address);
-        if (!IsSender && !viewer.IsReviewer)
+        Approval = await approvals.GetByMessageAsync(message.Id, HttpContext.RequestAborted);
+        // Besides the sender and reviewers, an approver sees the mail of a request she is on.
+        if (!IsSender && !viewer.IsReviewer && (Approval is null || !SendGate.Core.Approvals.ApprovalRoutes.Involves(Approval, viewer.Address)))
         {
-            // An approver sees the mail of a request she is on.
-            Approval = await approvals.GetByMessageAsync(message.Id, HttpContext.RequestAborted);
-            if (Approval is null || !SendGate.Core.Approvals.ApprovalRoutes.Involves(Approval, viewer.Address))
-            {
-                return NotYours();
-            }
-        }
-        else
-        {
-            Approval = await approvals.GetByMessageAsync(message.Id, HttpContext.RequestAborted);
+            return NotYours();
         }
 
         if (message.ContentPurgedAt is not null)

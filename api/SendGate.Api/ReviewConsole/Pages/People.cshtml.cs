@@ -30,8 +30,7 @@ internal sealed class PeopleModel(ConsolePeople people) : ConsolePage
 
         address = address?.Trim().ToLowerInvariant();
         var remove = role is null or "";
-        if (address is not { Length: > 2 and <= 254 } || !MimeKit.MailboxAddress.TryParse(address, out var m) || m.Address != address || !address.Contains('@', StringComparison.Ordinal)
-            || (!remove && !ConsoleRoles.All.Contains(role)))
+        if (!ConsolePeople.IsAddress(address) || (!remove && !ConsoleRoles.All.Contains(role)))
         {
             FormError = Text["BadRole"];
         }

@@ -49,7 +49,7 @@ internal sealed class SignInModel(SignInLinkRequests requests, ConsoleSignIn sig
     public async Task<IActionResult> OnPostAsync()
     {
         var address = Address?.Trim() ?? "";
-        if (address.Length is 0 or > 254 || !MimeKit.MailboxAddress.TryParse(address, out var mailbox) || mailbox.Address != address || !address.Contains('@', StringComparison.Ordinal))
+        if (!ConsolePeople.IsAddress(address))
         {
             Error = Text["SignInBadAddress"];
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
