@@ -5,14 +5,25 @@ using SendGate.IntegrationTests.Policies;
 namespace SendGate.IntegrationTests.Browser;
 
 /// <summary>
-/// Every console page a sender and an approver use fits a phone and a desktop, in Japanese and in
-/// English (switched per person on the page). With SENDGATE_TEST_SCREENSHOTS set, the pages are
+/// Every console page (a sender's, an approver's, an admin's, the sign-in and a refusal) fits a
+/// phone and a desktop, in Japanese and in English (switched per person on the page), and every
+/// control has a label. With SENDGATE_TEST_SCREENSHOTS set, the pages are
 /// saved there (docs/screenshots holds the ones the README shows).
 /// </summary>
 public sealed class ConsoleLayoutBrowserTests(Chromium chromium) : BrowserTest(chromium)
 {
     private const string Hanako = "hanako@example.co.jp";
     private const string Boss = "buchou@example.co.jp";
+    private const string Admin = "kanri@example.co.jp";
+
+    // Controls a screen reader could not name: no label, no aria-label, a button without text.
+    private const string UnlabelledControls = """
+        () => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+            .filter(e => e.tagName === 'BUTTON'
+                ? !e.innerText.trim() && !e.getAttribute('aria-label')
+                : !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+            .map(e => e.outerHTML)
+        """;
 
     public override async Task InitializeAsync()
     {
@@ -42,12 +53,14 @@ public sealed class ConsoleLayoutBrowserTests(Chromium chromium) : BrowserTest(c
             },
         });
         Assert.True(policy.IsSuccessStatusCode, await policy.Content.ReadAsStringAsync());
+        var role = await Client.PutAsJsonAsync($"/v1/console/people/{Admin}", new { role = "admin" });
+        Assert.True(role.IsSuccessStatusCode, await role.Content.ReadAsStringAsync());
     }
 
     private static readonly (string Name, string Value)[] Languages = [("ja", "日本語"), ("en", "English")];
 
     [BrowserFact]
-    public async Task The_sender_and_approver_pages_fit_a_phone_and_a_desktop_in_japanese_and_english()
+    public async Task Every_page_fits_a_phone_and_a_desktop_in_japanese_and_english_with_every_control_labelled()
     {
         var quote = await SubmitAsync(("from", "山田 花子 <hanako@example.co.jp>"), ("to", new[] { "田中 一郎 様 <tanaka@partner.co.jp>", "鈴木 <suzuki@example.co.jp>" }),
             ("cc", new[] { "sato@partner-co.jp" }), ("subject", "お見積書送付のご案内"),
@@ -62,19 +75,26 @@ public sealed class ConsoleLayoutBrowserTests(Chromium chromium) : BrowserTest(c
         await SignInByMailAsync(sender, Hanako);
         var approver = await OpenAsync();
         await SignInByMailAsync(approver, Boss);
+        var admin = await OpenAsync();
+        await SignInByMailAsync(admin, Admin);
         var signIn = await OpenAsync();
 
-        var pages = new (IPage Page, string Path, string Name)[]
+        var pages = new (IPage Page, string Path, string Name, int Status)[]
         {
-            (signIn, "/console/signin", "signin"),
-            (sender, "/console", "held"),
-            (sender, $"/console/messages/{quote}", "message"),
-            (approver, "/console/approvals", "approvals"),
-            (approver, $"/console/approvals/{approvalId}", "approval"),
+            (signIn, "/console/signin", "signin", 200),
+            (sender, "/console", "held", 200),
+            (sender, $"/console/messages/{quote}", "message", 200),
+            (sender, "/console/messages/msg_not_hers", "not-found", 404),
+            (approver, "/console/approvals", "approvals", 200),
+            (approver, $"/console/approvals/{approvalId}", "approval", 200),
+            (admin, "/console/review", "review", 200),
+            (admin, "/console/archive", "archive", 200),
+            (admin, "/console/audit", "audit", 200),
+            (admin, "/console/people", "people", 200),
         };
         foreach (var (language, label) in Languages)
         {
-            foreach (var page in new[] { sender, approver, signIn })
+            foreach (var page in new[] { sender, approver, admin, signIn })
             {
                 await page.SetViewportSizeAsync(Desktop.Width, Desktop.Height);
                 await GoAsync(page, "/console/signin");
@@ -83,17 +103,23 @@ public sealed class ConsoleLayoutBrowserTests(Chromium chromium) : BrowserTest(c
                 await page.WaitForLoadStateAsync();
             }
 
-            foreach (var (page, path, name) in pages)
+            foreach (var (page, path, name, status) in pages)
             {
                 foreach (var (viewport, device) in new[] { (Phone, "phone"), (Desktop, "desktop") })
                 {
                     await page.SetViewportSizeAsync(viewport.Width, viewport.Height);
                     var response = await GoAsync(page, path);
-                    Assert.Equal(200, response!.Status);
+                    Assert.Equal(status, response!.Status);
                     Assert.Equal(language, await page.Locator("html").GetAttributeAsync("lang"));
-                    Assert.Equal(label, await page.Locator("#language option:checked").InnerTextAsync());
+                    if (status == 200)
+                    {
+                        // A refusal is a plain page of its own, in the same language, without the header.
+                        Assert.Equal(label, await page.Locator("#language option:checked").InnerTextAsync());
+                    }
+
                     var fits = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
                     Assert.True(fits, $"{path} scrolls sideways on a {device} in {language}");
+                    Assert.Empty(await page.EvaluateAsync<string[]>(UnlabelledControls));
                     if (name is "held" or "message")
                     {
                         // What the policy decided, in the person's language, with the rule's own name.

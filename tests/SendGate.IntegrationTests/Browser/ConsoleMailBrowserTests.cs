@@ -168,4 +168,25 @@ public sealed class ConsoleMailBrowserTests(Chromium chromium) : BrowserTest(chr
         Assert.Equal("queued", await StatusAsync(id));
         Assert.Equal("held", await StatusAsync(other));
     }
+
+    [BrowserFact]
+    public async Task A_sender_re_checks_and_sends_with_the_keyboard_alone()
+    {
+        var id = await SubmitHeldAsync();
+        var page = await OpenAsync();
+        await SignInByMailAsync(page, Hanako);
+        await GoAsync(page, $"/console/messages/{id}");
+
+        // From the first box: Space ticks it, Tab goes on to the next one and then to Send now.
+        await page.FocusAsync("#confirm-1");
+        await page.Keyboard.PressAsync("Space");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("confirm-2", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await page.Keyboard.PressAsync("Space");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("send-now", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("#notice").WaitForAsync();
+        Assert.Equal("queued", await StatusAsync(id));
+    }
 }
