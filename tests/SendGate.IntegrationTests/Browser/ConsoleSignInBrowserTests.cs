@@ -97,6 +97,7 @@ public sealed class ConsoleSignInBrowserTests(Chromium chromium) : BrowserTest(c
 
         // Signing out ends it: the list asks for sign-in again.
         await b.ClickAsync("#sign-out");
+        await b.WaitForURLAsync(BaseUrl + "/console/signin");
         await GoAsync(b, "/console");
         Assert.StartsWith(BaseUrl + "/console/signin", b.Url, StringComparison.Ordinal);
     }
