@@ -10,6 +10,7 @@ using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
 using SendGate.Api.Policies;
 using SendGate.Api.ReviewConsole;
+using SendGate.Api.SmtpIngress;
 using SendGate.Api.Tenants;
 using SendGate.Api.Webhooks;
 using SendGate.Core;
@@ -38,6 +39,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.AddSendGateOpenApi();
 builder.Services.AddSendGateConsole();
+// The SMTP door beside the REST one; it listens only when SendGate:SmtpIngress:Enabled is true.
+builder.Services.AddSendGateSmtpIngress();
 
 var app = builder.Build();
 
@@ -65,6 +68,7 @@ app.MapGroup("").RequireRateLimiting(RateLimits.ApprovalLinks).MapApprovalLinks(
 app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
 app.MapAudit();
 app.MapConsoleApi().AddEndpointFilter<AuditRecorder>();
+app.MapSmtpIngressApi().AddEndpointFilter<AuditRecorder>();
 app.MapSendGateConsole();
 
 app.Run();

@@ -8,6 +8,7 @@ using SendGate.Core.Background;
 using SendGate.Core.Data;
 using SendGate.Core.Delivery;
 using SendGate.Core.Encryption;
+using SendGate.Core.SmtpIngress;
 using SendGate.Core.Hosting;
 using SendGate.Core.Messages;
 using SendGate.Core.Notifications;
@@ -44,7 +45,8 @@ public static class ServiceCollectionExtensions
             .AddAudit()
             .AddArchive()
             .AddApprovals()
-            .AddReviewConsole();
+            .AddReviewConsole()
+            .AddSmtpIngress();
 
         // Migrations, the first tenant and the audit key, before any other hosted service starts.
         services.AddHostedService<DatabaseInitializer>();

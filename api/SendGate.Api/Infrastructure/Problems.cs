@@ -29,6 +29,7 @@ internal static class Problems
     public const string ContentPurged = "content-purged";
     public const string Internal = "internal";
     public const string StorageFull = "storage-full";
+    public const string NetworkOverlap = "network-overlap";
 
     /// <summary>Retry-After of a storage-full answer: long enough for an operator or a sweep to free space.</summary>
     public const int StorageFullRetryAfterSeconds = 60;

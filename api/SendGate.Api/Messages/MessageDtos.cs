@@ -30,6 +30,7 @@ public sealed record MessageDetails(
     string Id,
     string Status,
     string Source,
+    string Door,
     string From,
     string EnvelopeFrom,
     string Subject,
@@ -94,7 +95,7 @@ internal static class MessageMapping
         m.ToDetails(recipients, Decision(m), password);
 
     private static MessageDetails ToDetails(this MessageRow m, IReadOnlyList<RecipientRow> recipients, PolicyDecision decision, PasswordMailRow? password) => new(
-        m.Id, m.Status, m.Source, m.HeaderFrom, m.EnvelopeFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(m.Subject), m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
+        m.Id, m.Status, m.Source, m.Door, m.HeaderFrom, m.EnvelopeFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(m.Subject), m.MessageIdHeader, m.SizeBytes, m.AttachmentCount,
         recipients.Select(r => new RecipientDto(r.Address, r.Kind, r.Status, r.SmtpReply, Clock.FromMs(r.UpdatedAt))).ToList(),
         decision, m.PolicyVersion, m.Status == MessageStatus.Held ? m.HoldMode : null, decision.Tags,
         m.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(m.Metadata, Json),

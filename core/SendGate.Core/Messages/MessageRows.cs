@@ -7,6 +7,9 @@ public sealed record MessageRow
     public string TenantId { get; init; } = "";
     public string Status { get; init; } = "";
     public string Source { get; init; } = "";
+
+    /// <summary>Which door it came in by: <c>api</c> or <c>smtp</c> (<see cref="Source"/> is how it was written).</summary>
+    public string Door { get; init; } = Doors.Api;
     public string EnvelopeFrom { get; init; } = "";
     public string HeaderFrom { get; init; } = "";
     public string Subject { get; init; } = "";
@@ -129,4 +132,11 @@ public sealed record SentCopyRow
 
     /// <summary>Carried the encrypted zip; null for copies recorded before this was kept.</summary>
     public bool? Encrypted { get; init; }
+}
+
+/// <summary>The doors mail comes in by: one pipeline, two doors.</summary>
+public static class Doors
+{
+    public const string Api = "api";
+    public const string Smtp = "smtp";
 }

@@ -16,7 +16,7 @@ public sealed record NewEvent(string Type, string? FromStatus, string? ToStatus,
 public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blobs)
 {
     internal const string Columns = """
-        id AS Id, tenant_id AS TenantId, status AS Status, source AS Source, envelope_from AS EnvelopeFrom,
+        id AS Id, tenant_id AS TenantId, status AS Status, source AS Source, door AS Door, envelope_from AS EnvelopeFrom,
         header_from AS HeaderFrom, subject AS Subject, message_id_header AS MessageIdHeader, size_bytes AS SizeBytes,
         attachment_count AS AttachmentCount, metadata AS Metadata, decisions AS Decisions, created_at AS CreatedAt,
         updated_at AS UpdatedAt, release_at AS ReleaseAt, due_at AS DueAt, attempts AS Attempts,
@@ -25,10 +25,10 @@ public sealed class MessageStore(IDbConnectionFactory db, Archive.IBlobStore blo
         """;
 
     private const string InsertMessageSql = """
-        INSERT INTO messages (id, tenant_id, status, source, envelope_from, header_from, subject, message_id_header,
+        INSERT INTO messages (id, tenant_id, status, source, door, envelope_from, header_from, subject, message_id_header,
                               size_bytes, attachment_count, metadata, decisions, created_at, updated_at, release_at,
                               due_at, attempts, event_seq, policy_version, hold_mode)
-        VALUES (@Id, @TenantId, @Status, @Source, @EnvelopeFrom, @HeaderFrom, @Subject, @MessageIdHeader,
+        VALUES (@Id, @TenantId, @Status, @Source, @Door, @EnvelopeFrom, @HeaderFrom, @Subject, @MessageIdHeader,
                 @SizeBytes, @AttachmentCount, @Metadata, @Decisions, @CreatedAt, @UpdatedAt, @ReleaseAt,
                 @DueAt, 0, @eventSeq, @PolicyVersion, @HoldMode)
         """;

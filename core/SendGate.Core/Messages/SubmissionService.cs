@@ -81,6 +81,7 @@ public sealed class SubmissionService(
             TenantId = actor.TenantId,
             Status = status,
             Source = message.Source,
+            Door = message.Door,
             EnvelopeFrom = message.EnvelopeFrom,
             HeaderFrom = message.HeaderFrom,
             Subject = message.Subject,
@@ -99,7 +100,7 @@ public sealed class SubmissionService(
         var recipients = message.Recipients.Select(r => new RecipientRow { MessageId = messageId, Address = r.Address, Kind = r.Kind });
         var events = new List<NewEvent>
         {
-            new(MessageEventType.Accepted, null, status, actor.Name, $"submitted as {message.Source}", JsonSerializer.Serialize(decision, Json)),
+            new(MessageEventType.Accepted, null, status, actor.Name, message.Door == Doors.Smtp ? "submitted over smtp" : $"submitted as {message.Source}", JsonSerializer.Serialize(decision, Json)),
         };
         Approvals.OpenedApproval? approval = null;
         if (decision is { Status: MessageStatus.AwaitingApproval, Approval: { } wanted })

@@ -133,7 +133,19 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             violations);
     }
 
-    public Result FromMime(byte[] raw, string messageId, Encoding? headerCharset = null)
+    public Result FromMime(byte[] raw, string messageId, Encoding? headerCharset = null) => Parse(raw, messageId, headerCharset, null);
+
+    /// <summary>
+    /// A message received over SMTP. The envelope decides who gets it, as for any MTA: each
+    /// <paramref name="rcptTo"/> address is a recipient (To or Cc when the header names it there,
+    /// otherwise Bcc), and a header address that is not in the envelope receives nothing.
+    /// </summary>
+    public Result FromSmtp(byte[] raw, string messageId, string mailFrom, IReadOnlyList<string> rcptTo) =>
+        Parse(raw, messageId, null, new SmtpEnvelope(mailFrom, rcptTo));
+
+    private sealed record SmtpEnvelope(string MailFrom, IReadOnlyList<string> RcptTo);
+
+    private Result Parse(byte[] raw, string messageId, Encoding? headerCharset, SmtpEnvelope? smtp)
     {
         var violations = new List<Violation>();
         var options = ParserOptions.Default.Clone();
@@ -197,12 +209,12 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         var to = Mailboxes("To", message.To, violations);
         var cc = Mailboxes("Cc", message.Cc, violations);
         var bcc = Mailboxes("Bcc", message.Bcc, violations);
-        if (to.Count + cc.Count + bcc.Count == 0 && !violations.Any(v => v.Code == ViolationCode.InvalidAddress))
+        if (smtp is null && to.Count + cc.Count + bcc.Count == 0 && !violations.Any(v => v.Code == ViolationCode.InvalidAddress))
         {
             violations.Add(new("To", ViolationCode.NoRecipient, "The message has no recipient in To, Cc or Bcc."));
         }
 
-        CheckRecipientCount(to.Count + cc.Count + bcc.Count, violations);
+        CheckRecipientCount(smtp?.RcptTo.Count ?? to.Count + cc.Count + bcc.Count, violations);
         if (violations.Count > 0 || sender is null)
         {
             return new Result(null, violations);
@@ -214,9 +226,20 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             : message.MessageId;
         var headerFrom = message.From.Count > 0 ? message.From.ToString() : sender.ToString();
         return new Result(
-            new PreparedMessage("mime", raw, message, sender.Address, headerFrom, message.Subject ?? "",
-                messageIdHeader, Envelope(to, cc, bcc), message.Attachments.Count(), null),
+            new PreparedMessage("mime", raw, message, smtp?.MailFrom ?? sender.Address, headerFrom, message.Subject ?? "",
+                messageIdHeader, smtp is null ? Envelope(to, cc, bcc) : Envelope(smtp.RcptTo, to, cc), message.Attachments.Count(), null,
+                smtp is null ? Messages.Doors.Api : Messages.Doors.Smtp),
             violations);
+    }
+
+    private static List<EnvelopeRecipient> Envelope(IReadOnlyList<string> rcptTo, List<MailboxAddress> to, List<MailboxAddress> cc)
+    {
+        var inTo = to.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var inCc = cc.Select(m => m.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return rcptTo.Where(seen.Add)
+            .Select(a => new EnvelopeRecipient(a, inTo.Contains(a) ? RecipientKind.To : inCc.Contains(a) ? RecipientKind.Cc : RecipientKind.Bcc))
+            .ToList();
     }
 
     public static string NewMessageIdHeader(string messageId, string fromAddress)

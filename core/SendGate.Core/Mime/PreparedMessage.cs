@@ -18,4 +18,5 @@ public sealed record PreparedMessage(
     string MessageIdHeader,
     IReadOnlyList<EnvelopeRecipient> Recipients,
     int AttachmentCount,
-    IReadOnlyDictionary<string, string>? Metadata);
+    IReadOnlyDictionary<string, string>? Metadata,
+    string Door = Messages.Doors.Api);

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using SmtpServer;
+using SmtpServer.IO;
+using SmtpServer.Net;
+
+namespace SendGate.Api.SmtpIngress;
+
+/// <summary>
+/// The sockets under the SMTP server: a listener per endpoint that counts sessions per client
+/// address, and a pipe whose plaintext side is bounded (<see cref="BoundedStream"/>). The
+/// SmtpServer package reads a command line or a whole DATA section into memory with no limit of
+/// its own; the bound is what keeps one client from filling it.
+/// </summary>
+internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMessageBytes) : IEndpointListenerFactory
+{
+    private readonly ConcurrentDictionary<IPAddress, int> _sessions = new();
+    private readonly int _maxPerClient = options.MaxConnectionsPerClient;
+    private readonly TaskCompletionSource _allBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The endpoints as bound (a port of 0 resolved), in the order they started.</summary>
+    public ConcurrentQueue<IPEndPoint> Bound { get; } = new();
+
+    /// <summary>Completes once every configured endpoint listens.</summary>
+    public Task AllBound => _allBound.Task;
+
+    public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
+    {
+        var listener = new TcpListener(endpointDefinition.Endpoint);
+        listener.Start(backlog: 512);
+        Bound.Enqueue((IPEndPoint)listener.LocalEndpoint);
+        if (Bound.Count == options.Endpoints.Count)
+        {
+            _allBound.TrySetResult();
+        }
+
+        return new Listener(this, listener, endpointDefinition.IsSecure);
+    }
+
+    private sealed class Listener(SmtpListenerFactory owner, TcpListener listener, bool implicitTls) : IEndpointListener
+    {
+        public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                var client = await listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
+                var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
+                var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+                if (owner._sessions.AddOrUpdate(address, 1, (_, n) => n + 1) > owner._maxPerClient)
+                {
+                    Release(address);
+                    await RefuseAsync(client, implicitTls).ConfigureAwait(false);
+                    continue;
+                }
+
+                context.Properties[EndpointListener.LocalEndPointKey] = listener.LocalEndpoint;
+                context.Properties[EndpointListener.RemoteEndPointKey] = remote;
+                client.NoDelay = true;
+                return new BoundedPipe(client.GetStream(), owner.MaxSectionBytes, () =>
+                {
+                    Release(address);
+                    client.Dispose();
+                });
+            }
+        }
+
+        private void Release(IPAddress address)
+        {
+            if (owner._sessions.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
+            {
+                owner._sessions.TryRemove(new KeyValuePair<IPAddress, int>(address, 0));
+            }
+        }
+
+        private static async Task RefuseAsync(TcpClient client, bool implicitTls)
+        {
+            using (client)
+            {
+                if (!implicitTls)
+                {
+                    try
+                    {
+                        // Before any TLS: the greeting a busy server gives, then the connection ends.
+                        await client.GetStream().WriteAsync("421 4.7.0 Too many connections from your address, try again later\r\n"u8.ToArray());
+                    }
+                    catch (IOException)
+                    {
+                        // It left first.
+                    }
+                }
+            }
+        }
+
+        public void Dispose() => listener.Stop();
+    }
+
+    /// <summary>A message at its largest plus room for the commands around it.</summary>
+    private long MaxSectionBytes => maxMessageBytes + 64 * 1024;
+}
+
+/// <summary>The session's byte pipe: TCP, TLS once started, and the bound above both.</summary>
+internal sealed class BoundedPipe : ISecurableDuplexPipe
+{
+    private readonly Stream _network;
+    private readonly long _maxSectionBytes;
+    private readonly Action _close;
+    private Stream _transport;
+    private bool _disposed;
+
+    public BoundedPipe(Stream network, long maxSectionBytes, Action close)
+    {
+        (_network, _maxSectionBytes, _close, _transport) = (network, maxSectionBytes, close, network);
+        Input = PipeReader.Create(new BoundedStream(network, maxSectionBytes));
+        Output = PipeWriter.Create(network);
+    }
+
+    public PipeReader Input { get; private set; }
+
+    public PipeWriter Output { get; private set; }
+
+    public bool IsSecure => _transport is SslStream;
+
+    public SslProtocols SslProtocol => (_transport as SslStream)?.SslProtocol ?? SslProtocols.None;
+
+    public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
+    {
+        var tls = new SslStream(_network, leaveInnerStreamOpen: true);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateRequired = false,
+                EnabledSslProtocols = protocols,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _transport = tls;
+        Input = PipeReader.Create(new BoundedStream(tls, _maxSectionBytes));
+        Output = PipeWriter.Create(tls);
+    }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _transport.Dispose();
+            _close();
+        }
+    }
+}
+
+/// <summary>
+/// Reads through to the session's stream, counting what has arrived since the last end of DATA
+/// (a line that is a lone dot). Past the bound the client is told <c>552 5.3.4</c> and the
+/// session ends: whatever it sends next is not read into memory.
+/// </summary>
+internal sealed class BoundedStream(Stream inner, long maxSectionBytes) : Stream
+{
+    private long _sinceEndOfData;
+    private int _lineLength;
+    private byte _first;
+    private byte _second;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = inner.Read(buffer);
+        Count(buffer[..read]);
+        return read;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (!Count(buffer.Span[..read]))
+        {
+            try
+            {
+                await inner.WriteAsync(Encoding.ASCII.GetBytes($"552 5.3.4 Message size exceeds the limit of {maxSectionBytes - 64 * 1024} bytes\r\n"), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The client went away first.
+            }
+
+            throw new IOException("The SMTP client sent more than a message may hold.");
+        }
+
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>False once the section since the last end of DATA is over the bound.</summary>
+    private bool Count(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+        {
+            if (b == (byte)'\n')
+            {
+                // ".\r\n" on a line of its own ends a DATA section: the next message starts from zero.
+                if (_lineLength == 2 && _first == (byte)'.' && _second == (byte)'\r')
+                {
+                    _sinceEndOfData = -1;
+                }
+
+                _lineLength = 0;
+            }
+            else
+            {
+                if (_lineLength == 0)
+                {
+                    _first = b;
+                }
+                else if (_lineLength == 1)
+                {
+                    _second = b;
+                }
+
+                _lineLength++;
+            }
+
+            if (++_sinceEndOfData > maxSectionBytes)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

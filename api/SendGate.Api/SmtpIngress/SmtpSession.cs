@@ -1,0 +1,109 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using SendGate.Core.SmtpIngress;
+using SmtpServer;
+using SmtpServer.Authentication;
+using SmtpServer.Mail;
+using SmtpServer.Net;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace SendGate.Api.SmtpIngress;
+
+/// <summary>Who a session sends for, kept in the session's properties once known.</summary>
+internal sealed record SmtpSender(string TenantId, string Actor);
+
+/// <summary>
+/// The checks of a session before DATA: who the client is (its AUTH credential, or its address in
+/// a tenant's connector), whether it may send now, and what it may send to. Every refusal is a
+/// reply with an enhanced status code; nothing here throws anything else at the client.
+/// </summary>
+internal sealed class SmtpSessionGate(
+    SmtpCredentials credentials,
+    SmtpConnectors connectors,
+    SmtpIngressOptions options,
+    PartitionedRateLimiter<string> perTenant,
+    ILogger logger) : IMailboxFilter, IUserAuthenticator
+{
+    private const string SenderKey = "sendgate:sender";
+    private const string RecipientsKey = "sendgate:recipients";
+
+    public static SmtpSender? SenderOf(ISessionContext context) =>
+        context.Properties.TryGetValue(SenderKey, out var value) ? value as SmtpSender : null;
+
+    public static IPAddress? ClientOf(ISessionContext context) =>
+        context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var value) && value is IPEndPoint remote
+            ? (remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address)
+            : null;
+
+    public async Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
+    {
+        var credential = await credentials.AuthenticateAsync(user, password, cancellationToken);
+        if (credential is null)
+        {
+            SmtpLog.AuthFailed(logger, ClientOf(context)?.ToString() ?? "unknown");
+            return false;
+        }
+
+        context.Properties[SenderKey] = new SmtpSender(credential.TenantId, $"smtp:{credential.Id}");
+        return true;
+    }
+
+    public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    {
+        context.Properties[RecipientsKey] = 0;
+        var sender = context.Authentication.IsAuthenticated ? SenderOf(context) : null;
+        if (sender is null)
+        {
+            var client = ClientOf(context);
+            var connector = client is null ? null : await connectors.ForClientAsync(client, cancellationToken);
+            if (connector is null)
+            {
+                throw Refuse(SmtpReplyCode.AuthenticationRequired, "5.7.0 Authentication required: sign in with AUTH after STARTTLS, or send from an address of your connector");
+            }
+
+            if (connector.RequireTls && !context.Pipe.IsSecure)
+            {
+                throw Refuse(SmtpReplyCode.AuthenticationRequired, "5.7.0 Must issue a STARTTLS command first");
+            }
+
+            sender = new SmtpSender(connector.TenantId, $"smtp:connector:{client}");
+            context.Properties[SenderKey] = sender;
+        }
+
+        if (string.IsNullOrEmpty(from.User) || !IsAddress(from.AsAddress()))
+        {
+            throw Refuse((SmtpReplyCode)553, "5.1.7 A sender address is required (a null sender or a malformed one is not accepted)");
+        }
+
+        using var lease = await perTenant.AcquireAsync(sender.TenantId, 1, cancellationToken);
+        if (!lease.IsAcquired)
+        {
+            throw Refuse(SmtpReplyCode.Aborted, "4.7.1 Too many messages for now, try again later");
+        }
+
+        return true;
+    }
+
+    public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+    {
+        if (!IsAddress(to.AsAddress()))
+        {
+            throw Refuse((SmtpReplyCode)553, "5.1.3 The recipient address is malformed");
+        }
+
+        var count = context.Properties.TryGetValue(RecipientsKey, out var value) && value is int n ? n : 0;
+        if (count >= options.MaxRecipients)
+        {
+            throw Refuse(SmtpReplyCode.InsufficientStorage, $"4.5.3 Too many recipients: at most {options.MaxRecipients} per message, send the rest in another one");
+        }
+
+        context.Properties[RecipientsKey] = count + 1;
+        return Task.FromResult(true);
+    }
+
+    private static bool IsAddress(string address) =>
+        address.Length is > 2 and <= 320 && MimeKit.MailboxAddress.TryParse(address, out var mailbox) && mailbox.Address == address && address.Contains('@', StringComparison.Ordinal);
+
+    private static SmtpResponseException Refuse(SmtpReplyCode code, string text) => new(new SmtpResponse(code, text));
+}

@@ -1,0 +1,269 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using SendGate.Api.SmtpIngress;
+using SendGate.IntegrationTests.Contract;
+using SendGate.IntegrationTests.Infrastructure;
+using SendGate.Tests.ExternalTools;
+using static SendGate.IntegrationTests.Infrastructure.HttpJson;
+using static SendGate.IntegrationTests.Policies.PolicyApi;
+
+namespace SendGate.IntegrationTests.SmtpIngress;
+
+/// <summary>
+/// The SMTP door fed by real clients (swaks, Python's smtplib) over a real socket: AUTH after
+/// STARTTLS and connector mode recognise the tenant, the reply comes after the message is stored,
+/// and every refusal has its code. The same pipeline as the REST door decides and delivers.
+/// </summary>
+public sealed class SmtpIngressTests : AppWithSmtpTest
+{
+    private const string ClientScript = "smtp_client.py";
+    private string _certificate = "";
+    private string _key = "";
+
+    protected override IDictionary<string, string?> Settings
+    {
+        get
+        {
+            // The certificate is written before the host starts: it is checked on start.
+            var folder = Path.Combine(Path.GetTempPath(), "sendgate-tests", "smtp-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            (_certificate, _key) = (Path.Combine(folder, "cert.pem"), Path.Combine(folder, "key.pem"));
+            using var rsa = RSA.Create(2048);
+            var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddIpAddress(IPAddress.Loopback);
+            names.AddDnsName("localhost");
+            request.CertificateExtensions.Add(names.Build());
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            File.WriteAllText(_certificate, certificate.ExportCertificatePem());
+            File.WriteAllText(_key, rsa.ExportPkcs8PrivateKeyPem());
+            return new Dictionary<string, string?>
+            {
+                ["SendGate:SmtpIngress:Enabled"] = "true",
+                ["SendGate:SmtpIngress:Endpoints:0:Address"] = "127.0.0.1",
+                ["SendGate:SmtpIngress:Endpoints:0:Port"] = "0",
+                ["SendGate:SmtpIngress:Endpoints:0:Tls"] = "starttls",
+                ["SendGate:SmtpIngress:CertificateFile"] = _certificate,
+                ["SendGate:SmtpIngress:KeyFile"] = _key,
+                ["SendGate:SmtpIngress:MaxRecipients"] = "3",
+                ["SendGate:Limits:MaxRequestBytes"] = "200000",
+            };
+        }
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Client.SetInternalDomainsAsync("example.co.jp");
+    }
+
+    private int Port => App.Service<SmtpIngressHost>().Endpoints.Single().Port;
+
+    private async Task<(string Username, string Password)> CredentialAsync(HttpClient admin)
+    {
+        var created = await admin.PostAsJsonAsync("/v1/smtp/credentials", new { name = "Exchange Online connector" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.JsonAsync();
+        return (body.GetProperty("credential").Str("username"), body.Str("password"));
+    }
+
+    private string MessageFile(string subject, string to = "tanaka@partner.co.jp", string? cc = null, int bodyBytes = 0)
+    {
+        var text = new StringBuilder()
+            .Append("From: Hanako <hanako@example.co.jp>\r\n")
+            .Append($"To: {to}\r\n")
+            .Append(cc is null ? "" : $"Cc: {cc}\r\n")
+            .Append($"Subject: {subject}\r\n")
+            .Append("Message-ID: <").Append(Guid.NewGuid().ToString("N")).Append("@example.co.jp>\r\n")
+            .Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+            .Append("Body text\r\n");
+        for (var i = 0; i < bodyBytes / 76; i++)
+        {
+            text.Append(new string('x', 74)).Append("\r\n");
+        }
+
+        var path = Path.Combine(App.Folder, Guid.NewGuid().ToString("N") + ".eml");
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    /// <summary>One smtplib session; the replies it got, step by step.</summary>
+    private List<(string Step, int Code, string Text)> Python(string message, string from, IEnumerable<string> to, bool tls = true,
+        (string User, string Password)? auth = null, long? size = null)
+    {
+        var args = new List<string> { Path.Combine(OpenApiContractTests.RepositoryRoot(), "tests", "SendGate.IntegrationTests", "SmtpIngress", ClientScript), Port.ToString(System.Globalization.CultureInfo.InvariantCulture), message };
+        if (tls)
+        {
+            args.AddRange(["--starttls", _certificate]);
+        }
+
+        if (auth is { } a)
+        {
+            args.AddRange(["--auth", a.User, a.Password]);
+        }
+
+        if (size is { } n)
+        {
+            args.AddRange(["--size", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        args.AddRange(["--from", from]);
+        foreach (var address in to)
+        {
+            args.AddRange(["--to", address]);
+        }
+
+        var run = ExternalTool.Run("python3", args);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(e => (e.Str("step"), e.GetProperty("code").GetInt32(), e.Str("text")))
+            .ToList();
+    }
+
+    private static string QueuedId(string reply)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(reply, @"queued as (msg_[0-9a-f]{32})");
+        Assert.True(match.Success, reply);
+        return match.Groups[1].Value;
+    }
+
+    [ToolFact("swaks")]
+    public async Task Swaks_signs_in_after_starttls_and_the_mail_goes_through_policy_to_the_relay_with_envelope_only_recipients_as_bcc()
+    {
+        var (user, password) = await CredentialAsync(Client);
+        var message = MessageFile("お見積りの件", cc: "sato@client.example");
+        var run = ExternalTool.Run("swaks", ["--server", $"127.0.0.1:{Port}", "--tls", "--auth", "PLAIN", "--auth-user", user, "--auth-password", password,
+            "--from", "hanako@example.co.jp", "--to", "tanaka@partner.co.jp,sato@client.example,kanri@partner.co.jp", "--data", "@" + message]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var id = QueuedId(run.StdOut);
+
+        var stored = await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync();
+        Assert.Equal("smtp", stored.Str("door"));
+        Assert.Equal("mime", stored.Str("source"));
+        Assert.Equal("hanako@example.co.jp", stored.Str("envelopeFrom"));
+        var kinds = stored.GetProperty("recipients").EnumerateArray().ToDictionary(r => r.Str("address"), r => r.Str("kind"));
+        Assert.Equal(new Dictionary<string, string> { ["tanaka@partner.co.jp"] = "to", ["sato@client.example"] = "cc", ["kanri@partner.co.jp"] = "bcc" }, kinds);
+
+        await App.DeliverDueAsync();
+        var delivered = Smtp.Received.Single();
+        Assert.Equal(["kanri@partner.co.jp", "sato@client.example", "tanaka@partner.co.jp"], delivered.To.Order(StringComparer.Ordinal));
+        Assert.Equal("お見積りの件", delivered.Parse().Subject);
+        // The Bcc recipient is not written into the mail anyone receives.
+        Assert.DoesNotContain("kanri@partner.co.jp", Encoding.UTF8.GetString(delivered.Raw), StringComparison.Ordinal);
+    }
+
+    [ToolFact("python3")]
+    public async Task A_client_that_is_not_recognised_is_refused_at_mail_from_and_a_wrong_password_at_auth()
+    {
+        var message = MessageFile("件名");
+        var anonymous = Python(message, "hanako@example.co.jp", ["tanaka@partner.co.jp"]);
+        var mail = anonymous.Single(r => r.Step == "mail");
+        Assert.Equal(530, mail.Code);
+        Assert.StartsWith("5.7.0", mail.Text, StringComparison.Ordinal);
+
+        var (user, _) = await CredentialAsync(Client);
+        var wrong = Python(message, "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, "not-the-password"));
+        Assert.Equal(535, wrong.Single(r => r.Step == "auth").Code);
+
+        // AUTH is not offered before STARTTLS: credentials never cross in clear.
+        var plain = Python(message, "hanako@example.co.jp", ["tanaka@partner.co.jp"], tls: false, auth: (user, "whatever"));
+        Assert.NotEqual(235, plain.Single(r => r.Step == "auth").Code);
+        Assert.Empty((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+    }
+
+    [ToolFact("python3")]
+    public async Task Connector_mode_recognises_the_tenant_by_address_and_can_require_tls()
+    {
+        var saved = await Client.PutAsJsonAsync("/v1/smtp/connector", new { networks = new[] { "127.0.0.1" }, requireTls = true });
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        Assert.Equal("127.0.0.1/32", (await saved.JsonAsync()).GetProperty("networks")[0].GetString());
+        var message = MessageFile("接続元で認識");
+
+        var clear = Python(message, "hanako@example.co.jp", ["tanaka@partner.co.jp"], tls: false);
+        var refused = clear.Single(r => r.Step == "mail");
+        Assert.Equal(530, refused.Code);
+        Assert.Contains("STARTTLS", refused.Text, StringComparison.Ordinal);
+
+        var secure = Python(message, "hanako@example.co.jp", ["tanaka@partner.co.jp"]);
+        var data = secure.Single(r => r.Step == "data");
+        Assert.Equal(250, data.Code);
+        var stored = await (await Client.GetAsync($"/v1/messages/{QueuedId(data.Text)}")).JsonAsync();
+        Assert.Equal("smtp", stored.Str("door"));
+
+        // Another tenant cannot claim the same network.
+        using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
+        var overlap = await other.PutAsJsonAsync("/v1/smtp/connector", new { networks = new[] { "127.0.0.0/8" } });
+        await overlap.ProblemAsync(HttpStatusCode.Conflict, "network-overlap");
+    }
+
+    [ToolFact("python3")]
+    public async Task A_policy_rejection_is_550_5_7_1_with_the_rule_and_is_archived_as_rejected()
+    {
+        await Client.SetPolicyAsync(Rule("no-secrets", [new { type = "reject", reason = "Confidential mail may not leave" }], new { type = "subject", contains = new[] { "社外秘" } }));
+        var (user, password) = await CredentialAsync(Client);
+        var replies = Python(MessageFile("【社外秘】計画"), "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password));
+        var data = replies.Single(r => r.Step == "data");
+        Assert.Equal(550, data.Code);
+        Assert.StartsWith("5.7.1 Rejected by policy rule no-secrets: Confidential mail may not leave", data.Text, StringComparison.Ordinal);
+        var id = System.Text.RegularExpressions.Regex.Match(data.Text, @"msg_[0-9a-f]{32}").Value;
+        Assert.Equal("rejected", (await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status"));
+        await App.DeliverDueAsync();
+        Assert.Empty(Smtp.Received);
+    }
+
+    [ToolFact("python3")]
+    public async Task Limits_are_enforced_while_reading_too_many_recipients_too_big_and_malformed_mail()
+    {
+        var (user, password) = await CredentialAsync(Client);
+        var auth = (user, password);
+
+        var many = Python(MessageFile("多すぎる宛先"), "hanako@example.co.jp", ["a@partner.co.jp", "b@partner.co.jp", "c@partner.co.jp", "d@partner.co.jp"], auth: auth);
+        var fourth = many.Where(r => r.Step == "rcpt").Last();
+        Assert.Equal(452, fourth.Code);
+        Assert.StartsWith("4.5.3", fourth.Text, StringComparison.Ordinal);
+
+        var declared = Python(MessageFile("大きすぎる"), "hanako@example.co.jp", ["a@partner.co.jp"], auth: auth, size: 10_000_000);
+        Assert.Equal(552, declared.Single(r => r.Step == "mail").Code);
+
+        // Declared small, sent big: the session ends once the bound is passed, nothing is stored.
+        var sent = Python(MessageFile("大きすぎる本文", bodyBytes: 400_000), "hanako@example.co.jp", ["a@partner.co.jp"], auth: auth);
+        var tooBig = sent.Single(r => r.Step == "data");
+        Assert.True(tooBig is (_, 552, _) or (_, 0, "disconnected"), $"{tooBig}");
+
+        var broken = Path.Combine(App.Folder, "broken.eml");
+        File.WriteAllText(broken, "no header here, just text\r\n");
+        var malformed = Python(broken, "hanako@example.co.jp", ["a@partner.co.jp"], auth: auth);
+        var reply = malformed.Single(r => r.Step == "data");
+        Assert.Equal(554, reply.Code);
+        Assert.StartsWith("5.6.0", reply.Text, StringComparison.Ordinal);
+
+        Assert.Empty((await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").EnumerateArray());
+    }
+
+    [ToolFact("python3")]
+    public async Task A_credential_belongs_to_its_tenant_shows_its_password_once_and_stops_when_deleted()
+    {
+        using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
+        var (user, password) = await CredentialAsync(other);
+        var replies = Python(MessageFile("他テナント"), "boss@other.example", ["x@partner.co.jp"], auth: (user, password));
+        var id = QueuedId(replies.Single(r => r.Step == "data").Text);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/v1/messages/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync($"/v1/messages/{id}")).StatusCode);
+
+        var list = await (await other.GetAsync("/v1/smtp/credentials")).Content.ReadAsStringAsync();
+        Assert.Contains(user, list, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, list, StringComparison.Ordinal);
+        Assert.DoesNotContain(user, await (await Client.GetAsync("/v1/smtp/credentials")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var credentialId = JsonDocument.Parse(list).RootElement.GetProperty("items")[0].Str("id");
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.DeleteAsync($"/v1/smtp/credentials/{credentialId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await other.DeleteAsync($"/v1/smtp/credentials/{credentialId}")).StatusCode);
+        var after = Python(MessageFile("削除後"), "boss@other.example", ["x@partner.co.jp"], auth: (user, password));
+        Assert.Equal(535, after.Single(r => r.Step == "auth").Code);
+    }
+}
