@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
 using SendGate.Core.Messages;
 using SendGate.Core.Mime;
@@ -26,14 +27,32 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
         var messageId = SubmissionService.NewMessageId();
         try
         {
-            var prepared = intake.FromSmtp(buffer.ToArray(), messageId, transaction.From.AsAddress(), transaction.To.Select(t => t.AsAddress()).ToList());
+            var raw = buffer.ToArray();
+            var mailFrom = transaction.From.AsAddress();
+            var rcptTo = transaction.To.Select(t => t.AsAddress()).ToList();
+            var prepared = intake.FromSmtp(raw, messageId, mailFrom, rcptTo);
             if (prepared.Message is not { } message)
             {
                 var first = prepared.Violations[0];
                 return new SmtpResponse((SmtpReplyCode)554, $"5.6.0 Message refused: {Ascii(first.Field)}: {Ascii(first.Message)}");
             }
 
-            var outcome = await submissions.SubmitAsync(new Actor(sender.TenantId, sender.Actor), messageId, message, sendAt: null, idempotency: null, cancellationToken);
+            var actor = new Actor(sender.TenantId, sender.Actor);
+            var repeat = Repeat(message, mailFrom, rcptTo, raw);
+            using var claim = repeat is null ? null : submissions.TryClaimIdempotencyKey(sender.TenantId, repeat.Key);
+            if (repeat is not null && claim is null)
+            {
+                // The same transaction is being stored on another connection: the client tries again and hears its answer.
+                return new SmtpResponse(SmtpReplyCode.Aborted, "4.3.0 The same message is being received on another connection, try again later");
+            }
+
+            var outcome = await submissions.SubmitAsync(actor, messageId, message, sendAt: null, repeat, cancellationToken);
+            if (outcome is SubmitOutcome.IdempotencyConflict)
+            {
+                // Same Message-ID and envelope, other content: a new message that reused its id, not a repeat.
+                outcome = await submissions.SubmitAsync(actor, messageId, message, sendAt: null, idempotency: null, cancellationToken);
+            }
+
             if (outcome is not SubmitOutcome.Accepted { Receipt: var receipt })
             {
                 return new SmtpResponse(SmtpReplyCode.Aborted, "4.3.0 Temporary failure, try again later");
@@ -44,10 +63,10 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
                 // Stored for the archive and the audit, but nothing will be sent: the client must hear a refusal.
                 // The reason as the tenant wrote it when it is ASCII; a Japanese one is on the message (its id is in the reply).
                 var reason = rejection.Reason.All(c => c is >= ' ' and <= '~') ? $": {Ascii(rejection.Reason)}" : "";
-                return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, $"5.7.1 Rejected by policy rule {Ascii(rejection.RuleId)}{reason} ({messageId})");
+                return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, $"5.7.1 Rejected by policy rule {Ascii(rejection.RuleId)}{reason} ({receipt.Id})");
             }
 
-            return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {messageId} ({receipt.Status})");
+            return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {receipt.Id} ({receipt.Status})");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -59,6 +78,24 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
             SmtpLog.IntakeFailed(logger, ex, sender.TenantId, messageId);
             return new SmtpResponse(SmtpReplyCode.Aborted, "4.3.0 Temporary failure, try again later");
         }
+    }
+
+    /// <summary>
+    /// A client that lost our 250 (the connection broke after it) sends the same transaction again:
+    /// the same Message-ID to the same envelope with the same bytes is that message, answered as
+    /// before instead of stored twice (within the idempotency retention, 24 hours by default). The
+    /// envelope is part of the key because a relay splits one message over several transactions.
+    /// </summary>
+    private static IdempotencyRequest? Repeat(PreparedMessage message, string mailFrom, IReadOnlyList<string> rcptTo, byte[] raw)
+    {
+        if (message.Mime.MessageId is not { Length: > 0 } header)
+        {
+            return null;
+        }
+
+        var envelope = $"{header}\n{mailFrom.ToLowerInvariant()}\n{string.Join('\n', rcptTo.Select(r => r.ToLowerInvariant()).Order(StringComparer.Ordinal))}";
+        var key = "smtp:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(envelope)));
+        return new IdempotencyRequest(key, Convert.ToHexStringLower(SHA256.HashData(raw)));
     }
 
     /// <summary>SMTP replies are ASCII: anything else becomes '?', so it is said as ASCII, or left out.</summary>

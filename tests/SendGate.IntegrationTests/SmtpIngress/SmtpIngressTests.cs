@@ -266,4 +266,36 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         var after = Python(MessageFile("削除後"), "boss@other.example", ["x@partner.co.jp"], auth: (user, password));
         Assert.Equal(535, after.Single(r => r.Step == "auth").Code);
     }
+
+    [ToolFact("python3")]
+    public async Task A_client_that_sends_again_after_a_lost_250_gets_the_same_answer_and_no_second_message()
+    {
+        var (user, password) = await CredentialAsync(Client);
+        var message = MessageFile("再送の件");
+        var first = QueuedId(Python(message, "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data").Text);
+        var again = QueuedId(Python(message, "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data").Text);
+        Assert.Equal(first, again);
+
+        // The same mail in another transaction to other recipients (a relay splitting it) is another message.
+        var split = QueuedId(Python(message, "hanako@example.co.jp", ["sato@client.example"], auth: (user, password)).Single(r => r.Step == "data").Text);
+        Assert.NotEqual(first, split);
+
+        await App.DeliverDueAsync();
+        Assert.Single(Smtp.Received, r => r.To.Contains("tanaka@partner.co.jp"));
+        Assert.Single(Smtp.Received, r => r.To.Contains("sato@client.example"));
+        Assert.Equal(2, (await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").GetArrayLength());
+    }
+
+    [ToolFact("python3")]
+    public async Task A_review_hold_over_smtp_mails_the_internal_sender_a_hold_notice()
+    {
+        await Client.SetPolicyAsync(Rule("check", [new { type = "hold", mode = "review" }], new { type = "externalRecipients" }));
+        var (user, password) = await CredentialAsync(Client);
+        var id = QueuedId(Python(MessageFile("保留される件"), "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data").Text);
+        Assert.Equal("held", (await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status"));
+        await App.DeliverNotificationsAsync();
+        var notice = Smtp.Received.Select(r => r.Parse()).Single(m => m.Subject == "【保留中】保留される件");
+        Assert.Equal("hanako@example.co.jp", notice.To.Mailboxes.Single().Address);
+        Assert.Contains("/console/link/", notice.TextBody, StringComparison.Ordinal);
+    }
 }
