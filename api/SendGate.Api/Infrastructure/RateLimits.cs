@@ -128,9 +128,11 @@ internal static class ClientAddress
     /// makes of it). An IPv6 client owns at least a /64, so it counts as its /64; a request with
     /// no remote address at all (an in-process host, a Unix socket) shares one partition.
     /// </summary>
-    public static string Of(HttpContext context)
+    public static string Of(HttpContext context) => Of(context.Connection.RemoteIpAddress);
+
+    /// <summary>The same for an address known otherwise (an SMTP client's).</summary>
+    public static string Of(IPAddress? address)
     {
-        var address = context.Connection.RemoteIpAddress;
         if (address is null)
         {
             return "unknown";

@@ -23,6 +23,7 @@ internal sealed class SmtpIngressHost(
     SmtpConnectors connectors,
     MessageIntake intake,
     SubmissionService submissions,
+    SendGate.Api.Auth.AuthFailureLimiter failures,
     ILogger<SmtpIngressHost> logger) : IHostedService, IAsyncDisposable
 {
     private SmtpServer.SmtpServer? _server;
@@ -70,7 +71,7 @@ internal sealed class SmtpIngressHost(
             ? PartitionedRateLimiter.Create<string, string>(_ => RateLimitPartition.GetNoLimiter(""))
             : PartitionedRateLimiter.Create<string, string>(tenant => RateLimitPartition.GetFixedWindowLimiter(tenant,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = quota.PermitLimit, Window = quota.Window, QueueLimit = 0 }));
-        var gate = new SmtpSessionGate(credentials, connectors, o, _perTenant, logger);
+        var gate = new SmtpSessionGate(credentials, connectors, o, _perTenant, failures, logger);
         _listeners = new SmtpListenerFactory(o, maxMessageBytes);
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add((SmtpServer.Storage.IMailboxFilter)gate);

@@ -23,6 +23,7 @@ internal sealed class SmtpSessionGate(
     SmtpConnectors connectors,
     SmtpIngressOptions options,
     PartitionedRateLimiter<string> perTenant,
+    SendGate.Api.Auth.AuthFailureLimiter failures,
     ILogger logger) : IMailboxFilter, IUserAuthenticator
 {
     private const string SenderKey = "sendgate:sender";
@@ -38,10 +39,19 @@ internal sealed class SmtpSessionGate(
 
     public async Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
     {
+        // The same allowance of failures per client address as API keys have: guessing is slow at either door.
+        var client = SendGate.Api.Infrastructure.ClientAddress.Of(ClientOf(context));
+        if (failures.Refusal(client) is { } refusal)
+        {
+            refusal.Dispose();
+            throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.ClientNotPermitted, "4.7.0 Too many failed authentications from your address, try again later"));
+        }
+
         var credential = await credentials.AuthenticateAsync(user, password, cancellationToken);
         if (credential is null)
         {
-            SmtpLog.AuthFailed(logger, ClientOf(context)?.ToString() ?? "unknown");
+            failures.Failed(client);
+            SmtpLog.AuthFailed(logger, client);
             return false;
         }
 

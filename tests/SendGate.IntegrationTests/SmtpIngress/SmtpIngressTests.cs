@@ -51,6 +51,7 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
                 ["SendGate:SmtpIngress:KeyFile"] = _key,
                 ["SendGate:SmtpIngress:MaxRecipients"] = "3",
                 ["SendGate:Limits:MaxRequestBytes"] = "200000",
+                ["SendGate:RateLimits:AuthFailuresPerAddress:PermitLimit"] = "4",
             };
         }
     }
@@ -297,5 +298,20 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         var notice = Smtp.Received.Select(r => r.Parse()).Single(m => m.Subject == "【保留中】保留される件");
         Assert.Equal("hanako@example.co.jp", notice.To.Mailboxes.Single().Address);
         Assert.Contains("/console/link/", notice.TextBody, StringComparison.Ordinal);
+    }
+
+    [ToolFact("python3")]
+    public async Task Guessing_passwords_is_cut_short_per_client_address_as_for_api_keys()
+    {
+        var (user, password) = await CredentialAsync(Client);
+        var message = MessageFile("推測");
+        // Each smtplib login tries PLAIN and then LOGIN: two failures a guess, four allowed.
+        Assert.Equal(535, Python(message, "hanako@example.co.jp", ["a@partner.co.jp"], auth: (user, "guess-1")).Single(r => r.Step == "auth").Code);
+        Assert.Equal(535, Python(message, "hanako@example.co.jp", ["a@partner.co.jp"], auth: (user, "guess-2")).Single(r => r.Step == "auth").Code);
+
+        // Used up: even the right password waits for the window to pass.
+        var refused = Python(message, "hanako@example.co.jp", ["a@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "auth");
+        Assert.Equal(454, refused.Code);
+        Assert.StartsWith("4.7.0", refused.Text, StringComparison.Ordinal);
     }
 }
