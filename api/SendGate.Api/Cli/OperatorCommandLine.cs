@@ -1,4 +1,5 @@
 using SendGate.Api.Infrastructure;
+using SendGate.Api.SmtpIngress;
 using SendGate.Core;
 using SendGate.Core.Audit;
 using SendGate.Core.Data;
@@ -27,7 +28,7 @@ internal static class OperatorCommandLine
     /// <summary>The process's exit code when it must not go on to serve; null to start the web server.</summary>
     public static async Task<int?> RunAsync(string[] args, IConfiguration configuration)
     {
-        if (!Settings.Check(configuration, Console.Error, s => s.AddRateLimitSettings()))
+        if (!Settings.Check(configuration, Console.Error, s => s.AddRateLimitSettings().AddSmtpIngressSettings()))
         {
             return Refused;
         }

@@ -35,7 +35,7 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
         var listener = new TcpListener(endpointDefinition.Endpoint);
         listener.Start(backlog: 512);
         Bound.Enqueue((IPEndPoint)listener.LocalEndpoint);
-        if (Bound.Count == options.Endpoints.Count)
+        if (Bound.Count == options.EffectiveEndpoints().Count)
         {
             _allBound.TrySetResult();
         }

@@ -49,7 +49,7 @@ internal sealed class SmtpIngressHost(
             .MaxMessageSize(maxMessageBytes)
             .MaxAuthenticationAttempts(o.MaxAuthenticationAttempts)
             .CommandWaitTimeout(o.CommandTimeout);
-        foreach (var endpoint in o.Endpoints)
+        foreach (var endpoint in o.EffectiveEndpoints())
         {
             builder.Endpoint(e =>
             {
@@ -87,7 +87,7 @@ internal sealed class SmtpIngressHost(
             await _running;
         }
 
-        foreach (var (bound, endpoint) in _listeners.Bound.Zip(o.Endpoints))
+        foreach (var (bound, endpoint) in _listeners.Bound.Zip(o.EffectiveEndpoints()))
         {
             SmtpLog.Listening(logger, bound.ToString(), endpoint.Tls);
         }

@@ -44,7 +44,13 @@ public sealed class SmtpIngressOptions
     /// <summary>The name in the greeting and EHLO reply.</summary>
     public string ServerName { get; set; } = "sendgate";
 
+    /// <summary>Where to listen; none configured: every IPv4 address on port 2525, with STARTTLS when a certificate is set.</summary>
     public List<SmtpEndpointOptions> Endpoints { get; set; } = [];
+
+    /// <summary>The endpoints to open: <see cref="Endpoints"/>, or the default one.</summary>
+    public IReadOnlyList<SmtpEndpointOptions> EffectiveEndpoints() => Endpoints.Count > 0
+        ? Endpoints
+        : [new SmtpEndpointOptions { Tls = CertificateFile is null ? SmtpTls.None : SmtpTls.StartTls }];
 
     /// <summary>PEM certificate (with its chain) for STARTTLS and implicit TLS.</summary>
     public string? CertificateFile { get; set; }

@@ -9,16 +9,22 @@ internal static class SmtpIngressSetup
     /// <summary>The SMTP door: its settings (checked on start, whether on or off) and the listener, which runs only when enabled.</summary>
     public static IServiceCollection AddSendGateSmtpIngress(this IServiceCollection services)
     {
+        services.AddSmtpIngressSettings();
+        services.AddSingleton<SmtpIngressHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<SmtpIngressHost>());
+        return services;
+    }
+
+    /// <summary>The <c>SendGate:SmtpIngress</c> settings alone, so that the start-up check names a bad one in a line.</summary>
+    public static IServiceCollection AddSmtpIngressSettings(this IServiceCollection services)
+    {
         services.AddOptions<SmtpIngressOptions>().BindSettings(SmtpIngressOptions.Section).ValidateDataAnnotations()
-            .Validate(o => !o.Enabled || o.Endpoints.Count > 0, $"{SmtpIngressOptions.Section}:Endpoints must name at least one endpoint when Enabled is true (e.g. Endpoints:0:Port=2525).")
             .Validate(o => o.Endpoints.All(e => IPAddress.TryParse(e.Address, out _)), $"{SmtpIngressOptions.Section}:Endpoints:N:Address must be an IP address (0.0.0.0, ::, or one address).")
             .Validate(o => o.Endpoints.All(e => SmtpTls.All.Contains(e.Tls)), $"{SmtpIngressOptions.Section}:Endpoints:N:Tls must be one of {string.Join(", ", SmtpTls.All)}.")
             .Validate(o => o.Endpoints.All(e => e.Port is >= 0 and <= 65535), $"{SmtpIngressOptions.Section}:Endpoints:N:Port must be 0 to 65535.")
-            .Validate(o => !o.Enabled || o.Endpoints.All(e => e.Tls == SmtpTls.None) || (File.Exists(o.CertificateFile) && File.Exists(o.KeyFile)),
+            .Validate(o => !o.Enabled || o.EffectiveEndpoints().All(e => e.Tls == SmtpTls.None) || (File.Exists(o.CertificateFile) && File.Exists(o.KeyFile)),
                 $"{SmtpIngressOptions.Section}:CertificateFile and KeyFile must name PEM files when an endpoint offers TLS (starttls or implicit).")
             .ValidateOnStart();
-        services.AddSingleton<SmtpIngressHost>();
-        services.AddHostedService(sp => sp.GetRequiredService<SmtpIngressHost>());
         return services;
     }
 }
