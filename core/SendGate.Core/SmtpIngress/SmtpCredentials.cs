@@ -54,7 +54,9 @@ public sealed class SmtpCredentials(IDbConnectionFactory db, TimeProvider time)
             CreatedAt = time.NowMs(),
             CreatedBy = createdBy,
         };
-        var password = LinkTokens.Create();
+        // Letters and digits only (256 bits in 43 of them): no character a mail server's form, a
+        // sasl_passwd line or a command line would read as something else (a leading '-', a ':').
+        var password = new string(RandomNumberGenerator.GetItems<char>("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 43));
         await using var connection = await db.OpenAsync(cancellationToken);
         var args = new DynamicParameters(row);
         args.Add("hash", LinkTokens.Hash(password));

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using SendGate.Api.SmtpIngress;
@@ -22,37 +20,16 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
 {
     private const string ClientScript = "smtp_client.py";
     private string _certificate = "";
-    private string _key = "";
 
     protected override IDictionary<string, string?> Settings
     {
         get
         {
-            // The certificate is written before the host starts: it is checked on start.
-            var folder = Path.Combine(Path.GetTempPath(), "sendgate-tests", "smtp-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(folder);
-            (_certificate, _key) = (Path.Combine(folder, "cert.pem"), Path.Combine(folder, "key.pem"));
-            using var rsa = RSA.Create(2048);
-            var request = new CertificateRequest("CN=localhost", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddIpAddress(IPAddress.Loopback);
-            names.AddDnsName("localhost");
-            request.CertificateExtensions.Add(names.Build());
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-            File.WriteAllText(_certificate, certificate.ExportCertificatePem());
-            File.WriteAllText(_key, rsa.ExportPkcs8PrivateKeyPem());
-            return new Dictionary<string, string?>
-            {
-                ["SendGate:SmtpIngress:Enabled"] = "true",
-                ["SendGate:SmtpIngress:Endpoints:0:Address"] = "127.0.0.1",
-                ["SendGate:SmtpIngress:Endpoints:0:Port"] = "0",
-                ["SendGate:SmtpIngress:Endpoints:0:Tls"] = "starttls",
-                ["SendGate:SmtpIngress:CertificateFile"] = _certificate,
-                ["SendGate:SmtpIngress:KeyFile"] = _key,
-                ["SendGate:SmtpIngress:MaxRecipients"] = "3",
-                ["SendGate:Limits:MaxRequestBytes"] = "200000",
-                ["SendGate:RateLimits:AuthFailuresPerAddress:PermitLimit"] = "4",
-            };
+            var settings = IngressSettings.WithStartTls(out _certificate);
+            settings["SendGate:SmtpIngress:MaxRecipients"] = "3";
+            settings["SendGate:Limits:MaxRequestBytes"] = "200000";
+            settings["SendGate:RateLimits:AuthFailuresPerAddress:PermitLimit"] = "4";
+            return settings;
         }
     }
 
