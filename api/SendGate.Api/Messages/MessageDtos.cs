@@ -58,6 +58,7 @@ public sealed record MessageDetails(
 public sealed record MessageSummary(
     string Id,
     string Status,
+    string Door,
     string From,
     string Subject,
     long SizeBytes,
@@ -115,7 +116,7 @@ internal static class MessageMapping
         Clock.FromMs(p.SentAt), p.Attempts, p.LastError, Clock.FromMs(p.CreatedAt));
 
     public static MessageSummary ToSummary(this MessageRow m) => new(
-        m.Id, m.Status, m.HeaderFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(m.Subject), m.SizeBytes, m.AttachmentCount, Clock.FromMs(m.CreatedAt),
+        m.Id, m.Status, m.Door, m.HeaderFrom, SendGate.Core.Policies.Detectors.SensitiveNumbers.Mask(m.Subject), m.SizeBytes, m.AttachmentCount, Clock.FromMs(m.CreatedAt),
         Clock.FromMs(m.ReleaseAt), Clock.FromMs(m.SentAt), m.Attempts, Links(m.Id, m.Status));
 
     public static MessageEventDto ToDto(this EventRow e) => new(

@@ -123,6 +123,9 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         var stored = await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync();
         Assert.Equal("smtp", stored.Str("door"));
         Assert.Equal("mime", stored.Str("source"));
+        Assert.Equal("smtp", (await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items")[0].Str("door"));
+        var accepted = (await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync()).GetProperty("items")[0];
+        Assert.Equal("submitted over smtp", accepted.Str("reason"));
         Assert.Equal("hanako@example.co.jp", stored.Str("envelopeFrom"));
         var kinds = stored.GetProperty("recipients").EnumerateArray().ToDictionary(r => r.Str("address"), r => r.Str("kind"));
         Assert.Equal(new Dictionary<string, string> { ["tanaka@partner.co.jp"] = "to", ["sato@client.example"] = "cc", ["kanri@partner.co.jp"] = "bcc" }, kinds);
