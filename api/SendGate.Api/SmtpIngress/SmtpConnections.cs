@@ -198,7 +198,7 @@ internal sealed class BoundedStream(Stream inner, long maxSectionBytes) : Stream
             {
                 await inner.WriteAsync(Encoding.ASCII.GetBytes($"552 5.3.4 Message size exceeds the limit of {maxSectionBytes - 64 * 1024} bytes\r\n"), cancellationToken).ConfigureAwait(false);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or NotSupportedException or ObjectDisposedException)
             {
                 // The client went away first.
             }
@@ -215,36 +215,38 @@ internal sealed class BoundedStream(Stream inner, long maxSectionBytes) : Stream
     /// <summary>False once the section since the last end of DATA is over the bound.</summary>
     private bool Count(ReadOnlySpan<byte> bytes)
     {
-        foreach (var b in bytes)
+        // Line by line (a search for LF, not a loop over every byte): only line ends matter here.
+        while (!bytes.IsEmpty)
         {
-            if (b == (byte)'\n')
+            var lf = bytes.IndexOf((byte)'\n');
+            var line = lf < 0 ? bytes : bytes[..lf];
+            if (_lineLength == 0 && line.Length > 0)
             {
-                // ".\r\n" on a line of its own ends a DATA section: the next message starts from zero.
-                if (_lineLength == 2 && _first == (byte)'.' && _second == (byte)'\r')
-                {
-                    _sinceEndOfData = -1;
-                }
-
-                _lineLength = 0;
-            }
-            else
-            {
-                if (_lineLength == 0)
-                {
-                    _first = b;
-                }
-                else if (_lineLength == 1)
-                {
-                    _second = b;
-                }
-
-                _lineLength++;
+                _first = line[0];
             }
 
-            if (++_sinceEndOfData > maxSectionBytes)
+            if (_lineLength <= 1 && line.Length > 1 - _lineLength)
+            {
+                _second = line[1 - _lineLength];
+            }
+
+            _lineLength += line.Length;
+            _sinceEndOfData += line.Length;
+            if (lf < 0)
+            {
+                return _sinceEndOfData <= maxSectionBytes;
+            }
+
+            // ".\r\n" on a line of its own ends a DATA section: the next message starts from zero.
+            var endOfData = _lineLength == 2 && _first == (byte)'.' && _second == (byte)'\r';
+            _sinceEndOfData = endOfData ? 0 : _sinceEndOfData + 1;
+            _lineLength = 0;
+            if (_sinceEndOfData > maxSectionBytes)
             {
                 return false;
             }
+
+            bytes = bytes[(lf + 1)..];
         }
 
         return true;

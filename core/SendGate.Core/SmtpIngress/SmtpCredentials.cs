@@ -93,7 +93,12 @@ public sealed class SmtpCredentials(IDbConnectionFactory db, TimeProvider time)
 
         var now = time.NowMs();
         await connection.ExecuteAsync(new CommandDefinition(TouchSql, new { id = found.Id, now, before = now - 60_000 }, cancellationToken: cancellationToken));
-        return found;
+        // The row without its hash: nothing after AUTH needs it.
+        return new SmtpCredentialRow
+        {
+            Id = found.Id, TenantId = found.TenantId, Name = found.Name, Username = found.Username,
+            CreatedAt = found.CreatedAt, CreatedBy = found.CreatedBy, LastUsedAt = now,
+        };
     }
 
     private sealed record StoredCredential : SmtpCredentialRow
