@@ -16,6 +16,7 @@ internal sealed record MessageSearchQuery(
     [FromQuery(Name = "subject")] string? Subject,
     [FromQuery(Name = "tag")] string? Tag,
     [FromQuery(Name = "hasAttachments")] string? HasAttachments,
+    [FromQuery(Name = "door")] string? Door,
     [FromQuery(Name = "attachment")] string? Attachment,
     [FromQuery(Name = "rule")] string? Rule,
     [FromQuery(Name = "createdFrom")] string? CreatedFrom,
@@ -30,6 +31,11 @@ internal sealed record MessageSearchQuery(
             violations.Add(new("status", ViolationCode.InvalidField, $"status must be one of {string.Join(", ", MessageStatus.All)}."));
         }
 
+        if (Door is not null && Door is not (Doors.Api or Doors.Smtp))
+        {
+            violations.Add(new("door", ViolationCode.InvalidField, "door must be api or smtp."));
+        }
+
         return new MessageFilter
         {
             Status = Status,
@@ -38,6 +44,7 @@ internal sealed record MessageSearchQuery(
             SubjectContains = NullIfEmpty(Subject),
             Tag = NullIfEmpty(Tag),
             HasAttachments = withAttachments,
+            Door = Door,
             AttachmentName = NullIfEmpty(Attachment),
             RuleId = NullIfEmpty(Rule),
             CreatedFrom = QueryValues.Instant("createdFrom", CreatedFrom, violations),

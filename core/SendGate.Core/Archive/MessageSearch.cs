@@ -140,6 +140,13 @@ public sealed class MessageSearch(IDbConnectionFactory db)
             args.Add("subject", "%" + EscapeLike(filter.SubjectContains) + "%");
         }
 
+        if (filter.Door is not null)
+        {
+            // Few messages of a tenant are of one door only where both are used: checked on the rows the walk meets.
+            sql.Append($" AND {p}door = @door");
+            args.Add("door", filter.Door);
+        }
+
         if (filter.HasAttachments is { } has)
         {
             sql.Append(has ? $" AND {p}attachment_count > 0" : $" AND {p}attachment_count = 0");

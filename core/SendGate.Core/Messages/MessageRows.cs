@@ -85,6 +85,9 @@ public sealed record MessageFilter
 
     public bool? HasAttachments { get; init; }
 
+    /// <summary>The door it came in by: <c>api</c> or <c>smtp</c>.</summary>
+    public string? Door { get; init; }
+
     /// <summary>Text an attachment's file name contains.</summary>
     public string? AttachmentName { get; init; }
 

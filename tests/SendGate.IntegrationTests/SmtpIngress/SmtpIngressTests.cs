@@ -124,6 +124,9 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         Assert.Equal("smtp", stored.Str("door"));
         Assert.Equal("mime", stored.Str("source"));
         Assert.Equal("smtp", (await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items")[0].Str("door"));
+        Assert.Equal(1, (await (await Client.GetAsync("/v1/messages?door=smtp")).JsonAsync()).GetProperty("items").GetArrayLength());
+        Assert.Equal(0, (await (await Client.GetAsync("/v1/messages?door=api")).JsonAsync()).GetProperty("items").GetArrayLength());
+        await (await Client.GetAsync("/v1/messages?door=fax")).ProblemAsync(HttpStatusCode.BadRequest, "invalid-field", "door");
         var accepted = (await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync()).GetProperty("items")[0];
         Assert.Equal("submitted over smtp", accepted.Str("reason"));
         Assert.Equal("hanako@example.co.jp", stored.Str("envelopeFrom"));
