@@ -24,6 +24,7 @@ internal sealed class SmtpIngressHost(
     MessageIntake intake,
     SubmissionService submissions,
     SendGate.Api.Auth.AuthFailureLimiter failures,
+    TimeProvider time,
     ILogger<SmtpIngressHost> logger) : IHostedService, IAsyncDisposable
 {
     private SmtpServer.SmtpServer? _server;
@@ -76,7 +77,7 @@ internal sealed class SmtpIngressHost(
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add((SmtpServer.Storage.IMailboxFilter)gate);
         services.Add((SmtpServer.Authentication.IUserAuthenticator)gate);
-        services.Add(new SmtpIntake(intake, submissions, logger));
+        services.Add(new SmtpIntake(intake, submissions, o.ServerName, time, logger));
         services.Add(_listeners);
         _server = new SmtpServer.SmtpServer(builder.Build(), services);
         _running = _server.StartAsync(CancellationToken.None);

@@ -41,7 +41,7 @@ public sealed class SmtpIngressOptions
 
     public bool Enabled { get; set; }
 
-    /// <summary>The name in the greeting and EHLO reply.</summary>
+    /// <summary>The name in the greeting, the EHLO reply and the Received line it adds.</summary>
     public string ServerName { get; set; } = "sendgate";
 
     /// <summary>Where to listen; none configured: every IPv4 address on port 2525, with STARTTLS when a certificate is set.</summary>

@@ -24,6 +24,8 @@ internal static class SmtpIngressSetup
             .Validate(o => o.Endpoints.All(e => e.Port is >= 0 and <= 65535), $"{SmtpIngressOptions.Section}:Endpoints:N:Port must be 0 to 65535.")
             .Validate(o => !o.Enabled || o.EffectiveEndpoints().All(e => e.Tls == SmtpTls.None) || (File.Exists(o.CertificateFile) && File.Exists(o.KeyFile)),
                 $"{SmtpIngressOptions.Section}:CertificateFile and KeyFile must name PEM files when an endpoint offers TLS (starttls or implicit).")
+            .Validate(o => o.ServerName.Length is > 0 and <= 255 && o.ServerName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-'),
+                $"{SmtpIngressOptions.Section}:ServerName must be a host name (letters, digits, dots and hyphens).")
             .ValidateOnStart();
         return services;
     }

@@ -15,7 +15,7 @@ namespace SendGate.Api.SmtpIngress;
 /// <c>POST /v1/messages</c>, and the reply is given only after it is durably stored, exactly like
 /// the 202. A policy rejection is stored for the archive and answered <c>550 5.7.1</c>.
 /// </summary>
-internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submissions, ILogger logger) : SmtpServer.Storage.MessageStore
+internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submissions, string serverName, TimeProvider time, ILogger logger) : SmtpServer.Storage.MessageStore
 {
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
@@ -27,7 +27,11 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
         var messageId = SubmissionService.NewMessageId();
         try
         {
-            var raw = buffer.ToArray();
+            // The trace line every MTA adds (RFC 5321 §4.4), above the message as it arrived.
+            var trace = Encoding.ASCII.GetBytes(TraceHeader(context, messageId));
+            var raw = new byte[trace.Length + buffer.Length];
+            trace.CopyTo(raw, 0);
+            buffer.CopyTo(raw.AsSpan(trace.Length));
             var mailFrom = transaction.From.AsAddress();
             var rcptTo = transaction.To.Select(t => t.AsAddress()).ToList();
             var prepared = intake.FromSmtp(raw, messageId, mailFrom, rcptTo);
@@ -38,7 +42,7 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
             }
 
             var actor = new Actor(sender.TenantId, sender.Actor);
-            var repeat = Repeat(message, mailFrom, rcptTo, raw);
+            var repeat = Repeat(message, mailFrom, rcptTo, raw.AsSpan(trace.Length));
             using var claim = repeat is null ? null : submissions.TryClaimIdempotencyKey(sender.TenantId, repeat.Key);
             if (repeat is not null && claim is null)
             {
@@ -86,7 +90,7 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
     /// before instead of stored twice (within the idempotency retention, 24 hours by default). The
     /// envelope is part of the key because a relay splits one message over several transactions.
     /// </summary>
-    private static IdempotencyRequest? Repeat(PreparedMessage message, string mailFrom, IReadOnlyList<string> rcptTo, byte[] raw)
+    private static IdempotencyRequest? Repeat(PreparedMessage message, string mailFrom, IReadOnlyList<string> rcptTo, ReadOnlySpan<byte> received)
     {
         if (message.Mime.MessageId is not { Length: > 0 } header)
         {
@@ -95,7 +99,19 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
 
         var envelope = $"{header}\n{mailFrom.ToLowerInvariant()}\n{string.Join('\n', rcptTo.Select(r => r.ToLowerInvariant()).Order(StringComparer.Ordinal))}";
         var key = "smtp:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(envelope)));
-        return new IdempotencyRequest(key, Convert.ToHexStringLower(SHA256.HashData(raw)));
+        return new IdempotencyRequest(key, Convert.ToHexStringLower(SHA256.HashData(received)));
+    }
+
+    /// <summary>
+    /// <c>Received: from [client] by server (SendGate) with ESMTPSA id …; date</c>, the protocol
+    /// named as RFC 3848 has it (S: over TLS, A: after AUTH).
+    /// </summary>
+    private string TraceHeader(ISessionContext context, string messageId)
+    {
+        var protocol = "ESMTP" + (context.Pipe.IsSecure ? "S" : "") + (context.Authentication.IsAuthenticated ? "A" : "");
+        var client = SmtpSessionGate.ClientOf(context)?.ToString() ?? "unknown";
+        var date = time.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", System.Globalization.CultureInfo.InvariantCulture);
+        return $"Received: from [{client}] by {serverName} (SendGate) with {protocol} id {messageId};\r\n\t{date}\r\n";
     }
 
     /// <summary>SMTP replies are ASCII: anything else becomes '?', so it is said as ASCII, or left out.</summary>

@@ -137,6 +137,9 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         var delivered = Smtp.Received.Single();
         Assert.Equal(["kanri@partner.co.jp", "sato@client.example", "tanaka@partner.co.jp"], delivered.To.Order(StringComparer.Ordinal));
         Assert.Equal("お見積りの件", delivered.Parse().Subject);
+        // SendGate's trace line is on top: from which client, over TLS after AUTH, with the message id.
+        var trace = delivered.Parse().Headers.First(h => h.Id == MimeKit.HeaderId.Received).Value;
+        Assert.Contains($"from [127.0.0.1] by sendgate (SendGate) with ESMTPSA id {id};", trace, StringComparison.Ordinal);
         // The Bcc recipient is not written into the mail anyone receives.
         Assert.DoesNotContain("kanri@partner.co.jp", Encoding.UTF8.GetString(delivered.Raw), StringComparison.Ordinal);
     }
