@@ -18,6 +18,7 @@ public sealed record TenantDto(
     string ZipFileName,
     string? Retention,
     bool KeepMetadata,
+    bool FailureNotices,
     DateTimeOffset CreatedAt,
     DateTimeOffset? UpdatedAt);
 
@@ -42,6 +43,9 @@ public sealed record TenantPatch
 
     /// <summary>Keep a message's record (metadata, events) when retention deletes its content.</summary>
     public bool? KeepMetadata { get; init; }
+
+    /// <summary>Tell the sender when a mail cannot be delivered or some recipients refused it (as a bounce would).</summary>
+    public bool? FailureNotices { get; init; }
 }
 
 /// <summary><c>/v1/tenant</c>: the calling key's tenant and the settings its rules refer to.</summary>
@@ -169,6 +173,7 @@ internal static class TenantApi
         {
             InternalDomains = domains, SenderGroups = groups, Language = language, TimeZone = timeZone, ZipFileName = zipFileName,
             Retention = retention, KeepMetadata = patch.KeepMetadata ?? current.Settings.KeepMetadata,
+            FailureNotices = patch.FailureNotices ?? current.Settings.FailureNotices,
         };
         await policies.UpdateTenantAsync(tenantId, name, settings, cancellationToken);
         var updated = await policies.GetTenantAsync(tenantId, cancellationToken);
@@ -177,7 +182,7 @@ internal static class TenantApi
 
     private static TenantDto ToDto(TenantRow row, TenantSettings settings) =>
         new(row.Id, row.Name, settings.InternalDomains, settings.SenderGroups, settings.Language, settings.TimeZone, settings.ZipFileNameTemplate,
-            settings.Retention, settings.KeepMetadata, Clock.FromMs(row.CreatedAt), Clock.FromMs(row.UpdatedAt));
+            settings.Retention, settings.KeepMetadata, settings.FailureNotices, Clock.FromMs(row.CreatedAt), Clock.FromMs(row.UpdatedAt));
 
     private static ProblemHttpResult NotFound() =>
         Problems.Of(StatusCodes.Status404NotFound, Problems.NotFound, "Not found", "The tenant of this API key no longer exists.");

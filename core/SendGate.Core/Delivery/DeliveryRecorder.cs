@@ -61,7 +61,46 @@ public sealed class DeliveryRecorder : IAsyncDisposable
         }
 
         await SentCopies.RecordAsync(connection, transaction, _blobs, o.Id, o.Sent ?? [], o.Now);
+        await NoticeOfFailureAsync(connection, transaction, o);
         return true;
+    }
+
+    /// <summary>
+    /// As an MTA's bounce would: a mail that failed for good, or that some recipients refused, is
+    /// told to its sender (when the tenant wants it), in the outcome's own transaction.
+    /// </summary>
+    private static async Task NoticeOfFailureAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
+    {
+        if (o.To is not (MessageStatus.Failed or MessageStatus.Sent))
+        {
+            return;
+        }
+
+        // Refusals of earlier attempts count too: a retry sends only to the recipients that were deferred.
+        var sender = await connection.QuerySingleOrDefaultAsync<FailureNoticeTarget>(FailureNoticeTargetSql, new { id = o.Id }, transaction);
+        var outcome = o.To == MessageStatus.Failed ? "failed" : sender is { Refused: > 0 } ? "refused" : null;
+        if (outcome is null || sender is not { FailureNotices: true } || sender.EnvelopeFrom.Length == 0)
+        {
+            return;
+        }
+
+        await Notifications.NotificationStore.InsertAsync(connection, transaction,
+            [new Notifications.NewNotification(sender.TenantId, o.Id, null, Notifications.NotificationKind.SenderOutcome, sender.EnvelopeFrom,
+                System.Text.Json.JsonSerializer.Serialize(new { outcome }))], o.Now);
+    }
+
+    private const string FailureNoticeTargetSql = """
+        SELECT m.tenant_id AS TenantId, m.envelope_from AS EnvelopeFrom, t.failure_notices AS FailureNotices,
+               (SELECT COUNT(*) FROM message_recipients r WHERE r.message_id = m.id AND r.status = 'rejected') AS Refused
+          FROM messages m JOIN tenants t ON t.id = m.tenant_id WHERE m.id = @id
+        """;
+
+    private sealed record FailureNoticeTarget
+    {
+        public string TenantId { get; init; } = "";
+        public string EnvelopeFrom { get; init; } = "";
+        public bool FailureNotices { get; init; }
+        public long Refused { get; init; }
     }
 
     private static string? Truncate(string? value, int max) =>

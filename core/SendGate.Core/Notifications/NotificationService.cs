@@ -90,6 +90,42 @@ public sealed class NotificationService(
         return sent;
     }
 
+    /// <summary>
+    /// The bounce SendGate writes itself: which recipients the relay refused and what it said, and
+    /// which got the mail. Numbers in the relay's replies are masked like everything SendGate writes.
+    /// </summary>
+    private async Task<(string Subject, string Body)> DeliveryFailureAsync(MessageRow message, bool failed, bool en, CancellationToken cancellationToken)
+    {
+        var recipients = await messages.GetRecipientsAsync(message.Id, cancellationToken);
+        string Reply(string? reply) => Policies.Detectors.SensitiveNumbers.Mask(reply ?? message.LastError ?? "");
+        var refused = recipients.Where(r => r.Status != RecipientStatus.Accepted).Select(r => $"  ・{r.Address}: {Reply(r.SmtpReply)}").ToList();
+        var delivered = recipients.Where(r => r.Status == RecipientStatus.Accepted).Select(r => $"  ・{r.Address}").ToList();
+        var none = en ? "  (none)" : "  （なし）";
+        return en
+            ? ($"{(failed ? "[Not delivered]" : "[Not delivered to some recipients]")} {message.Subject}", $"""
+               Your mail "{message.Subject}" ({message.Id}) {(failed ? "could not be delivered and will not be tried again" : "was delivered, but some recipients' servers refused it")}.
+
+               Not delivered to:
+               {(refused.Count > 0 ? string.Join("\n", refused) : none)}
+
+               Delivered to:
+               {(delivered.Count > 0 ? string.Join("\n", delivered) : none)}
+
+               Check the addresses, then send the mail again to those it did not reach.
+               """)
+            : ($"{(failed ? "【配信できませんでした】" : "【一部の宛先に配信できませんでした】")}{message.Subject}", $"""
+               送信したメール「{message.Subject}」（{message.Id}）は{(failed ? "配信できませんでした。再試行は行いません。" : "配信されましたが、一部の宛先のメールサーバーに受け取りを拒否されました。")}
+
+               配信できなかった宛先：
+               {(refused.Count > 0 ? string.Join("\n", refused) : none)}
+
+               配信された宛先：
+               {(delivered.Count > 0 ? string.Join("\n", delivered) : none)}
+
+               宛先をご確認のうえ、届かなかった宛先にあらためて送信してください。
+               """);
+    }
+
     private async Task<OutgoingMessage?> ComposeAsync(NotificationRow row, CancellationToken cancellationToken)
     {
         var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
@@ -160,6 +196,10 @@ public sealed class NotificationService(
 
                   このリンクはあなた専用で、一度だけ使えます。
                   """;
+        }
+        else if (JsonDocument.Parse(row.Data ?? "{}").RootElement.TryGetProperty("outcome", out var failure) && failure.GetString() is "failed" or "refused")
+        {
+            (subject, body) = await DeliveryFailureAsync(message, failure.GetString() == "failed", en, cancellationToken);
         }
         else
         {

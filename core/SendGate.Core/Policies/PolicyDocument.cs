@@ -155,6 +155,9 @@ public sealed record TenantSettings
     /// <summary>Whether a message's record outlives its purged content.</summary>
     public bool KeepMetadata { get; init; } = true;
 
+    /// <summary>Whether the sender is told when a mail cannot be delivered, or some recipients refused it.</summary>
+    public bool FailureNotices { get; init; } = true;
+
     public const string DefaultZipFileNameJa = "添付ファイル_{date}.zip";
     public const string DefaultZipFileNameEn = "attachments_{date}.zip";
 

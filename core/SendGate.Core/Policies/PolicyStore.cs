@@ -27,6 +27,7 @@ public sealed record TenantRow
     public string? ZipFileName { get; init; }
     public string? Retention { get; init; }
     public bool KeepMetadata { get; init; } = true;
+    public bool FailureNotices { get; init; } = true;
     public long CreatedAt { get; init; }
     public long? UpdatedAt { get; init; }
 }
@@ -69,6 +70,7 @@ public sealed class PolicyStore(IDbConnectionFactory db)
     private const string TenantSql = """
         SELECT id AS Id, name AS Name, internal_domains AS InternalDomains, sender_groups AS SenderGroups,
                language AS Language, time_zone AS TimeZone, zip_file_name AS ZipFileName, retention AS Retention, keep_metadata AS KeepMetadata,
+               failure_notices AS FailureNotices,
                created_at AS CreatedAt, updated_at AS UpdatedAt
           FROM tenants WHERE id = @tenantId
         """;
@@ -76,7 +78,7 @@ public sealed class PolicyStore(IDbConnectionFactory db)
     private const string UpdateTenantSql = """
         UPDATE tenants SET name = @name, internal_domains = @internalDomains, sender_groups = @senderGroups,
                language = @language, time_zone = @timeZone, zip_file_name = @zipFileName,
-               retention = @retention, keep_metadata = @keepMetadata, updated_at = @now
+               retention = @retention, keep_metadata = @keepMetadata, failure_notices = @failureNotices, updated_at = @now
          WHERE id = @tenantId
         """;
 
@@ -134,7 +136,7 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         await connection.ExecuteAsync(new CommandDefinition(UpdateTenantSql, new
         {
             tenantId, name, now, language = settings.Language, timeZone = settings.TimeZone, zipFileName = settings.ZipFileName,
-            retention = settings.Retention, keepMetadata = settings.KeepMetadata,
+            retention = settings.Retention, keepMetadata = settings.KeepMetadata, failureNotices = settings.FailureNotices,
             internalDomains = JsonSerializer.Serialize(settings.InternalDomains, Json),
             senderGroups = JsonSerializer.Serialize(settings.SenderGroups, Json),
         }, cancellationToken: cancellationToken));
@@ -160,5 +162,6 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         ZipFileName = row.ZipFileName,
         Retention = row.Retention,
         KeepMetadata = row.KeepMetadata,
+        FailureNotices = row.FailureNotices,
     };
 }
