@@ -92,8 +92,17 @@ internal sealed class RunningHost : IDisposable
         }
     }
 
+    private bool _disposed;
+
+    /// <summary>Kills the host (SIGKILL: nothing of it runs on), once; later calls do nothing.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

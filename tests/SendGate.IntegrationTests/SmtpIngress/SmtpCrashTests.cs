@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using MailKit.Net.Smtp;
+using Microsoft.Data.Sqlite;
+using MimeKit;
+using SendGate.IntegrationTests.Operator;
+
+namespace SendGate.IntegrationTests.SmtpIngress;
+
+/// <summary>
+/// The 250 is a promise: the API host, run as an operator runs it, is killed (SIGKILL) while
+/// clients are in the middle of DATA. Every message that got 250 is there after a restart; a
+/// client that sends the unanswered ones again (as an MTA does) gets each stored exactly once.
+/// </summary>
+public sealed class SmtpCrashTests : IDisposable
+{
+    private const int Clients = 6;
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "sendgate-tests", "smtp-crash-" + Guid.NewGuid().ToString("N"));
+
+    public SmtpCrashTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    private string Database => $"Data Source={Path.Combine(_folder, "sendgate.db")}";
+
+    private Dictionary<string, string> Environment(int port) => new()
+    {
+        ["SendGate__Database__Provider"] = "Sqlite",
+        ["SendGate__Database__ConnectionString"] = Database,
+        ["SendGate__Bootstrap__ApiKey"] = "sg_crash_test_0123456789abcdefghijklmn",
+        ["SendGate__Policy__InitialPolicy"] = "empty",
+        // Nothing leaves: what was stored is what is counted.
+        ["SendGate__Worker__InProcess"] = "false",
+        ["SendGate__Delivery__Mode"] = "Pickup",
+        ["SendGate__Delivery__PickupDirectory"] = Path.Combine(_folder, "outbox"),
+        ["SendGate__Encryption__PasswordKeyFile"] = Path.Combine(_folder, "password.key"),
+        ["SendGate__Audit__KeyFile"] = Path.Combine(_folder, "audit.key"),
+        ["SendGate__Archive__BlobFolder"] = Path.Combine(_folder, "blobs"),
+        ["SendGate__SmtpIngress__Enabled"] = "true",
+        ["SendGate__SmtpIngress__Endpoints__0__Address"] = "127.0.0.1",
+        ["SendGate__SmtpIngress__Endpoints__0__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["SendGate__SmtpIngress__Endpoints__0__Tls"] = "none",
+    };
+
+    private RunningHost Start(int port)
+    {
+        var host = HostProcess.Start(HostProcess.ApiDll, _folder, Environment(port));
+        for (var i = 0; i < 600 && !host.HasExited && !Greets(port); i++)
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.True(Greets(port), $"the host did not listen for SMTP on {port}:\n{host.Output}");
+        return host;
+    }
+
+    private static bool Greets(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            client.ReceiveTimeout = 5000;
+            using var reader = new StreamReader(client.GetStream());
+            return reader.ReadLine()?.StartsWith("220 ", StringComparison.Ordinal) == true;
+        }
+        catch (Exception ex) when (ex is SocketException or IOException)
+        {
+            return false;
+        }
+    }
+
+    private static MimeMessage Mail(string name)
+    {
+        var mail = new MimeMessage();
+        mail.From.Add(new MailboxAddress("", "hanako@example.co.jp"));
+        mail.To.Add(new MailboxAddress("", "tanaka@partner.co.jp"));
+        mail.Subject = name;
+        // The same Message-ID when sent again: that is how a repeat is known.
+        mail.MessageId = $"{name}@example.co.jp";
+        mail.Body = new TextPart("plain") { Text = string.Concat(Enumerable.Repeat("本文の行です。 body line\n", 200)) };
+        return mail;
+    }
+
+    private List<string> StoredSubjects()
+    {
+        using var connection = new SqliteConnection(Database);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT subject FROM messages";
+        using var reader = command.ExecuteReader();
+        var subjects = new List<string>();
+        while (reader.Read())
+        {
+            subjects.Add(reader.GetString(0));
+        }
+
+        return subjects;
+    }
+
+    [Fact]
+    public async Task Every_message_answered_250_survives_a_kill_and_a_client_that_sends_again_stores_none_twice()
+    {
+        // Below the ephemeral range: no other test's socket is handed this port.
+        var port = Random.Shared.Next(30_000, 32_000);
+        var acknowledged = new ConcurrentBag<string>();
+        var attempted = new ConcurrentBag<string>();
+        using (var host = Start(port))
+        {
+            // Connector mode for this machine, written as the API would (the host caches connectors briefly, none yet).
+            using (var connection = new SqliteConnection(Database))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "INSERT INTO smtp_connectors (tenant_id, networks, require_tls, updated_at) SELECT id, '[\"127.0.0.1/32\"]', 0, 0 FROM tenants";
+                Assert.Equal(1, command.ExecuteNonQuery());
+            }
+
+            using var stop = new CancellationTokenSource();
+            var senders = Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
+            {
+                using var client = new SmtpClient();
+                try
+                {
+                    await client.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
+                    for (var i = 0; !stop.IsCancellationRequested; i++)
+                    {
+                        var name = $"m-{c}-{i}";
+                        attempted.Add(name);
+                        await client.SendAsync(Mail(name));
+                        acknowledged.Add(name);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+                {
+                    // The host died under it: what was not answered is the client's to send again.
+                }
+            })).ToList();
+
+            // Kill it while the clients are busy: once enough have been answered, mid-stream.
+            for (var i = 0; i < 600 && acknowledged.Count < 60; i++)
+            {
+                await Task.Delay(20);
+            }
+
+            host.Dispose();
+            await stop.CancelAsync();
+            await Task.WhenAll(senders);
+        }
+
+        Assert.True(acknowledged.Count >= 60, $"only {acknowledged.Count} answered before the kill");
+        // The kill came mid-transaction for at least one client: a message was sent and never answered.
+        Assert.True(attempted.Count > acknowledged.Count, "no message was in flight when the host was killed");
+        var afterCrash = StoredSubjects();
+        Assert.Empty(acknowledged.Except(afterCrash));
+        Assert.Empty(afterCrash.Except(attempted));
+
+        // The clients send again what they never heard 250 for; each is stored once at most.
+        using (Start(port))
+        {
+            using var client = new SmtpClient();
+            await client.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
+            foreach (var name in attempted.Except(acknowledged))
+            {
+                await client.SendAsync(Mail(name));
+            }
+
+            await client.DisconnectAsync(quit: true);
+        }
+
+        var final = StoredSubjects();
+        Assert.Equal(attempted.Distinct().Order(StringComparer.Ordinal), final.Order(StringComparer.Ordinal));
+    }
+}
