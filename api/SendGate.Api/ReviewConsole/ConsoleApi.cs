@@ -64,7 +64,7 @@ internal static class ConsoleApi
             return problem;
         }
 
-        if (!ConsolePeople.IsAddress(address))
+        if (!MailAddresses.IsBare(address))
         {
             return Problems.Invalid("address", ViolationCode.InvalidField, "address is a mail address such as taro@example.co.jp.");
         }
@@ -80,7 +80,7 @@ internal static class ConsoleApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeletePerson(string address, ClaimsPrincipal user, ConsolePeople people, CancellationToken cancellationToken)
     {
-        if (!ConsolePeople.IsAddress(address))
+        if (!MailAddresses.IsBare(address))
         {
             return Problems.Invalid("address", ViolationCode.InvalidField, "address is a mail address such as taro@example.co.jp.");
         }

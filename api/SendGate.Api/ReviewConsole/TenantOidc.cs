@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
+using SendGate.Core.Mime;
 using SendGate.Core.ReviewConsole;
 
 namespace SendGate.Api.ReviewConsole;
@@ -122,7 +123,7 @@ internal sealed class TenantOidcOptions(TenantOidc oidc) : IConfigureNamedOption
             {
                 // The person is who the tenant's provider says, by the claim the tenant named.
                 var address = context.Principal?.FindFirst(settings.AddressClaim)?.Value?.Trim();
-                if (address is null || !ConsolePeople.IsAddress(address))
+                if (address is null || !MailAddresses.IsBare(address))
                 {
                     context.Response.Redirect("/console/signin?error=no-address");
                     context.HandleResponse();

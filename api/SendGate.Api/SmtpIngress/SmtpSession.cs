@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using SendGate.Core.Mime;
 using SendGate.Core.SmtpIngress;
 using SmtpServer;
 using SmtpServer.Authentication;
@@ -81,7 +82,7 @@ internal sealed class SmtpSessionGate(
             context.Properties[SenderKey] = sender;
         }
 
-        if (string.IsNullOrEmpty(from.User) || !IsAddress(from.AsAddress()))
+        if (string.IsNullOrEmpty(from.User) || !MailAddresses.IsBare(from.AsAddress()))
         {
             throw Refuse((SmtpReplyCode)553, "5.1.7 A sender address is required (a null sender or a malformed one is not accepted)");
         }
@@ -97,7 +98,7 @@ internal sealed class SmtpSessionGate(
 
     public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
     {
-        if (!IsAddress(to.AsAddress()))
+        if (!MailAddresses.IsBare(to.AsAddress()))
         {
             throw Refuse((SmtpReplyCode)553, "5.1.3 The recipient address is malformed");
         }
@@ -111,9 +112,6 @@ internal sealed class SmtpSessionGate(
         context.Properties[RecipientsKey] = count + 1;
         return Task.FromResult(true);
     }
-
-    private static bool IsAddress(string address) =>
-        address.Length is > 2 and <= 320 && MimeKit.MailboxAddress.TryParse(address, out var mailbox) && mailbox.Address == address && address.Contains('@', StringComparison.Ordinal);
 
     private static SmtpResponseException Refuse(SmtpReplyCode code, string text) => new(new SmtpResponse(code, text));
 }

@@ -71,7 +71,9 @@ public sealed class DeliveryRecorder : IAsyncDisposable
     /// </summary>
     private static async Task NoticeOfFailureAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
     {
-        if (o.To is not (MessageStatus.Failed or MessageStatus.Sent))
+        // A mail sent at the first attempt to everyone is the common case: it costs no query here.
+        if (o.To is not (MessageStatus.Failed or MessageStatus.Sent)
+            || (o.To == MessageStatus.Sent && o.Attempt <= 1 && o.RecipientResults.All(r => r.Status != RecipientStatus.Rejected)))
         {
             return;
         }

@@ -408,7 +408,7 @@ public sealed class DeliveryService(
         var now = time.NowMs();
         // Not cancellable: once the relay has answered, the answer must be recorded even while stopping.
         var finished = await recorder.RecordAsync(new DeliveryOutcome(claim.Id, identity.Name, to, error, nextAttemptAt, results,
-            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, encrypted, copies));
+            new NewEvent(type, MessageStatus.Sending, to, $"worker:{identity.Name}", reason, data), now, encrypted, copies, claim.Attempts));
         if (!finished)
         {
             Log.LeaseLost(logger, claim.Id, identity.Name);

@@ -104,7 +104,7 @@ public sealed record MessageFilter
 
 /// <summary>
 /// One delivery attempt's outcome, recorded only while <see cref="Owner"/> holds the lease.
-/// <see cref="Zipped"/>: the message's attachments were zipped, so a password mail follows it.
+/// <see cref="Zipped"/>: the message's attachments were zipped, so a password mail follows it. <see cref="Attempt"/>: which attempt this was (1 for the first).
 /// </summary>
 public sealed record DeliveryOutcome(
     string Id,
@@ -116,7 +116,8 @@ public sealed record DeliveryOutcome(
     NewEvent Event,
     long Now,
     bool Zipped = false,
-    IReadOnlyList<SentCopy>? Sent = null);
+    IReadOnlyList<SentCopy>? Sent = null,
+    int Attempt = 1);
 
 /// <summary>
 /// What one relay transaction received, staged in the blob store; recorded with the delivery's

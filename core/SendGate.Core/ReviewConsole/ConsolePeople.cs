@@ -49,14 +49,6 @@ public sealed class ConsolePeople(IDbConnectionFactory db, TimeProvider time)
     /// <summary>Addresses are kept in lower case: mail addresses are compared that way everywhere here.</summary>
     public static string Normalize(string address) => address.Trim().ToLowerInvariant();
 
-    /// <summary>
-    /// Whether <paramref name="address"/> is one bare mail address (<c>local@domain</c>, no display
-    /// name, no group, at most 254 characters): what a person is known by on the console.
-    /// </summary>
-    public static bool IsAddress(string? address) =>
-        address is { Length: > 2 and <= 254 } && address.Contains('@', StringComparison.Ordinal)
-        && MimeKit.MailboxAddress.TryParse(address, out var mailbox) && mailbox.Address == address;
-
     public async Task<ConsolePersonRow?> GetAsync(string tenantId, string address, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);

@@ -28,7 +28,10 @@ public sealed class SmtpConnectors(IDbConnectionFactory db, TimeProvider time)
     // Read at most this often: a relay connects many times a second, settings change rarely.
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
-    private (IReadOnlyList<SmtpConnector> All, long Until)? _cache;
+    // One reference, swapped whole: readers on other sessions never see half of an update.
+    private sealed record Cached(IReadOnlyList<SmtpConnector> All, long Until);
+
+    private volatile Cached? _cache;
 
     public async Task<SmtpConnector?> GetAsync(string tenantId, CancellationToken cancellationToken = default)
     {
@@ -77,11 +80,12 @@ public sealed class SmtpConnectors(IDbConnectionFactory db, TimeProvider time)
     public async Task<SmtpConnector?> ForClientAsync(IPAddress client, CancellationToken cancellationToken = default)
     {
         var now = time.NowMs();
-        if (_cache is not { } cached || cached.Until <= now)
+        var cached = _cache;
+        if (cached is null || cached.Until <= now)
         {
             await using var connection = await db.OpenAsync(cancellationToken);
             var all = (await connection.QueryAsync<Row>(new CommandDefinition(AllSql, cancellationToken: cancellationToken))).Select(r => r.ToConnector()).ToList();
-            cached = (all, now + (long)CacheFor.TotalMilliseconds);
+            cached = new Cached(all, now + (long)CacheFor.TotalMilliseconds);
             _cache = cached;
         }
 

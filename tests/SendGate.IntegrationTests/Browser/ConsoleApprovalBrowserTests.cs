@@ -12,11 +12,7 @@ public sealed class ConsoleApprovalBrowserTests(Chromium chromium) : BrowserTest
     {
         await base.InitializeAsync();
         await Client.SetInternalDomainsAsync("example.co.jp");
-        var route = await Client.PutAsJsonAsync("/v1/approval-routes/default", new
-        {
-            entries = new[] { new { levels = new object[] { new { approvers = new[] { Boss } } } } },
-        });
-        route.EnsureSuccessStatusCode();
+        await Client.SetDefaultApproversAsync(Boss);
         await Client.SetPolicyAsync(Rule("approve", [new { type = "requireApproval", timeout = "PT4H" }], new { type = "externalRecipients" }));
     }
 

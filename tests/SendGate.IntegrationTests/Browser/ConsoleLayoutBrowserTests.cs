@@ -29,11 +29,7 @@ public sealed class ConsoleLayoutBrowserTests(Chromium chromium) : BrowserTest(c
     {
         await base.InitializeAsync();
         await Client.SetInternalDomainsAsync("example.co.jp");
-        var route = await Client.PutAsJsonAsync("/v1/approval-routes/default", new
-        {
-            entries = new[] { new { levels = new object[] { new { approvers = new[] { Boss } } } } },
-        });
-        route.EnsureSuccessStatusCode();
+        await Client.SetDefaultApproversAsync(Boss);
         var policy = await Client.PutAsJsonAsync("/v1/policies", new
         {
             rules = new object[]

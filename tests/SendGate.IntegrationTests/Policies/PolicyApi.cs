@@ -35,6 +35,13 @@ internal static class PolicyApi
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>The route <c>default</c> with one level of these approvers.</summary>
+    public static async Task SetDefaultApproversAsync(this HttpClient admin, params string[] approvers)
+    {
+        var response = await admin.PutAsJsonAsync("/v1/approval-routes/default", new { entries = new[] { new { levels = new object[] { new { approvers } } } } });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>The dry run's decision for a JSON message.</summary>
     public static async Task<JsonElement> EvaluateAsync(this HttpClient client, object message)
     {

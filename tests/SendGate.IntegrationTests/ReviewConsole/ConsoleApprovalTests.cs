@@ -16,11 +16,7 @@ public sealed class ConsoleApprovalTests : AppWithSmtpTest
     {
         await base.InitializeAsync();
         await Client.SetInternalDomainsAsync("example.co.jp");
-        var route = await Client.PutAsJsonAsync("/v1/approval-routes/default", new
-        {
-            entries = new[] { new { levels = new object[] { new { approvers = new[] { Boss, Deputy } } } } },
-        });
-        route.EnsureSuccessStatusCode();
+        await Client.SetDefaultApproversAsync(Boss, Deputy);
         await Client.SetPolicyAsync(Rule("approve", [new { type = "requireApproval", timeout = "PT4H" }], new { type = "externalRecipients" }));
     }
 

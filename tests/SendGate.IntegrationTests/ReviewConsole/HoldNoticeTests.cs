@@ -72,8 +72,7 @@ public sealed class HoldNoticeTests : AppWithSmtpTest
     [Fact]
     public async Task An_approval_with_notice_tells_the_sender_whom_the_mail_waits_for()
     {
-        var route = await Client.PutAsJsonAsync("/v1/approval-routes/default", new { entries = new[] { new { levels = new object[] { new { approvers = new[] { "boss@example.co.jp" } } } } } });
-        route.EnsureSuccessStatusCode();
+        await Client.SetDefaultApproversAsync("boss@example.co.jp");
         await Client.SetPolicyAsync(Rule("approve", [new { type = "requireApproval", timeout = "PT4H", notice = true }], new { type = "externalRecipients" }));
         await SubmitAsync("承認が必要なメール");
         Assert.Equal(2, await App.DeliverNotificationsAsync());

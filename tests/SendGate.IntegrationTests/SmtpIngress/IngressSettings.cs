@@ -34,3 +34,24 @@ internal static class IngressSettings
         };
     }
 }
+
+/// <summary>What listens on a port of this machine, seen as an SMTP client sees it first.</summary>
+internal static class SmtpGreeting
+{
+    /// <summary>The first line the server on <paramref name="port"/> says, or null when none listens.</summary>
+    public static string? Of(int port)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            client.ReceiveTimeout = 5000;
+            using var reader = new StreamReader(client.GetStream());
+            return reader.ReadLine();
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+        {
+            return null;
+        }
+    }
+}

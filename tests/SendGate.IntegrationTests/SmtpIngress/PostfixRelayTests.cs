@@ -98,7 +98,7 @@ public sealed class PostfixRelayTests : AppWithSmtpTest
         _postfix.ErrorDataReceived += (_, e) => Log(e.Data);
         _postfix.BeginOutputReadLine();
         _postfix.BeginErrorReadLine();
-        await UntilAsync(() => Greeting(port)?.Contains("ESMTP Postfix", StringComparison.Ordinal) == true, $"Postfix did not listen on {port}:\n{PostfixLog}");
+        await UntilAsync(() => SmtpGreeting.Of(port)?.Contains("ESMTP Postfix", StringComparison.Ordinal) == true, $"Postfix did not listen on {port}:\n{PostfixLog}");
         return port;
     }
 
@@ -180,23 +180,6 @@ public sealed class PostfixRelayTests : AppWithSmtpTest
         Assert.Equal("Postfix経由のお見積り", received.Subject);
         // Postfix's own trace header came through SendGate untouched.
         Assert.Contains(received.Headers, h => h.Field == "Received" && h.Value.Contains("relay.example.co.jp", StringComparison.Ordinal));
-    }
-
-    /// <summary>The first line a server on <paramref name="port"/> says, or null when none listens.</summary>
-    private static string? Greeting(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            client.ReceiveTimeout = 5000;
-            using var reader = new StreamReader(client.GetStream());
-            return reader.ReadLine();
-        }
-        catch (Exception ex) when (ex is SocketException or IOException)
-        {
-            return null;
-        }
     }
 
     private static Task UntilAsync(Func<bool> condition, string failure) => UntilAsync(() => Task.FromResult(condition()), failure);

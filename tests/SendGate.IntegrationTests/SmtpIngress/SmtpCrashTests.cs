@@ -67,21 +67,7 @@ public sealed class SmtpCrashTests : IDisposable
         return host;
     }
 
-    private static bool Greets(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            client.ReceiveTimeout = 5000;
-            using var reader = new StreamReader(client.GetStream());
-            return reader.ReadLine()?.StartsWith("220 ", StringComparison.Ordinal) == true;
-        }
-        catch (Exception ex) when (ex is SocketException or IOException)
-        {
-            return false;
-        }
-    }
+    private static bool Greets(int port) => SmtpGreeting.Of(port)?.StartsWith("220 ", StringComparison.Ordinal) == true;
 
     private static MimeMessage Mail(string name)
     {

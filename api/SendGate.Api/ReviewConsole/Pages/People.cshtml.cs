@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using SendGate.Core.Mime;
 using SendGate.Core.ReviewConsole;
 
 namespace SendGate.Api.ReviewConsole.Pages;
@@ -30,7 +31,7 @@ internal sealed class PeopleModel(ConsolePeople people) : ConsolePage
 
         address = address?.Trim().ToLowerInvariant();
         var remove = role is null or "";
-        if (!ConsolePeople.IsAddress(address) || (!remove && !ConsoleRoles.All.Contains(role)))
+        if (!MailAddresses.IsBare(address) || (!remove && !ConsoleRoles.All.Contains(role)))
         {
             FormError = Text["BadRole"];
         }

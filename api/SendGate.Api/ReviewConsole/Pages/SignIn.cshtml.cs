@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
+using SendGate.Core.Mime;
 using SendGate.Core.ReviewConsole;
 
 namespace SendGate.Api.ReviewConsole.Pages;
@@ -49,7 +50,7 @@ internal sealed class SignInModel(SignInLinkRequests requests, ConsoleSignIn sig
     public async Task<IActionResult> OnPostAsync()
     {
         var address = Address?.Trim() ?? "";
-        if (!ConsolePeople.IsAddress(address))
+        if (!MailAddresses.IsBare(address))
         {
             Error = Text["SignInBadAddress"];
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
