@@ -69,7 +69,15 @@ public sealed class SmtpCrashTests : IDisposable
 
     private static bool Greets(int port) => SmtpGreeting.Of(port)?.StartsWith("220 ", StringComparison.Ordinal) == true;
 
-    private static MimeMessage Mail(string name)
+    /// <summary>
+    /// Each message built once: an MTA sends again the bytes it queued, and MimeKit dates a new
+    /// message with the clock, so building it anew would be a different message with the same id.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, MimeMessage> _mails = new();
+
+    private MimeMessage Mail(string name) => _mails.GetOrAdd(name, Build);
+
+    private static MimeMessage Build(string name)
     {
         var mail = new MimeMessage();
         mail.From.Add(new MailboxAddress("", "hanako@example.co.jp"));
