@@ -6,6 +6,7 @@ using SendGate.Api.Archive;
 using SendGate.Api.Audit;
 using SendGate.Api.Auth;
 using SendGate.Api.Cli;
+using SendGate.Api.Dkim;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
 using SendGate.Api.Policies;
@@ -69,6 +70,7 @@ app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
 app.MapAudit();
 app.MapConsoleApi().AddEndpointFilter<AuditRecorder>();
 app.MapSmtpIngressApi().AddEndpointFilter<AuditRecorder>();
+app.MapDkimApi().AddEndpointFilter<AuditRecorder>();
 app.MapSendGateConsole();
 
 app.Run();

@@ -91,7 +91,7 @@ async Task ProductLane(int count)
     await using var lane = factory.Create();
     for (var i = 0; i < count; i++)
     {
-        var result = await lane.SendAsync(new OutgoingMessage($"probe-{i}", NewMessage(), sender, recipients), CancellationToken.None);
+        var result = await lane.SendAsync(new OutgoingMessage($"probe-{i}", "probe", NewMessage(), sender, recipients), CancellationToken.None);
         if (result.Kind != TransportResultKind.Delivered)
         {
             throw new InvalidOperationException($"relay did not take the message: {result.Reply}");

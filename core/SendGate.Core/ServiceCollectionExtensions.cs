@@ -7,6 +7,7 @@ using SendGate.Core.Audit;
 using SendGate.Core.Background;
 using SendGate.Core.Data;
 using SendGate.Core.Delivery;
+using SendGate.Core.Dkim;
 using SendGate.Core.Encryption;
 using SendGate.Core.SmtpIngress;
 using SendGate.Core.Hosting;
@@ -46,7 +47,8 @@ public static class ServiceCollectionExtensions
             .AddArchive()
             .AddApprovals()
             .AddReviewConsole()
-            .AddSmtpIngress();
+            .AddSmtpIngress()
+            .AddDkim();
 
         // Migrations, the first tenant and the audit key, before any other hosted service starts.
         services.AddHostedService<DatabaseInitializer>();

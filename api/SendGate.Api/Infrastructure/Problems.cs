@@ -30,6 +30,9 @@ internal static class Problems
     public const string Internal = "internal";
     public const string StorageFull = "storage-full";
     public const string NetworkOverlap = "network-overlap";
+    public const string DkimSelectorTaken = "dkim-selector-taken";
+    public const string DkimKeyActive = "dkim-key-active";
+    public const string DkimKeyLimit = "dkim-key-limit";
 
     /// <summary>Retry-After of a storage-full answer: long enough for an operator or a sweep to free space.</summary>
     public const int StorageFullRetryAfterSeconds = 60;

@@ -21,10 +21,12 @@ public static class DeliveryModule
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeliveryOptions>, LeaseOutlivesSmtpTimeout>();
 
-        services.AddSingleton<IMailTransportFactory>(sp =>
+        // Every lane signs with the tenant's DKIM key as the last step before the relay (Dkim/).
+        services.AddSingleton<IMailTransportFactory>(sp => new Dkim.DkimSigningTransportFactory(
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Mode == DeliveryMode.Smtp
                 ? new SmtpTransportFactory(sp.GetRequiredService<IOptions<SmtpOptions>>())
-                : new PickupTransportFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>()));
+                : new PickupTransportFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>()),
+            sp.GetRequiredService<Dkim.DkimSigning>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Dkim.DkimSigning>>()));
         services.AddSingleton<DeliveryRecorder>();
         services.AddSingleton<DeliveryService>();
 

@@ -387,7 +387,7 @@ public sealed class DeliveryService(
 
         var sender = MailboxAddress.Parse(row.EnvelopeFrom);
         var recipients = pending.Select(a => new MailboxAddress("", a)).ToList();
-        return new OutgoingMessage(row.Id, message, sender, recipients);
+        return new OutgoingMessage(row.Id, row.TenantId, message, sender, recipients);
     }
 
     private async Task<Outcome> FinishAsync(ClaimedMessage claim, string to, string? error, long? nextAttemptAt,

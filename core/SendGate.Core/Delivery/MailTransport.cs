@@ -39,8 +39,8 @@ public interface IMailTransport : IAsyncDisposable
     Task<TransportResult> SendAsync(OutgoingMessage outgoing, CancellationToken cancellationToken);
 }
 
-/// <summary>A message ready to leave: the MIME as it will be sent and its explicit envelope.</summary>
-public sealed record OutgoingMessage(string Id, MimeMessage Message, MailboxAddress Sender, IReadOnlyList<MailboxAddress> Recipients);
+/// <summary>A message ready to leave: the MIME as it will be sent, its explicit envelope, and the tenant it is sent for (whose DKIM key signs it).</summary>
+public sealed record OutgoingMessage(string Id, string TenantId, MimeMessage Message, MailboxAddress Sender, IReadOnlyList<MailboxAddress> Recipients);
 
 public interface IMailTransportFactory
 {

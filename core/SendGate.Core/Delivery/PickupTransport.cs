@@ -17,7 +17,7 @@ public sealed class PickupTransportFactory(IOptions<DeliveryOptions> options) : 
     {
         public async Task<TransportResult> SendAsync(OutgoingMessage outgoing, CancellationToken cancellationToken)
         {
-            var (id, message, sender, recipients) = outgoing;
+            var (id, _, message, sender, recipients) = outgoing;
             try
             {
                 Directory.CreateDirectory(directory);

@@ -94,7 +94,7 @@ public sealed class PasswordMailService(
 
         mime.Body = new TextPart("plain") { Text = body };
         var result = await lane.SendAsync(
-            new OutgoingMessage(row.Id, mime, MailboxAddress.Parse(main.EnvelopeFrom), recipients.Select(r => new MailboxAddress("", r)).ToList()), cancellationToken);
+            new OutgoingMessage(row.Id, main.TenantId, mime, MailboxAddress.Parse(main.EnvelopeFrom), recipients.Select(r => new MailboxAddress("", r)).ToList()), cancellationToken);
 
         var accepted = result.Recipients.Where(r => r.Verdict == RecipientVerdict.Accepted).Select(r => r.Address).ToList();
         var data = JsonSerializer.Serialize(new

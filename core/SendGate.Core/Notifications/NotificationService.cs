@@ -245,7 +245,7 @@ public sealed class NotificationService(
         mime.From.Add(from);
         mime.To.Add(MailboxAddress.Parse(row.Recipient));
         mime.Body = new TextPart("plain") { Text = body };
-        return new OutgoingMessage(row.Id, mime, from, [MailboxAddress.Parse(row.Recipient)]);
+        return new OutgoingMessage(row.Id, row.TenantId, mime, from, [MailboxAddress.Parse(row.Recipient)]);
     }
 
     // The mail carries the beginning only; GET /v1/approvals/{id} has up to 4,000 characters.
