@@ -32,7 +32,7 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
             var raw = new byte[trace.Length + buffer.Length];
             trace.CopyTo(raw, 0);
             buffer.CopyTo(raw.AsSpan(trace.Length));
-            var mailFrom = transaction.From.AsAddress();
+            var mailFrom = transaction.From.AsAddress() ?? ""; // null: MAIL FROM:<>
             var rcptTo = transaction.To.Select(t => t.AsAddress()).ToList();
             var prepared = intake.FromSmtp(raw, messageId, mailFrom, rcptTo);
             if (prepared.Message is not { } message)

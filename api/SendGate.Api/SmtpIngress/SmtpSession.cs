@@ -60,6 +60,8 @@ internal sealed class SmtpSessionGate(
         return true;
     }
 
+    private static bool IsNullPath(IMailbox from) => string.IsNullOrEmpty(from.User) && string.IsNullOrEmpty(from.Host);
+
     public async Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         context.Properties[RecipientsKey] = 0;
@@ -82,9 +84,13 @@ internal sealed class SmtpSessionGate(
             context.Properties[SenderKey] = sender;
         }
 
-        if (string.IsNullOrEmpty(from.User) || !MailAddresses.IsBare(from.AsAddress()))
+        // The null reverse path (MAIL FROM:<>) is how a mail server sends delivery reports and
+        // auto-replies (RFC 5321 §4.5.5, RFC 3834): a smart host that refused it would leave them
+        // stuck in the company's queue. Such mail goes through the policy like any other; SendGate
+        // sends nothing back to it.
+        if (!IsNullPath(from) && (string.IsNullOrEmpty(from.User) || !MailAddresses.IsBare(from.AsAddress())))
         {
-            throw Refuse((SmtpReplyCode)553, "5.1.7 A sender address is required (a null sender or a malformed one is not accepted)");
+            throw Refuse((SmtpReplyCode)553, "5.1.7 The sender address is malformed");
         }
 
         using var lease = await perTenant.AcquireAsync(sender.TenantId, 1, cancellationToken);

@@ -358,7 +358,8 @@ public sealed class ApprovalService(
     private async Task<IReadOnlyList<NewNotification>> TellSenderAsync(ApprovalRequestRow request, string outcome, string by, string? comment, CancellationToken cancellationToken)
     {
         var message = await messages.GetByIdAsync(request.MessageId, cancellationToken);
-        return message is null
+        // A null reverse path (a delivery report, an auto-reply) is told nothing: nothing automatic goes back to it.
+        return message is null || message.EnvelopeFrom.Length == 0
             ? []
             : [new NewNotification(request.TenantId, request.MessageId, request.Id, NotificationKind.SenderOutcome, message.EnvelopeFrom,
                 JsonSerializer.Serialize(new { outcome, by, comment }))];

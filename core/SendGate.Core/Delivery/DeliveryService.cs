@@ -385,7 +385,7 @@ public sealed class DeliveryService(
             message.Date = Clock.FromMs(row.CreatedAt);
         }
 
-        var sender = MailboxAddress.Parse(row.EnvelopeFrom);
+        var sender = MailAddresses.ReversePath(row.EnvelopeFrom);
         var recipients = pending.Select(a => new MailboxAddress("", a)).ToList();
         return new OutgoingMessage(row.Id, row.TenantId, message, sender, recipients);
     }

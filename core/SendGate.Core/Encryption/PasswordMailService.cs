@@ -69,9 +69,11 @@ public sealed class PasswordMailService(
     {
         var main = (await messages.GetByIdAsync(row.MessageId, cancellationToken))!;
         var settings = (await policies.GetSnapshotAsync(main.TenantId, cancellationToken)).Settings;
-        var messageIdHeader = Mime.MessageIntake.NewMessageIdHeader(row.Id, main.EnvelopeFrom);
+        var headerFrom = InternetAddressList.TryParse(main.HeaderFrom, out var from) ? from : [Mime.MailAddresses.ReversePath(main.EnvelopeFrom)];
+        // Under the sender's domain; a null reverse path has none, the header From does.
+        var messageIdHeader = Mime.MessageIntake.NewMessageIdHeader(row.Id, main.EnvelopeFrom.Length > 0 ? main.EnvelopeFrom : headerFrom.Mailboxes.FirstOrDefault()?.Address ?? "");
         var mime = new MimeMessage { Date = time.GetUtcNow(), MessageId = messageIdHeader };
-        mime.From.AddRange(InternetAddressList.TryParse(main.HeaderFrom, out var from) ? from : [MailboxAddress.Parse(main.EnvelopeFrom)]);
+        mime.From.AddRange(headerFrom);
         var recipients = await AddRecipientsAsync(mime, row, main, settings, cancellationToken);
         if (recipients.Count == 0)
         {
@@ -94,7 +96,7 @@ public sealed class PasswordMailService(
 
         mime.Body = new TextPart("plain") { Text = body };
         var result = await lane.SendAsync(
-            new OutgoingMessage(row.Id, main.TenantId, mime, MailboxAddress.Parse(main.EnvelopeFrom), recipients.Select(r => new MailboxAddress("", r)).ToList()), cancellationToken);
+            new OutgoingMessage(row.Id, main.TenantId, mime, Mime.MailAddresses.ReversePath(main.EnvelopeFrom), recipients.Select(r => new MailboxAddress("", r)).ToList()), cancellationToken);
 
         var accepted = result.Recipients.Where(r => r.Verdict == RecipientVerdict.Accepted).Select(r => r.Address).ToList();
         var data = JsonSerializer.Serialize(new
@@ -143,6 +145,12 @@ public sealed class PasswordMailService(
     {
         if (row.PasswordTo == "sender")
         {
+            if (main.EnvelopeFrom.Length == 0)
+            {
+                // A delivery report or auto-reply (null reverse path) has no sender to pass the password on.
+                return [];
+            }
+
             var sender = InternetAddressList.TryParse(main.HeaderFrom, out var from)
                 ? from.Mailboxes.FirstOrDefault(m => string.Equals(m.Address, main.EnvelopeFrom, StringComparison.OrdinalIgnoreCase))
                 : null;

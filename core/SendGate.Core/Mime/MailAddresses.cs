@@ -10,4 +10,11 @@ public static class MailAddresses
     public static bool IsBare(string? address) =>
         address is { Length: > 2 and <= 254 } && address.Contains('@', StringComparison.Ordinal)
         && MimeKit.MailboxAddress.TryParse(address, out var mailbox) && mailbox.Address == address;
+
+    /// <summary>
+    /// The envelope sender for MailKit: a stored address, or the null reverse path (<c>MAIL
+    /// FROM:&lt;&gt;</c>) of a delivery report or an auto-reply, stored as "".
+    /// </summary>
+    public static MimeKit.MailboxAddress ReversePath(string envelopeFrom) =>
+        envelopeFrom.Length == 0 ? new MimeKit.MailboxAddress("", "") : MimeKit.MailboxAddress.Parse(envelopeFrom);
 }

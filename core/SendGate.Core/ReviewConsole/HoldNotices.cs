@@ -19,7 +19,8 @@ public static class HoldNotices
             MessageStatus.AwaitingApproval => decision.Approval?.Notice == true,
             _ => false,
         };
-        if (!wanted)
+        // Mail with a null reverse path (a delivery report, an auto-reply) gets no notice: nothing automatic goes back to it.
+        if (!wanted || envelopeFrom.Length == 0)
         {
             return null;
         }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using SendGate.Api.SmtpIngress;
+using SmtpServer.Protocol;
 using SendGate.IntegrationTests.Contract;
 using SendGate.IntegrationTests.Infrastructure;
 using SendGate.Tests.ExternalTools;
@@ -284,6 +285,39 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         var notice = Smtp.Received.Select(r => r.Parse()).Single(m => m.Subject == "【保留中】保留される件");
         Assert.Equal("hanako@example.co.jp", notice.To.Mailboxes.Single().Address);
         Assert.Contains("/console/link/", notice.TextBody, StringComparison.Ordinal);
+    }
+
+    [ToolFact("python3")]
+    public async Task A_delivery_report_with_a_null_reverse_path_goes_through_leaves_with_mail_from_empty_and_is_sent_nothing_back()
+    {
+        var (user, password) = await CredentialAsync(Client);
+        Smtp.RecipientRule = rcpt => rcpt == "gone@partner.co.jp" ? new SmtpResponse((SmtpReplyCode)550, "5.1.1 no such user") : null;
+
+        // What Exchange sends out for an NDR or an out-of-office reply: MAIL FROM:<> (RFC 5321 §4.5.5, RFC 3834).
+        var report = MessageFile("配信不能: お見積りの件", to: "tanaka@partner.co.jp, gone@partner.co.jp");
+        File.WriteAllText(report, File.ReadAllText(report).Replace("From: Hanako <hanako@example.co.jp>", "From: Postmaster <postmaster@example.co.jp>", StringComparison.Ordinal));
+        var replies = Python(report, "", ["tanaka@partner.co.jp", "gone@partner.co.jp"], auth: (user, password));
+        Assert.Equal(250, replies.Single(r => r.Step == "mail").Code);
+        var data = replies.Single(r => r.Step == "data");
+        Assert.Equal(250, data.Code);
+        var id = QueuedId(data.Text);
+        Assert.Equal("", (await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("envelopeFrom"));
+
+        // It leaves with the null reverse path too, and the recipient the relay refused is not reported to anyone.
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        var sent = Assert.Single(Smtp.Received);
+        Assert.Null(sent.From);
+        Assert.Equal(["tanaka@partner.co.jp"], sent.To);
+        Assert.Equal(0, await App.DeliverNotificationsAsync());
+
+        // Held for review, it is not announced to anyone either.
+        await Client.SetPolicyAsync(Rule("check", [new { type = "hold", mode = "review" }], new { type = "externalRecipients" }));
+        var held = QueuedId(Python(MessageFile("自動応答: 不在のお知らせ"), "", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data").Text);
+        Assert.Equal("held", (await (await Client.GetAsync($"/v1/messages/{held}")).JsonAsync()).Str("status"));
+        Assert.Equal(0, await App.DeliverNotificationsAsync());
+
+        // A malformed sender is still refused.
+        Assert.Equal(553, Python(MessageFile("x"), new string('a', 250) + "@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "mail").Code);
     }
 
     [ToolFact("python3")]
