@@ -129,6 +129,38 @@ public sealed class DkimTests : AppWithSmtpTest
     }
 
     [ToolFact(Verifier)]
+    public async Task Raw_mime_with_8bit_parts_and_the_senders_own_signature_is_signed_on_top_after_rewriting_and_verifies_as_received()
+    {
+        var key = await ActivateAsync((await CreateKeyAsync("example.co.jp", "s1")).Str("id"));
+        await Client.SetPolicyAsync(Rule("tag", [new { type = "addHeader", name = "X-Checked-By", value = "SendGate" }], new { type = "externalRecipients" }));
+        // As a mail server hands it over: 8-bit UTF-8 body, folded headers, its own (now stale) signature.
+        var raw = Encoding.UTF8.GetBytes(
+            "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.co.jp; s=exchange;\r\n\th=from:to:subject; bh=AAAA; b=BBBB\r\n"
+            + "From: =?UTF-8?B?5bGx55Sw?= <hanako@example.co.jp>\r\nTo: tanaka@partner.co.jp,\r\n  sato@partner.co.jp\r\nBcc: boss@example.co.jp\r\n"
+            + "Subject: =?UTF-8?B?5qGI5Lu2?=\r\nMessage-ID: <raw-1@example.co.jp>\r\nDate: Fri, 04 Dec 2026 10:00:00 +0900\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            + "田中様\r\n\r\nいつもお世話になっております。   \r\n" + string.Concat(Enumerable.Repeat("本文の行です。\r\n", 50)));
+        using var content = new ByteArrayContent(raw);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("message/rfc822");
+        var response = await Client.PostAsync("/v1/messages", content);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        var received = Assert.Single(Smtp.Received);
+        var signatures = Verify(received.Raw, Record(key));
+        Assert.Equal(2, signatures.Count);
+        Assert.True(signatures[0].Verified, signatures[0].Error);
+        Assert.Equal(("example.co.jp", "s1"), (signatures[0].D, signatures[0].S));
+        // The sender's own stays below (a receiver ignores one that no longer verifies); SendGate's is on top.
+        Assert.Equal("exchange", signatures[1].S);
+        var parsed = received.Parse();
+        Assert.Equal("SendGate", parsed.Headers["X-Checked-By"]);
+        Assert.False(parsed.Headers.Contains(MimeKit.HeaderId.Bcc));
+        Assert.Contains("いつもお世話になっております。", parsed.TextBody);
+        Assert.Contains(received.To, a => a == "boss@example.co.jp");
+    }
+
+    [ToolFact(Verifier)]
     public async Task Mail_from_a_subdomain_and_sendgates_own_notices_are_signed_and_mail_of_a_domain_without_an_active_key_leaves_unsigned()
     {
         var key = await ActivateAsync((await CreateKeyAsync("example.co.jp")).Str("id"));
