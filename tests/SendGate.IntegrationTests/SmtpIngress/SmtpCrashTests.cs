@@ -11,7 +11,8 @@ namespace SendGate.IntegrationTests.SmtpIngress;
 /// <summary>
 /// The 250 is a promise: the API host, run as an operator runs it, is killed (SIGKILL) while
 /// clients are in the middle of DATA. Every message that got 250 is there after a restart; a
-/// client that sends the unanswered ones again (as an MTA does) gets each stored exactly once.
+/// client that sends the unanswered ones again (as an MTA does) gets each stored exactly once,
+/// and the restarted host's worker delivers every one of them once.
 /// </summary>
 public sealed class SmtpCrashTests : IDisposable
 {
@@ -36,16 +37,19 @@ public sealed class SmtpCrashTests : IDisposable
 
     private string Database => $"Data Source={Path.Combine(_folder, "sendgate.db")}";
 
-    private Dictionary<string, string> Environment(int port) => new()
+    private string Outbox => Path.Combine(_folder, "outbox");
+
+    private Dictionary<string, string> Environment(int port, bool deliver) => new()
     {
         ["SendGate__Database__Provider"] = "Sqlite",
         ["SendGate__Database__ConnectionString"] = Database,
         ["SendGate__Bootstrap__ApiKey"] = "sg_crash_test_0123456789abcdefghijklmn",
         ["SendGate__Policy__InitialPolicy"] = "empty",
-        // Nothing leaves: what was stored is what is counted.
-        ["SendGate__Worker__InProcess"] = "false",
+        // Before the kill nothing leaves (what was stored is what is counted); after it, the worker delivers to the pickup folder.
+        ["SendGate__Worker__InProcess"] = deliver ? "true" : "false",
+        ["SendGate__Worker__PollInterval"] = "00:00:00.200",
         ["SendGate__Delivery__Mode"] = "Pickup",
-        ["SendGate__Delivery__PickupDirectory"] = Path.Combine(_folder, "outbox"),
+        ["SendGate__Delivery__PickupDirectory"] = Outbox,
         ["SendGate__Encryption__PasswordKeyFile"] = Path.Combine(_folder, "password.key"),
         ["SendGate__Audit__KeyFile"] = Path.Combine(_folder, "audit.key"),
         ["SendGate__Archive__BlobFolder"] = Path.Combine(_folder, "blobs"),
@@ -55,9 +59,9 @@ public sealed class SmtpCrashTests : IDisposable
         ["SendGate__SmtpIngress__Endpoints__0__Tls"] = "none",
     };
 
-    private RunningHost Start(int port)
+    private RunningHost Start(int port, bool deliver = false)
     {
-        var host = HostProcess.Start(HostProcess.ApiDll, _folder, Environment(port));
+        var host = HostProcess.Start(HostProcess.ApiDll, _folder, Environment(port, deliver));
         for (var i = 0; i < 600 && !host.HasExited && !Greets(port); i++)
         {
             Thread.Sleep(50);
@@ -104,6 +108,12 @@ public sealed class SmtpCrashTests : IDisposable
 
         return subjects;
     }
+
+    /// <summary>The subjects of the messages in the pickup folder: one file per stored message (named by its id), so a message stored twice would be there twice.</summary>
+    private List<string> Delivered() =>
+        Directory.Exists(Outbox)
+            ? Directory.GetFiles(Outbox, "*.eml").Select(f => MimeMessage.Load(f).Subject ?? "").ToList()
+            : [];
 
     [Fact]
     public async Task Every_message_answered_250_survives_a_kill_and_a_client_that_sends_again_stores_none_twice()
@@ -162,8 +172,10 @@ public sealed class SmtpCrashTests : IDisposable
         Assert.Empty(acknowledged.Except(afterCrash));
         Assert.Empty(afterCrash.Except(attempted));
 
-        // The clients send again what they never heard 250 for; each is stored once at most.
-        using (Start(port))
+        // The clients send again what they never heard 250 for; each is stored once at most, and
+        // everything stored is delivered, once.
+        var expected = attempted.Distinct().Order(StringComparer.Ordinal).ToList();
+        using (var host = Start(port, deliver: true))
         {
             using var client = new SmtpClient();
             await client.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
@@ -173,9 +185,15 @@ public sealed class SmtpCrashTests : IDisposable
             }
 
             await client.DisconnectAsync(quit: true);
+            Assert.Equal(expected, StoredSubjects().Order(StringComparer.Ordinal));
+
+            // Waiting for the worker (a real process on the real clock), not timing it.
+            for (var i = 0; i < 1200 && Delivered().Count < expected.Count && !host.HasExited; i++)
+            {
+                await Task.Delay(50);
+            }
         }
 
-        var final = StoredSubjects();
-        Assert.Equal(attempted.Distinct().Order(StringComparer.Ordinal), final.Order(StringComparer.Ordinal));
+        Assert.Equal(expected, Delivered().Order(StringComparer.Ordinal));
     }
 }
