@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 using SendGate.IntegrationTests.Contract;
 using SendGate.IntegrationTests.Infrastructure;
 using SendGate.Tests.ExternalTools;
+using static SendGate.IntegrationTests.Dkim.DkimVerifier;
 using static SendGate.IntegrationTests.Infrastructure.HttpJson;
 using static SendGate.IntegrationTests.Policies.PolicyApi;
 
@@ -19,7 +20,7 @@ namespace SendGate.IntegrationTests.Dkim;
 /// </summary>
 public sealed class DkimTests : AppWithSmtpTest
 {
-    private const string Verifier = "dkimverify";
+    private const string Verifier = DkimVerifier.Tool;
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -47,42 +48,7 @@ public sealed class DkimTests : AppWithSmtpTest
         return await response.JsonAsync();
     }
 
-    private static string Record(JsonElement key) =>
-        $"{key.GetProperty("dnsRecord").Str("name")}={key.GetProperty("dnsRecord").Str("value")}";
-
-    private sealed record Signature(int Index, string D, string S, bool Verified, string? Error);
-
-    /// <summary>dkimpy's verdict on each DKIM-Signature of <paramref name="raw"/>, top first, with <paramref name="records"/> as the DNS.</summary>
-    private List<Signature> Verify(byte[] raw, params string[] records)
-    {
-        var path = Path.Combine(App.Folder, Guid.NewGuid().ToString("N") + ".eml");
-        File.WriteAllBytes(path, raw);
-        var script = Path.Combine(OpenApiContractTests.RepositoryRoot(), "tests", "SendGate.IntegrationTests", "Dkim", "dkim_verify.py");
-        var run = ExternalTool.Run(Interpreter(), [script, path, .. records]);
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonDocument.Parse(line).RootElement)
-            .Select(e => new Signature(e.GetProperty("index").GetInt32(), e.Str("d"), e.Str("s"), e.GetProperty("verified").GetBoolean(),
-                e.GetProperty("error").ValueKind == JsonValueKind.Null ? null : e.Str("error")))
-            .ToList();
-    }
-
-    /// <summary>The Python that has the dkim module: the one python3-dkim's own dkimverify runs with (not a pyenv shim on PATH).</summary>
-    private static string Interpreter()
-    {
-        var tool = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(dir => Path.Combine(dir, Verifier)).First(File.Exists);
-        var shebang = File.ReadLines(tool).First();
-        Assert.StartsWith("#!", shebang);
-        return shebang[2..].Trim().Split(' ')[0];
-    }
-
-    private static void AssertSignedBy(List<Signature> signatures, string domain, string selector)
-    {
-        var top = Assert.Single(signatures);
-        Assert.True(top.Verified, top.Error);
-        Assert.Equal((domain, selector), (top.D, top.S));
-    }
+    private List<DkimVerdict> Verify(byte[] raw, params string[] records) => DkimVerifier.Verify(App.Folder, raw, records);
 
     [ToolFact(Verifier)]
     public async Task The_zipped_mail_with_bcc_conversion_and_its_password_mail_are_signed_as_the_relay_received_them_and_a_changed_byte_fails()

@@ -126,10 +126,12 @@ public sealed class PostfixRelayTests : AppWithSmtpTest
         }
     }
 
-    [ToolFact("postfix", "postconf", "chown")]
-    public async Task Mail_handed_to_postfix_reaches_sendgate_over_starttls_and_auth_and_leaves_after_the_policy()
+    [ToolFact("postfix", "postconf", "chown", Dkim.DkimVerifier.Tool)]
+    public async Task Mail_handed_to_postfix_reaches_sendgate_over_starttls_and_auth_and_leaves_after_the_policy_signed_by_sendgate()
     {
         await Client.SetInternalDomainsAsync("example.co.jp");
+        var dkim = await (await Client.PostAsJsonAsync("/v1/dkim/keys", new { domain = "example.co.jp", selector = "relay" })).JsonAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/v1/dkim/keys/{dkim.Str("id")}/activate", null)).StatusCode);
         var created = await (await Client.PostAsJsonAsync("/v1/smtp/credentials", new { name = "Postfix relay" })).JsonAsync();
         var port = await StartPostfixAsync(created.GetProperty("credential").Str("username"), created.Str("password"));
 
@@ -180,6 +182,8 @@ public sealed class PostfixRelayTests : AppWithSmtpTest
         Assert.Equal("Postfix経由のお見積り", received.Subject);
         // Postfix's own trace header came through SendGate untouched.
         Assert.Contains(received.Headers, h => h.Field == "Received" && h.Value.Contains("relay.example.co.jp", StringComparison.Ordinal));
+        // Signed by SendGate as it left, over everything Postfix and SendGate added on the way.
+        Dkim.DkimVerifier.AssertSignedBy(Dkim.DkimVerifier.Verify(App.Folder, delivered.Raw, Dkim.DkimVerifier.Record(dkim)), "example.co.jp", "relay");
     }
 
     private static Task UntilAsync(Func<bool> condition, string failure) => UntilAsync(() => Task.FromResult(condition()), failure);
