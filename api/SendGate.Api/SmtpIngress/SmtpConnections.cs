@@ -22,6 +22,11 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
 {
     private readonly ConcurrentDictionary<IPAddress, int> _sessions = new();
     private readonly int _maxPerClient = options.MaxConnectionsPerClient;
+    private readonly int _maxTotal = options.MaxConnections;
+    private int _total;
+
+    /// <summary>The message bytes all sessions hold in memory together (see <see cref="SmtpIngressOptions.MaxBufferedBytes"/>).</summary>
+    public SmtpMemoryBudget Memory { get; } = new(options.MaxBufferedBytes);
     private readonly TaskCompletionSource _allBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The endpoints as bound (a port of 0 resolved), in the order they started.</summary>
@@ -52,17 +57,24 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
                 var client = await listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
                 var remote = (IPEndPoint)client.Client.RemoteEndPoint!;
                 var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+                if (Interlocked.Increment(ref owner._total) > owner._maxTotal)
+                {
+                    Interlocked.Decrement(ref owner._total);
+                    await RefuseAsync(client, implicitTls, "421 4.3.2 Too many connections, try again later\r\n"u8.ToArray()).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (owner._sessions.AddOrUpdate(address, 1, (_, n) => n + 1) > owner._maxPerClient)
                 {
                     Release(address);
-                    await RefuseAsync(client, implicitTls).ConfigureAwait(false);
+                    await RefuseAsync(client, implicitTls, "421 4.7.0 Too many connections from your address, try again later\r\n"u8.ToArray()).ConfigureAwait(false);
                     continue;
                 }
 
                 context.Properties[EndpointListener.LocalEndPointKey] = listener.LocalEndpoint;
                 context.Properties[EndpointListener.RemoteEndPointKey] = remote;
                 client.NoDelay = true;
-                return new BoundedPipe(client.GetStream(), owner.MaxSectionBytes, () =>
+                return new BoundedPipe(client.GetStream(), owner.MaxSectionBytes, owner.Memory, () =>
                 {
                     Release(address);
                     client.Dispose();
@@ -72,13 +84,14 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
 
         private void Release(IPAddress address)
         {
+            Interlocked.Decrement(ref owner._total);
             if (owner._sessions.AddOrUpdate(address, 0, (_, n) => n - 1) <= 0)
             {
                 owner._sessions.TryRemove(new KeyValuePair<IPAddress, int>(address, 0));
             }
         }
 
-        private static async Task RefuseAsync(TcpClient client, bool implicitTls)
+        private static async Task RefuseAsync(TcpClient client, bool implicitTls, byte[] reply)
         {
             using (client)
             {
@@ -87,7 +100,7 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
                     try
                     {
                         // Before any TLS: the greeting a busy server gives, then the connection ends.
-                        await client.GetStream().WriteAsync("421 4.7.0 Too many connections from your address, try again later\r\n"u8.ToArray());
+                        await client.GetStream().WriteAsync(reply);
                     }
                     catch (IOException)
                     {
@@ -109,14 +122,17 @@ internal sealed class BoundedPipe : ISecurableDuplexPipe
 {
     private readonly Stream _network;
     private readonly long _maxSectionBytes;
+    private readonly SmtpMemoryBudget _memory;
     private readonly Action _close;
     private Stream _transport;
+    private BoundedStream _bounded;
     private bool _disposed;
 
-    public BoundedPipe(Stream network, long maxSectionBytes, Action close)
+    public BoundedPipe(Stream network, long maxSectionBytes, SmtpMemoryBudget memory, Action close)
     {
-        (_network, _maxSectionBytes, _close, _transport) = (network, maxSectionBytes, close, network);
-        Input = PipeReader.Create(new BoundedStream(network, maxSectionBytes));
+        (_network, _maxSectionBytes, _memory, _close, _transport) = (network, maxSectionBytes, memory, close, network);
+        _bounded = new BoundedStream(network, maxSectionBytes, memory);
+        Input = PipeReader.Create(_bounded);
         Output = PipeWriter.Create(network);
     }
 
@@ -147,7 +163,9 @@ internal sealed class BoundedPipe : ISecurableDuplexPipe
         }
 
         _transport = tls;
-        Input = PipeReader.Create(new BoundedStream(tls, _maxSectionBytes));
+        _bounded.Release();
+        _bounded = new BoundedStream(tls, _maxSectionBytes, _memory);
+        Input = PipeReader.Create(_bounded);
         Output = PipeWriter.Create(tls);
     }
 
@@ -157,6 +175,7 @@ internal sealed class BoundedPipe : ISecurableDuplexPipe
         {
             _disposed = true;
             _transport.Dispose();
+            _bounded.Release();
             _close();
         }
     }
@@ -165,10 +184,15 @@ internal sealed class BoundedPipe : ISecurableDuplexPipe
 /// <summary>
 /// Reads through to the session's stream, counting what has arrived since the last end of DATA
 /// (a line that is a lone dot). Past the bound the client is told <c>552 5.3.4</c> and the
-/// session ends: whatever it sends next is not read into memory.
+/// session ends: whatever it sends next is not read into memory. What it reads is also taken from
+/// the host's <see cref="SmtpMemoryBudget"/> and given back once the message has been answered
+/// (the first read after its end of DATA, which in SMTP's lockstep comes after the reply); with the
+/// budget spent the client is told <c>452 4.3.1</c> and sends the message again later.
 /// </summary>
-internal sealed class BoundedStream(Stream inner, long maxSectionBytes) : Stream
+internal sealed class BoundedStream(Stream inner, long maxSectionBytes, SmtpMemoryBudget? memory = null) : Stream
 {
+    private long _held;
+    private long _answered;
     private long _sinceEndOfData;
     private int _lineLength;
     private byte _first;
@@ -189,9 +213,36 @@ internal sealed class BoundedStream(Stream inner, long maxSectionBytes) : Stream
         return read;
     }
 
+    /// <summary>Gives back what this stream holds of the budget (the session ended, or TLS replaced it).</summary>
+    public void Release()
+    {
+        memory?.Give(Interlocked.Exchange(ref _held, 0) + Interlocked.Exchange(ref _answered, 0));
+    }
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        // The message before this read has been answered: its bytes are no longer held.
+        memory?.Give(Interlocked.Exchange(ref _answered, 0));
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (memory is not null && read > 0)
+        {
+            if (!memory.TryTake(read))
+            {
+                try
+                {
+                    await inner.WriteAsync("452 4.3.1 Insufficient system storage, try again later\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or NotSupportedException or ObjectDisposedException)
+                {
+                    // The client went away first.
+                }
+
+                throw new IOException("The SMTP sessions together hold as much mail as SendGate:SmtpIngress:MaxBufferedBytes allows.");
+            }
+
+            _held += read;
+        }
+
         if (!Count(buffer.Span[..read]))
         {
             try
@@ -240,6 +291,10 @@ internal sealed class BoundedStream(Stream inner, long maxSectionBytes) : Stream
             // ".\r\n" on a line of its own ends a DATA section: the next message starts from zero.
             var endOfData = _lineLength == 2 && _first == (byte)'.' && _second == (byte)'\r';
             _sinceEndOfData = endOfData ? 0 : _sinceEndOfData + 1;
+            if (endOfData)
+            {
+                _answered += Interlocked.Exchange(ref _held, 0);
+            }
             _lineLength = 0;
             if (_sinceEndOfData > maxSectionBytes)
             {
@@ -256,4 +311,35 @@ internal sealed class BoundedStream(Stream inner, long maxSectionBytes) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// The bytes the SMTP sessions of this host may hold in memory together: SmtpServer keeps each
+/// message whole until it is stored, so without a shared bound many clients sending large mail at
+/// once would hold many times the largest message.
+/// </summary>
+internal sealed class SmtpMemoryBudget(long capacity)
+{
+    private long _used;
+
+    public long Used => Interlocked.Read(ref _used);
+
+    public bool TryTake(long bytes)
+    {
+        if (Interlocked.Add(ref _used, bytes) <= capacity)
+        {
+            return true;
+        }
+
+        Interlocked.Add(ref _used, -bytes);
+        return false;
+    }
+
+    public void Give(long bytes)
+    {
+        if (bytes > 0)
+        {
+            Interlocked.Add(ref _used, -bytes);
+        }
+    }
 }

@@ -74,6 +74,18 @@ public sealed class SmtpIngressOptions
     [Range(1, 10_000)]
     public int MaxConnectionsPerClient { get; set; } = 50;
 
+    /// <summary>Sessions open at once on this host, from all clients; more are answered 421 and closed.</summary>
+    [Range(1, 100_000)]
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>
+    /// Message bytes held in memory at once by every session together while DATA arrives (each
+    /// message is held whole until it is stored). A message that would go over is answered
+    /// <c>452 4.3.1</c> and its client sends it again later; at least the largest message.
+    /// </summary>
+    [Range(1_048_576L, 68_719_476_736L)]
+    public long MaxBufferedBytes { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>Failed AUTH attempts in one session before it is closed.</summary>
     [Range(1, 20)]
     public int MaxAuthenticationAttempts { get; set; } = 3;

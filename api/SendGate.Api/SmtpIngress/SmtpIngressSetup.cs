@@ -27,6 +27,15 @@ internal static class SmtpIngressSetup
             .Validate(o => o.ServerName.Length is > 0 and <= 255 && o.ServerName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-'),
                 $"{SmtpIngressOptions.Section}:ServerName must be a host name (letters, digits, dots and hyphens).")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SmtpIngressOptions>, BufferHoldsTheLargestMessage>();
         return services;
+    }
+
+    private sealed class BufferHoldsTheLargestMessage(IOptions<SendGate.Core.Messages.LimitsOptions> limits) : IValidateOptions<SmtpIngressOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SmtpIngressOptions options) =>
+            options.MaxBufferedBytes >= limits.Value.MaxRequestBytes
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail($"{SmtpIngressOptions.Section}:MaxBufferedBytes must be at least SendGate:Limits:MaxRequestBytes ({limits.Value.MaxRequestBytes}), or no message of the largest size could ever be received.");
     }
 }

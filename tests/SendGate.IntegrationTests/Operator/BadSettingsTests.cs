@@ -29,6 +29,8 @@ public sealed class BadSettingsTests : IDisposable
         { "api", "SendGate__RateLimits__SubmitPerKey__PermitLimit", "-1", "SendGate: invalid setting SendGate:RateLimits:SubmitPerKey:PermitLimit = \"-1\": expected a whole number from 0 to 2147483647" },
         { "api", "SendGate__RateLimits__SubmitPerTenant__Window", "1", "SendGate: invalid setting SendGate:RateLimits:SubmitPerTenant:Window = \"1\": expected a duration such as 00:00:30 (hh:mm:ss) or 1.00:00:00 (d.hh:mm:ss), from 00:00:01 to 1.00:00:00" },
         { "api", "SendGate__RateLimits__ApprovalLinksPerAddress__Window", "00:00:01.500", "SendGate: SendGate:RateLimits:ApprovalLinksPerAddress:Window must be whole seconds (RateLimit-Policy states it in seconds)." },
+        { "api", "SendGate__SmtpIngress__MaxBufferedBytes", "2000000", "SendGate: SendGate:SmtpIngress:MaxBufferedBytes must be at least SendGate:Limits:MaxRequestBytes (41943040), or no message of the largest size could ever be received." },
+        { "api", "SendGate__SmtpIngress__MaxConnections", "0", "SendGate: invalid setting SendGate:SmtpIngress:MaxConnections = \"0\": expected a whole number from 1 to 100000" },
         { "worker", "SendGate__Smtp__Port", "abc", "SendGate: invalid setting SendGate:Smtp:Port = \"abc\": expected a whole number from 1 to 65535" },
         { "worker", "SendGate__Policy__CacheDuration", "10", "SendGate: invalid setting SendGate:Policy:CacheDuration = \"10\": expected a duration such as 00:00:30 (hh:mm:ss) or 1.00:00:00 (d.hh:mm:ss), from 00:00:00 to 00:05:00" },
     };

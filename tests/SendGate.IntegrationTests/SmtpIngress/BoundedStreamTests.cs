@@ -49,4 +49,39 @@ public sealed class BoundedStreamTests
         var stuffed = "DATA\r\n" + string.Concat(Enumerable.Repeat("..x\r\n.a\r\n", 100)) + "\r\n.\r\n";
         await Assert.ThrowsAsync<IOException>(() => ReadAllAsync(stuffed, chunk, bound: 500));
     }
+
+    /// <summary>A client's socket: what it sends is read, what the server answers is kept.</summary>
+    private sealed class Socket(string sent) : MemoryStream(Encoding.ASCII.GetBytes(sent), writable: false)
+    {
+        public MemoryStream Answered { get; } = new();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => Answered.WriteAsync(buffer, cancellationToken);
+    }
+
+    [Fact]
+    public async Task Sessions_share_one_memory_budget_a_message_over_it_hears_452_and_an_answered_message_gives_its_bytes_back()
+    {
+        var budget = new SmtpMemoryBudget(1000);
+        var first = new BoundedStream(new Socket(Section(600)), 1_000_000, budget);
+        var buffer = new byte[4096];
+        var length = await first.ReadAsync(buffer);
+        Assert.Equal(length, budget.Used);
+
+        // While the first message is being stored, a second one does not fit.
+        var client = new Socket(Section(600));
+        var second = new BoundedStream(client, 1_000_000, budget);
+        await Assert.ThrowsAsync<IOException>(async () => _ = await second.ReadAsync(buffer));
+        Assert.StartsWith("452 4.3.1 ", Encoding.ASCII.GetString(client.Answered.ToArray()), StringComparison.Ordinal);
+        Assert.Equal(length, budget.Used);
+
+        // The first client's next command comes after its reply: the message is no longer held.
+        Assert.Equal(0, await first.ReadAsync(buffer));
+        Assert.Equal(0, budget.Used);
+        var third = new BoundedStream(new Socket(Section(600)), 1_000_000, budget);
+        Assert.True(await third.ReadAsync(buffer) > 0);
+
+        // A session that ends mid-message gives back what it held.
+        third.Release();
+        Assert.Equal(0, budget.Used);
+    }
 }
