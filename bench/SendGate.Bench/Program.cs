@@ -60,6 +60,11 @@ if (args.Length >= 1 && args[0] == "policy")
     return SendGate.Bench.PolicyBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3000);
 }
 
+if (args.Length >= 1 && args[0] == "prevention")
+{
+    return await SendGate.Bench.PreventionBench.RunAsync(args.Length > 1 ? args[1] : null);
+}
+
 if (args.Length < 1 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var port))
 {
     Console.Error.WriteLine("usage: SendGate.Bench policy [ITERATIONS] | search [MESSAGES] [KEEP_FOLDER] | export [MESSAGES] [KILOBYTES] | SendGate.Bench PORT [MESSAGES] [LANES] [PIPELINING]");

@@ -388,12 +388,18 @@ internal sealed class LookalikeDomainCondition(string path, bool negate, int max
     }
 }
 
-internal sealed class AttachmentMentionedCondition(string path, bool negate, IReadOnlyList<string> keywords)
+/// <summary>
+/// The sender says a file comes with the mail, and none does. By default the sender's own new text
+/// is read for a promise of a file (<see cref="AttachmentPromise"/>: not negated, not about an
+/// earlier mail, not a request for the recipient's); with <c>keywords</c>, any of those words
+/// anywhere in the body is enough (the plain search of earlier versions).
+/// </summary>
+internal sealed class AttachmentMentionedCondition(string path, bool negate, IReadOnlyList<string>? keywords)
     : LeafCondition(path, ConditionTypes.AttachmentMentionedButMissing, negate)
 {
-    public static readonly IReadOnlyList<string> DefaultKeywords = ["添付", "attached", "attachment", "enclosed"];
-
-    public override string Describe() => $"the body mentions an attachment ([{List(keywords)}]) but there is none";
+    public override string Describe() => keywords is null
+        ? "the sender says a file is attached but there is none"
+        : $"the body mentions an attachment ([{List(keywords)}]) but there is none";
 
     protected override Finding? Test(EvaluationContext context)
     {
@@ -402,25 +408,66 @@ internal sealed class AttachmentMentionedCondition(string path, bool negate, IRe
             return null;
         }
 
+        if (keywords is null)
+        {
+            if (AttachmentPromise.Find(context.Facts.Text.NewText) is { } sentence)
+            {
+                return new Finding($"the sender writes \"{sentence}\" but the message has no attachment", [sentence]);
+            }
+
+            // A forward whose files did not come along: the forwarded header lists them, the mail has none.
+            return AttachmentPromise.ForwardedAttachment(context.Facts.Text.Quoted) is { } listed
+                ? new Finding($"the forwarded mail had attachments ({listed}) but this message has none", [listed])
+                : null;
+        }
+
         var body = context.Facts.NormalizedBody;
         var keyword = keywords.FirstOrDefault(k => body.Contains(k, StringComparison.Ordinal));
         return keyword is null ? null : new Finding($"the body says '{keyword}' but the message has no attachment", [keyword]);
     }
 }
 
+/// <summary>
+/// The salutation (宛名) of mail to another company is wrong — no honorific, 御中 missing, 御中 and
+/// 様 together, さん for a customer (<see cref="Salutation"/>) — or an external recipient's display
+/// name appears in the first lines without an honorific.
+/// </summary>
 internal sealed class MissingHonorificCondition(string path, bool negate, int lines) : LeafCondition(path, ConditionTypes.MissingHonorific, negate)
 {
-    public override string Describe() => $"an external recipient is named in the first {lines} lines without 様/殿/御中";
+    public override string Describe() => $"the salutation in the first {lines} lines lacks or misuses an honorific (様/殿/御中)";
 
     protected override Finding? Test(EvaluationContext context)
     {
+        var external = context.Facts.Recipients.Any(r => !context.IsInternal(r.Domain));
+        var problems = Salutation.Check(context.Facts.Text.NewText, external, lines);
+        var evidence = problems.Select(p => $"{p.Line}: {p.Reason}").ToList();
         var names = context.Facts.Recipients.Where(r => r.DisplayName is not null && !context.IsInternal(r.Domain)).Select(r => r.DisplayName!).ToList();
-        if (names.Count == 0)
+        if (names.Count > 0)
         {
-            return null;
+            foreach (var missing in HonorificCheck.Find(context.Facts.Text.NewText, names, lines))
+            {
+                if (!problems.Any(p => p.Line == missing.Line))
+                {
+                    evidence.Add($"{missing.Line}: {missing.Name} に敬称がありません (no honorific after the recipient's name)");
+                }
+            }
         }
 
-        var missing = HonorificCheck.Find(context.Facts.BodyText, names, lines);
-        return missing.Count == 0 ? null : new Finding($"no honorific after {List(missing.Select(m => m.Name))}", missing.Select(m => $"{m.Name}: {m.Line}").ToList());
+        return evidence.Count == 0 ? null : new Finding(problems.Count > 0 ? problems[0].Reason : "no honorific after a recipient's name", evidence);
+    }
+}
+
+/// <summary>A confidentiality marking in the subject, the sender's new text or an attachment's name (<see cref="ConfidentialMarkings"/>).</summary>
+internal sealed class ConfidentialMarkingCondition(string path, bool negate, IReadOnlyList<string> markings)
+    : LeafCondition(path, ConditionTypes.ConfidentialMarking, negate)
+{
+    public override string Describe() => $"the subject, body or an attachment name is marked confidential ([{List(markings)}])";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var found = ConfidentialMarkings.Find(context.Facts.Subject, context.Facts.Text.NewText, context.Facts.Attachments.Select(a => a.FileName), markings);
+        return found.Count == 0 ? null : new Finding(
+            $"marked '{found[0].Marking}' in the {found[0].Where}",
+            found.Select(f => $"{f.Where}: {f.Excerpt}").ToList());
     }
 }

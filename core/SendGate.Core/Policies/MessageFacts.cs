@@ -18,6 +18,7 @@ public sealed class MessageFacts
     private string? _bodyText;
     private string? _normalizedBody;
     private string? _normalizedSubject;
+    private MailText? _text;
 
     public MessageFacts(PreparedMessage message)
     {
@@ -53,6 +54,9 @@ public sealed class MessageFacts
     public string BodyText => _bodyText ??= ReadBody();
 
     public string NormalizedBody => _normalizedBody ??= TextNormalizer.Normalize(BodyText);
+
+    /// <summary>The body split into the sender's new text, their signature and the quoted or forwarded mail.</summary>
+    public MailText Text => _text ??= MailText.Split(BodyText);
 
     public static string DomainOf(string address)
     {

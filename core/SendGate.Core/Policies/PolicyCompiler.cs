@@ -261,8 +261,10 @@ public static partial class PolicyCompiler
             ConditionTypes.FirstTimeRecipientDomain => new FirstTimeDomainCondition(path, negate, fields),
             ConditionTypes.LookalikeDomain => Lookalike(spec, path, negate, fields, violations),
             ConditionTypes.AttachmentMentionedButMissing => new AttachmentMentionedCondition(path, negate,
-                spec.Keywords is null ? AttachmentMentionedCondition.DefaultKeywords : Keywords(spec.Keywords, $"{path}.keywords", violations)),
+                spec.Keywords is null ? null : Keywords(spec.Keywords, $"{path}.keywords", violations)),
             ConditionTypes.MissingHonorific => new MissingHonorificCondition(path, negate, Range(spec.Lines ?? 5, 1, 50, $"{path}.lines", violations)),
+            ConditionTypes.ConfidentialMarking => new ConfidentialMarkingCondition(path, negate,
+                spec.Keywords is null ? ConfidentialMarkings.Default : Keywords(spec.Keywords, $"{path}.keywords", violations)),
             _ => null,
         };
         return violations.Count > start ? null : condition;

@@ -187,6 +187,7 @@ public static class ConditionTypes
     public const string LookalikeDomain = "lookalikeDomain";
     public const string AttachmentMentionedButMissing = "attachmentMentionedButMissing";
     public const string MissingHonorific = "missingHonorific";
+    public const string ConfidentialMarking = "confidentialMarking";
 
     /// <summary>Each type with the parameters it accepts (besides <c>type</c> and <c>negate</c>).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Parameters = new Dictionary<string, string[]>
@@ -206,6 +207,7 @@ public static class ConditionTypes
         [LookalikeDomain] = ["maxDistance", "fields"],
         [AttachmentMentionedButMissing] = ["keywords"],
         [MissingHonorific] = ["lines"],
+        [ConfidentialMarking] = ["keywords"],
     };
 }
 

@@ -206,11 +206,34 @@ public sealed class PolicyConditionTests : AppTest
     public async Task Attachment_mentioned_but_missing()
     {
         var condition = new { type = "attachmentMentionedButMissing" };
-        var decision = await DecideAsync(condition, Mail(("text", "資料を添付いたします。ご確認ください。")));
-        Assert.Equal(["添付"], decision.Evidence("attachmentMentionedButMissing"));
+        var decision = await DecideAsync(condition, Mail(("text", "田中様\n\nいつもお世話になっております。\n資料を添付いたします。ご確認ください。")));
+        Assert.Equal(["資料を添付いたします。"], decision.Evidence("attachmentMentionedButMissing"));
         Assert.True(await MatchesAsync(condition, Mail(("text", "Please find the report ATTACHED."))));
+        Assert.True(await MatchesAsync(condition, Mail(("text", "見積書を送付いたしますので、ご査収ください。"))));
         Assert.False(await MatchesAsync(condition, Mail(("text", "資料を添付いたします。"), ("attachments", new[] { Attachment("a.pdf", new byte[5]) }))));
         Assert.False(await MatchesAsync(condition, Mail(("text", "本日はありがとうございました。"))));
+        // Not the sender's promise: a negation, an earlier mail, a request for theirs, a quoted reply, a signature.
+        Assert.False(await MatchesAsync(condition, Mail(("text", "今回は添付は不要です。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "前回お送りした資料をご確認ください。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "申込書を添付にてお送りください。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "承知しました。\n\n> 見積書を添付いたします。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "承知しました。\n\n--\n添付ファイルはウイルスチェック済みです\nTEL: 03-1234-5678"))));
+        // Explicit keywords: the plain search anywhere in the body, as before.
+        Assert.True(await MatchesAsync(new { type = "attachmentMentionedButMissing", keywords = new[] { "添付" } }, Mail(("text", "今回は添付は不要です。"))));
+    }
+
+    [Fact]
+    public async Task Confidential_marking_in_the_subject_the_new_text_or_an_attachment_name()
+    {
+        var condition = new { type = "confidentialMarking" };
+        var decision = await DecideAsync(condition, Mail(("subject", "【社外秘】来期の販売計画")));
+        Assert.Equal(["subject: 【社外秘】来期の販売計画"], decision.Evidence("confidentialMarking"));
+        Assert.True(await MatchesAsync(condition, Mail(("text", "この資料は関係者外秘です。"))));
+        Assert.True(await MatchesAsync(condition, Mail(("attachments", new[] { Attachment("Confidential_価格表.xlsx", new byte[5]) }))));
+        Assert.False(await MatchesAsync(condition, Mail(("subject", "秘密保持契約書のご確認"), ("text", "秘密保持契約書をお送りします。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "承知しました。\n\n> 【社外秘】の資料です"))));
+        Assert.False(await MatchesAsync(condition, Mail(("text", "Thanks.\n\n--\nThis e-mail is confidential and intended solely for the addressee.\nTEL: 03-1234-5678"))));
+        Assert.True(await MatchesAsync(new { type = "confidentialMarking", keywords = new[] { "部外者閲覧禁止" } }, Mail(("text", "部外者閲覧禁止の資料です。"))));
     }
 
     [Fact]
@@ -222,6 +245,14 @@ public sealed class PolicyConditionTests : AppTest
         Assert.Contains(decision.Evidence("missingHonorific"), e => e.StartsWith("山田 太郎", StringComparison.Ordinal));
         Assert.False(await MatchesAsync(condition, Mail(to, ("text", "山田様\n\nお世話になっております。"))));
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "山田 太郎 <yamada@example.co.jp>" }), ("text", "山田\n\n社内連絡です。"))));
+
+        // The salutation is read even when the recipient has no display name.
+        var bare = ("to", (object?)new[] { "yamada@partner.jp" });
+        Assert.True(await MatchesAsync(condition, Mail(bare, ("text", "山田さん\n\nお世話になっております。"))));
+        Assert.True(await MatchesAsync(condition, Mail(bare, ("text", "株式会社パートナー\n営業部\n\nお世話になっております。"))));
+        Assert.True(await MatchesAsync(condition, Mail(bare, ("text", "株式会社パートナー 御中\n山田様\n\nお世話になっております。"))));
+        Assert.False(await MatchesAsync(condition, Mail(bare, ("text", "株式会社パートナー\n営業部 御中\n\nお世話になっております。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "sato@example.co.jp" }), ("text", "佐藤さん\n\nお疲れ様です。"))));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
         var policy = await (await Client.GetAsync("/v1/policies")).JsonAsync();
         Assert.Equal(1, policy.GetProperty("version").GetInt32());
         Assert.Equal(
-            ["pii-to-external-needs-approval", "unfamiliar-domain-review", "external-attachments-encrypted", "many-external-to-bcc",
+            ["pii-to-external-needs-approval", "unfamiliar-domain-review", "confidential-to-external-review", "external-attachments-encrypted", "many-external-to-bcc",
              "attachment-mentioned-but-missing", "external-hold", "missing-honorific"],
             policy.GetProperty("rules").EnumerateArray().Select(r => r.Str("id")));
 
@@ -31,7 +31,7 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
         Assert.All(policy.GetProperty("rules").EnumerateArray(), rule => Assert.Contains($"`{rule.Str("id")}`", readme, StringComparison.Ordinal));
 
         using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
-        Assert.Equal(7, (await (await other.GetAsync("/v1/policies")).JsonAsync()).GetProperty("rules").GetArrayLength());
+        Assert.Equal(8, (await (await other.GetAsync("/v1/policies")).JsonAsync()).GetProperty("rules").GetArrayLength());
     }
 
     [Fact]
@@ -71,15 +71,37 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
     }
 
     [Fact]
-    public async Task Five_external_recipients_in_To_and_Cc_become_Bcc_and_a_missing_attachment_holds_ten_minutes()
+    public async Task Five_external_recipients_in_To_and_Cc_become_Bcc_and_a_missing_attachment_goes_back_to_its_sender()
     {
         var many = await Client.EvaluateAsync(Mail(("to", new[] { "a@p1.jp", "b@p2.jp", "c@p3.jp" }), ("cc", new[] { "d@p4.jp", "e@p5.jp", "me@example.co.jp" })));
         Assert.Equal(5, many.GetProperty("bcc").GetProperty("addresses").GetArrayLength());
         Assert.Equal("undisclosed", many.GetProperty("bcc").Str("replaceTo"));
 
         var missing = await Client.EvaluateAsync(Mail(("to", new[] { "a@example.co.jp" }), ("text", "報告書を添付しました。")));
-        Assert.Equal(SendGateApp.Start.AddMinutes(10), missing.GetProperty("releaseAt").GetDateTimeOffset());
+        Assert.Equal("selfAudit", missing.GetProperty("hold").Str("mode"));
+        Assert.Equal(SendGateApp.Start.AddMinutes(30), missing.GetProperty("releaseAt").GetDateTimeOffset());
         Assert.Contains("attachment-missing", missing.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        // Saying none is needed, or pointing at an earlier mail, is ordinary mail.
+        Assert.Equal("queued", (await Client.EvaluateAsync(Mail(("to", new[] { "a@example.co.jp" }), ("text", "今回は添付は不要です。")))).Str("status"));
+        Assert.Equal("queued", (await Client.EvaluateAsync(Mail(("to", new[] { "a@example.co.jp" }), ("text", "前回お送りした資料をご確認ください。")))).Str("status"));
+    }
+
+    [Fact]
+    public async Task Confidential_material_to_outside_waits_for_review_and_a_wrong_salutation_goes_back_to_its_sender()
+    {
+        var secret = await Client.EvaluateAsync(Mail(("to", new[] { "tanaka@partner.co.jp" }), ("subject", "【社外秘】来期の価格改定")));
+        Assert.Equal("review", secret.GetProperty("hold").Str("mode"));
+        Assert.Contains("confidential-to-external-review", secret.MatchedRules());
+        Assert.Equal(["subject: 【社外秘】来期の価格改定"], secret.Evidence("confidentialMarking"));
+        // Inside the company it is ordinary mail.
+        Assert.Equal("queued", (await Client.EvaluateAsync(Mail(("to", new[] { "sato@example.co.jp" }), ("subject", "【社外秘】来期の価格改定")))).Str("status"));
+
+        var casual = await Client.EvaluateAsync(Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "田中さん\n\nいつもお世話になっております。")));
+        Assert.Contains("missing-honorific", casual.MatchedRules());
+        // The review hold of a first-time domain wins over the self-audit (the stricter hold).
+        Assert.Equal("review", casual.GetProperty("hold").Str("mode"));
+        Assert.DoesNotContain("missing-honorific", (await Client.EvaluateAsync(Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("text", "株式会社パートナー工業\n営業部 田中様\n\nいつもお世話になっております。")))).MatchedRules());
     }
 
     [Fact]
@@ -87,12 +109,13 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
     {
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/v1/policies/rules/external-hold")).StatusCode);
         var rule = await (await Client.GetAsync("/v1/policies/rules/missing-honorific")).JsonAsync();
-        var enabled = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(rule.GetRawText())!;
-        enabled["enabled"] = true;
-        Assert.Equal(HttpStatusCode.OK, (await Client.PutAsJsonAsync("/v1/policies/rules/missing-honorific", enabled)).StatusCode);
+        var disabled = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(rule.GetRawText())!;
+        disabled["enabled"] = false;
+        Assert.Equal(HttpStatusCode.OK, (await Client.PutAsJsonAsync("/v1/policies/rules/missing-honorific", disabled)).StatusCode);
         var policy = await (await Client.GetAsync("/v1/policies")).JsonAsync();
         Assert.Equal(3, policy.GetProperty("version").GetInt32());
-        Assert.Equal(6, policy.GetProperty("rules").GetArrayLength());
+        Assert.Equal(7, policy.GetProperty("rules").GetArrayLength());
+        Assert.False(policy.GetProperty("rules").EnumerateArray().Single(r => r.Str("id") == "missing-honorific").GetProperty("enabled").GetBoolean());
     }
 }
 

@@ -1,0 +1,93 @@
+using System.Text.RegularExpressions;
+
+namespace SendGate.Core.Policies.Detectors;
+
+/// <summary>Where a confidentiality marking was found and the words around it.</summary>
+public sealed record ConfidentialMarking(string Where, string Marking, string Excerpt);
+
+/// <summary>
+/// Confidentiality markings (社外秘, 極秘, 部外秘, 関係者外秘, 取扱注意, 【秘】, ㊙, Confidential,
+/// Internal use only) in the subject, the sender's new text and attachment names. A mail
+/// signature's legal disclaimer ("This e-mail is confidential and intended solely for …", 本メール
+/// は機密情報を含む…) and a quoted mail are not the sender's marking; neither is 秘密保持契約 (an
+/// NDA is a contract, not a marking), nor a sentence that says such material is not being sent
+/// (社外秘のためお送りできません), nor a promise to keep the other side's material confidential, nor
+/// 取扱注意 on a parcel. The subject of a reply ("Re: 【社外秘】…") is the thread's and goes back to
+/// those who wrote it; a forward's counts.
+/// </summary>
+public static partial class ConfidentialMarkings
+{
+    public static readonly IReadOnlyList<string> Default =
+        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "取扱注意", "取り扱い注意", "取扱い注意", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "internal only", "do not distribute", "not for distribution"];
+
+    /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
+    public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null)
+    {
+        var folded = markings is null ? DefaultFolded : markings.Select(TextNormalizer.Normalize).ToArray();
+        markings ??= Default;
+        var found = new List<ConfidentialMarking>();
+        // A reply carries the thread's subject back to those who wrote it (the customer's own 【社外秘】); a forward passes it on.
+        if (!Reply().IsMatch(subject) && First(subject, markings, folded) is { } inSubject)
+        {
+            found.Add(new("subject", inSubject, Excerpt(subject)));
+        }
+
+        // One scan of the whole text first: most mail carries no marking, and its sentences need no look.
+        var body = First(newText, markings, folded) is null ? [] : AttachmentPromise.Sentences(AttachmentPromise.Fold(newText));
+        foreach (var sentence in body)
+        {
+            if (First(sentence, markings, folded) is { } inBody && !Disclaimer().IsMatch(sentence) && !Refusal().IsMatch(sentence) && !NotAMarking().IsMatch(sentence))
+            {
+                found.Add(new("body", inBody, Excerpt(sentence)));
+                break;
+            }
+        }
+
+        foreach (var name in attachmentNames)
+        {
+            // Confidentiality_Agreement_v2.docx reads as words.
+            if (First(name.Replace('_', ' ').Replace('-', ' '), markings, folded) is { } inName)
+            {
+                found.Add(new($"attachment {name}", inName, Excerpt(name)));
+            }
+        }
+
+        return found;
+    }
+
+    private static readonly string[] DefaultFolded = Default.Select(TextNormalizer.Normalize).ToArray();
+
+    private static string? First(string text, IReadOnlyList<string> markings, IReadOnlyList<string> folded)
+    {
+        var haystack = TextNormalizer.Normalize(text);
+        for (var i = 0; i < markings.Count; i++)
+        {
+            var at = haystack.IndexOf(folded[i], StringComparison.Ordinal);
+            // 秘密保持契約 (an NDA) and "confidentiality agreement" are a contract's name, not a marking.
+            if (at >= 0 && !Contract().IsMatch(haystack.AsSpan(at)))
+            {
+                return markings[i];
+            }
+        }
+
+        return null;
+    }
+
+    private static string Excerpt(string text) => text.Length > 120 ? text[..120] + "…" : text;
+
+    [GeneratedRegex(@"^\s*(re|ｒｅ|返信)\s*[:：]", RegexOptions.IgnoreCase)]
+    private static partial Regex Reply();
+
+    [GeneratedRegex(@"^(機密保持|秘密保持|confidentiality agreement|confidential disclosure agreement|confidentiality and non)", RegexOptions.IgnoreCase)]
+    private static partial Regex Contract();
+
+    [GeneratedRegex(@"(?i)(intended (only|solely|exclusively) for|if you (are not|have received)|received this (e-?mail|message) in error|誤って|誤送信|お心当たりのない|宛先に誤り|破棄して|削除して(いただ|くだ|下さ)|本メール(およびその添付|及び添付|は|の内容|には)[^。]{0,30}(機密|秘密|含まれ)|privileged)")]
+    private static partial Regex Disclaimer();
+
+    // A promise to keep the other side's material confidential, and 取扱注意 on a parcel.
+    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意)")]
+    private static partial Regex NotAMarking();
+
+    [GeneratedRegex(@"(お送りできません|お渡しできません|開示できません|共有できません|お出しできません|ご提供できません|お見せできません|cannot (be )?(share|send|disclose|provide)|can't (share|send|disclose|provide)|unable to (share|send|disclose|provide))", RegexOptions.IgnoreCase)]
+    private static partial Regex Refusal();
+}

@@ -1,0 +1,259 @@
+using System.Text.RegularExpressions;
+
+namespace SendGate.Core.Policies.Detectors;
+
+/// <summary>One thing wrong with the addressee block, in plain words, with the line it is on.</summary>
+public sealed record SalutationProblem(string Kind, string Reason, string Line)
+{
+    public const string MissingHonorific = "missing-honorific";
+    public const string MissingOnchu = "missing-onchu";
+    public const string DoubleHonorific = "double-honorific";
+    public const string CasualHonorific = "casual-honorific";
+}
+
+/// <summary>
+/// Reads the addressee block (宛名) at the top of a Japanese business mail — 株式会社〇〇 / 〇〇部 /
+/// 〇〇 様 — and checks it the way a careful colleague would: a company or department with nobody
+/// named after it needs 御中; a person needs 様 or 殿 (a title such as 部長 addresses them too); 御中
+/// and 様 on one addressee is a double honorific; さん / くん / 君 / ちゃん is for colleagues, not for
+/// another company. Group addresses (各位, 皆様, ご担当者様) are fine; English salutations follow
+/// no such convention and are not checked; nor is a line about the sender's own side (弊社, CC).
+/// </summary>
+public static partial class Salutation
+{
+    private static readonly string[] PersonHonorifics = ["様", "さま", "サマ", "殿", "先生"];
+
+    private static readonly string[] CasualHonorifics = ["さん", "くん", "君", "ちゃん"];
+
+    // A title after the name addresses the person (田中部長); before the name it is part of the address (部長 田中様).
+    private static readonly string[] Titles =
+    [
+        "会長", "社長", "副社長", "専務", "常務", "取締役", "部長", "次長", "課長", "係長", "主任", "室長", "所長", "支店長", "工場長",
+        "教授", "院長", "理事長", "代表", "センター長", "グループ長", "マネージャー", "リーダー",
+    ];
+
+    private static readonly string[] OrganisationWords =
+        ["株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "法人", "協会", "組合", "大学", "研究所", "病院", "銀行", "事務所", "省", "庁", "役所", "役場"];
+
+    private static readonly string[] DepartmentEndings =
+        ["部", "課", "室", "係", "グループ", "チーム", "センター", "支店", "支社", "営業所", "本部", "事業部", "工場", "本社", "社"];
+
+    /// <summary>
+    /// The problems of the addressee block in the first <paramref name="maxLines"/> lines of
+    /// <paramref name="newText"/>; <paramref name="external"/> says whether the mail leaves the
+    /// company (only then is さん wrong).
+    /// </summary>
+    public static IReadOnlyList<SalutationProblem> Check(string newText, bool external, int maxLines = 5)
+    {
+        var block = AddresseeBlock(newText, maxLines);
+        if (block.Count == 0)
+        {
+            return [];
+        }
+
+        // "森様、池田さん": each addressee of a line is judged on its own.
+        var kinds = block.SelectMany(Addressees).Select(l => (Line: l, Kind: Classify(l))).ToList();
+        var problems = new List<SalutationProblem>();
+        foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Group && k.Line.Compact.Contains("各位", StringComparison.Ordinal) && EndsWithAny(k.Line.Compact, PersonHonorifics)))
+        {
+            problems.Add(new(SalutationProblem.DoubleHonorific, "各位に様を重ねています。各位だけで敬称です (各位 is an honorific already)", line.Original));
+        }
+
+        foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Onchu && PersonBeforeOnchu(k.Line)))
+        {
+            problems.Add(new(SalutationProblem.DoubleHonorific, "個人の名前に御中を付けています。御中は会社・部署宛、個人には様です (御中 is for an organisation, 様 for a person)", line.Original));
+        }
+
+        var onchu = kinds.FirstOrDefault(k => k.Kind == Kind.Onchu).Line;
+        var honoured = kinds.FirstOrDefault(k => k.Kind == Kind.Person).Line;
+        if (onchu is not null && honoured is not null)
+        {
+            problems.Add(new(SalutationProblem.DoubleHonorific, "御中と様を同じ宛名に重ねています (double honorific: 御中 and 様 for one addressee)", honoured.Original));
+        }
+
+        if (!external)
+        {
+            // Colleagues are addressed as colleagues: さん, a title, or just the name.
+            return problems;
+        }
+
+        var someoneNamed = kinds.Any(k => k.Kind is Kind.Person or Kind.Title or Kind.Casual or Kind.BareName or Kind.Group or Kind.Onchu);
+        foreach (var (line, kind) in kinds)
+        {
+            switch (kind)
+            {
+                case Kind.Casual:
+                    problems.Add(new(SalutationProblem.CasualHonorific, "社外の方に「さん」「君」などを使っています。様を使いましょう (a colleague's honorific for someone outside the company)", line.Original));
+                    break;
+                case Kind.BareName:
+                    problems.Add(new(SalutationProblem.MissingHonorific, "宛名の方に敬称 (様・殿) がありません (the addressee has no honorific)", line.Original));
+                    break;
+                case Kind.Organisation when !someoneNamed:
+                    problems.Add(new(SalutationProblem.MissingOnchu, "会社・部署だけの宛名に御中がありません (a company or department with nobody named needs 御中)", line.Original));
+                    someoneNamed = true; // said once for the block
+                    break;
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>A line with several addressees split at 、 , ・ (after an honorific), each a line of its own for the checks.</summary>
+    private static IEnumerable<Line> Addressees(Line line)
+    {
+        var parts = AddresseeSeparator().Split(line.Original);
+        if (parts.Length == 1)
+        {
+            yield return line;
+            yield break;
+        }
+
+        foreach (var part in parts.Select(p => p.Trim()).Where(p => p.Length > 0))
+        {
+            var tokens = AttachmentPromise.Fold(part).Split([' ', '\t', '　'], StringSplitOptions.RemoveEmptyEntries);
+            yield return new Line(line.Original, string.Concat(tokens), tokens);
+        }
+    }
+
+    /// <summary>"田中 一郎 御中": a person's name (or a title and a name) right before 御中.</summary>
+    private static bool PersonBeforeOnchu(Line line)
+    {
+        var at = line.Tokens.ToList().FindIndex(t => t.StartsWith("御中", StringComparison.Ordinal));
+        if (at < 1)
+        {
+            return false;
+        }
+
+        var before = line.Tokens[at - 1];
+        var earlier = at >= 2 ? line.Tokens[at - 2] : null;
+        return PersonName().IsMatch(before) && !IsOrganisation(before)
+            && earlier is not null && ((PersonName().IsMatch(earlier) && !IsOrganisation(earlier)) || Titles.Contains(earlier));
+    }
+
+    private enum Kind { Group, Onchu, Person, Casual, Title, BareName, Organisation, Other }
+
+    private static Kind Classify(Line line)
+    {
+        var compact = line.Compact;
+        if (IsGroup(compact))
+        {
+            return Kind.Group;
+        }
+
+        if (compact.Contains("御中", StringComparison.Ordinal))
+        {
+            return Kind.Onchu;
+        }
+
+        if (EndsWithAny(compact, PersonHonorifics) || ContainsNamedPerson(compact))
+        {
+            return Kind.Person;
+        }
+
+        if (EndsWithAny(compact, CasualHonorifics))
+        {
+            return Kind.Casual;
+        }
+
+        if (EndsWithTitle(compact))
+        {
+            return Kind.Title;
+        }
+
+        // "株式会社パートナー工業 営業部 田中": the address, then a name without an honorific.
+        var last = line.Tokens.Count > 0 ? line.Tokens[^1] : compact;
+        if (LooksLikeName(last) && !IsOrganisation(last) && (line.Tokens.Count > 1 || !IsOrganisation(compact)))
+        {
+            return Kind.BareName;
+        }
+
+        return IsOrganisation(compact) ? Kind.Organisation : Kind.Other;
+    }
+
+    internal sealed record Line(string Original, string Compact, IReadOnlyList<string> Tokens);
+
+    /// <summary>
+    /// The lines above the greeting: from the first non-empty line to the first empty line, the
+    /// greeting itself (いつもお世話になっております, Dear …) or a sentence, at most <paramref name="max"/>.
+    /// </summary>
+    internal static List<Line> AddresseeBlock(string newText, int max)
+    {
+        var block = new List<Line>();
+        foreach (var raw in newText.Split('\n'))
+        {
+            var original = raw.Trim().Trim('　');
+            if (original.Length == 0)
+            {
+                if (block.Count > 0)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            var folded = AttachmentPromise.Fold(original);
+            if (Greeting().IsMatch(folded) || folded.Length > 40 || folded.EndsWith('。') || Ascii(folded) || block.Count == max)
+            {
+                break;
+            }
+
+            if (OwnSide().IsMatch(folded))
+            {
+                continue;
+            }
+
+            var tokens = folded.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(t => t.Trim('、', ',', ':', '：', '　')).Where(t => t.Length > 0).ToList();
+            block.Add(new Line(original, string.Concat(tokens), tokens));
+        }
+
+        return block;
+    }
+
+    private static bool Ascii(string text) => System.Text.Ascii.IsValid(text);
+
+    private static bool IsGroup(string compact) => GroupAddress().IsMatch(compact);
+
+    private static bool EndsWithAny(string compact, string[] endings)
+    {
+        var text = compact.TrimEnd('、', ',', '。', '.', ':', '：', '!', '！');
+        return endings.Any(e => text.Length > e.Length && text.EndsWith(e, StringComparison.Ordinal));
+    }
+
+    /// <summary>"田中様、佐藤様": a person honoured in the middle of a line with several addressees.</summary>
+    private static bool ContainsNamedPerson(string compact) => NamedPerson().IsMatch(compact);
+
+    private static bool EndsWithTitle(string compact) => EndsWithAny(compact, Titles) && !IsDepartmentOnly(compact);
+
+    // "営業部長" is a title, "営業部" a department; "センター長" a title, "センター" a place.
+    private static bool IsDepartmentOnly(string compact) => DepartmentEndings.Any(e => compact.EndsWith(e, StringComparison.Ordinal)) && !Titles.Any(t => compact.EndsWith(t, StringComparison.Ordinal));
+
+    private static bool IsOrganisation(string compact) =>
+        OrganisationWords.Any(w => compact.Contains(w, StringComparison.Ordinal))
+        || DepartmentEndings.Any(e => compact.Length > e.Length && compact.EndsWith(e, StringComparison.Ordinal));
+
+    /// <summary>A family name or full name as written in a salutation: two to eight kanji or kana, nothing else.</summary>
+    private static bool LooksLikeName(string token) => NameToken().IsMatch(token);
+
+    [GeneratedRegex(@"^(いつも|毎々|平素|お世話|おせわ|お疲れ|おつかれ|ご無沙汰|ごぶさた|初めまして|はじめまして|突然|拝啓|前略|謹啓|ありがとう|有難う|失礼|夜分|早速|先日|先ほど|先程|本日|昨日|ご連絡|ご返信|ご丁寧|こんにちは|こんばんは|おはよう|(?i:dear|hi|hello|to whom))")]
+    private static partial Regex Greeting();
+
+    [GeneratedRegex(@"(各位|皆様|皆さま|みなさま|皆さん|みなさん|ご担当者?様|ご担当者?各位|御担当者?様|担当者様|ご一同様|御一同様|お客様|関係者様)")]
+    private static partial Regex GroupAddress();
+
+    [GeneratedRegex(@"(様|さま|殿|先生)[、,・/]")]
+    private static partial Regex NamedPerson();
+
+    [GeneratedRegex(@"^(\(?(cc|bcc|ｃｃ)\b|\(?(cc|bcc)[:：]|弊社|当社|社内|小社|弊所|当方)", RegexOptions.IgnoreCase)]
+    private static partial Regex OwnSide();
+
+    [GeneratedRegex(@"^[\p{IsCJKUnifiedIdeographs}\p{IsHiragana}\p{IsKatakana}々ー]{2,8}$")]
+    private static partial Regex NameToken();
+
+    // A family or given name as people write it: one to four kanji, or hiragana.
+    [GeneratedRegex(@"^([\p{IsCJKUnifiedIdeographs}々]{1,4}|\p{IsHiragana}{2,6})$")]
+    private static partial Regex PersonName();
+
+    [GeneratedRegex(@"(?<=(様|さま|殿|さん|くん|君|ちゃん|先生|御中))\s*[、,，・/]\s*")]
+    private static partial Regex AddresseeSeparator();
+}

@@ -1,0 +1,132 @@
+using SendGate.Core.Policies.Detectors;
+
+namespace SendGate.UnitTests.Policies;
+
+/// <summary>The detectors behind the recommended policy's stops, each on what people really write, the look-alikes included.</summary>
+public sealed class PreventionDetectorTests
+{
+    // ---- MailText: the sender's new text ----
+
+    [Fact]
+    public void A_reply_keeps_the_new_text_and_leaves_the_quote_and_the_signature_out()
+    {
+        const string body = "田中様\n\nご連絡ありがとうございます。承知しました。\n\n--\n株式会社サンプル商事 山田\nTEL: 03-1234-5678\n\n"
+            + "-----Original Message-----\nFrom: 田中 <tanaka@partner.co.jp>\nSent: Monday, December 1, 2026 10:00 AM\nSubject: 資料\n\n見積書を添付いたします。";
+        var text = MailText.Split(body);
+        Assert.Equal("田中様\n\nご連絡ありがとうございます。承知しました。", text.NewText);
+        Assert.StartsWith("--\n株式会社サンプル商事", text.Signature, StringComparison.Ordinal);
+        Assert.Contains("見積書を添付いたします。", text.Quoted, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("本文です。\n\n2026年12月1日(月) 10:00 田中 一郎 <ichiro.tanaka@partner.co.jp>:\n> 添付します")]
+    [InlineData("本文です。\n\nOn Mon, Dec 1, 2026 at 10:00 AM Tanaka <tanaka@partner.co.jp> wrote:\n> attached")]
+    [InlineData("本文です。\n\n差出人: 田中 一郎 <ichiro.tanaka@partner.co.jp>\n送信日時: 2026年12月1日 10:00\n宛先: 山田\n件名: 資料\n\n添付します")]
+    [InlineData("本文です。\n\n________________________________\nFrom: Tanaka\nSent: Monday\n\nattached")]
+    [InlineData("本文です。\n\n---------- Forwarded message ---------\nFrom: a@b.jp\n\n添付します")]
+    [InlineData("本文です。\n\n-------- 転送メッセージ --------\n件名: 資料\n\n添付します")]
+    [InlineData("本文です。\n> 添付します\n> 以上")]
+    public void Quoted_and_forwarded_mail_in_every_client_s_form_is_not_new_text(string body) =>
+        Assert.Equal("本文です。", MailText.Split(body).NewText);
+
+    [Fact]
+    public void A_framed_signature_and_a_bare_contact_block_are_signatures()
+    {
+        var framed = MailText.Split("お世話になっております。\n資料の件、承知しました。\n\n━━━━━━━━━━━━━━\n株式会社サンプル商事\n山田 花子\nE-mail: hanako@example.co.jp\n━━━━━━━━━━━━━━");
+        Assert.Equal("お世話になっております。\n資料の件、承知しました。", framed.NewText);
+        var bare = MailText.Split("よろしくお願いいたします。\n\n株式会社サンプル商事 営業部\n山田 花子\nTEL: 03-1234-5678");
+        Assert.Equal("よろしくお願いいたします。", bare.NewText);
+    }
+
+    // ---- AttachmentPromise ----
+
+    [Theory]
+    [InlineData("見積書を添付いたします。")]
+    [InlineData("添付ファイルをご確認ください。")]
+    [InlineData("資料をお送りいたしますので、ご確認ください。")]
+    [InlineData("請求書を送付いたします。")]
+    [InlineData("ご査収のほどよろしくお願いいたします。")]
+    [InlineData("別添のとおり、議事録をまとめました。")]
+    [InlineData("先ほどのメールに添付漏れがありました。改めて添付いたします。")]
+    [InlineData("明日の会議資料を添付します。")]
+    [InlineData("Please find attached the quotation.")]
+    [InlineData("I've attached the signed contract for your records.")]
+    [InlineData("Enclosed is our price list for 2027.")]
+    [InlineData("ＰＤＦを添付しましたので、ご確認ください。")]
+    public void A_sentence_that_says_this_mail_carries_a_file_is_a_promise(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("今回は添付は不要です。")]
+    [InlineData("添付なしで失礼いたします。")]
+    [InlineData("前回お送りした資料をご確認ください。")]
+    [InlineData("先日添付した見積書の件でご連絡しました。")]
+    [InlineData("昨日お送りしました資料に誤りがありました。")]
+    [InlineData("お手数ですが、申込書を添付にてお送りください。")]
+    [InlineData("署名済みの契約書を添付してご返信いただけますでしょうか。")]
+    [InlineData("添付いただいた資料を拝見しました。")]
+    [InlineData("資料は別途お送りします。")]
+    [InlineData("カタログは郵送にてお送りいたします。")]
+    [InlineData("資料は以下のURLからダウンロードしてください。")]
+    [InlineData("Please attach the signed copy when you reply.")]
+    [InlineData("As mentioned in my previous email, the file was attached there.")]
+    [InlineData("No attachment is needed for this request.")]
+    [InlineData("Thank you for sending the report.")]
+    [InlineData("I will send the file tomorrow.")]
+    [InlineData("メールをお送りします。")]
+    [InlineData("本日はありがとうございました。")]
+    public void Talking_about_a_file_without_sending_it_with_this_mail_is_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    // ---- Salutation ----
+
+    [Theory]
+    [InlineData("株式会社パートナー工業\n営業部 田中様\n\nいつもお世話になっております。")]
+    [InlineData("株式会社パートナー工業\n営業部 部長 田中 一郎 様\n\nいつもお世話になっております。")]
+    [InlineData("株式会社クライアント 御中\n\nいつもお世話になっております。")]
+    [InlineData("株式会社クライアント\n経理部 御中\n\nお世話になっております。")]
+    [InlineData("田中様\nいつもお世話になっております。")]
+    [InlineData("関係者各位\n\nお疲れ様です。")]
+    [InlineData("お客様各位\n\n平素より格別のご高配を賜り")]
+    [InlineData("株式会社パートナー工業\n田中部長\n\nいつもお世話になっております。")]
+    [InlineData("田中様、佐藤様\n\nお世話になっております。")]
+    [InlineData("Dear Mr. Tanaka,\n\nThank you.")]
+    [InlineData("いつもお世話になっております。")]
+    [InlineData("株式会社パートナー工業\n田中様\n(CC: 弊社 佐藤)\n\nいつもお世話になっております。")]
+    public void Correct_salutations_to_another_company_pass(string text) =>
+        Assert.Empty(Salutation.Check(text, external: true));
+
+    [Theory]
+    [InlineData("田中\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
+    [InlineData("株式会社パートナー工業 営業部 田中\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
+    [InlineData("田中さん\n\nいつもお世話になっております。", SalutationProblem.CasualHonorific)]
+    [InlineData("株式会社パートナー工業\n営業部\n\nいつもお世話になっております。", SalutationProblem.MissingOnchu)]
+    [InlineData("株式会社パートナー工業 御中\n営業部 田中様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
+    public void Wrong_salutations_to_another_company_are_named(string text, string kind) =>
+        Assert.Contains(Salutation.Check(text, external: true), p => p.Kind == kind);
+
+    [Theory]
+    [InlineData("佐藤さん\n\nお疲れ様です。")]
+    [InlineData("鈴木部長\n\nお疲れ様です。")]
+    [InlineData("山田\n\n例の件です。")]
+    public void Colleagues_are_addressed_as_colleagues(string text) =>
+        Assert.Empty(Salutation.Check(text, external: false));
+
+    // ---- ConfidentialMarkings ----
+
+    [Theory]
+    [InlineData("【社外秘】来期計画", "", "")]
+    [InlineData("来期計画", "本資料は部外秘です。取り扱いにご注意ください。", "")]
+    [InlineData("資料送付", "", "Confidential_pricing_2027.xlsx")]
+    [InlineData("Plan", "This deck is for internal use only.", "")]
+    public void Markings_in_the_subject_the_new_text_or_an_attachment_name_are_found(string subject, string text, string attachment) =>
+        Assert.NotEmpty(ConfidentialMarkings.Find(subject, text, attachment.Length == 0 ? [] : [attachment]));
+
+    [Theory]
+    [InlineData("秘密保持契約書のドラフト", "秘密保持契約書（NDA）のドラフトをお送りします。")]
+    [InlineData("ご依頼の件", "社外秘の資料のため、お送りできません。")]
+    [InlineData("Re: order", "This e-mail is confidential and intended solely for the addressee.")]
+    [InlineData("Re: order", "Please review the confidentiality agreement.")]
+    public void An_nda_a_refusal_or_a_disclaimer_is_not_a_marking(string subject, string text) =>
+        Assert.Empty(ConfidentialMarkings.Find(subject, text, []));
+}
