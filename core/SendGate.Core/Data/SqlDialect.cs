@@ -39,6 +39,15 @@ public abstract class SqlDialect
     public abstract string InsertDeliveredDomainSql { get; }
 
     /// <summary>
+    /// Counts one more delivered mail from message <c>@id</c>'s sender to <c>@address</c> (at
+    /// <c>@domain</c>), creating the contact the first time; nothing for a null reverse path.
+    /// </summary>
+    public abstract string UpsertDeliveredContactSql { get; }
+
+    /// <summary>Remembers that message <c>@id</c>'s sender has mailed <c>@a</c> and <c>@b</c> together (a &lt; b), unless known.</summary>
+    public abstract string InsertDeliveredDomainPairSql { get; }
+
+    /// <summary>
     /// A message's size and original MIME for streaming (<c>@id</c>): columns size, key, content.
     /// With SQLite the row id lets the reader stream the blob instead of loading it whole.
     /// </summary>
@@ -115,6 +124,18 @@ public sealed class SqliteDialect : SqlDialect
         ON CONFLICT (tenant_id, domain) DO NOTHING
         """;
 
+    public override string UpsertDeliveredContactSql => """
+        INSERT INTO delivered_contacts (tenant_id, sender, address, domain, first_at, last_at, mails)
+        SELECT tenant_id, LOWER(envelope_from), @address, @domain, @now, @now, 1 FROM messages WHERE id = @id AND envelope_from <> ''
+        ON CONFLICT (tenant_id, sender, address) DO UPDATE SET last_at = excluded.last_at, mails = delivered_contacts.mails + 1
+        """;
+
+    public override string InsertDeliveredDomainPairSql => """
+        INSERT INTO delivered_domain_pairs (tenant_id, sender, domain_a, domain_b, first_at)
+        SELECT tenant_id, LOWER(envelope_from), @a, @b, @now FROM messages WHERE id = @id AND envelope_from <> ''
+        ON CONFLICT (tenant_id, sender, domain_a, domain_b) DO NOTHING
+        """;
+
     public override string ContentStreamSql => "SELECT length(original), rowid, original FROM message_content WHERE message_id = @id";
 
     // The rowid lets Microsoft.Data.Sqlite read the blob incrementally instead of whole.
@@ -164,6 +185,23 @@ public sealed class SqlServerDialect : SqlDialect
          WHERE m.id = @id
            AND NOT EXISTS (SELECT 1 FROM delivered_domains d WITH (UPDLOCK, HOLDLOCK)
                             WHERE d.tenant_id = m.tenant_id AND d.domain = @domain);
+        """;
+
+    public override string UpsertDeliveredContactSql => """
+        MERGE delivered_contacts WITH (HOLDLOCK) AS c
+        USING (SELECT m.tenant_id, LOWER(m.envelope_from) AS sender FROM messages m WHERE m.id = @id AND m.envelope_from <> '') AS s
+           ON c.tenant_id = s.tenant_id AND c.sender = s.sender AND c.address = @address
+         WHEN MATCHED THEN UPDATE SET last_at = @now, mails = c.mails + 1
+         WHEN NOT MATCHED THEN INSERT (tenant_id, sender, address, domain, first_at, last_at, mails)
+              VALUES (s.tenant_id, s.sender, @address, @domain, @now, @now, 1);
+        """;
+
+    public override string InsertDeliveredDomainPairSql => """
+        INSERT INTO delivered_domain_pairs (tenant_id, sender, domain_a, domain_b, first_at)
+        SELECT m.tenant_id, LOWER(m.envelope_from), @a, @b, @now FROM messages m
+         WHERE m.id = @id AND m.envelope_from <> ''
+           AND NOT EXISTS (SELECT 1 FROM delivered_domain_pairs p WITH (UPDLOCK, HOLDLOCK)
+                            WHERE p.tenant_id = m.tenant_id AND p.sender = LOWER(m.envelope_from) AND p.domain_a = @a AND p.domain_b = @b);
         """;
 
     public override string ContentStreamSql => "SELECT DATALENGTH(original), 0, original FROM message_content WHERE message_id = @id";

@@ -57,12 +57,44 @@ public sealed class DeliveryRecorder : IAsyncDisposable
             if (domains.Count > 0)
             {
                 await connection.ExecuteAsync(_db.Dialect.InsertDeliveredDomainSql, domains, transaction);
+                await RecordSenderHistoryAsync(connection, transaction, o);
             }
         }
 
         await SentCopies.RecordAsync(connection, transaction, _blobs, o.Id, o.Sent ?? [], o.Now);
         await NoticeOfFailureAsync(connection, transaction, o);
         return true;
+    }
+
+    // A mail to hundreds is a mailing, not a conversation: its first recipients and domains are enough history.
+    private const int MaxContactsPerMail = 50;
+    private const int MaxPairedDomains = 10;
+
+    /// <summary>
+    /// The sender's history: each accepted recipient (how often this sender wrote to it) and each
+    /// pair of recipient domains the mail joined, for the unusual-recipient checks.
+    /// </summary>
+    private async Task RecordSenderHistoryAsync(DbConnection connection, DbTransaction transaction, DeliveryOutcome o)
+    {
+        var accepted = o.RecipientResults.Where(r => r.Status == RecipientStatus.Accepted).Select(r => r.Address.ToLowerInvariant())
+            .Distinct(StringComparer.Ordinal).Take(MaxContactsPerMail).ToList();
+        await connection.ExecuteAsync(_db.Dialect.UpsertDeliveredContactSql,
+            accepted.Select(address => new { id = o.Id, address, domain = Policies.MessageFacts.DomainOf(address), now = o.Now }), transaction);
+        var domains = accepted.Select(Policies.MessageFacts.DomainOf).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).Take(MaxPairedDomains).ToList();
+        var pairs = new List<object>();
+        for (var i = 0; i < domains.Count; i++)
+        {
+            for (var j = i + 1; j < domains.Count; j++)
+            {
+                pairs.Add(new { id = o.Id, a = domains[i], b = domains[j], now = o.Now });
+            }
+        }
+
+        if (pairs.Count > 0)
+        {
+            await connection.ExecuteAsync(_db.Dialect.InsertDeliveredDomainPairSql, pairs, transaction);
+        }
     }
 
     /// <summary>

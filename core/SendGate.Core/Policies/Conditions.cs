@@ -471,3 +471,74 @@ internal sealed class ConfidentialMarkingCondition(string path, bool negate, IRe
             found.Select(f => $"{f.Where}: {f.Excerpt}").ToList());
     }
 }
+
+/// <summary>
+/// The wrong person at a known company: an external address the sender has never written to, at
+/// a domain they have written to at least <c>min</c> times (tanaka.j@partner.co.jp when they always
+/// write to ichiro.tanaka@partner.co.jp). A domain new to the sender is the first-time-domain check's.
+/// </summary>
+internal sealed class FirstTimeAddressCondition(string path, bool negate, int min, FieldFilter fields)
+    : LeafCondition(path, ConditionTypes.FirstTimeRecipientAddress, negate)
+{
+    public override string Describe() => $"an external {fields.Describe()[..^1]} is an address the sender has never written to, at a domain they have written to {min} or more times";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var evidence = new List<string>();
+        foreach (var recipient in fields.Of(context.Facts))
+        {
+            if (context.IsInternal(recipient.Domain) || context.Sender.MailsTo(recipient.Address) > 0)
+            {
+                continue;
+            }
+
+            var toDomain = context.Sender.MailsToDomain(recipient.Domain);
+            if (toDomain >= min)
+            {
+                var usual = context.Sender.UsualAt(recipient.Domain);
+                evidence.Add($"{recipient.Address}: the sender has never written to this address, but {toDomain} times to {recipient.Domain}"
+                    + (usual.Count > 0 ? $" (usually {string.Join(", ", usual)})" : ""));
+            }
+        }
+
+        return evidence.Count == 0 ? null : new Finding($"a first-time address at a domain the sender writes to: {evidence[0]}", evidence);
+    }
+}
+
+/// <summary>
+/// Companies that do not belong in one mail: two external recipient domains this sender has never
+/// had delivered together (another customer in Cc or Bcc of a customer's thread). A mailing whose
+/// external recipients are all in Bcc is not a conversation and is not checked.
+/// </summary>
+internal sealed class UnusualDomainCombinationCondition(string path, bool negate)
+    : LeafCondition(path, ConditionTypes.UnusualDomainCombination, negate)
+{
+    // A mail to more companies than this is a mailing (the Bcc rule's), not a thread that someone was added to.
+    private const int MaxDomains = 10;
+
+    public override string Describe() => "external recipient domains the sender has never mailed together";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var external = context.Facts.Recipients.Where(r => !context.IsInternal(r.Domain)).ToList();
+        if (!external.Any(r => r.Kind != Messages.RecipientKind.Bcc))
+        {
+            return null;
+        }
+
+        var domains = external.Select(r => r.Domain).Where(d => d.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).Take(MaxDomains).ToList();
+        var evidence = new List<string>();
+        for (var i = 0; i < domains.Count; i++)
+        {
+            for (var j = i + 1; j < domains.Count; j++)
+            {
+                if (!context.Sender.MailedTogether(domains[i], domains[j]))
+                {
+                    evidence.Add($"{domains[i]} and {domains[j]}: never in one mail from this sender");
+                }
+            }
+        }
+
+        return evidence.Count == 0 ? null : new Finding($"recipients of companies the sender has never mailed together: {evidence[0]}", evidence);
+    }
+}

@@ -42,11 +42,14 @@ public sealed class KnownDomainSet
 }
 
 /// <summary>Everything one evaluation reads besides the rules themselves.</summary>
-public sealed class EvaluationContext(MessageFacts facts, TenantSettings settings, KnownDomainSet known)
+public sealed class EvaluationContext(MessageFacts facts, TenantSettings settings, KnownDomainSet known, SenderHistory? sender = null)
 {
     public MessageFacts Facts { get; } = facts;
     public TenantSettings Settings { get; } = settings;
     public KnownDomainSet Known { get; } = known;
+
+    /// <summary>Whom this message's sender has written to, for the message's domains.</summary>
+    public SenderHistory Sender { get; } = sender ?? SenderHistory.Empty;
 
     public bool IsInternal(string domain) => DomainMatch.Covers(Settings.InternalDomains, domain);
 

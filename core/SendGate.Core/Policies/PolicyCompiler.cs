@@ -49,6 +49,13 @@ public sealed class CompiledPolicy
     /// <summary>True when some enabled rule needs the tenant's delivery history.</summary>
     public bool UsesDeliveryHistory => Document.Rules?.Any(r => r.Enabled != false && UsesHistory(r.Conditions)) == true;
 
+    /// <summary>True when some enabled rule needs whom the sender has written to.</summary>
+    public bool UsesSenderHistory => Document.Rules?.Any(r => r.Enabled != false && UsesSender(r.Conditions)) == true;
+
+    private static bool UsesSender(ConditionSpec? c) => c is not null
+        && (c.Type is ConditionTypes.FirstTimeRecipientAddress or ConditionTypes.UnusualDomainCombination
+            || (c.All ?? []).Any(UsesSender) || (c.Any ?? []).Any(UsesSender));
+
     private static bool UsesHistory(ConditionSpec? c) => c is not null
         && (c.Type is ConditionTypes.FirstTimeRecipientDomain or ConditionTypes.LookalikeDomain
             || (c.All ?? []).Any(UsesHistory) || (c.Any ?? []).Any(UsesHistory));
@@ -263,6 +270,8 @@ public static partial class PolicyCompiler
             ConditionTypes.AttachmentMentionedButMissing => new AttachmentMentionedCondition(path, negate,
                 spec.Keywords is null ? null : Keywords(spec.Keywords, $"{path}.keywords", violations)),
             ConditionTypes.MissingHonorific => new MissingHonorificCondition(path, negate, Range(spec.Lines ?? 5, 1, 50, $"{path}.lines", violations)),
+            ConditionTypes.FirstTimeRecipientAddress => new FirstTimeAddressCondition(path, negate, Range(spec.Min ?? 2, 1, 1000, $"{path}.min", violations), fields),
+            ConditionTypes.UnusualDomainCombination => new UnusualDomainCombinationCondition(path, negate),
             ConditionTypes.ConfidentialMarking => new ConfidentialMarkingCondition(path, negate,
                 spec.Keywords is null ? ConfidentialMarkings.Default : Keywords(spec.Keywords, $"{path}.keywords", violations)),
             _ => null,

@@ -188,6 +188,8 @@ public static class ConditionTypes
     public const string AttachmentMentionedButMissing = "attachmentMentionedButMissing";
     public const string MissingHonorific = "missingHonorific";
     public const string ConfidentialMarking = "confidentialMarking";
+    public const string FirstTimeRecipientAddress = "firstTimeRecipientAddress";
+    public const string UnusualDomainCombination = "unusualDomainCombination";
 
     /// <summary>Each type with the parameters it accepts (besides <c>type</c> and <c>negate</c>).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Parameters = new Dictionary<string, string[]>
@@ -208,6 +210,8 @@ public static class ConditionTypes
         [AttachmentMentionedButMissing] = ["keywords"],
         [MissingHonorific] = ["lines"],
         [ConfidentialMarking] = ["keywords"],
+        [FirstTimeRecipientAddress] = ["min", "fields"],
+        [UnusualDomainCombination] = [],
     };
 }
 

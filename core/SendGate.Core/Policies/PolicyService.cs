@@ -43,7 +43,9 @@ public sealed class PolicyService(
     {
         var snapshot = await GetSnapshotAsync(tenantId, cancellationToken);
         var known = snapshot.Policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
-        return (PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, new MessageFacts(message), sendAt, time.GetUtcNow()), snapshot.Settings);
+        var facts = new MessageFacts(message);
+        var sender = snapshot.Policy?.UsesSenderHistory == true ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
+        return (PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, facts, sendAt, time.GetUtcNow(), sender), snapshot.Settings);
     }
 
     /// <summary>
@@ -72,7 +74,9 @@ public sealed class PolicyService(
 
         var settings = (await GetSnapshotAsync(tenantId, cancellationToken)).Settings;
         var known = compiled.UsesDeliveryHistory ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
-        var decision = PolicyEngine.Evaluate(compiled, settings, known, new MessageFacts(message), sendAt, time.GetUtcNow());
+        var facts = new MessageFacts(message);
+        var sender = compiled.UsesSenderHistory ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
+        var decision = PolicyEngine.Evaluate(compiled, settings, known, facts, sendAt, time.GetUtcNow(), sender);
         return (decision with { PolicyVersion = null }, []);
     }
 
@@ -104,6 +108,11 @@ public sealed class PolicyService(
         _snapshots[tenantId] = (snapshot, now + (long)options.Value.CacheDuration.TotalMilliseconds);
         return snapshot;
     }
+
+    /// <summary>Whom the message's sender has written to at its recipients' domains (not cached: a delivery a moment ago counts).</summary>
+    private Task<SenderHistory> SenderHistoryAsync(string tenantId, MessageFacts facts, CancellationToken cancellationToken) =>
+        store.GetSenderHistoryAsync(tenantId, facts.Sender, facts.Recipients.Select(r => r.Domain).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
+            cancellationToken);
 
     public async Task<KnownDomainSet> GetDeliveryHistoryAsync(string tenantId, CancellationToken cancellationToken = default)
     {

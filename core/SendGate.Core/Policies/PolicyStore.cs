@@ -142,6 +142,9 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         }, cancellationToken: cancellationToken));
     }
 
+    public Task<SenderHistory> GetSenderHistoryAsync(string tenantId, string sender, IReadOnlyCollection<string> domains, CancellationToken cancellationToken = default) =>
+        SenderHistory.LoadAsync(db, tenantId, sender, domains, cancellationToken);
+
     public async Task<IReadOnlyList<string>> GetDeliveredDomainsAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -220,6 +221,42 @@ public sealed class PolicyConditionTests : AppTest
         Assert.False(await MatchesAsync(condition, Mail(("text", "承知しました。\n\n--\n添付ファイルはウイルスチェック済みです\nTEL: 03-1234-5678"))));
         // Explicit keywords: the plain search anywhere in the body, as before.
         Assert.True(await MatchesAsync(new { type = "attachmentMentionedButMissing", keywords = new[] { "添付" } }, Mail(("text", "今回は添付は不要です。"))));
+    }
+
+    [Fact]
+    public async Task A_first_time_address_at_a_known_company_and_companies_never_mailed_together_come_from_the_senders_own_history()
+    {
+        await Client.SetPolicyAsync();
+        async Task SendAsync(string from, string[] to, string[]? cc = null)
+        {
+            var response = await Client.PostAsJsonAsync("/v1/messages", Mail(("from", from), ("to", to), ("cc", cc ?? [])));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await SendAsync("hanako@example.co.jp", ["ichiro.tanaka@partner.co.jp"], ["yumi@partner.co.jp"]);
+        await SendAsync("hanako@example.co.jp", ["ichiro.tanaka@partner.co.jp"]);
+        await SendAsync("hanako@example.co.jp", ["sasaki@client.example"]);
+        await SendAsync("ken@example.co.jp", ["ichiro.tanaka@partner.co.jp", "inoue@client.example"]);
+        Assert.Equal(4, (await App.DeliverDueAsync()).Sent);
+
+        var address = new { type = "firstTimeRecipientAddress" };
+        var decision = await DecideAsync(address, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "tanaka.j@partner.co.jp" })));
+        Assert.Equal(["tanaka.j@partner.co.jp: the sender has never written to this address, but 3 times to partner.co.jp (usually ichiro.tanaka@partner.co.jp, yumi@partner.co.jp)"],
+            decision.Evidence("firstTimeRecipientAddress"));
+        Assert.False(await MatchesAsync(address, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "ichiro.tanaka@partner.co.jp" }))));
+        // Another sender's history is not hers: ken wrote to partner.co.jp once, below the default of 2.
+        Assert.False(await MatchesAsync(address, Mail(("from", "ken@example.co.jp"), ("to", new[] { "tanaka.j@partner.co.jp" }))));
+        Assert.True(await MatchesAsync(new { type = "firstTimeRecipientAddress", min = 1 }, Mail(("from", "ken@example.co.jp"), ("to", new[] { "tanaka.j@partner.co.jp" }))));
+        Assert.False(await MatchesAsync(address, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "someone@new-company.jp" }))));
+
+        var together = new { type = "unusualDomainCombination" };
+        var mixed = await DecideAsync(together, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "ichiro.tanaka@partner.co.jp" }), ("cc", new[] { "sasaki@client.example" })));
+        Assert.Equal(["partner.co.jp and client.example: never in one mail from this sender"], mixed.Evidence("unusualDomainCombination"));
+        Assert.True(await MatchesAsync(together, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "ichiro.tanaka@partner.co.jp" }), ("bcc", new[] { "sasaki@client.example" }))));
+        Assert.False(await MatchesAsync(together, Mail(("from", "ken@example.co.jp"), ("to", new[] { "ichiro.tanaka@partner.co.jp" }), ("cc", new[] { "inoue@client.example" }))));
+        // A mailing with every customer in Bcc is not a thread someone was added to.
+        Assert.False(await MatchesAsync(together, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "hanako@example.co.jp" }),
+            ("bcc", new[] { "ichiro.tanaka@partner.co.jp", "sasaki@client.example" }))));
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
         var policy = await (await Client.GetAsync("/v1/policies")).JsonAsync();
         Assert.Equal(1, policy.GetProperty("version").GetInt32());
         Assert.Equal(
-            ["pii-to-external-needs-approval", "unfamiliar-domain-review", "confidential-to-external-review", "external-attachments-encrypted", "many-external-to-bcc",
+            ["pii-to-external-needs-approval", "unfamiliar-domain-review", "unusual-recipient-check", "confidential-to-external-review", "external-attachments-encrypted", "many-external-to-bcc",
              "attachment-mentioned-but-missing", "external-hold", "missing-honorific"],
             policy.GetProperty("rules").EnumerateArray().Select(r => r.Str("id")));
 
@@ -31,7 +31,7 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
         Assert.All(policy.GetProperty("rules").EnumerateArray(), rule => Assert.Contains($"`{rule.Str("id")}`", readme, StringComparison.Ordinal));
 
         using var other = App.ClientFor(await App.CreateOtherTenantAdminKeyAsync());
-        Assert.Equal(8, (await (await other.GetAsync("/v1/policies")).JsonAsync()).GetProperty("rules").GetArrayLength());
+        Assert.Equal(9, (await (await other.GetAsync("/v1/policies")).JsonAsync()).GetProperty("rules").GetArrayLength());
     }
 
     [Fact]
@@ -52,6 +52,16 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
         var alike = await Client.EvaluateAsync(Mail(("to", new[] { "suzuki@partmer.co.jp" })));
         Assert.Equal("review", alike.GetProperty("hold").Str("mode"));
         Assert.Contains("unfamiliar-domain", alike.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+
+        // Once the sender writes to partner.co.jp regularly, a new address there is theirs to confirm.
+        Assert.Equal(HttpStatusCode.Accepted, (await Client.PostAsJsonAsync("/v1/messages", Mail(("to", new[] { "tanaka@partner.co.jp" })))).StatusCode);
+        App.Time.Advance(TimeSpan.FromMinutes(5));
+        await App.ReleaseDueAsync();
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        var stranger = await Client.EvaluateAsync(Mail(("to", new[] { "suzuki@partner.co.jp" })));
+        Assert.Equal("selfAudit", stranger.GetProperty("hold").Str("mode"));
+        Assert.Contains("unusual-recipient", stranger.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("autoRelease", (await Client.EvaluateAsync(Mail(("to", new[] { "tanaka@partner.co.jp" })))).GetProperty("hold").Str("mode"));
     }
 
     [Fact]
@@ -114,7 +124,7 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
         Assert.Equal(HttpStatusCode.OK, (await Client.PutAsJsonAsync("/v1/policies/rules/missing-honorific", disabled)).StatusCode);
         var policy = await (await Client.GetAsync("/v1/policies")).JsonAsync();
         Assert.Equal(3, policy.GetProperty("version").GetInt32());
-        Assert.Equal(7, policy.GetProperty("rules").GetArrayLength());
+        Assert.Equal(8, policy.GetProperty("rules").GetArrayLength());
         Assert.False(policy.GetProperty("rules").EnumerateArray().Single(r => r.Str("id") == "missing-honorific").GetProperty("enabled").GetBoolean());
     }
 }
