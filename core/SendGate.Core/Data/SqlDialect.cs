@@ -47,6 +47,9 @@ public abstract class SqlDialect
     /// <summary>Remembers that message <c>@id</c>'s sender has mailed <c>@a</c> and <c>@b</c> together (a &lt; b), unless known.</summary>
     public abstract string InsertDeliveredDomainPairSql { get; }
 
+    /// <summary>Remembers that the tenant's delivered mail greeted company <c>@name</c> at <c>@domain</c>, unless known.</summary>
+    public abstract string InsertCompanyNameSql { get; }
+
     /// <summary>
     /// A message's size and original MIME for streaming (<c>@id</c>): columns size, key, content.
     /// With SQLite the row id lets the reader stream the blob instead of loading it whole.
@@ -136,6 +139,11 @@ public sealed class SqliteDialect : SqlDialect
         ON CONFLICT (tenant_id, sender, domain_a, domain_b) DO NOTHING
         """;
 
+    public override string InsertCompanyNameSql => """
+        INSERT INTO delivered_company_names (tenant_id, name, domain, first_at) VALUES (@tenantId, @name, @domain, @now)
+        ON CONFLICT (tenant_id, name, domain) DO NOTHING
+        """;
+
     public override string ContentStreamSql => "SELECT length(original), rowid, original FROM message_content WHERE message_id = @id";
 
     // The rowid lets Microsoft.Data.Sqlite read the blob incrementally instead of whole.
@@ -202,6 +210,13 @@ public sealed class SqlServerDialect : SqlDialect
          WHERE m.id = @id AND m.envelope_from <> ''
            AND NOT EXISTS (SELECT 1 FROM delivered_domain_pairs p WITH (UPDLOCK, HOLDLOCK)
                             WHERE p.tenant_id = m.tenant_id AND p.sender = LOWER(m.envelope_from) AND p.domain_a = @a AND p.domain_b = @b);
+        """;
+
+    public override string InsertCompanyNameSql => """
+        INSERT INTO delivered_company_names (tenant_id, name, domain, first_at)
+        SELECT @tenantId, @name, @domain, @now
+         WHERE NOT EXISTS (SELECT 1 FROM delivered_company_names WITH (UPDLOCK, HOLDLOCK)
+                            WHERE tenant_id = @tenantId AND name = @name AND domain = @domain);
         """;
 
     public override string ContentStreamSql => "SELECT DATALENGTH(original), 0, original FROM message_content WHERE message_id = @id";

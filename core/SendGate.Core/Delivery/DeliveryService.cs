@@ -28,6 +28,7 @@ public sealed class DeliveryService(
     IMailTransportFactory transports,
     WorkerIdentity identity,
     PolicyService policies,
+    CompanyNames companies,
     MessageEncryption encryptor,
     Archive.IBlobStore blobs,
     TimeProvider time,
@@ -205,7 +206,42 @@ public sealed class DeliveryService(
 
         var outgoing = PrepareOutgoing(row, original, pending, decision, budget.Token);
         var result = await SendAsync(lane, outgoing, budget);
-        return await RecordAsync(claim, pending, result, encrypted: false, cancellationToken, await CaptureAsync(outgoing, result, encrypted: false, cancellationToken));
+        var recorded = await RecordAsync(claim, pending, result, encrypted: false, cancellationToken, await CaptureAsync(outgoing, result, encrypted: false, cancellationToken));
+        if (recorded == Outcome.Sent)
+        {
+            await LearnCompaniesAsync(row, outgoing, cancellationToken);
+        }
+
+        return recorded;
+    }
+
+    /// <summary>
+    /// A mail delivered to one company alone teaches which company names its salutation uses for
+    /// that domain (<see cref="CompanyNames"/>). History only: a failure here is logged, the
+    /// delivery stands.
+    /// </summary>
+    private async Task LearnCompaniesAsync(MessageRow row, OutgoingMessage outgoing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+            var domains = outgoing.Recipients.Select(r => MessageFacts.DomainOf(r.Address)).Where(d => !DomainMatch.Covers(settings.InternalDomains, d))
+                .Distinct(StringComparer.Ordinal).ToList();
+            if (domains.Count != 1)
+            {
+                return;
+            }
+
+            var names = Policies.Detectors.Salutation.Companies(Policies.Detectors.MailText.Split(MessageFacts.BodyTextOf(outgoing.Message)).NewText);
+            if (names.Count > 0)
+            {
+                await companies.RecordAsync(row.TenantId, domains[0], names, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.CompanyNamesNotRecorded(logger, row.Id, ex.Message);
+        }
     }
 
     /// <summary>
@@ -229,9 +265,11 @@ public sealed class DeliveryService(
         var plain = plainRecipients.Count > 0 ? PrepareOutgoing(row, original, plainRecipients, decision, budget.Token) with { Id = $"{row.Id}-internal" } : null;
         var parts = new List<(TransportResult Result, IReadOnlyList<string> Recipients)>();
         var copies = new List<SentCopy>();
+        var learnFrom = plain;
         if (encryptedRecipients.Count > 0)
         {
             var outgoing = PrepareOutgoing(row, original, encryptedRecipients, decision, budget.Token);
+            learnFrom = outgoing;
             switch (await encryptor.EncryptAsync(row, outgoing.Message, encryption, identity.Name, budget.Token))
             {
                 case EncryptionOutcome.LeaseLost:
@@ -262,7 +300,14 @@ public sealed class DeliveryService(
             copies.AddRange(await CaptureAsync(plain, plainResult, encrypted: false, cancellationToken));
         }
 
-        return await RecordAsync(claim, pending, Combine(parts), encrypted: true, cancellationToken, copies);
+        var recorded = await RecordAsync(claim, pending, Combine(parts), encrypted: true, cancellationToken, copies);
+        if (recorded == Outcome.Sent && learnFrom is not null)
+        {
+            // The salutation is the same in both parts; the recipients of the encrypted one are the external ones.
+            await LearnCompaniesAsync(row, learnFrom, cancellationToken);
+        }
+
+        return recorded;
     }
 
     /// <summary>

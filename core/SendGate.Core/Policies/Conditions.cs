@@ -542,3 +542,35 @@ internal sealed class UnusualDomainCombinationCondition(string path, bool negate
         return evidence.Count == 0 ? null : new Finding($"recipients of companies the sender has never mailed together: {evidence[0]}", evidence);
     }
 }
+
+/// <summary>
+/// A mail greeting one customer sent to another: the salutation names a company (株式会社クライアント)
+/// that the tenant's delivered mail has greeted at other domains only (client.example), and none of
+/// the message's external recipients is there. A company the history has never seen says nothing.
+/// </summary>
+internal sealed class SalutationCompanyCondition(string path, bool negate)
+    : LeafCondition(path, ConditionTypes.SalutationCompanyMismatch, negate)
+{
+    public override string Describe() => "the salutation names a company known at another domain than the recipients'";
+
+    protected override Finding? Test(EvaluationContext context)
+    {
+        var domains = context.Facts.Recipients.Where(r => !context.IsInternal(r.Domain)).Select(r => r.Domain).Distinct(StringComparer.Ordinal).ToList();
+        if (domains.Count == 0)
+        {
+            return null;
+        }
+
+        var evidence = new List<string>();
+        foreach (var company in context.Facts.SalutationCompanies)
+        {
+            if (context.CompanyDomains.TryGetValue(company, out var known) && known.Count > 0
+                && !domains.Any(d => known.Any(k => DomainMatch.Covers(k.AsSpan(), d) || DomainMatch.Covers(d.AsSpan(), k))))
+            {
+                evidence.Add($"宛名の「{company}」は {string.Join(", ", known.Take(3))} 宛のメールの会社名ですが、宛先は {string.Join(", ", domains.Take(3))} です (the salutation names a company known at {string.Join(", ", known.Take(3))}, the mail goes to {string.Join(", ", domains.Take(3))})");
+            }
+        }
+
+        return evidence.Count == 0 ? null : new Finding(evidence[0], evidence);
+    }
+}

@@ -42,8 +42,12 @@ public sealed class KnownDomainSet
 }
 
 /// <summary>Everything one evaluation reads besides the rules themselves.</summary>
-public sealed class EvaluationContext(MessageFacts facts, TenantSettings settings, KnownDomainSet known, SenderHistory? sender = null)
+public sealed class EvaluationContext(MessageFacts facts, TenantSettings settings, KnownDomainSet known, SenderHistory? sender = null,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? companyDomains = null)
 {
+    /// <summary>For each company the salutation names, the domains the tenant's delivered mail greeting it went to.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> CompanyDomains { get; } = companyDomains ?? new Dictionary<string, IReadOnlyList<string>>();
+
     public MessageFacts Facts { get; } = facts;
     public TenantSettings Settings { get; } = settings;
     public KnownDomainSet Known { get; } = known;

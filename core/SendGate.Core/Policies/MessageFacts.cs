@@ -19,6 +19,7 @@ public sealed class MessageFacts
     private string? _normalizedBody;
     private string? _normalizedSubject;
     private MailText? _text;
+    private IReadOnlyList<string>? _companies;
 
     public MessageFacts(PreparedMessage message)
     {
@@ -57,6 +58,9 @@ public sealed class MessageFacts
 
     /// <summary>The body split into the sender's new text, their signature and the quoted or forwarded mail.</summary>
     public MailText Text => _text ??= MailText.Split(BodyText);
+
+    /// <summary>The companies the salutation names (<see cref="Salutation.Companies"/>).</summary>
+    public IReadOnlyList<string> SalutationCompanies => _companies ??= Salutation.Companies(Text.NewText);
 
     public static string DomainOf(string address)
     {

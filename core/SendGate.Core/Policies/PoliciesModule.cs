@@ -15,6 +15,7 @@ public static class PoliciesModule
             .ValidateOnStart();
         services.AddSingleton<InitialPolicy>();
         services.AddSingleton<PolicyStore>();
+        services.AddSingleton<CompanyNames>();
         services.AddSingleton<PolicyService>();
         return services;
     }

@@ -52,6 +52,12 @@ public sealed class CompiledPolicy
     /// <summary>True when some enabled rule needs whom the sender has written to.</summary>
     public bool UsesSenderHistory => Document.Rules?.Any(r => r.Enabled != false && UsesSender(r.Conditions)) == true;
 
+    /// <summary>True when some enabled rule needs which companies the tenant's mail greeted at which domain.</summary>
+    public bool UsesCompanyNames => Document.Rules?.Any(r => r.Enabled != false && UsesNames(r.Conditions)) == true;
+
+    private static bool UsesNames(ConditionSpec? c) => c is not null
+        && (c.Type is ConditionTypes.SalutationCompanyMismatch || (c.All ?? []).Any(UsesNames) || (c.Any ?? []).Any(UsesNames));
+
     private static bool UsesSender(ConditionSpec? c) => c is not null
         && (c.Type is ConditionTypes.FirstTimeRecipientAddress or ConditionTypes.UnusualDomainCombination
             || (c.All ?? []).Any(UsesSender) || (c.Any ?? []).Any(UsesSender));
@@ -272,6 +278,7 @@ public static partial class PolicyCompiler
             ConditionTypes.MissingHonorific => new MissingHonorificCondition(path, negate, Range(spec.Lines ?? 5, 1, 50, $"{path}.lines", violations)),
             ConditionTypes.FirstTimeRecipientAddress => new FirstTimeAddressCondition(path, negate, Range(spec.Min ?? 2, 1, 1000, $"{path}.min", violations), fields),
             ConditionTypes.UnusualDomainCombination => new UnusualDomainCombinationCondition(path, negate),
+            ConditionTypes.SalutationCompanyMismatch => new SalutationCompanyCondition(path, negate),
             ConditionTypes.ConfidentialMarking => new ConfidentialMarkingCondition(path, negate,
                 spec.Keywords is null ? ConfidentialMarkings.Default : Keywords(spec.Keywords, $"{path}.keywords", violations)),
             _ => null,

@@ -190,6 +190,7 @@ public static class ConditionTypes
     public const string ConfidentialMarking = "confidentialMarking";
     public const string FirstTimeRecipientAddress = "firstTimeRecipientAddress";
     public const string UnusualDomainCombination = "unusualDomainCombination";
+    public const string SalutationCompanyMismatch = "salutationCompanyMismatch";
 
     /// <summary>Each type with the parameters it accepts (besides <c>type</c> and <c>negate</c>).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Parameters = new Dictionary<string, string[]>
@@ -212,6 +213,7 @@ public static class ConditionTypes
         [ConfidentialMarking] = ["keywords"],
         [FirstTimeRecipientAddress] = ["min", "fields"],
         [UnusualDomainCombination] = [],
+        [SalutationCompanyMismatch] = [],
     };
 }
 

@@ -25,6 +25,7 @@ public abstract record PolicyChange
 /// </summary>
 public sealed class PolicyService(
     PolicyStore store,
+    CompanyNames companies,
     InitialPolicy initial,
     TimeProvider time,
     IOptions<PolicyOptions> options,
@@ -45,7 +46,8 @@ public sealed class PolicyService(
         var known = snapshot.Policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
         var facts = new MessageFacts(message);
         var sender = snapshot.Policy?.UsesSenderHistory == true ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
-        return (PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, facts, sendAt, time.GetUtcNow(), sender), snapshot.Settings);
+        var names = snapshot.Policy?.UsesCompanyNames == true ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies, cancellationToken) : null;
+        return (PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, facts, sendAt, time.GetUtcNow(), sender, names), snapshot.Settings);
     }
 
     /// <summary>
@@ -76,7 +78,8 @@ public sealed class PolicyService(
         var known = compiled.UsesDeliveryHistory ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
         var facts = new MessageFacts(message);
         var sender = compiled.UsesSenderHistory ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
-        var decision = PolicyEngine.Evaluate(compiled, settings, known, facts, sendAt, time.GetUtcNow(), sender);
+        var names = compiled.UsesCompanyNames ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies, cancellationToken) : null;
+        var decision = PolicyEngine.Evaluate(compiled, settings, known, facts, sendAt, time.GetUtcNow(), sender, names);
         return (decision with { PolicyVersion = null }, []);
     }
 

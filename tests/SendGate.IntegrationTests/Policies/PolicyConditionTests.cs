@@ -260,6 +260,36 @@ public sealed class PolicyConditionTests : AppTest
     }
 
     [Fact]
+    public async Task A_salutation_greeting_a_company_known_at_another_domain_is_the_wrong_company()
+    {
+        await Client.SetPolicyAsync();
+        foreach (var (to, text) in new[]
+                 {
+                     ("sasaki@client.example", "株式会社クライアント\n総務部 佐々木様\n\nいつもお世話になっております。"),
+                     ("tanaka@partner.co.jp", "株式会社パートナー工業\n営業部 田中様\n\nいつもお世話になっております。"),
+                     // Two companies in one mail teach nothing: which name is whose?
+                     ("mori@mirai-sys.jp", "株式会社ミライシステム\n森様\n\nお世話になっております。"),
+                 })
+        {
+            var cc = to.StartsWith("mori", StringComparison.Ordinal) ? new[] { "kato@tozai-logi.co.jp" } : [];
+            var response = await Client.PostAsJsonAsync("/v1/messages", Mail(("to", new[] { to }), ("cc", cc), ("text", text)));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        Assert.Equal(3, (await App.DeliverDueAsync()).Sent);
+        var condition = new { type = "salutationCompanyMismatch" };
+        var wrong = await DecideAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "株式会社クライアント\n田中様\n\nいつもお世話になっております。")));
+        Assert.Equal(["宛名の「クライアント」は client.example 宛のメールの会社名ですが、宛先は partner.co.jp です (the salutation names a company known at client.example, the mail goes to partner.co.jp)"],
+            wrong.Evidence("salutationCompanyMismatch"));
+        // The same company however it is written; the right domain; a company never greeted before; internal mail.
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "クライアント社 御中\n\nいつもお世話になっております。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "inoue@client.example" }), ("text", "(株)クライアント\n井上様\n\nお世話になっております。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "株式会社みなと商会\n田中様\n\nお世話になっております。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "kato@tozai-logi.co.jp" }), ("text", "株式会社ミライシステム\n加藤様\n\nお世話になっております。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "sato@example.co.jp" }), ("text", "株式会社クライアント\n佐藤さん\n\n例の件です。"))));
+    }
+
+    [Fact]
     public async Task Confidential_marking_in_the_subject_the_new_text_or_an_attachment_name()
     {
         var condition = new { type = "confidentialMarking" };

@@ -112,6 +112,22 @@ public sealed class PreventionDetectorTests
     public void Colleagues_are_addressed_as_colleagues(string text) =>
         Assert.Empty(Salutation.Check(text, external: false));
 
+    [Theory]
+    [InlineData("株式会社クライアント\n総務部 佐々木様\n\nいつも", "クライアント")]
+    [InlineData("(株)クライアント 御中\n\nいつも", "クライアント")]
+    [InlineData("クライアント社\n佐々木様\n\nいつも", "クライアント")]
+    [InlineData("東西物流株式会社\n加藤様\n\nいつも", "東西物流")]
+    [InlineData("北海銀行 東京支店\n清水様\n\nいつも", "北海銀行")]
+    public void The_company_a_salutation_names_is_one_key_however_it_is_written(string text, string company) =>
+        Assert.Equal([company], Salutation.Companies(text));
+
+    [Theory]
+    [InlineData("営業部 田中様\n\nいつも")]
+    [InlineData("田中様\n\nいつも")]
+    [InlineData("Dear ABC Trading team,\n\nThank you.")]
+    public void Departments_people_and_english_salutations_name_no_company(string text) =>
+        Assert.Empty(Salutation.Companies(text));
+
     // ---- ConfidentialMarkings ----
 
     [Theory]

@@ -170,6 +170,54 @@ public static partial class Salutation
         return IsOrganisation(compact) ? Kind.Organisation : Kind.Other;
     }
 
+    /// <summary>
+    /// The companies the addressee block names, as a key that survives how people write them:
+    /// 株式会社クライアント, (株)クライアント, クライアント社 and クライアント 御中 are all "クライアント".
+    /// Departments and people are not companies; English salutations are not read.
+    /// </summary>
+    public static IReadOnlyList<string> Companies(string newText, int maxLines = 5)
+    {
+        var names = new List<string>();
+        foreach (var line in AddresseeBlock(newText, maxLines))
+        {
+            foreach (var token in line.Tokens)
+            {
+                if (CompanyKey(token) is { } key && !names.Contains(key))
+                {
+                    names.Add(key);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>The company a token names, without its legal form and honorific; null when it names none.</summary>
+    internal static string? CompanyKey(string token)
+    {
+        var text = token.Replace("御中", "", StringComparison.Ordinal).Trim();
+        var legal = LegalForm().IsMatch(text) || text.EndsWith('社') || CompanyEnding().IsMatch(text);
+        if (!legal)
+        {
+            return null;
+        }
+
+        var key = LegalForm().Replace(text, "");
+        if (key.EndsWith('社') && !key.EndsWith("支社", StringComparison.Ordinal) && !key.EndsWith("本社", StringComparison.Ordinal))
+        {
+            key = key[..^1];
+        }
+
+        key = TextNormalizer.Normalize(key).Trim();
+        return key.Length >= 2 && !DepartmentEndings.Any(e => key.EndsWith(e, StringComparison.Ordinal) && e != "社") ? key : null;
+    }
+
+    [GeneratedRegex(@"(株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|\(株\)|\(有\)|（株）|（有）|㈱|㈲)")]
+    private static partial Regex LegalForm();
+
+    [GeneratedRegex(@"(銀行|信用金庫|信金|証券|保険|病院|大学|協会|組合|事務所)$")]
+    private static partial Regex CompanyEnding();
+
     internal sealed record Line(string Original, string Compact, IReadOnlyList<string> Tokens);
 
     /// <summary>

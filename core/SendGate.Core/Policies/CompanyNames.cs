@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using Dapper;
+using SendGate.Core.Data;
+
+namespace SendGate.Core.Policies;
+
+/// <summary>
+/// Which company names the tenant's delivered mail greeted at which domain: a mail whose
+/// salutation says 株式会社クライアント and that went to client.example alone teaches that
+/// クライアント is client.example. The salutation check reads it to notice a mail greeting one
+/// customer sent to another. Each name and domain is written once; this host remembers what it
+/// wrote so that a delivery costs no write when nothing is new.
+/// </summary>
+public sealed class CompanyNames(IDbConnectionFactory db, TimeProvider time)
+{
+    private const int MaxNames = 10;
+
+    private const string DomainsSql = "SELECT name AS Name, domain AS Domain FROM delivered_company_names WHERE tenant_id = @tenantId AND name IN @names";
+
+    private readonly ConcurrentDictionary<(string Tenant, string Name, string Domain), bool> _written = new();
+
+    /// <summary>Remembers <paramref name="names"/> as greeted at <paramref name="domain"/>.</summary>
+    public async Task RecordAsync(string tenantId, string domain, IReadOnlyList<string> names, CancellationToken cancellationToken = default)
+    {
+        var fresh = names.Take(MaxNames).Where(n => !_written.ContainsKey((tenantId, n, domain))).ToList();
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(db.Dialect.InsertCompanyNameSql,
+            fresh.Select(name => new { tenantId, name, domain, now = time.NowMs() }), cancellationToken: cancellationToken));
+        foreach (var name in fresh)
+        {
+            _written[(tenantId, name, domain)] = true;
+        }
+    }
+
+    /// <summary>For each of <paramref name="names"/>, the domains mail greeting it was delivered to.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> DomainsOfAsync(string tenantId, IReadOnlyList<string> names,
+        CancellationToken cancellationToken = default)
+    {
+        if (names.Count == 0)
+        {
+            return new Dictionary<string, IReadOnlyList<string>>();
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Name, string Domain)>(new CommandDefinition(DomainsSql,
+            new { tenantId, names = names.Take(MaxNames).ToList() }, cancellationToken: cancellationToken));
+        return rows.GroupBy(r => r.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(r => r.Domain).ToList(), StringComparer.Ordinal);
+    }
+}
