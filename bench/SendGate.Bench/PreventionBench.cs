@@ -162,7 +162,7 @@ internal static class PreventionBench
         {
             Filename = a.Filename,
             ContentType = a.ContentType ?? "application/octet-stream",
-            Content = a.Base64 ?? Convert.ToBase64String(Encoding.UTF8.GetBytes(a.Text ?? "")),
+            Content = a.Base64 ?? Convert.ToBase64String(BenchFiles.For(a.Filename, a.Text ?? "")),
         }).ToList(),
     };
 

@@ -335,23 +335,45 @@ internal sealed class AttachmentCondition(
 
 internal sealed class CreditCardCondition(string path, bool negate, int min) : LeafCondition(path, ConditionTypes.CreditCard, negate)
 {
-    public override string Describe() => "the subject or body contains a credit-card number";
+    public override string Describe() => "the subject, body or an attachment's text contains a credit-card number";
 
     protected override Finding? Test(EvaluationContext context)
     {
-        var found = CreditCardDetector.Find(context.Facts.NormalizedSubject).Concat(CreditCardDetector.Find(context.Facts.NormalizedBody)).ToList();
+        var found = CreditCardDetector.Find(context.Facts.NormalizedSubject).Concat(CreditCardDetector.Find(context.Facts.NormalizedBody))
+            .Concat(InAttachments.Find(context, t => CreditCardDetector.Find(t))).ToList();
         return found.Count >= min ? new Finding($"{found.Count} credit-card number(s) (Luhn-valid)", found) : null;
     }
 }
 
 internal sealed class MyNumberCondition(string path, bool negate, int min) : LeafCondition(path, ConditionTypes.MyNumber, negate)
 {
-    public override string Describe() => "the subject or body contains a My Number (個人番号)";
+    public override string Describe() => "the subject, body or an attachment's text contains a My Number (個人番号)";
 
     protected override Finding? Test(EvaluationContext context)
     {
-        var found = MyNumberDetector.Find(context.Facts.NormalizedSubject).Concat(MyNumberDetector.Find(context.Facts.NormalizedBody)).ToList();
+        var found = MyNumberDetector.Find(context.Facts.NormalizedSubject).Concat(MyNumberDetector.Find(context.Facts.NormalizedBody))
+            .Concat(InAttachments.Find(context, t => MyNumberDetector.Find(t))).ToList();
         return found.Count >= min ? new Finding($"{found.Count} My Number(s) with a valid check digit", found) : null;
+    }
+}
+
+/// <summary>A number detector over the text inside each attachment; the evidence names the file and, when it was read only in part, says so.</summary>
+internal static class InAttachments
+{
+    public static IEnumerable<string> Find(EvaluationContext context, Func<string, IReadOnlyList<string>> detector)
+    {
+        foreach (var attachment in context.Facts.Attachments)
+        {
+            if (attachment.EncryptedZip)
+            {
+                continue;
+            }
+
+            foreach (var found in detector(attachment.NormalizedText))
+            {
+                yield return $"{found} (in {attachment.FileName}{(attachment.Text.Limit is { } limit ? $", {limit}" : "")})";
+            }
+        }
     }
 }
 
@@ -461,11 +483,12 @@ internal sealed class MissingHonorificCondition(string path, bool negate, int li
 internal sealed class ConfidentialMarkingCondition(string path, bool negate, IReadOnlyList<string> markings)
     : LeafCondition(path, ConditionTypes.ConfidentialMarking, negate)
 {
-    public override string Describe() => $"the subject, body or an attachment name is marked confidential ([{List(markings)}])";
+    public override string Describe() => $"the subject, body, an attachment's name or its text is marked confidential ([{List(markings)}])";
 
     protected override Finding? Test(EvaluationContext context)
     {
-        var found = ConfidentialMarkings.Find(context.Facts.Subject, context.Facts.Text.NewText, context.Facts.Attachments.Select(a => a.FileName), markings);
+        var found = ConfidentialMarkings.Find(context.Facts.Subject, context.Facts.Text.NewText, context.Facts.Attachments.Select(a => a.FileName), markings,
+            context.Facts.Attachments.Where(a => !a.EncryptedZip).Select(a => (a.FileName, a.Text)));
         return found.Count == 0 ? null : new Finding(
             $"marked '{found[0].Marking}' in the {found[0].Where}",
             found.Select(f => $"{f.Where}: {f.Excerpt}").ToList());

@@ -114,6 +114,7 @@ public sealed class AttachmentFact(MimePart part)
 {
     private long? _size;
     private bool? _encryptedZip;
+    private AttachmentTextResult? _text;
 
     public string FileName { get; } = part.FileName ?? "";
 
@@ -129,6 +130,14 @@ public sealed class AttachmentFact(MimePart part)
     public bool EncryptedZip => _encryptedZip ??= ReadZipEncryptionFlag();
 
     public bool IsZip => Extension == "zip" || ContentType is "application/zip" or "application/x-zip-compressed";
+
+    /// <summary>The text inside the file (<see cref="AttachmentText"/>), read on first use, within its bounds.</summary>
+    public AttachmentTextResult Text => _text ??= part.Content is null ? AttachmentTextResult.None : AttachmentText.Read(FileName, ContentType, () => part.Content.Open());
+
+    /// <summary><see cref="Text"/> folded as the detectors compare (NFKC, lower case).</summary>
+    public string NormalizedText => _normalizedText ??= TextNormalizer.Normalize(Text.Text);
+
+    private string? _normalizedText;
 
     private long MeasureDecoded()
     {

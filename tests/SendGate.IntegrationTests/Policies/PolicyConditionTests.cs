@@ -290,6 +290,18 @@ public sealed class PolicyConditionTests : AppTest
     }
 
     [Fact]
+    public async Task Numbers_and_markings_inside_attachments_count_and_the_evidence_names_the_file()
+    {
+        var card = await DecideAsync(new { type = "creditCard" }, Mail(("attachments", new[] { Attachment("会員一覧.csv", Encoding.UTF8.GetBytes("氏名,カード\n山田,4111 1111 1111 1111\n"), "text/csv") })));
+        Assert.Equal(["****-****-****-1111 (in 会員一覧.csv)"], card.Evidence("creditCard"));
+        var marked = await DecideAsync(new { type = "confidentialMarking" }, Mail(("attachments", new[] { Attachment("計画.txt", Encoding.UTF8.GetBytes("来期計画\n関係者外秘\n"), "text/plain") })));
+        Assert.Equal(["text of 計画.txt: 関係者外秘"], marked.Evidence("confidentialMarking"));
+        // An encrypted zip cannot be read and is not guessed at.
+        var encrypted = Convert.FromBase64String("UEsDBBQAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAABhLnR4dA==");
+        Assert.False(await MatchesAsync(new { type = "creditCard" }, Mail(("attachments", new[] { Attachment("a.zip", encrypted, "application/zip") }))));
+    }
+
+    [Fact]
     public async Task Confidential_marking_in_the_subject_the_new_text_or_an_attachment_name()
     {
         var condition = new { type = "confidentialMarking" };

@@ -21,7 +21,8 @@ public static partial class ConfidentialMarkings
         ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "取扱注意", "取り扱い注意", "取扱い注意", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "internal only", "do not distribute", "not for distribution"];
 
     /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
-    public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null)
+    public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,
+        IEnumerable<(string Name, AttachmentTextResult Text)>? attachmentTexts = null)
     {
         var folded = markings is null ? DefaultFolded : markings.Select(TextNormalizer.Normalize).ToArray();
         markings ??= Default;
@@ -49,6 +50,24 @@ public static partial class ConfidentialMarkings
             if (First(name.Replace('_', ' ').Replace('-', ' '), markings, folded) is { } inName)
             {
                 found.Add(new($"attachment {name}", inName, Excerpt(name)));
+            }
+        }
+
+        // Inside a file: a 社外秘 footer of a document that was meant for the company only.
+        foreach (var (name, text) in attachmentTexts ?? [])
+        {
+            if (First(text.Text, markings, folded) is null)
+            {
+                continue;
+            }
+
+            foreach (var sentence in AttachmentPromise.Sentences(AttachmentPromise.Fold(text.Text)))
+            {
+                if (First(sentence, markings, folded) is { } inFile && !Disclaimer().IsMatch(sentence) && !Refusal().IsMatch(sentence) && !NotAMarking().IsMatch(sentence))
+                {
+                    found.Add(new($"text of {name}{(text.Limit is { } limit ? $" ({limit})" : "")}", inFile, Excerpt(sentence)));
+                    break;
+                }
             }
         }
 
