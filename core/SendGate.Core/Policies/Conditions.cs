@@ -567,14 +567,15 @@ internal sealed class UnusualDomainCombinationCondition(string path, bool negate
 }
 
 /// <summary>
-/// A mail greeting one customer sent to another: the salutation names a company (株式会社クライアント)
-/// that the tenant's delivered mail has greeted at other domains only (client.example), and none of
-/// the message's external recipients is there. A company the history has never seen says nothing.
+/// A mail or a file meant for another customer: the salutation, the subject or an attachment (its
+/// file name, its first page's 御中 / 様 lines) names a company (株式会社クライアント) that the tenant's
+/// delivered mail has greeted at other domains only (client.example), and none of the message's
+/// external recipients is there. A company the history has never seen says nothing.
 /// </summary>
-internal sealed class SalutationCompanyCondition(string path, bool negate)
-    : LeafCondition(path, ConditionTypes.SalutationCompanyMismatch, negate)
+internal sealed class WrongCompanyCondition(string path, bool negate)
+    : LeafCondition(path, ConditionTypes.WrongCompany, negate)
 {
-    public override string Describe() => "the salutation names a company known at another domain than the recipients'";
+    public override string Describe() => "the salutation, the subject or an attachment names a company known at another domain than the recipients'";
 
     protected override Finding? Test(EvaluationContext context)
     {
@@ -585,15 +586,18 @@ internal sealed class SalutationCompanyCondition(string path, bool negate)
         }
 
         var evidence = new List<string>();
-        foreach (var company in context.Facts.SalutationCompanies)
+        var named = context.Facts.SalutationCompanies.Select(c => (Company: c, Where: "宛名 (the salutation)")).Concat(context.Facts.DocumentCompanies);
+        foreach (var (company, where) in named)
         {
             if (context.CompanyDomains.TryGetValue(company, out var known) && known.Count > 0
                 && !domains.Any(d => known.Any(k => DomainMatch.Covers(k.AsSpan(), d) || DomainMatch.Covers(d.AsSpan(), k))))
             {
-                evidence.Add($"宛名の「{company}」は {string.Join(", ", known.Take(3))} 宛のメールの会社名ですが、宛先は {string.Join(", ", domains.Take(3))} です (the salutation names a company known at {string.Join(", ", known.Take(3))}, the mail goes to {string.Join(", ", domains.Take(3))})");
+                var at = string.Join(", ", known.Take(3));
+                var to = string.Join(", ", domains.Take(3));
+                evidence.Add($"{where}: 「{company}」は {at} 宛のメールの会社名ですが、宛先は {to} です (a company known at {at}, the mail goes to {to})");
             }
         }
 
-        return evidence.Count == 0 ? null : new Finding(evidence[0], evidence);
+        return evidence.Count == 0 ? null : new Finding(evidence[0], evidence.Distinct(StringComparer.Ordinal).ToList());
     }
 }

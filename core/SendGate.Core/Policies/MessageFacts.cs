@@ -20,6 +20,7 @@ public sealed class MessageFacts
     private string? _normalizedSubject;
     private MailText? _text;
     private IReadOnlyList<string>? _companies;
+    private IReadOnlyList<(string Company, string Where)>? _documentCompanies;
 
     public MessageFacts(PreparedMessage message)
     {
@@ -61,6 +62,16 @@ public sealed class MessageFacts
 
     /// <summary>The companies the salutation names (<see cref="Salutation.Companies"/>).</summary>
     public IReadOnlyList<string> SalutationCompanies => _companies ??= Salutation.Companies(Text.NewText);
+
+    /// <summary>
+    /// The companies the mail is addressed to beyond its salutation: a company addressed in the
+    /// subject (…株式会社クライアント様), and each readable attachment's addressee (its file name, its
+    /// first page's 御中 / 様 lines), with where it was found.
+    /// </summary>
+    public IReadOnlyList<(string Company, string Where)> DocumentCompanies => _documentCompanies ??=
+        Salutation.AddressedCompanies("", Subject).Select(c => (c, "the subject"))
+            .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a => Salutation.AddressedCompanies(a.FileName, a.Text.Text).Select(c => (c, $"attachment {a.FileName}"))))
+            .ToList();
 
     public static string DomainOf(string address)
     {

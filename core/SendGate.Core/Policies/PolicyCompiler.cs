@@ -56,7 +56,7 @@ public sealed class CompiledPolicy
     public bool UsesCompanyNames => Document.Rules?.Any(r => r.Enabled != false && UsesNames(r.Conditions)) == true;
 
     private static bool UsesNames(ConditionSpec? c) => c is not null
-        && (c.Type is ConditionTypes.SalutationCompanyMismatch || (c.All ?? []).Any(UsesNames) || (c.Any ?? []).Any(UsesNames));
+        && (c.Type is ConditionTypes.WrongCompany || (c.All ?? []).Any(UsesNames) || (c.Any ?? []).Any(UsesNames));
 
     private static bool UsesSender(ConditionSpec? c) => c is not null
         && (c.Type is ConditionTypes.FirstTimeRecipientAddress or ConditionTypes.UnusualDomainCombination
@@ -278,7 +278,7 @@ public static partial class PolicyCompiler
             ConditionTypes.MissingHonorific => new MissingHonorificCondition(path, negate, Range(spec.Lines ?? 5, 1, 50, $"{path}.lines", violations)),
             ConditionTypes.FirstTimeRecipientAddress => new FirstTimeAddressCondition(path, negate, Range(spec.Min ?? 2, 1, 1000, $"{path}.min", violations), fields),
             ConditionTypes.UnusualDomainCombination => new UnusualDomainCombinationCondition(path, negate),
-            ConditionTypes.SalutationCompanyMismatch => new SalutationCompanyCondition(path, negate),
+            ConditionTypes.WrongCompany => new WrongCompanyCondition(path, negate),
             ConditionTypes.ConfidentialMarking => new ConfidentialMarkingCondition(path, negate,
                 spec.Keywords is null ? ConfidentialMarkings.Default : Keywords(spec.Keywords, $"{path}.keywords", violations)),
             _ => null,

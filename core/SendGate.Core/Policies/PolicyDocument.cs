@@ -190,7 +190,7 @@ public static class ConditionTypes
     public const string ConfidentialMarking = "confidentialMarking";
     public const string FirstTimeRecipientAddress = "firstTimeRecipientAddress";
     public const string UnusualDomainCombination = "unusualDomainCombination";
-    public const string SalutationCompanyMismatch = "salutationCompanyMismatch";
+    public const string WrongCompany = "wrongCompany";
 
     /// <summary>Each type with the parameters it accepts (besides <c>type</c> and <c>negate</c>).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Parameters = new Dictionary<string, string[]>
@@ -213,7 +213,7 @@ public static class ConditionTypes
         [ConfidentialMarking] = ["keywords"],
         [FirstTimeRecipientAddress] = ["min", "fields"],
         [UnusualDomainCombination] = [],
-        [SalutationCompanyMismatch] = [],
+        [WrongCompany] = [],
     };
 }
 

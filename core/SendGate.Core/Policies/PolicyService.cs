@@ -46,7 +46,7 @@ public sealed class PolicyService(
         var known = snapshot.Policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
         var facts = new MessageFacts(message);
         var sender = snapshot.Policy?.UsesSenderHistory == true ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
-        var names = snapshot.Policy?.UsesCompanyNames == true ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies, cancellationToken) : null;
+        var names = snapshot.Policy?.UsesCompanyNames == true ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies.Concat(facts.DocumentCompanies.Select(d => d.Company)).Distinct(StringComparer.Ordinal).ToList(), cancellationToken) : null;
         return (PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, facts, sendAt, time.GetUtcNow(), sender, names), snapshot.Settings);
     }
 
@@ -78,7 +78,7 @@ public sealed class PolicyService(
         var known = compiled.UsesDeliveryHistory ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
         var facts = new MessageFacts(message);
         var sender = compiled.UsesSenderHistory ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
-        var names = compiled.UsesCompanyNames ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies, cancellationToken) : null;
+        var names = compiled.UsesCompanyNames ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies.Concat(facts.DocumentCompanies.Select(d => d.Company)).Distinct(StringComparer.Ordinal).ToList(), cancellationToken) : null;
         var decision = PolicyEngine.Evaluate(compiled, settings, known, facts, sendAt, time.GetUtcNow(), sender, names);
         return (decision with { PolicyVersion = null }, []);
     }

@@ -277,10 +277,18 @@ public sealed class PolicyConditionTests : AppTest
         }
 
         Assert.Equal(3, (await App.DeliverDueAsync()).Sent);
-        var condition = new { type = "salutationCompanyMismatch" };
+        var condition = new { type = "wrongCompany" };
         var wrong = await DecideAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "株式会社クライアント\n田中様\n\nいつもお世話になっております。")));
-        Assert.Equal(["宛名の「クライアント」は client.example 宛のメールの会社名ですが、宛先は partner.co.jp です (the salutation names a company known at client.example, the mail goes to partner.co.jp)"],
-            wrong.Evidence("salutationCompanyMismatch"));
+        Assert.Equal(["宛名 (the salutation): 「クライアント」は client.example 宛のメールの会社名ですが、宛先は partner.co.jp です (a company known at client.example, the mail goes to partner.co.jp)"],
+            wrong.Evidence("wrongCompany"));
+        // Another customer's file: its name, or the company its first page is addressed to.
+        var file = await DecideAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "株式会社パートナー工業\n田中様\n\n請求書をお送りします。"),
+            ("attachments", new[] { Attachment("請求書_11月分.txt", Encoding.UTF8.GetBytes("請求書\n\n株式会社クライアント 御中\n\n合計 34,000円"), "text/plain") })));
+        Assert.StartsWith("attachment 請求書_11月分.txt: 「クライアント」は client.example", Assert.Single(file.Evidence("wrongCompany")));
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("attachments", new[] { Attachment("提案書_クライアント社.txt", Encoding.UTF8.GetBytes("提案"), "text/plain") }))));
+        // A company only mentioned (届け先, …向け案件) is not whom the file is for.
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("attachments", new[] { Attachment("出荷指示書.txt", Encoding.UTF8.GetBytes("出荷指示書\n委託先：株式会社パートナー工業 御中\n届け先：株式会社クライアント 第2倉庫"), "text/plain") }))));
         // The same company however it is written; the right domain; a company never greeted before; internal mail.
         Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "クライアント社 御中\n\nいつもお世話になっております。"))));
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "inoue@client.example" }), ("text", "(株)クライアント\n井上様\n\nお世話になっております。"))));

@@ -195,7 +195,7 @@ public static partial class Salutation
     /// <summary>The company a token names, without its legal form and honorific; null when it names none.</summary>
     internal static string? CompanyKey(string token)
     {
-        var text = token.Replace("御中", "", StringComparison.Ordinal).Trim();
+        var text = Addressed().Replace(token.Replace("御中", "", StringComparison.Ordinal), "").Trim();
         var legal = LegalForm().IsMatch(text) || text.EndsWith('社') || CompanyEnding().IsMatch(text);
         if (!legal)
         {
@@ -211,6 +211,56 @@ public static partial class Salutation
         key = TextNormalizer.Normalize(key).Trim();
         return key.Length >= 2 && !DepartmentEndings.Any(e => key.EndsWith(e, StringComparison.Ordinal) && e != "社") ? key : null;
     }
+
+    [GeneratedRegex(@"(様|さま|殿|宛|宛て)$")]
+    private static partial Regex Addressed();
+
+    /// <summary>
+    /// The companies a document is addressed to: in its file name (見積書_株式会社クライアント様.pdf,
+    /// 請求書_クライアント社_11月分.pdf), and on its first lines where a company is addressed (株式会社クライアント
+    /// 御中, …様 or 殿) — not a company only mentioned there (届け先, 振込先, …向け案件).
+    /// </summary>
+    public static IReadOnlyList<string> AddressedCompanies(string fileName, string text)
+    {
+        var names = new List<string>();
+        void Add(string token)
+        {
+            if (CompanyKey(token) is { } key && !names.Contains(key))
+            {
+                names.Add(key);
+            }
+        }
+
+        foreach (var token in FileNameParts().Split(Path.GetFileNameWithoutExtension(AttachmentPromise.Fold(fileName))))
+        {
+            Add(token);
+        }
+
+        foreach (var line in AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text).Split('\n').Take(40))
+        {
+            if (AddressLine().IsMatch(line) && !Mention().IsMatch(line))
+            {
+                foreach (var token in LineParts().Split(line))
+                {
+                    Add(token);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    [GeneratedRegex(@"[_\-\s.()（）\[\]【】]+")]
+    private static partial Regex FileNameParts();
+
+    [GeneratedRegex(@"[\s:：,、()（）]+")]
+    private static partial Regex LineParts();
+
+    [GeneratedRegex(@"(御中|様|殿)")]
+    private static partial Regex AddressLine();
+
+    [GeneratedRegex(@"(向け|案件|届け先|振込先|出荷元|出荷先|委託先|荷主)")]
+    private static partial Regex Mention();
 
     [GeneratedRegex(@"(株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|\(株\)|\(有\)|（株）|（有）|㈱|㈲)")]
     private static partial Regex LegalForm();
