@@ -479,7 +479,7 @@ internal sealed class MissingHonorificCondition(string path, bool negate, int li
     }
 }
 
-/// <summary>A confidentiality marking in the subject, the sender's new text or an attachment's name (<see cref="ConfidentialMarkings"/>).</summary>
+/// <summary>A confidentiality marking in the subject, the sender's new text, an attachment's name or its text (<see cref="ConfidentialMarkings"/>).</summary>
 internal sealed class ConfidentialMarkingCondition(string path, bool negate, IReadOnlyList<string> markings)
     : LeafCondition(path, ConditionTypes.ConfidentialMarking, negate)
 {

@@ -43,11 +43,7 @@ public sealed class PolicyService(
         CancellationToken cancellationToken = default)
     {
         var snapshot = await GetSnapshotAsync(tenantId, cancellationToken);
-        var known = snapshot.Policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
-        var facts = new MessageFacts(message);
-        var sender = snapshot.Policy?.UsesSenderHistory == true ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
-        var names = snapshot.Policy?.UsesCompanyNames == true ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies.Concat(facts.DocumentCompanies.Select(d => d.Company)).Distinct(StringComparer.Ordinal).ToList(), cancellationToken) : null;
-        return (PolicyEngine.Evaluate(snapshot.Policy, snapshot.Settings, known, facts, sendAt, time.GetUtcNow(), sender, names), snapshot.Settings);
+        return (await EvaluateAsync(tenantId, snapshot.Policy, snapshot.Settings, message, sendAt, cancellationToken), snapshot.Settings);
     }
 
     /// <summary>
@@ -75,11 +71,7 @@ public sealed class PolicyService(
         }
 
         var settings = (await GetSnapshotAsync(tenantId, cancellationToken)).Settings;
-        var known = compiled.UsesDeliveryHistory ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
-        var facts = new MessageFacts(message);
-        var sender = compiled.UsesSenderHistory ? await SenderHistoryAsync(tenantId, facts, cancellationToken) : null;
-        var names = compiled.UsesCompanyNames ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies.Concat(facts.DocumentCompanies.Select(d => d.Company)).Distinct(StringComparer.Ordinal).ToList(), cancellationToken) : null;
-        var decision = PolicyEngine.Evaluate(compiled, settings, known, facts, sendAt, time.GetUtcNow(), sender, names);
+        var decision = await EvaluateAsync(tenantId, compiled, settings, message, sendAt, cancellationToken);
         return (decision with { PolicyVersion = null }, []);
     }
 
@@ -112,10 +104,27 @@ public sealed class PolicyService(
         return snapshot;
     }
 
-    /// <summary>Whom the message's sender has written to at its recipients' domains (not cached: a delivery a moment ago counts).</summary>
-    private Task<SenderHistory> SenderHistoryAsync(string tenantId, MessageFacts facts, CancellationToken cancellationToken) =>
-        store.GetSenderHistoryAsync(tenantId, facts.Sender, facts.Recipients.Select(r => r.Domain).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
-            cancellationToken);
+    /// <summary>
+    /// Evaluates <paramref name="policy"/> with only the histories its rules read: the tenant's
+    /// delivered domains (cached), whom the sender has written to at the message's domains, and
+    /// where the companies the message names were greeted (both read per decision, so that a
+    /// delivery a moment ago counts).
+    /// </summary>
+    private async Task<PolicyDecision> EvaluateAsync(string tenantId, CompiledPolicy? policy, TenantSettings settings, PreparedMessage message,
+        DateTimeOffset? sendAt, CancellationToken cancellationToken)
+    {
+        var facts = new MessageFacts(message);
+        var known = policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
+        var sender = policy?.UsesSenderHistory == true
+            ? await store.GetSenderHistoryAsync(tenantId, facts.Sender, facts.Recipients.Select(r => r.Domain).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
+                cancellationToken)
+            : null;
+        var names = policy?.UsesCompanyNames == true
+            ? await companies.DomainsOfAsync(tenantId, facts.SalutationCompanies.Concat(facts.DocumentCompanies.Select(d => d.Company)).Distinct(StringComparer.Ordinal).ToList(),
+                cancellationToken)
+            : null;
+        return PolicyEngine.Evaluate(policy, settings, known, facts, sendAt, time.GetUtcNow(), sender, names);
+    }
 
     public async Task<KnownDomainSet> GetDeliveryHistoryAsync(string tenantId, CancellationToken cancellationToken = default)
     {

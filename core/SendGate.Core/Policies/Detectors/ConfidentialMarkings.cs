@@ -33,15 +33,9 @@ public static partial class ConfidentialMarkings
             found.Add(new("subject", inSubject, Excerpt(subject)));
         }
 
-        // One scan of the whole text first: most mail carries no marking, and its sentences need no look.
-        var body = First(newText, markings, folded) is null ? [] : AttachmentPromise.Sentences(AttachmentPromise.Fold(newText));
-        foreach (var sentence in body)
+        if (InSentences(newText, markings, folded) is { } inBody)
         {
-            if (First(sentence, markings, folded) is { } inBody && !Disclaimer().IsMatch(sentence) && !Refusal().IsMatch(sentence) && !NotAMarking().IsMatch(sentence))
-            {
-                found.Add(new("body", inBody, Excerpt(sentence)));
-                break;
-            }
+            found.Add(new("body", inBody.Marking, inBody.Excerpt));
         }
 
         foreach (var name in attachmentNames)
@@ -56,22 +50,36 @@ public static partial class ConfidentialMarkings
         // Inside a file: a 社外秘 footer of a document that was meant for the company only.
         foreach (var (name, text) in attachmentTexts ?? [])
         {
-            if (First(text.Text, markings, folded) is null)
+            if (InSentences(text.Text, markings, folded) is { } inFile)
             {
-                continue;
-            }
-
-            foreach (var sentence in AttachmentPromise.Sentences(AttachmentPromise.Fold(text.Text)))
-            {
-                if (First(sentence, markings, folded) is { } inFile && !Disclaimer().IsMatch(sentence) && !Refusal().IsMatch(sentence) && !NotAMarking().IsMatch(sentence))
-                {
-                    found.Add(new($"text of {name}{(text.Limit is { } limit ? $" ({limit})" : "")}", inFile, Excerpt(sentence)));
-                    break;
-                }
+                found.Add(new($"text of {name}{(text.Limit is { } limit ? $" ({limit})" : "")}", inFile.Marking, inFile.Excerpt));
             }
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The first sentence of <paramref name="text"/> that carries a marking as a marking (not a
+    /// disclaimer, a refusal, a promise of confidentiality or a parcel label), with the marking.
+    /// </summary>
+    private static (string Marking, string Excerpt)? InSentences(string text, IReadOnlyList<string> markings, IReadOnlyList<string> folded)
+    {
+        // One scan of the whole text first: most mail and files carry no marking, and their sentences need no look.
+        if (First(text, markings, folded) is null)
+        {
+            return null;
+        }
+
+        foreach (var sentence in AttachmentPromise.Sentences(AttachmentPromise.Fold(text)))
+        {
+            if (First(sentence, markings, folded) is { } marking && !Disclaimer().IsMatch(sentence) && !Refusal().IsMatch(sentence) && !NotAMarking().IsMatch(sentence))
+            {
+                return (marking, Excerpt(sentence));
+            }
+        }
+
+        return null;
     }
 
     private static readonly string[] DefaultFolded = Default.Select(TextNormalizer.Normalize).ToArray();
