@@ -15,6 +15,12 @@ public sealed class CompanyNames(IDbConnectionFactory db, TimeProvider time)
 {
     private const int MaxNames = 10;
 
+    /// <summary>A domain whose mail greeted more names than this is shared (a mail provider, a group's common domain): its names say nothing.</summary>
+    public const int MaxNamesPerDomain = 3;
+
+    private const string NamesSql =
+        "SELECT name AS Name, domain AS Domain FROM delivered_company_names WHERE tenant_id = @tenantId AND domain IN @domains";
+
     private const string DomainsSql = "SELECT name AS Name, domain AS Domain FROM delivered_company_names WHERE tenant_id = @tenantId AND name IN @names";
 
     private readonly ConcurrentDictionary<(string Tenant, string Name, string Domain), bool> _written = new();
@@ -37,19 +43,34 @@ public sealed class CompanyNames(IDbConnectionFactory db, TimeProvider time)
         }
     }
 
-    /// <summary>For each of <paramref name="names"/>, the domains mail greeting it was delivered to.</summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> DomainsOfAsync(string tenantId, IReadOnlyList<string> names,
+    /// <summary>
+    /// For each of <paramref name="names"/>, the domains mail greeting it was delivered to; and for
+    /// each of <paramref name="domains"/>, the names its delivered mail greeted (one connection, two
+    /// indexed reads).
+    /// </summary>
+    public async Task<CompanyLookup> LookupAsync(string tenantId, IReadOnlyList<string> names, IReadOnlyList<string> domains,
         CancellationToken cancellationToken = default)
     {
-        if (names.Count == 0)
+        if (names.Count == 0 && domains.Count == 0)
         {
-            return new Dictionary<string, IReadOnlyList<string>>();
+            return CompanyLookup.Empty;
         }
 
         await using var connection = await db.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Name, string Domain)>(new CommandDefinition(DomainsSql,
+        var byName = names.Count == 0 ? [] : await connection.QueryAsync<(string Name, string Domain)>(new CommandDefinition(DomainsSql,
             new { tenantId, names = names.Take(MaxNames).ToList() }, cancellationToken: cancellationToken));
-        return rows.GroupBy(r => r.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(r => r.Domain).ToList(), StringComparer.Ordinal);
+        var byDomain = domains.Count == 0 ? [] : await connection.QueryAsync<(string Name, string Domain)>(new CommandDefinition(NamesSql,
+            new { tenantId, domains = domains.Take(MaxNames).ToList() }, cancellationToken: cancellationToken));
+        return new CompanyLookup(
+            byName.GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(r => r.Domain).ToList(), StringComparer.Ordinal),
+            byDomain.GroupBy(r => r.Domain, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(r => r.Name).ToList(), StringComparer.Ordinal));
     }
+}
+
+/// <summary>What the tenant's delivered mail says of the companies a message names and of its recipients' domains.</summary>
+/// <param name="DomainsOf">For each company name the message names, the domains mail greeting it went to.</param>
+/// <param name="NamesAt">For each recipient domain, the company names its delivered mail greeted.</param>
+public sealed record CompanyLookup(IReadOnlyDictionary<string, IReadOnlyList<string>> DomainsOf, IReadOnlyDictionary<string, IReadOnlyList<string>> NamesAt)
+{
+    public static readonly CompanyLookup Empty = new(new Dictionary<string, IReadOnlyList<string>>(), new Dictionary<string, IReadOnlyList<string>>());
 }

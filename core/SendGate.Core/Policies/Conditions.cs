@@ -488,7 +488,7 @@ internal sealed class ConfidentialMarkingCondition(string path, bool negate, IRe
     protected override Finding? Test(EvaluationContext context)
     {
         var found = ConfidentialMarkings.Find(context.Facts.Subject, context.Facts.Text.NewText, context.Facts.Attachments.Select(a => a.FileName), markings,
-            context.Facts.Attachments.Where(a => !a.EncryptedZip).Select(a => (a.FileName, a.Text)));
+            context.Facts.Attachments.Where(a => !a.EncryptedZip).Select(a => (a.FileName, a.Text)), context.Facts.Text.Quoted, context.IsInternal);
         return found.Count == 0 ? null : new Finding(
             $"marked '{found[0].Marking}' in the {found[0].Where}",
             found.Select(f => $"{f.Where}: {f.Excerpt}").ToList());
@@ -567,15 +567,19 @@ internal sealed class UnusualDomainCombinationCondition(string path, bool negate
 }
 
 /// <summary>
-/// A mail or a file meant for another customer: the salutation, the subject or an attachment (its
-/// file name, its first page's 御中 / 様 lines) names a company (株式会社クライアント) that the tenant's
-/// delivered mail has greeted at other domains only (client.example), and none of the message's
-/// external recipients is there. A company the history has never seen says nothing.
+/// A mail or a file meant for another customer. The salutation, the subject or an attachment (its
+/// file name, its first page's 御中 / 様 lines) names a company (株式会社クライアント, or only honoured:
+/// 【クライアント様】) that the tenant's delivered mail greeted at other domains only (client.example)
+/// and none of the message's external recipients is there; or it names a company with a legal
+/// form (みなと銀行, 株式会社サンプル商事 on a supplier's quote) that none of the recipient's domains
+/// has been greeted as, when those domains have been greeted as one to three other names (a shared
+/// domain with more says nothing); or it names in English a company (Global Parts Ltd.) whose
+/// domain (globalparts.co.uk) the tenant mails and the message does not.
 /// </summary>
 internal sealed class WrongCompanyCondition(string path, bool negate)
     : LeafCondition(path, ConditionTypes.WrongCompany, negate)
 {
-    public override string Describe() => "the salutation, the subject or an attachment names a company known at another domain than the recipients'";
+    public override string Describe() => "the salutation, the subject or an attachment names a company other than the recipients'";
 
     protected override Finding? Test(EvaluationContext context)
     {
@@ -585,19 +589,63 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
             return null;
         }
 
+        var to = string.Join(", ", domains.Take(3));
         var evidence = new List<string>();
-        var named = context.Facts.SalutationCompanies.Select(c => (Company: c, Where: "宛名 (the salutation)")).Concat(context.Facts.DocumentCompanies);
+        var named = context.Facts.SalutationCompanies.Select(c => (Company: new AddressedCompany(c, true), Where: "宛名 (the salutation)")).Concat(context.Facts.DocumentCompanies);
         foreach (var (company, where) in named)
         {
-            if (context.CompanyDomains.TryGetValue(company, out var known) && known.Count > 0
-                && !domains.Any(d => known.Any(k => DomainMatch.Covers(k.AsSpan(), d) || DomainMatch.Covers(d.AsSpan(), k))))
+            if (context.Companies.DomainsOf.TryGetValue(company.Key, out var known) && known.Count > 0)
             {
-                var at = string.Join(", ", known.Take(3));
-                var to = string.Join(", ", domains.Take(3));
-                evidence.Add($"{where}: 「{company}」は {at} 宛のメールの会社名ですが、宛先は {to} です (a company known at {at}, the mail goes to {to})");
+                if (!domains.Any(d => known.Any(k => Related(k, d))))
+                {
+                    var at = string.Join(", ", known.Take(3));
+                    evidence.Add($"{where}: 「{company.Key}」は {at} 宛のメールの会社名ですが、宛先は {to} です (a company known at {at}, the mail goes to {to})");
+                }
+            }
+            else if (company.Certain && GreetedOtherwise(context, domains, company.Key) is { } otherwise)
+            {
+                evidence.Add($"{where}: 宛先 {to} へのメールの宛名はこれまで「{otherwise}」で、「{company.Key}」ではありません (mail to {to} has greeted {otherwise}, never {company.Key})");
+            }
+        }
+
+        foreach (var (name, key, where) in context.Facts.EnglishCompanies)
+        {
+            var at = context.Known.WithLabel(key).Where(d => !context.IsInternal(d)).ToList();
+            if (at.Count > 0 && !domains.Any(d => at.Any(k => Related(k, d))) && !domains.Any(d => KnownDomainSet.LabelKey(d) == key))
+            {
+                var known = string.Join(", ", at.Take(3));
+                evidence.Add($"{where}: 「{name}」は {known} の会社ですが、宛先は {to} です (the company at {known}, the mail goes to {to})");
             }
         }
 
         return evidence.Count == 0 ? null : new Finding(evidence[0], evidence.Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    private static bool Related(string known, string domain) => DomainMatch.Covers(known.AsSpan(), domain) || DomainMatch.Covers(domain.AsSpan(), known);
+
+    /// <summary>
+    /// The names the recipients' domains were greeted as, when every one of them has a few and none
+    /// is like <paramref name="company"/> (the same, or one inside the other: クライアント and
+    /// クライアントソリューションズ); null when a domain is new, shared, or knows the name.
+    /// </summary>
+    private static string? GreetedOtherwise(EvaluationContext context, List<string> domains, string company)
+    {
+        var names = new List<string>();
+        foreach (var domain in domains)
+        {
+            if (!context.Companies.NamesAt.TryGetValue(domain, out var at) || at.Count == 0 || at.Count > CompanyNames.MaxNamesPerDomain)
+            {
+                return null;
+            }
+
+            if (at.Any(n => n.Contains(company, StringComparison.Ordinal) || company.Contains(n, StringComparison.Ordinal)))
+            {
+                return null;
+            }
+
+            names.AddRange(at);
+        }
+
+        return string.Join("」「", names.Distinct(StringComparer.Ordinal).Take(3));
     }
 }

@@ -39,14 +39,56 @@ public sealed class KnownDomainSet
     }
 
     public KnownDomainSet With(IEnumerable<string> more) => new(_domains.Concat(more));
+
+    private Dictionary<string, List<string>>? _byLabel;
+
+    /// <summary>
+    /// The delivered domains whose own label (globalparts of globalparts.co.uk, abctrading of
+    /// abc-trading.com), in lower-case letters and digits, is <paramref name="key"/>: where a
+    /// company written in English (Global Parts Ltd.) is mailed. Built on first use.
+    /// </summary>
+    public IReadOnlyList<string> WithLabel(string key)
+    {
+        var index = LazyInitializer.EnsureInitialized(ref _byLabel, BuildLabelIndex);
+        return index.TryGetValue(key, out var domains) ? domains : [];
+    }
+
+    private Dictionary<string, List<string>> BuildLabelIndex()
+    {
+        var index = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var domain in _domains)
+        {
+            var key = LabelKey(domain);
+            if (key.Length >= 3)
+            {
+                (index.TryGetValue(key, out var list) ? list : index[key] = []).Add(domain);
+            }
+        }
+
+        return index;
+    }
+
+    /// <summary>The label a company chose: the one before the public suffix (co.jp, co.uk, com), letters and digits only.</summary>
+    internal static string LabelKey(string domain)
+    {
+        var labels = domain.ToLowerInvariant().Split('.', StringSplitOptions.RemoveEmptyEntries);
+        if (labels.Length < 2)
+        {
+            return "";
+        }
+
+        var secondLevel = labels.Length >= 3 && labels[^1].Length == 2 && labels[^2] is "co" or "ne" or "or" or "ac" or "go" or "com" or "net" or "org" or "gr" or "ed" or "lg" or "gov" or "edu";
+        var label = secondLevel ? labels[^3] : labels[^2];
+        return new string(label.Where(char.IsAsciiLetterOrDigit).ToArray());
+    }
 }
 
 /// <summary>Everything one evaluation reads besides the rules themselves.</summary>
 public sealed class EvaluationContext(MessageFacts facts, TenantSettings settings, KnownDomainSet known, SenderHistory? sender = null,
-    IReadOnlyDictionary<string, IReadOnlyList<string>>? companyDomains = null)
+    CompanyLookup? companies = null)
 {
-    /// <summary>For each company the salutation names, the domains the tenant's delivered mail greeting it went to.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> CompanyDomains { get; } = companyDomains ?? new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>Where the tenant's delivered mail greeted the companies this message names, and whom it greeted at its recipients' domains.</summary>
+    public CompanyLookup Companies { get; } = companies ?? CompanyLookup.Empty;
 
     public MessageFacts Facts { get; } = facts;
     public TenantSettings Settings { get; } = settings;

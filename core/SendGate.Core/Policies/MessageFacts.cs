@@ -20,7 +20,8 @@ public sealed class MessageFacts
     private string? _normalizedSubject;
     private MailText? _text;
     private IReadOnlyList<string>? _companies;
-    private IReadOnlyList<(string Company, string Where)>? _documentCompanies;
+    private IReadOnlyList<(AddressedCompany Company, string Where)>? _documentCompanies;
+    private IReadOnlyList<(string Name, string Key, string Where)>? _englishCompanies;
 
     public MessageFacts(PreparedMessage message)
     {
@@ -68,9 +69,20 @@ public sealed class MessageFacts
     /// subject (…株式会社クライアント様), and each readable attachment's addressee (its file name, its
     /// first page's 御中 / 様 lines), with where it was found.
     /// </summary>
-    public IReadOnlyList<(string Company, string Where)> DocumentCompanies => _documentCompanies ??=
+    public IReadOnlyList<(AddressedCompany Company, string Where)> DocumentCompanies => _documentCompanies ??=
         Salutation.AddressedCompanies("", Subject).Select(c => (c, "the subject"))
             .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a => Salutation.AddressedCompanies(a.FileName, a.Text.Text).Select(c => (c, $"attachment {a.FileName}"))))
+            .ToList();
+
+    /// <summary>
+    /// English company names (Global Parts Ltd.) in the addressee lines of the new text, the subject,
+    /// and each readable attachment's name and first page, with where they were found.
+    /// </summary>
+    public IReadOnlyList<(string Name, string Key, string Where)> EnglishCompanies => _englishCompanies ??=
+        Salutation.EnglishCompanies(string.Join('\n', Text.NewText.Split('\n', 7).Take(6))).Select(c => (c.Name, c.Key, "宛名 (the salutation)"))
+            .Concat(Salutation.EnglishCompanies(Subject).Select(c => (c.Name, c.Key, "the subject")))
+            .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a =>
+                Salutation.EnglishCompanies(a.FileName.Replace('_', ' ') + "\n" + a.Text.Text).Select(c => (c.Name, c.Key, $"attachment {a.FileName}"))))
             .ToList();
 
     public static string DomainOf(string address)

@@ -63,7 +63,7 @@ public sealed class CompiledPolicy
             || (c.All ?? []).Any(UsesSender) || (c.Any ?? []).Any(UsesSender));
 
     private static bool UsesHistory(ConditionSpec? c) => c is not null
-        && (c.Type is ConditionTypes.FirstTimeRecipientDomain or ConditionTypes.LookalikeDomain
+        && (c.Type is ConditionTypes.FirstTimeRecipientDomain or ConditionTypes.LookalikeDomain or ConditionTypes.WrongCompany
             || (c.All ?? []).Any(UsesHistory) || (c.Any ?? []).Any(UsesHistory));
 }
 

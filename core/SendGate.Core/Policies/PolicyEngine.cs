@@ -15,9 +15,9 @@ namespace SendGate.Core.Policies;
 public static class PolicyEngine
 {
     public static PolicyDecision Evaluate(CompiledPolicy? policy, TenantSettings settings, KnownDomainSet known, MessageFacts facts,
-        DateTimeOffset? sendAt, DateTimeOffset now, SenderHistory? sender = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? companyDomains = null)
+        DateTimeOffset? sendAt, DateTimeOffset now, SenderHistory? sender = null, CompanyLookup? companies = null)
     {
-        var context = new EvaluationContext(facts, settings, known, sender, companyDomains);
+        var context = new EvaluationContext(facts, settings, known, sender, companies);
         var matched = new List<(CompiledRule Rule, List<ConditionMatch> Conditions)>();
         foreach (var rule in policy?.Rules ?? [])
         {

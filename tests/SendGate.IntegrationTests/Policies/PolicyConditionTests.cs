@@ -289,11 +289,24 @@ public sealed class PolicyConditionTests : AppTest
         // A company only mentioned (届け先, …向け案件) is not whom the file is for.
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
             ("attachments", new[] { Attachment("出荷指示書.txt", Encoding.UTF8.GetBytes("出荷指示書\n委託先：株式会社パートナー工業 御中\n届け先：株式会社クライアント 第2倉庫"), "text/plain") }))));
-        // The same company however it is written; the right domain; a company never greeted before; internal mail.
+        // The same company however it is written, or only honoured in the subject; the right domain; internal mail.
         Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "クライアント社 御中\n\nいつもお世話になっております。"))));
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "sasaki@client.example" }), ("subject", "【パートナー工業様】料金改定のご案内"))));
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "inoue@client.example" }), ("text", "(株)クライアント\n井上様\n\nお世話になっております。"))));
-        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "株式会社みなと商会\n田中様\n\nお世話になっております。"))));
+        // A company never greeted before, at a domain greeted as another company: the bank's name is not the recipient's.
+        var otherwise = await DecideAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "株式会社みなと商会\n田中様\n\nお世話になっております。")));
+        Assert.Equal(["宛名 (the salutation): 宛先 partner.co.jp へのメールの宛名はこれまで「パートナー工業」で、「みなと商会」ではありません (mail to partner.co.jp has greeted パートナー工業, never みなと商会)"],
+            otherwise.Evidence("wrongCompany"));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "パートナー工業ソリューションズ株式会社\n田中様\n\nお世話になっております。"))));
+        // ... but a domain nobody was greeted at (the two-company mail taught nothing) says nothing of it.
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "kato@tozai-logi.co.jp" }), ("text", "株式会社ミライシステム\n加藤様\n\nお世話になっております。"))));
+        // A company named in English is the one at the delivered domain its name spells.
+        var english = await DecideAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("attachments", new[] { Attachment("agreement.txt", Encoding.UTF8.GetBytes("AGENCY AGREEMENT\nbetween Sample Shoji Co., Ltd. and Mirai Sys Inc."), "text/plain") })));
+        Assert.Equal(["attachment agreement.txt: 「Mirai Sys Inc.」は mirai-sys.jp の会社ですが、宛先は partner.co.jp です (the company at mirai-sys.jp, the mail goes to partner.co.jp)"],
+            english.Evidence("wrongCompany"));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "mori@mirai-sys.jp" }),
+            ("attachments", new[] { Attachment("agreement.txt", Encoding.UTF8.GetBytes("AGENCY AGREEMENT\nbetween Sample Shoji Co., Ltd. and Mirai Sys Inc."), "text/plain") }))));
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "sato@example.co.jp" }), ("text", "株式会社クライアント\n佐藤さん\n\n例の件です。"))));
     }
 

@@ -47,6 +47,20 @@ public sealed class AttachmentTextTests
         return stream.ToArray();
     }
 
+    [Fact]
+    public void A_pdf_keeps_its_lines_so_an_address_block_stays_one_line_per_addressee()
+    {
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(Standard14Font.Helvetica);
+        var page = builder.AddPage(UglyToad.PdfPig.Content.PageSize.A4);
+        page.AddText("QUOTATION", 12, new UglyToad.PdfPig.Core.PdfPoint(40, 780), font);
+        page.AddText("To: Client Inc.", 12, new UglyToad.PdfPig.Core.PdfPoint(40, 760), font);
+        page.AddText("From: Mirai Systems Inc.", 12, new UglyToad.PdfPig.Core.PdfPoint(40, 740), font);
+        var text = Read("quote.pdf", builder.Build()).Text;
+        Assert.Contains("To: Client Inc.\n", text.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("Client Inc.From", text);
+    }
+
     private static byte[] Pdf(params string[] pages)
     {
         var builder = new PdfDocumentBuilder();

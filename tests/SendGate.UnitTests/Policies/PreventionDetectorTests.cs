@@ -53,6 +53,11 @@ public sealed class PreventionDetectorTests
     [InlineData("I've attached the signed contract for your records.")]
     [InlineData("Enclosed is our price list for 2027.")]
     [InlineData("ＰＤＦを添付しましたので、ご確認ください。")]
+    [InlineData("詳細は別紙をご確認ください。")]
+    [InlineData("出荷予定表ほか資料一式をお付けしました。")]
+    [InlineData("見積書を付けておりますので、ご検討ください。")]
+    [InlineData("I'm attaching the revised packing list.")]
+    [InlineData("Here's the updated schedule for next week.")]
     public void A_sentence_that_says_this_mail_carries_a_file_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -75,6 +80,9 @@ public sealed class PreventionDetectorTests
     [InlineData("I will send the file tomorrow.")]
     [InlineData("メールをお送りします。")]
     [InlineData("本日はありがとうございました。")]
+    [InlineData("お申し込みを受け付けいたしました。")]
+    [InlineData("先日見積書を送りましたが、ご確認いただけましたでしょうか。")]
+    [InlineData("資料は後ほど別メールで送ります。")]
     public void Talking_about_a_file_without_sending_it_with_this_mail_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -143,6 +151,63 @@ public sealed class PreventionDetectorTests
     [InlineData("ご依頼の件", "社外秘の資料のため、お送りできません。")]
     [InlineData("Re: order", "This e-mail is confidential and intended solely for the addressee.")]
     [InlineData("Re: order", "Please review the confidentiality agreement.")]
+    [InlineData("Re: 内訳", "原価資料は社外秘扱いとなっており、お出しすることができません。")]
+    [InlineData("Re: 内訳", "社外秘の資料につき、ご提供いたしかねます。")]
     public void An_nda_a_refusal_or_a_disclaimer_is_not_a_marking(string subject, string text) =>
         Assert.Empty(ConfidentialMarkings.Find(subject, text, []));
+
+    [Fact]
+    public void An_nda_s_defined_term_and_its_clauses_are_not_markings()
+    {
+        var nda = new AttachmentTextResult("MUTUAL NON-DISCLOSURE AGREEMENT\n1. \"Confidential Information\" means any information disclosed.\n2. The receiving party shall keep Confidential Information strictly confidential.", null);
+        Assert.Empty(ConfidentialMarkings.Find("NDA draft", "Attached is our draft.", ["Mutual_NDA_draft.docx"], attachmentTexts: [("Mutual_NDA_draft.docx", nda)]));
+        var marked = new AttachmentTextResult("CONFIDENTIAL\nPrice list 2027 for internal review.", null);
+        Assert.NotEmpty(ConfidentialMarkings.Find("Prices", "Attached.", ["prices.docx"], attachmentTexts: [("prices.docx", marked)]));
+    }
+
+    [Theory]
+    [InlineData("-----Original Message-----\nFrom: 伊藤 誠 <makoto.ito@example.co.jp>\nSent: Monday\nSubject: 【社外秘】来期価格方針\n\n3%値上げで提示してください。", true)]
+    [InlineData("2026年11月30日(月) 9:12 伊藤 誠 <makoto.ito@example.co.jp>:\n> 本件は社外秘です。値引きは1.5%まで。", true)]
+    [InlineData("-----Original Message-----\nFrom: 田中 一郎 <ichiro.tanaka@partner.co.jp>\nSent: Monday\nSubject: 【社外秘】図面\n\n社外秘の図面です。", false)]
+    [InlineData("-----Original Message-----\nFrom: 伊藤 誠\nSent: Monday\nSubject: 【社外秘】来期価格方針\n\n値上げで提示してください。", false)]
+    public void A_quoted_mail_written_inside_the_company_passes_its_marking_on(string quoted, bool marked)
+    {
+        var found = ConfidentialMarkings.Find("FW: 価格", "ご確認ください。", [], quoted: quoted, isInternalDomain: d => d == "example.co.jp");
+        Assert.Equal(marked, found.Any(f => f.Where.StartsWith("quoted mail from", StringComparison.Ordinal)));
+    }
+
+    // ---- Display names and companies ----
+
+    [Fact]
+    public void A_service_desk_s_display_name_needs_no_honorific()
+    {
+        var text = "株式会社ミライシステム\nサポート窓口 ご担当者様\n\nいつもお世話になっております。";
+        Assert.Empty(HonorificCheck.Find(text, ["ミライシステム サポート窓口"]));
+        Assert.NotEmpty(HonorificCheck.Find("株式会社ミライシステム\n森 健太\n\nいつも", ["森 健太"]));
+    }
+
+    [Theory]
+    [InlineData("", "【パートナー工業様】料金改定のご案内", "パートナー工業", false)]
+    [InlineData("見積書_株式会社クライアント様.pdf", "", "クライアント", true)]
+    [InlineData("quote.pdf", "御見積書\n株式会社サンプル商事 御中\n株式会社ミライシステム\n", "サンプル商事", true)]
+    [InlineData("quote.pdf", "御見積書\nクライアント 御中\n", "クライアント", false)]
+    public void A_document_or_subject_addressed_to_a_company_names_it(string file, string text, string key, bool certain) =>
+        Assert.Contains(new AddressedCompany(key, certain), Salutation.AddressedCompanies(file, text));
+
+    [Theory]
+    [InlineData("quote.pdf", "御見積書\n株式会社サンプル商事 御中\n株式会社ミライシステム\n", "ミライシステム")]
+    [InlineData("po.pdf", "注文書\n株式会社ミライシステム 御中\n件名: 開発（エンドユーザー：株式会社クライアント）\n", "クライアント")]
+    [InlineData("", "ご担当者様 ご案内", "ご担当者")]
+    public void The_issuer_an_end_user_or_a_group_address_is_not_the_addressee(string file, string text, string key) =>
+        Assert.DoesNotContain(Salutation.AddressedCompanies(file, text), c => c.Key.Contains(key, StringComparison.Ordinal));
+
+    [Fact]
+    public void English_company_names_are_read_as_their_domain_label_would_be()
+    {
+        var found = Salutation.EnglishCompanies("This Agreement is entered into between Sample Shoji Co., Ltd. and Global Parts Ltd.\nDear Sales Team at ABC Trading Inc.,");
+        Assert.Equal(["sampleshoji", "globalparts", "abctrading"], found.Select(f => f.Key));
+        Assert.Equal("globalparts", SendGate.Core.Policies.KnownDomainSet.LabelKey("globalparts.co.uk"));
+        Assert.Equal("abctrading", SendGate.Core.Policies.KnownDomainSet.LabelKey("abc-trading.com"));
+        Assert.Equal(["globalparts.co.uk"], new SendGate.Core.Policies.KnownDomainSet(["globalparts.co.uk", "abc-trading.com"]).WithLabel("globalparts"));
+    }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using DocumentFormat.OpenXml.Packaging;
 using MimeKit;
 using UglyToad.PdfPig;
+using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 
 namespace SendGate.Core.Policies.Detectors;
 
@@ -224,7 +225,8 @@ public static class AttachmentText
         var pages = Math.Min(document.NumberOfPages, MaxPdfPages);
         for (var i = 1; i <= pages; i++)
         {
-            text.Append(document.GetPage(i).Text).Append('\n');
+            // In content order with its line breaks: page.Text runs every line together, and the 御中 line of an address block must stay a line.
+            text.Append(ContentOrderTextExtractor.GetText(document.GetPage(i))).Append('\n');
             if (text.Length > MaxChars || clock.Elapsed > MaxTime)
             {
                 return Bounded(text.ToString(), $"read the first {i} of {document.NumberOfPages} pages");

@@ -13,7 +13,9 @@ public sealed record ConfidentialMarking(string Where, string Marking, string Ex
 /// NDA is a contract, not a marking), nor a sentence that says such material is not being sent
 /// (社外秘のためお送りできません), nor a promise to keep the other side's material confidential, nor
 /// 取扱注意 on a parcel. The subject of a reply ("Re: 【社外秘】…") is the thread's and goes back to
-/// those who wrote it; a forward's counts.
+/// those who wrote it; a forward's counts. A quoted or forwarded mail is not the sender's words, but
+/// one written inside the company (its From: or "… wrote:" line has an internal address) is the
+/// company's material all the same: its marking counts, as its author meant it for colleagues.
 /// </summary>
 public static partial class ConfidentialMarkings
 {
@@ -22,7 +24,7 @@ public static partial class ConfidentialMarkings
 
     /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
     public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,
-        IEnumerable<(string Name, AttachmentTextResult Text)>? attachmentTexts = null)
+        IEnumerable<(string Name, AttachmentTextResult Text)>? attachmentTexts = null, string quoted = "", Func<string, bool>? isInternalDomain = null)
     {
         var folded = markings is null ? DefaultFolded : markings.Select(TextNormalizer.Normalize).ToArray();
         markings ??= Default;
@@ -56,8 +58,57 @@ public static partial class ConfidentialMarkings
             }
         }
 
+        if (isInternalDomain is not null && quoted.Length > 0 && First(quoted, markings, folded) is not null)
+        {
+            foreach (var (author, block) in QuotedMails(quoted))
+            {
+                if (isInternalDomain(MessageFacts.DomainOf(author)) && InSentences(block, markings, folded) is { } inQuote)
+                {
+                    found.Add(new($"quoted mail from {author}", inQuote.Marking, inQuote.Excerpt));
+                    break;
+                }
+            }
+        }
+
         return found;
     }
+
+    /// <summary>
+    /// The mails quoted in <paramref name="quoted"/>, each with the address its header names as its
+    /// author (From:/差出人: or "On … wrote:"); text before the first such header, and a header that
+    /// names no address (how Outlook shows a colleague), have no author and are left out.
+    /// </summary>
+    private static IEnumerable<(string Author, string Text)> QuotedMails(string quoted)
+    {
+        string? author = null;
+        var block = new System.Text.StringBuilder();
+        foreach (var raw in quoted.Split('\n'))
+        {
+            var line = raw.TrimStart('>', '＞', ' ', '\t', '　').TrimEnd();
+            if (MailText.IsAuthorLine(line))
+            {
+                if (author is not null)
+                {
+                    yield return (author, block.ToString());
+                }
+
+                var address = Address().Match(line);
+                author = address.Success ? address.Value : null;
+                block.Clear();
+                continue;
+            }
+
+            block.Append(line).Append('\n');
+        }
+
+        if (author is not null)
+        {
+            yield return (author, block.ToString());
+        }
+    }
+
+    [GeneratedRegex(@"[\w.+-]+@[\w-]+(\.[\w-]+)+")]
+    private static partial Regex Address();
 
     /// <summary>
     /// The first sentence of <paramref name="text"/> that carries a marking as a marking (not a
@@ -105,7 +156,8 @@ public static partial class ConfidentialMarkings
     [GeneratedRegex(@"^\s*(re|ｒｅ|返信)\s*[:：]", RegexOptions.IgnoreCase)]
     private static partial Regex Reply();
 
-    [GeneratedRegex(@"^(機密保持|秘密保持|confidentiality agreement|confidential disclosure agreement|confidentiality and non)", RegexOptions.IgnoreCase)]
+    // Also an NDA's defined term ("Confidential Information" means …) and its clauses.
+    [GeneratedRegex(@"^(機密保持|秘密保持|confidentiality (agreement|obligations?|clauses?|undertakings?|terms)|confidential disclosure agreement|confidentiality and non|confidential information""?\s*(means|shall|includes|refers|has)|confidential information"")", RegexOptions.IgnoreCase)]
     private static partial Regex Contract();
 
     [GeneratedRegex(@"(?i)(intended (only|solely|exclusively) for|if you (are not|have received)|received this (e-?mail|message) in error|誤って|誤送信|お心当たりのない|宛先に誤り|破棄して|削除して(いただ|くだ|下さ)|本メール(およびその添付|及び添付|は|の内容|には)[^。]{0,30}(機密|秘密|含まれ)|privileged)")]
@@ -115,6 +167,7 @@ public static partial class ConfidentialMarkings
     [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意)")]
     private static partial Regex NotAMarking();
 
-    [GeneratedRegex(@"(お送りできません|お渡しできません|開示できません|共有できません|お出しできません|ご提供できません|お見せできません|cannot (be )?(share|send|disclose|provide)|can't (share|send|disclose|provide)|unable to (share|send|disclose|provide))", RegexOptions.IgnoreCase)]
+    // However it is worded: お出しすることができません, ご提供いたしかねます, 開示は控えさせていただきます.
+    [GeneratedRegex(@"((お送り|送付|ご送付|お渡し|開示|ご開示|共有|お出し|提供|ご提供|お見せ|公開|お伝え|ご案内)(する|いたす|致す)?(こと)?(が|は)?(でき(ません|かねます|ない)|出来(ません|かねます|ない)|(いた|致)?しかねます|控え)|cannot (be )?(share|send|disclose|provide)|can't (share|send|disclose|provide)|unable to (share|send|disclose|provide))", RegexOptions.IgnoreCase)]
     private static partial Regex Refusal();
 }

@@ -12,7 +12,7 @@ public static class HonorificCheck
     // A job title after the name addresses the person as well (鈴木部長, 田中社長; 部長様 too).
     private static readonly string[] Honorifics =
     [
-        "様", "殿", "御中", "さま", "サマ", "各位", "先生", "くん", "君", "さん",
+        "様", "殿", "御中", "さま", "サマ", "各位", "先生", "ご担当", "御担当", "担当者様", "くん", "君", "さん",
         "会長", "社長", "副社長", "専務", "常務", "取締役", "部長", "次長", "課長", "係長", "主任", "室長", "所長", "支店長", "工場長", "教授", "院長", "理事長",
     ];
 
@@ -20,8 +20,9 @@ public static class HonorificCheck
     private static readonly string[] PersonalHonorifics =
         ["様", "殿", "さま", "サマ", "先生", "くん", "君", "さん", "社長", "専務", "常務", "部長", "課長", "係長", "室長", "所長", "支店長", "教授"];
 
+    // A service address's display name (ミライシステム サポート窓口) names a desk, not a person to honour.
     private static readonly string[] OrganisationWords =
-        ["株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "法人", "協会", "組合", "大学", "研究所", "病院", "銀行", "事務所"];
+        ["株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)", "法人", "協会", "組合", "大学", "研究所", "病院", "銀行", "事務所", "窓口", "事務局", "受付", "デスク", "サポート", "ヘルプ"];
 
     private static readonly string[] DepartmentEndings =
         ["部", "課", "室", "係", "グループ", "チーム", "センター", "支店", "支社", "営業所", "本部"];

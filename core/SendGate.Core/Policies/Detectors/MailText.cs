@@ -49,6 +49,9 @@ public sealed partial record MailText(string NewText, string Signature, string Q
             string.Join('\n', quoted).Trim('\n'));
     }
 
+    /// <summary>A line that opens a quoted mail and names its author: From:/差出人:, or "On … wrote:" and its Japanese form.</summary>
+    internal static bool IsAuthorLine(string line) => HeaderFrom().IsMatch(line) || WroteLine().IsMatch(line);
+
     private static bool IsQuoteLine(string line) => line.TrimStart(' ', '\t', '　').StartsWith('>') || line.TrimStart().StartsWith('＞');
 
     /// <summary>

@@ -2,6 +2,9 @@ using System.Text.RegularExpressions;
 
 namespace SendGate.Core.Policies.Detectors;
 
+/// <summary>A company a document or subject is addressed to; <paramref name="Certain"/> when its name has a legal form (not only an honorific).</summary>
+public sealed record AddressedCompany(string Key, bool Certain);
+
 /// <summary>One thing wrong with the addressee block, in plain words, with the line it is on.</summary>
 public sealed record SalutationProblem(string Kind, string Reason, string Line)
 {
@@ -218,31 +221,49 @@ public static partial class Salutation
     /// <summary>
     /// The companies a document is addressed to: in its file name (見積書_株式会社クライアント様.pdf,
     /// 請求書_クライアント社_11月分.pdf), and on its first lines where a company is addressed (株式会社クライアント
-    /// 御中, …様 or 殿) — not a company only mentioned there (届け先, 振込先, …向け案件).
+    /// 御中, …様 or 殿) — not a company only mentioned there (届け先, 振込先, …向け案件). A name with a
+    /// legal form (株式会社, …銀行, …社) is <see cref="AddressedCompany.Certain"/>; one that is only
+    /// honoured (【パートナー工業様】, クライアント 御中) may be a person's name, and only tells when the
+    /// tenant's history knows it as a company.
     /// </summary>
-    public static IReadOnlyList<string> AddressedCompanies(string fileName, string text)
+    public static IReadOnlyList<AddressedCompany> AddressedCompanies(string fileName, string text)
     {
-        var names = new List<string>();
-        void Add(string token)
+        var names = new List<AddressedCompany>();
+        void Add(IReadOnlyList<string> tokens, int i)
         {
-            if (CompanyKey(token) is { } key && !names.Contains(key))
+            var token = tokens[i];
+            if (CompanyKey(token) is { } key)
             {
-                names.Add(key);
+                if (!names.Contains(new(key, true)))
+                {
+                    names.RemoveAll(n => n.Key == key);
+                    names.Add(new(key, true));
+                }
+
+                return;
+            }
+
+            var honoured = Honoured().IsMatch(token) || (i + 1 < tokens.Count && Honorific().IsMatch(tokens[i + 1]));
+            if (honoured && HonouredKey(token) is { } name && !names.Any(n => n.Key == name))
+            {
+                names.Add(new(name, false));
             }
         }
 
-        foreach (var token in FileNameParts().Split(Path.GetFileNameWithoutExtension(AttachmentPromise.Fold(fileName))))
+        var parts = FileNameParts().Split(Path.GetFileNameWithoutExtension(AttachmentPromise.Fold(fileName))).Where(p => p.Length > 0).ToList();
+        for (var i = 0; i < parts.Count; i++)
         {
-            Add(token);
+            Add(parts, i);
         }
 
         foreach (var line in AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text).Split('\n').Take(40))
         {
             if (AddressLine().IsMatch(line) && !Mention().IsMatch(line))
             {
-                foreach (var token in LineParts().Split(line))
+                var tokens = LineParts().Split(line).Where(p => p.Length > 0).ToList();
+                for (var i = 0; i < tokens.Count; i++)
                 {
-                    Add(token);
+                    Add(tokens, i);
                 }
             }
         }
@@ -250,10 +271,58 @@ public static partial class Salutation
         return names;
     }
 
-    [GeneratedRegex(@"[_\-\s.()（）\[\]【】]+")]
+    /// <summary>A name that is only honoured (パートナー工業様), without the honorific: at least three characters, not a group address.</summary>
+    private static string? HonouredKey(string token)
+    {
+        if (GroupAddress().IsMatch(token))
+        {
+            return null;
+        }
+
+        var key = TextNormalizer.Normalize(Addressed().Replace(token.Replace("御中", "", StringComparison.Ordinal), "").Trim()).Trim();
+        return key.Length >= 3 && !Ascii(key) ? key : null;
+    }
+
+    [GeneratedRegex(@".(様|御中|殿)$")]
+    private static partial Regex Honoured();
+
+    [GeneratedRegex(@"^(様|御中|殿)$")]
+    private static partial Regex Honorific();
+
+    /// <summary>
+    /// English company names with their legal form (Global Parts Ltd., ABC Trading Inc., Sample
+    /// Shoji Co., Ltd.) in <paramref name="text"/>, each as the letters and digits of the name in
+    /// lower case ("globalparts"): the form a company's domain usually takes (globalparts.co.uk).
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Key)> EnglishCompanies(string text)
+    {
+        var found = new List<(string, string)>();
+        foreach (Match match in EnglishCompany().Matches(text.Length > 2000 ? text[..2000] : text))
+        {
+            var name = match.Groups["name"].Value;
+            // "Dear Sales Team at Global Parts Ltd.": the words before the name's own are not the name.
+            var words = name.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var start = Array.FindLastIndex(words, w => EnglishStopWord().IsMatch(w)) + 1;
+            var key = new string(string.Concat(words.Skip(start)).Where(char.IsAsciiLetterOrDigit).ToArray()).ToLowerInvariant();
+            if (key.Length >= 3 && !found.Any(f => f.Item2 == key))
+            {
+                found.Add((string.Join(' ', words.Skip(start)) + " " + match.Groups["form"].Value, key));
+            }
+        }
+
+        return found;
+    }
+
+    [GeneratedRegex(@"(?<name>(?:[A-Z][A-Za-z0-9&'\-]*\s+){0,4}[A-Z][A-Za-z0-9&'\-]*),?\s+(?<form>Co\.,?\s*Ltd\.?|Ltd\.?|Limited|Inc\.?|Incorporated|Corp\.?|Corporation|LLC|L\.L\.C\.|GmbH|PLC|plc|Pte\.?\s*Ltd\.?|K\.K\.)(?![A-Za-z])")]
+    private static partial Regex EnglishCompany();
+
+    [GeneratedRegex(@"^(Dear|To|Attn|Attention|At|Of|For|From|And|Between|With|The|Messrs|Mr|Ms|Mrs|Dr|Team|Sales|Purchasing|Department|Dept|Hi|Hello)\.?:?,?$")]
+    private static partial Regex EnglishStopWord();
+
+    [GeneratedRegex(@"[_\-\s.()（）\[\]【】「」『』]+")]
     private static partial Regex FileNameParts();
 
-    [GeneratedRegex(@"[\s:：,、()（）]+")]
+    [GeneratedRegex(@"[\s:：,、()（）\[\]【】「」『』]+")]
     private static partial Regex LineParts();
 
     [GeneratedRegex(@"(御中|様|殿)")]
