@@ -204,7 +204,7 @@ public sealed class PreventionDetectorTests
     [Fact]
     public void English_company_names_are_read_as_their_domain_label_would_be()
     {
-        var found = Salutation.EnglishCompanies("This Agreement is entered into between Sample Shoji Co., Ltd. and Global Parts Ltd.\nDear Sales Team at ABC Trading Inc.,");
+        var found = Salutation.EnglishCompanies("AGREEMENT\nThis Agreement is entered into between Sample Shoji Co., Ltd. and Global Parts Ltd.\nDear Sales Team at ABC Trading Inc.,");
         Assert.Equal(["sampleshoji", "globalparts", "abctrading"], found.Select(f => f.Key));
         Assert.Equal("globalparts", SendGate.Core.Policies.KnownDomainSet.LabelKey("globalparts.co.uk"));
         Assert.Equal("abctrading", SendGate.Core.Policies.KnownDomainSet.LabelKey("abc-trading.com"));

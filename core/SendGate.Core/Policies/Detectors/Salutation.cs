@@ -313,7 +313,7 @@ public static partial class Salutation
         return found;
     }
 
-    [GeneratedRegex(@"(?<name>(?:[A-Z][A-Za-z0-9&'\-]*\s+){0,4}[A-Z][A-Za-z0-9&'\-]*),?\s+(?<form>Co\.,?\s*Ltd\.?|Ltd\.?|Limited|Inc\.?|Incorporated|Corp\.?|Corporation|LLC|L\.L\.C\.|GmbH|PLC|plc|Pte\.?\s*Ltd\.?|K\.K\.)(?![A-Za-z])")]
+    [GeneratedRegex(@"(?<name>(?:[A-Z][A-Za-z0-9&'\-]*[ \t]+){0,4}[A-Z][A-Za-z0-9&'\-]*),?[ \t]+(?<form>Co\.,?\s*Ltd\.?|Ltd\.?|Limited|Inc\.?|Incorporated|Corp\.?|Corporation|LLC|L\.L\.C\.|GmbH|PLC|plc|Pte\.?\s*Ltd\.?|K\.K\.)(?![A-Za-z])")]
     private static partial Regex EnglishCompany();
 
     [GeneratedRegex(@"^(Dear|To|Attn|Attention|At|Of|For|From|And|Between|With|The|Messrs|Mr|Ms|Mrs|Dr|Team|Sales|Purchasing|Department|Dept|Hi|Hello)\.?:?,?$")]
