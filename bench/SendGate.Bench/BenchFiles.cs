@@ -2,14 +2,16 @@ using System.Globalization;
 using System.Text;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
+using A = DocumentFormat.OpenXml.Drawing;
+using P = DocumentFormat.OpenXml.Presentation;
 using W = DocumentFormat.OpenXml.Wordprocessing;
 using X = DocumentFormat.OpenXml.Spreadsheet;
 
 namespace SendGate.Bench;
 
 /// <summary>
-/// Real files from the evaluation set's "what the file says": .docx and .xlsx written with the
-/// Open XML SDK, PDF as a minimal one-font document (Type0, Identity-H, a ToUnicode map) whose text
+/// Real files from the evaluation set's "what the file says": .docx, .xlsx and .pptx (one slide,
+/// a paragraph per line) written with the Open XML SDK, PDF as a minimal one-font document (Type0, Identity-H, a ToUnicode map) whose text
 /// a PDF reader extracts as it would from an office suite's export; text files as UTF-8.
 /// </summary>
 internal static class BenchFiles
@@ -18,6 +20,7 @@ internal static class BenchFiles
     {
         ".docx" => Docx(text),
         ".xlsx" => Xlsx(text),
+        ".pptx" => Pptx(text),
         ".pdf" => Pdf(text),
         _ => Encoding.UTF8.GetBytes(text),
     };
@@ -45,6 +48,29 @@ internal static class BenchFiles
             sheet.Worksheet = new X.Worksheet(new X.SheetData(text.Split('\n').Select(line =>
                 new X.Row(new X.Cell { DataType = X.CellValues.InlineString, InlineString = new X.InlineString(new X.Text(line)) }))));
             workbook.Workbook.AppendChild(new X.Sheets(new X.Sheet { Id = workbook.GetIdOfPart(sheet), SheetId = 1, Name = "Sheet1" }));
+        }
+
+        return stream.ToArray();
+    }
+
+    public static byte[] Pptx(string text)
+    {
+        using var stream = new MemoryStream();
+        using (var document = PresentationDocument.Create(stream, PresentationDocumentType.Presentation))
+        {
+            var presentation = document.AddPresentationPart();
+            presentation.Presentation = new P.Presentation();
+            var slide = presentation.AddNewPart<SlidePart>();
+            var body = new P.TextBody(new A.BodyProperties(), new A.ListStyle());
+            body.Append(text.Split('\n').Select(line => new A.Paragraph(new A.Run(new A.Text(line)))));
+            slide.Slide = new P.Slide(new P.CommonSlideData(new P.ShapeTree(
+                new P.NonVisualGroupShapeProperties(new P.NonVisualDrawingProperties { Id = 1, Name = "" }, new P.NonVisualGroupShapeDrawingProperties(), new P.ApplicationNonVisualDrawingProperties()),
+                new P.GroupShapeProperties(),
+                new P.Shape(
+                    new P.NonVisualShapeProperties(new P.NonVisualDrawingProperties { Id = 2, Name = "Text" }, new P.NonVisualShapeDrawingProperties(), new P.ApplicationNonVisualDrawingProperties()),
+                    new P.ShapeProperties(),
+                    body))));
+            presentation.Presentation.SlideIdList = new P.SlideIdList(new P.SlideId { Id = 256, RelationshipId = presentation.GetIdOfPart(slide) });
         }
 
         return stream.ToArray();

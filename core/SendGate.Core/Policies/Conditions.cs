@@ -573,7 +573,8 @@ internal sealed class UnusualDomainCombinationCondition(string path, bool negate
 /// and none of the message's external recipients is there; or it names a company with a legal
 /// form (みなと銀行, 株式会社サンプル商事 on a supplier's quote) that none of the recipient's domains
 /// has been greeted as, when those domains have been greeted as one to three other names (a shared
-/// domain with more says nothing); or it names in English a company (Global Parts Ltd.) whose
+/// domain with more says nothing; a file's addressee only when the file is made out by someone —
+/// its name says so, or its first page names another company — not a blank form of the tenant's); or it names in English a company (Global Parts Ltd.) whose
 /// domain (globalparts.co.uk) the tenant mails and the message does not.
 /// </summary>
 internal sealed class WrongCompanyCondition(string path, bool negate)
@@ -591,8 +592,8 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
 
         var to = string.Join(", ", domains.Take(3));
         var evidence = new List<string>();
-        var named = context.Facts.SalutationCompanies.Select(c => (Company: new AddressedCompany(c, true), Where: "宛名 (the salutation)")).Concat(context.Facts.DocumentCompanies);
-        foreach (var (company, where) in named)
+        var named = context.Facts.SalutationCompanies.Select(c => (Company: c, Where: "宛名 (the salutation)", Issued: true)).Concat(context.Facts.DocumentCompanies);
+        foreach (var (company, where, issued) in named)
         {
             if (context.Companies.DomainsOf.TryGetValue(company.Key, out var known) && known.Count > 0)
             {
@@ -602,7 +603,7 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
                     evidence.Add($"{where}: 「{company.Key}」は {at} 宛のメールの会社名ですが、宛先は {to} です (a company known at {at}, the mail goes to {to})");
                 }
             }
-            else if (company.Certain && GreetedOtherwise(context, domains, company.Key) is { } otherwise)
+            else if (company.Certain && issued && GreetedOtherwise(context, domains, company.Key) is { } otherwise)
             {
                 evidence.Add($"{where}: 宛先 {to} へのメールの宛名はこれまで「{otherwise}」で、「{company.Key}」ではありません (mail to {to} has greeted {otherwise}, never {company.Key})");
             }

@@ -19,8 +19,8 @@ public sealed class MessageFacts
     private string? _normalizedBody;
     private string? _normalizedSubject;
     private MailText? _text;
-    private IReadOnlyList<string>? _companies;
-    private IReadOnlyList<(AddressedCompany Company, string Where)>? _documentCompanies;
+    private IReadOnlyList<AddressedCompany>? _companies;
+    private IReadOnlyList<(AddressedCompany Company, string Where, bool Issued)>? _documentCompanies;
     private IReadOnlyList<(string Name, string Key, string Where)>? _englishCompanies;
 
     public MessageFacts(PreparedMessage message)
@@ -61,17 +61,29 @@ public sealed class MessageFacts
     /// <summary>The body split into the sender's new text, their signature and the quoted or forwarded mail.</summary>
     public MailText Text => _text ??= MailText.Split(BodyText);
 
-    /// <summary>The companies the salutation names (<see cref="Salutation.Companies"/>).</summary>
-    public IReadOnlyList<string> SalutationCompanies => _companies ??= Salutation.Companies(Text.NewText);
+    /// <summary>The companies the salutation names (<see cref="Salutation.AddressCompanies"/>).</summary>
+    public IReadOnlyList<AddressedCompany> SalutationCompanies => _companies ??= Salutation.AddressCompanies(Text.NewText);
 
     /// <summary>
     /// The companies the mail is addressed to beyond its salutation: a company addressed in the
     /// subject (…株式会社クライアント様), and each readable attachment's addressee (its file name, its
     /// first page's 御中 / 様 lines), with where it was found.
     /// </summary>
-    public IReadOnlyList<(AddressedCompany Company, string Where)> DocumentCompanies => _documentCompanies ??=
-        Salutation.AddressedCompanies("", Subject).Select(c => (c, "the subject"))
-            .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a => Salutation.AddressedCompanies(a.FileName, a.Text.Text).Select(c => (c, $"attachment {a.FileName}"))))
+    /// <remarks>
+    /// <c>Issued</c> says the addressee may be judged against the recipients' usual names: a subject or
+    /// a file name is made out to its addressee, and so is a file whose first page also names another
+    /// company (its issuer: a supplier's quote to the tenant); a blank form addressed to the tenant
+    /// itself, naming nobody else, is not.
+    /// </remarks>
+    public IReadOnlyList<(AddressedCompany Company, string Where, bool Issued)> DocumentCompanies => _documentCompanies ??=
+        Salutation.AddressedCompanies("", Subject).Select(c => (c, "the subject", true))
+            .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a =>
+            {
+                var inName = Salutation.AddressedCompanies(a.FileName, "");
+                var named = Salutation.CompaniesNamed(a.Text.Text);
+                return Salutation.AddressedCompanies(a.FileName, a.Text.Text)
+                    .Select(c => (c, $"attachment {a.FileName}", inName.Contains(c) || named.Any(n => n != c.Key)));
+            }))
             .ToList();
 
     /// <summary>

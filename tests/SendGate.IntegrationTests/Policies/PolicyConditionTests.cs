@@ -298,6 +298,11 @@ public sealed class PolicyConditionTests : AppTest
         Assert.Equal(["宛名 (the salutation): 宛先 partner.co.jp へのメールの宛名はこれまで「パートナー工業」で、「みなと商会」ではありません (mail to partner.co.jp has greeted パートナー工業, never みなと商会)"],
             otherwise.Evidence("wrongCompany"));
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "パートナー工業ソリューションズ株式会社\n田中様\n\nお世話になっております。"))));
+        // A supplier's quote made out to the tenant is another company's document; the tenant's own blank form is not.
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("attachments", new[] { Attachment("見積書.txt", Encoding.UTF8.GetBytes("御見積書\n株式会社サンプル商事 御中\n株式会社ミライシステム\n仕入単価 1,200円"), "text/plain") }))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("attachments", new[] { Attachment("注文書フォーム.txt", Encoding.UTF8.GetBytes("注文書\n株式会社サンプル商事 御中\n貴社名\n品名\t数量"), "text/plain") }))));
         // ... but a domain nobody was greeted at (the two-company mail taught nothing) says nothing of it.
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "kato@tozai-logi.co.jp" }), ("text", "株式会社ミライシステム\n加藤様\n\nお世話になっております。"))));
         // A company named in English is the one at the delivered domain its name spells.

@@ -58,6 +58,9 @@ public sealed class PreventionDetectorTests
     [InlineData("見積書を付けておりますので、ご検討ください。")]
     [InlineData("I'm attaching the revised packing list.")]
     [InlineData("Here's the updated schedule for next week.")]
+    [InlineData("明日の打合せで使う資料を共有します。")]
+    [InlineData("正式な更新契約書をPDFにしておきましたので、内容をご確認いただけますでしょうか。")]
+    [InlineData("見積書を\nお送りいたします。")]
     public void A_sentence_that_says_this_mail_carries_a_file_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -83,6 +86,7 @@ public sealed class PreventionDetectorTests
     [InlineData("お申し込みを受け付けいたしました。")]
     [InlineData("先日見積書を送りましたが、ご確認いただけましたでしょうか。")]
     [InlineData("資料は後ほど別メールで送ります。")]
+    [InlineData("資料は明日お送りします。")]
     public void Talking_about_a_file_without_sending_it_with_this_mail_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -100,6 +104,9 @@ public sealed class PreventionDetectorTests
     [InlineData("田中様、佐藤様\n\nお世話になっております。")]
     [InlineData("Dear Mr. Tanaka,\n\nThank you.")]
     [InlineData("いつもお世話になっております。")]
+    [InlineData("株式会社パートナー工業\n購買部 木村様\n経理部 御中\n\nお世話になっております。")]
+    [InlineData("ミライシステム\nサポート窓口 御中\n\nお世話になっております。")]
+    [InlineData("パートナー工業\n営業部 田中様\n\nお世話になっております。")]
     [InlineData("株式会社パートナー工業\n田中様\n(CC: 弊社 佐藤)\n\nいつもお世話になっております。")]
     public void Correct_salutations_to_another_company_pass(string text) =>
         Assert.Empty(Salutation.Check(text, external: true));
@@ -136,6 +143,20 @@ public sealed class PreventionDetectorTests
     public void Departments_people_and_english_salutations_name_no_company(string text) =>
         Assert.Empty(Salutation.Companies(text));
 
+    [Fact]
+    public void A_company_without_its_legal_form_above_its_addressee_is_named_but_not_certain()
+    {
+        Assert.Equal([new AddressedCompany("ミライシステム", false)], Salutation.AddressCompanies("ミライシステム\n開発部 森様\n\nお世話になっております。"));
+        Assert.Equal([new AddressedCompany("クライアント", true)], Salutation.AddressCompanies("株式会社クライアント\n佐々木様\n\nいつも"));
+        Assert.Empty(Salutation.AddressCompanies("田中\n\nいつもお世話になっております。"));
+    }
+
+    [Fact]
+    public void Every_company_with_a_legal_form_on_a_first_page_is_named()
+    {
+        Assert.Equal(["サンプル商事", "ミライシステム"], Salutation.CompaniesNamed("御見積書\n株式会社サンプル商事 御中\n\t株式会社ミライシステム\n"));
+    }
+
     // ---- ConfidentialMarkings ----
 
     [Theory]
@@ -143,6 +164,7 @@ public sealed class PreventionDetectorTests
     [InlineData("来期計画", "本資料は部外秘です。取り扱いにご注意ください。", "")]
     [InlineData("資料送付", "", "Confidential_pricing_2027.xlsx")]
     [InlineData("Plan", "This deck is for internal use only.", "")]
+    [InlineData("運賃", "", "運賃比較_社内検討用.xlsx")]
     public void Markings_in_the_subject_the_new_text_or_an_attachment_name_are_found(string subject, string text, string attachment) =>
         Assert.NotEmpty(ConfidentialMarkings.Find(subject, text, attachment.Length == 0 ? [] : [attachment]));
 
@@ -153,6 +175,7 @@ public sealed class PreventionDetectorTests
     [InlineData("Re: order", "Please review the confidentiality agreement.")]
     [InlineData("Re: 内訳", "原価資料は社外秘扱いとなっており、お出しすることができません。")]
     [InlineData("Re: 内訳", "社外秘の資料につき、ご提供いたしかねます。")]
+    [InlineData("Re: 内訳", "取引条件を含む資料は社外秘の扱いとなっており、\nご提供は控えさせていただいております。")]
     public void An_nda_a_refusal_or_a_disclaimer_is_not_a_marking(string subject, string text) =>
         Assert.Empty(ConfidentialMarkings.Find(subject, text, []));
 

@@ -78,9 +78,14 @@ public static partial class AttachmentPromise
         }
     }
 
-    /// <summary>Sentences: split at 。！？ and line ends, and at ". " / "! " / "? " for English.</summary>
+    /// <summary>
+    /// Sentences: split at 。！？ and line ends, and at ". " / "! " / "? " for English. A line that
+    /// ends inside a sentence — after 、 or a particle (資料は社外秘の扱いとなっており、 / ご提供は控えます),
+    /// as mail wrapped by hand does — goes on into the next.
+    /// </summary>
     internal static IEnumerable<string> Sentences(string text)
     {
+        text = Wrapped().Replace(text, "");
         foreach (var piece in SentenceBreak().Split(text))
         {
             var sentence = piece.Trim();
@@ -98,6 +103,9 @@ public static partial class AttachmentPromise
     [GeneratedRegex(@"^(添付|添付ファイル|\*?attachments?\*?)\s*[:：]\s*\S", RegexOptions.IgnoreCase)]
     private static partial Regex AttachmentHeader();
 
+    [GeneratedRegex(@"(?<=[、，をにがはでとのもやへて])[ \t　]*\r?\n[ \t　]*(?=[^\s>＞])")]
+    private static partial Regex Wrapped();
+
     [GeneratedRegex(@"(?<=[。！？!?])|\n|(?<=\.)\s+(?=[A-Z(""'])")]
     private static partial Regex SentenceBreak();
 
@@ -106,7 +114,7 @@ public static partial class AttachmentPromise
     private static partial Regex JapanesePromise();
 
     // Sending verbs that say so only with a document noun (資料をお送りします, not メールをお送りします).
-    [GeneratedRegex(@"(?i)(お送り(いた|致)?します|転送(いた|致)?します|お送りさせて(いただき|頂き)ます|お送り(いた|致)?しました|送付(いた|致)?します|送付(いた|致)?しました|送付させて(いただき|頂き)ます|お届け(いた|致)?し(ます|ました)|お送りいたしますので|送ります|送りました|(?<!受け?)付けました|(?<!受け?)付けて(おります|います|おきました|あります)|送らせて(いただき|頂き)ます|共有(いた|致)?します|お渡しします|ご確認ください|ご確認下さい|ご確認をお願い|ご確認のほど|お目通し|ご一読)")]
+    [GeneratedRegex(@"(?i)(お送り(いた|致)?します|転送(いた|致)?します|お送りさせて(いただき|頂き)ます|お送り(いた|致)?しました|送付(いた|致)?します|送付(いた|致)?しました|送付させて(いただき|頂き)ます|お届け(いた|致)?し(ます|ました)|お送りいたしますので|送ります|送りました|(?<!受け?)付けました|(?<!受け?)付けて(おります|います|おきました|あります)|送らせて(いただき|頂き)ます|共有(いた|致)?します|お渡しします|ご確認ください|ご確認下さい|ご確認をお願い|ご確認のほど|ご確認いただけ|ご確認いただきたく|(PDF|pdf|Excel|データ)(に|化)(して|し)(おきました|ました|おります)|お目通し|ご一読)")]
     private static partial Regex SendVerb();
 
     [GeneratedRegex(@"(?i)(資料|見積書|見積り書|お見積書|お見積り|見積|請求書|契約書|覚書|ファイル|データ|書類|図面|報告書|議事録|提案書|企画書|仕様書|申込書|注文書|発注書|納品書|明細書|明細|カタログ|パンフレット|写真|画像|PDF|Excel|エクセル|Word|ワード|PowerPoint|パワーポイント|スライド|一覧表|リスト|原稿|ドラフト|案内状|名簿|スケジュール表|日程表|工程表|計画書|手順書|マニュアル|CSV|csv|zip|ZIP|添付|一式|別紙|シート)")]
@@ -128,6 +136,6 @@ public static partial class AttachmentPromise
     private static partial Regex Received();
 
     // Later (別途お送りします, but not 明日の会議資料を添付します), by post, or as a link instead of an attachment.
-    [GeneratedRegex(@"(?i)((別途|後ほど|後程|追って|後日|来週|明日|明後日|準備(が)?でき次第|完成次第|でき次第)[^。]{0,12}(お送り|送付|ご送付|共有|お届け|ご連絡|送ら|送り|送る)|郵送|宅配|別送|郵便|持参|手渡し|ダウンロード|URL|リンク|共有フォルダ|Box|Google ?Drive|OneDrive|SharePoint|Dropbox|ファイル便|ギガファイル|クラウド|ポータル|\b(will|'ll|shall) (send|share|forward|email|provide)\b.{0,60}\b(later|tomorrow|next week|shortly|separately|soon|once)\b|\bseparately\b|\bby (post|courier|mail)\b|\bdownload\b|\blink\b|\bshared (folder|drive)\b|https?://)")]
+    [GeneratedRegex(@"(?i)((別途|後ほど|後程|追って|後日|準備(が)?でき次第|完成次第|でき次第)[^。]{0,12}(お送り|送付|ご送付|共有|お届け|ご連絡|送ら|送り|送る)|(来週|明日|明後日|週明け)(中|以降|まで)?(に|には|にでも|、)?[^。の]{0,6}(お送り|送付|ご送付|共有|お届け|送ら|送り|送る)|郵送|宅配|別送|郵便|持参|手渡し|ダウンロード|URL|リンク|共有フォルダ|Box|Google ?Drive|OneDrive|SharePoint|Dropbox|ファイル便|ギガファイル|クラウド|ポータル|\b(will|'ll|shall) (send|share|forward|email|provide)\b.{0,60}\b(later|tomorrow|next week|shortly|separately|soon|once)\b|\bseparately\b|\bby (post|courier|mail)\b|\bdownload\b|\blink\b|\bshared (folder|drive)\b|https?://)")]
     private static partial Regex OtherWay();
 }

@@ -190,12 +190,16 @@ public static class AttachmentText
         var text = new StringBuilder();
         foreach (var slide in document.PresentationPart?.SlideParts ?? [])
         {
-            foreach (var run in slide.Slide.Descendants<DocumentFormat.OpenXml.Drawing.Text>())
+            // A paragraph per line, as on the slide: a "CONFIDENTIAL" banner stays a sentence of its own.
+            foreach (var paragraph in slide.Slide.Descendants<DocumentFormat.OpenXml.Drawing.Paragraph>())
             {
-                text.Append(run.Text).Append(' ');
-            }
+                foreach (var run in paragraph.Descendants<DocumentFormat.OpenXml.Drawing.Text>())
+                {
+                    text.Append(run.Text);
+                }
 
-            text.Append('\n');
+                text.Append('\n');
+            }
             if (text.Length > MaxChars)
             {
                 break;

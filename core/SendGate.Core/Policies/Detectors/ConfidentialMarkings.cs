@@ -20,7 +20,7 @@ public sealed record ConfidentialMarking(string Where, string Marking, string Ex
 public static partial class ConfidentialMarkings
 {
     public static readonly IReadOnlyList<string> Default =
-        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "取扱注意", "取り扱い注意", "取扱い注意", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "internal only", "do not distribute", "not for distribution"];
+        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution"];
 
     /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
     public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,

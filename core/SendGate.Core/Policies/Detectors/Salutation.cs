@@ -67,9 +67,11 @@ public static partial class Salutation
             problems.Add(new(SalutationProblem.DoubleHonorific, "個人の名前に御中を付けています。御中は会社・部署宛、個人には様です (御中 is for an organisation, 様 for a person)", line.Original));
         }
 
-        var onchu = kinds.FirstOrDefault(k => k.Kind == Kind.Onchu).Line;
-        var honoured = kinds.FirstOrDefault(k => k.Kind == Kind.Person).Line;
-        if (onchu is not null && honoured is not null)
+        // 御中 above a person (株式会社X 御中 / 田中様) honours one addressee twice; a department 御中 after a
+        // person (購買部 木村様 / 経理部 御中) is a second addressee.
+        var onchuAt = kinds.FindIndex(k => k.Kind == Kind.Onchu);
+        var honoured = onchuAt < 0 ? null : kinds.Skip(onchuAt + 1).FirstOrDefault(k => k.Kind == Kind.Person).Line;
+        if (honoured is not null)
         {
             problems.Add(new(SalutationProblem.DoubleHonorific, "御中と様を同じ宛名に重ねています (double honorific: 御中 and 様 for one addressee)", honoured.Original));
         }
@@ -81,12 +83,16 @@ public static partial class Salutation
         }
 
         var someoneNamed = kinds.Any(k => k.Kind is Kind.Person or Kind.Title or Kind.Casual or Kind.BareName or Kind.Group or Kind.Onchu);
-        foreach (var (line, kind) in kinds)
+        for (var i = 0; i < kinds.Count; i++)
         {
+            var (line, kind) = kinds[i];
             switch (kind)
             {
                 case Kind.Casual:
                     problems.Add(new(SalutationProblem.CasualHonorific, "社外の方に「さん」「君」などを使っています。様を使いましょう (a colleague's honorific for someone outside the company)", line.Original));
+                    break;
+                case Kind.BareName when CompanyAbove(line, kinds.Skip(i + 1)):
+                    // "ミライシステム / サポート窓口 御中": a company written without its legal form above its addressee.
                     break;
                 case Kind.BareName:
                     problems.Add(new(SalutationProblem.MissingHonorific, "宛名の方に敬称 (様・殿) がありません (the addressee has no honorific)", line.Original));
@@ -100,6 +106,17 @@ public static partial class Salutation
 
         return problems;
     }
+
+    /// <summary>
+    /// A line of one katakana-bearing or long name (ミライシステム, パートナー工業) with an honoured
+    /// addressee below it is that addressee's company, not a person without 様.
+    /// </summary>
+    private static bool CompanyAbove(Line line, IEnumerable<(Line Line, Kind Kind)> below) =>
+        line.Tokens.Count == 1 && (KatakanaWord().IsMatch(line.Compact) || line.Compact.Length >= 5)
+        && below.Any(k => k.Kind is Kind.Person or Kind.Onchu or Kind.Title or Kind.Group);
+
+    [GeneratedRegex(@"\p{IsKatakana}{2,}")]
+    private static partial Regex KatakanaWord();
 
     /// <summary>A line with several addressees split at 、 , ・ (after an honorific), each a line of its own for the checks.</summary>
     private static IEnumerable<Line> Addressees(Line line)
@@ -195,6 +212,30 @@ public static partial class Salutation
         return names;
     }
 
+    /// <summary>
+    /// <see cref="Companies"/>, and also a company written without its legal form on a line of its
+    /// own above an honoured addressee (ミライシステム / 開発部 森様), which is only
+    /// <see cref="AddressedCompany.Certain"/> when it has one.
+    /// </summary>
+    public static IReadOnlyList<AddressedCompany> AddressCompanies(string newText, int maxLines = 5)
+    {
+        var found = Companies(newText, maxLines).Select(c => new AddressedCompany(c, true)).ToList();
+        var kinds = AddresseeBlock(newText, maxLines).Select(l => (Line: l, Kind: Classify(l))).ToList();
+        for (var i = 0; i < kinds.Count; i++)
+        {
+            if (kinds[i].Kind == Kind.BareName && CompanyAbove(kinds[i].Line, kinds.Skip(i + 1)))
+            {
+                var key = TextNormalizer.Normalize(kinds[i].Line.Compact);
+                if (!found.Any(f => f.Key == key))
+                {
+                    found.Add(new(key, false));
+                }
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>The company a token names, without its legal form and honorific; null when it names none.</summary>
     internal static string? CompanyKey(string token)
     {
@@ -271,6 +312,21 @@ public static partial class Salutation
         return names;
     }
 
+    /// <summary>Every company with a legal form named on the first lines of <paramref name="text"/>, addressed or not (the issuer of a quote, a party to a contract).</summary>
+    public static IReadOnlyList<string> CompaniesNamed(string text)
+    {
+        var names = new List<string>();
+        foreach (var token in LineParts().Split(AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text)))
+        {
+            if (CompanyKey(token) is { } key && !names.Contains(key))
+            {
+                names.Add(key);
+            }
+        }
+
+        return names;
+    }
+
     /// <summary>A name that is only honoured (パートナー工業様), without the honorific: at least three characters, not a group address.</summary>
     private static string? HonouredKey(string token)
     {
@@ -322,7 +378,7 @@ public static partial class Salutation
     [GeneratedRegex(@"[_\-\s.()（）\[\]【】「」『』]+")]
     private static partial Regex FileNameParts();
 
-    [GeneratedRegex(@"[\s:：,、()（）\[\]【】「」『』]+")]
+    [GeneratedRegex(@"[\s:：,、()（）\[\]【】「」『』\t]+")]
     private static partial Regex LineParts();
 
     [GeneratedRegex(@"(御中|様|殿)")]
