@@ -609,6 +609,20 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
             }
         }
 
+        // A file that names another customer and not the recipient's company at all (a drawing of theirs, their contract).
+        foreach (var (file, mentioned) in context.Facts.DocumentMentions)
+        {
+            var recipients = domains.SelectMany(d => context.Companies.NamesAt.GetValueOrDefault(d) ?? []).ToList();
+            var theirs = mentioned.Any(m => recipients.Any(n => n.Contains(m, StringComparison.Ordinal) || m.Contains(n, StringComparison.Ordinal))
+                || (context.Companies.DomainsOf.TryGetValue(m, out var at) && domains.Any(d => at.Any(k => Related(k, d)))));
+            var other = mentioned.FirstOrDefault(m => context.Companies.DomainsOf.TryGetValue(m, out var at) && at.Count > 0);
+            if (!theirs && other is not null && !evidence.Any(e => e.StartsWith($"attachment {file}:", StringComparison.Ordinal)))
+            {
+                var at = string.Join(", ", context.Companies.DomainsOf[other].Take(3));
+                evidence.Add($"attachment {file}: 「{other}」({at} の会社) の名前があり、宛先 {to} の会社の名前はありません (names a company known at {at}, not the recipients')");
+            }
+        }
+
         foreach (var (name, key, where) in context.Facts.EnglishCompanies)
         {
             var at = context.Known.WithLabel(key).Where(d => !context.IsInternal(d)).ToList();

@@ -22,6 +22,7 @@ public sealed class MessageFacts
     private IReadOnlyList<AddressedCompany>? _companies;
     private IReadOnlyList<(AddressedCompany Company, string Where, bool Issued)>? _documentCompanies;
     private IReadOnlyList<(string Name, string Key, string Where)>? _englishCompanies;
+    private IReadOnlyList<(string FileName, IReadOnlyList<string> Companies)>? _documentMentions;
 
     public MessageFacts(PreparedMessage message)
     {
@@ -77,13 +78,24 @@ public sealed class MessageFacts
     /// </remarks>
     public IReadOnlyList<(AddressedCompany Company, string Where, bool Issued)> DocumentCompanies => _documentCompanies ??=
         Salutation.AddressedCompanies("", Subject).Select(c => (c, "the subject", true))
-            .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a =>
+            .Concat(Attachments.Where(a => !a.EncryptedZip && !Salutation.IsPublicDocument(a.FileName, a.Text.Text)).SelectMany(a =>
             {
                 var inName = Salutation.AddressedCompanies(a.FileName, "");
                 var named = Salutation.CompaniesNamed(a.Text.Text);
                 return Salutation.AddressedCompanies(a.FileName, a.Text.Text)
                     .Select(c => (c, $"attachment {a.FileName}", inName.Contains(c) || named.Any(n => n != c.Key)));
             }))
+            .ToList();
+
+    /// <summary>
+    /// Per readable attachment (not a public document such as a case study), the companies with a
+    /// legal form in its heading (<see cref="Salutation.HeadingCompanies"/>), addressed or not: the
+    /// owner of a drawing, the parties of a contract.
+    /// </summary>
+    public IReadOnlyList<(string FileName, IReadOnlyList<string> Companies)> DocumentMentions => _documentMentions ??=
+        Attachments.Where(a => !a.EncryptedZip && !Salutation.IsPublicDocument(a.FileName, a.Text.Text))
+            .Select(a => (a.FileName, Salutation.HeadingCompanies(a.Text.Text)))
+            .Where(m => m.Item2.Count > 0)
             .ToList();
 
     /// <summary>

@@ -120,7 +120,7 @@ public sealed class PolicyService(
                 cancellationToken)
             : null;
         var names = policy?.UsesCompanyNames == true
-            ? await companies.LookupAsync(tenantId, facts.SalutationCompanies.Select(c => c.Key).Concat(facts.DocumentCompanies.Select(d => d.Company.Key)).Distinct(StringComparer.Ordinal).ToList(),
+            ? await companies.LookupAsync(tenantId, facts.SalutationCompanies.Select(c => c.Key).Concat(facts.DocumentCompanies.Select(d => d.Company.Key)).Concat(facts.DocumentMentions.SelectMany(m => m.Companies)).Distinct(StringComparer.Ordinal).ToList(),
                 facts.Recipients.Select(r => r.Domain).Where(d => d.Length > 0 && !DomainMatch.Covers(settings.InternalDomains, d)).Distinct(StringComparer.Ordinal).ToList(),
                 cancellationToken)
             : null;
@@ -349,15 +349,28 @@ public sealed class InitialPolicy
             json = File.ReadAllText(source);
         }
 
+        Document = FromJson(json, $"SendGate:Policy:InitialPolicy '{source}'");
+    }
+
+    public PolicyDocument Document { get; }
+
+    /// <summary>A built-in starting policy by name (<c>recommended</c>, <c>empty</c>); null for another name.</summary>
+    public static PolicyDocument? Named(string name) =>
+        name.Equals("recommended", StringComparison.OrdinalIgnoreCase) ? FromJson(Recommended(), "the recommended policy")
+        : name.Equals("empty", StringComparison.OrdinalIgnoreCase) ? FromJson("""{ "rules": [] }""", "the empty policy")
+        : null;
+
+    /// <summary>A policy file as a tenant's version 1: compiled to check it, its rules given ids.</summary>
+    private static PolicyDocument FromJson(string json, string what)
+    {
         var document = PolicyStore.Deserialize(json);
         var (compiled, violations) = PolicyCompiler.Compile(document, 1);
         if (compiled is null)
         {
-            throw new InvalidOperationException(
-                $"SendGate:Policy:InitialPolicy '{source}' is not a valid policy: {string.Join("; ", violations.Select(v => $"{v.Field}: {v.Message}"))}");
+            throw new InvalidOperationException($"{what} is not a valid policy: {string.Join("; ", violations.Select(v => $"{v.Field}: {v.Message}"))}");
         }
 
-        Document = document with
+        return document with
         {
             Version = null,
             UpdatedAt = null,
@@ -365,8 +378,6 @@ public sealed class InitialPolicy
             Rules = document.Rules!.Select(r => r with { Id = r.Id ?? PolicyCompiler.NewRuleId(), Version = 1 }).ToList(),
         };
     }
-
-    public PolicyDocument Document { get; }
 
     public static string Recommended()
     {

@@ -303,6 +303,14 @@ public sealed class PolicyConditionTests : AppTest
             ("attachments", new[] { Attachment("見積書.txt", Encoding.UTF8.GetBytes("御見積書\n株式会社サンプル商事 御中\n株式会社ミライシステム\n仕入単価 1,200円"), "text/plain") }))));
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
             ("attachments", new[] { Attachment("注文書フォーム.txt", Encoding.UTF8.GetBytes("注文書\n株式会社サンプル商事 御中\n貴社名\n品名\t数量"), "text/plain") }))));
+        // A file whose heading is another customer's (their drawing) and names nobody of the recipient's company;
+        // a shipping instruction naming customers as destinations, for the carrier, is not.
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("attachments", new[] { Attachment("図面.txt", Encoding.UTF8.GetBytes("株式会社クライアント 設計部\n部品名: ブラケット\n承認: 佐々木"), "text/plain") }))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("attachments", new[] { Attachment("出荷指示書.txt", Encoding.UTF8.GetBytes("出荷指示書\n納品先: 株式会社クライアント 本社\n品名\t数量"), "text/plain") }))));
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("attachments", new[] { Attachment("導入事例_クライアント様.txt", Encoding.UTF8.GetBytes("導入事例\n株式会社クライアント 様"), "text/plain") }))));
         // ... but a domain nobody was greeted at (the two-company mail taught nothing) says nothing of it.
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "kato@tozai-logi.co.jp" }), ("text", "株式会社ミライシステム\n加藤様\n\nお世話になっております。"))));
         // A company named in English is the one at the delivered domain its name spells.
@@ -339,6 +347,14 @@ public sealed class PolicyConditionTests : AppTest
         Assert.False(await MatchesAsync(condition, Mail(("text", "承知しました。\n\n> 【社外秘】の資料です"))));
         Assert.False(await MatchesAsync(condition, Mail(("text", "Thanks.\n\n--\nThis e-mail is confidential and intended solely for the addressee.\nTEL: 03-1234-5678"))));
         Assert.True(await MatchesAsync(new { type = "confidentialMarking", keywords = new[] { "部外者閲覧禁止" } }, Mail(("text", "部外者閲覧禁止の資料です。"))));
+        // The company's own costs left in a sheet for a customer.
+        var figures = await DecideAsync(condition, Mail(("attachments", new[] { Attachment("価格表.csv", Encoding.UTF8.GetBytes("品名,販売単価,仕入単価\nA4用紙,2450,1890\n"), "text/csv") })));
+        Assert.Equal(["text of 価格表.csv: 品名,販売単価,仕入単価"], figures.Evidence("confidentialMarking"));
+        // A colleague's 【社外秘】 mail forwarded out; a customer's own one quoted back is theirs.
+        Assert.True(await MatchesAsync(condition, Mail(("subject", "FW: 価格"), ("text",
+            "ご確認ください。\n\n-----Original Message-----\nFrom: 伊藤 誠 <makoto.ito@example.co.jp>\nSent: Monday\nSubject: 【社外秘】来期価格方針\n\n3%値上げで提示してください。"))));
+        Assert.False(await MatchesAsync(condition, Mail(("subject", "RE: 図面"), ("text",
+            "拝受しました。\n\n-----Original Message-----\nFrom: 田中 一郎 <ichiro.tanaka@partner.co.jp>\nSent: Monday\nSubject: 【社外秘】図面\n\n社外秘の図面です。"))));
     }
 
     [Fact]

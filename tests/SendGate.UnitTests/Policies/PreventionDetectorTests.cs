@@ -61,6 +61,9 @@ public sealed class PreventionDetectorTests
     [InlineData("明日の打合せで使う資料を共有します。")]
     [InlineData("正式な更新契約書をPDFにしておきましたので、内容をご確認いただけますでしょうか。")]
     [InlineData("見積書を\nお送りいたします。")]
+    [InlineData("工程表を引き直しました。修正したものを付けておりますので、目を通していただけますと幸いです。")]
+    [InlineData("更新書類をZIPファイルにまとめて本メールでお送りしております。")]
+    [InlineData("I'm sending the corrected proforma invoice with this email.")]
     public void A_sentence_that_says_this_mail_carries_a_file_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -87,6 +90,8 @@ public sealed class PreventionDetectorTests
     [InlineData("先日見積書を送りましたが、ご確認いただけましたでしょうか。")]
     [InlineData("資料は後ほど別メールで送ります。")]
     [InlineData("資料は明日お送りします。")]
+    [InlineData("取り扱いには十分気を付けております。")]
+    [InlineData("資料には通し番号を付けております。")]
     public void Talking_about_a_file_without_sending_it_with_this_mail_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -99,6 +104,7 @@ public sealed class PreventionDetectorTests
     [InlineData("株式会社クライアント\n経理部 御中\n\nお世話になっております。")]
     [InlineData("田中様\nいつもお世話になっております。")]
     [InlineData("関係者各位\n\nお疲れ様です。")]
+    [InlineData("お取引先各位\n\n平素より")]
     [InlineData("お客様各位\n\n平素より格別のご高配を賜り")]
     [InlineData("株式会社パートナー工業\n田中部長\n\nいつもお世話になっております。")]
     [InlineData("田中様、佐藤様\n\nお世話になっております。")]
@@ -117,6 +123,7 @@ public sealed class PreventionDetectorTests
     [InlineData("田中さん\n\nいつもお世話になっております。", SalutationProblem.CasualHonorific)]
     [InlineData("株式会社パートナー工業\n営業部\n\nいつもお世話になっております。", SalutationProblem.MissingOnchu)]
     [InlineData("株式会社パートナー工業 御中\n営業部 田中様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
+    [InlineData("お取引先の皆様各位\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
     public void Wrong_salutations_to_another_company_are_named(string text, string kind) =>
         Assert.Contains(Salutation.Check(text, external: true), p => p.Kind == kind);
 
@@ -152,6 +159,25 @@ public sealed class PreventionDetectorTests
     }
 
     [Fact]
+    public void A_document_s_heading_names_its_owner_but_not_the_destinations_and_payees_of_its_rows()
+    {
+        Assert.Equal(["パートナー工業"], Salutation.HeadingCompanies("株式会社パートナー工業 技術部\n部品名: SP-300改\n承認: 田中"));
+        Assert.Empty(Salutation.HeadingCompanies("出荷指示書\n納品先: 株式会社パートナー工業 第2倉庫\n品名\t数量\n株式会社クライアント\tA4用紙\t10"));
+        Assert.True(Salutation.IsPublicDocument("導入事例_製造業_パートナー工業様.pdf", ""));
+        Assert.False(Salutation.IsPublicDocument("見積書_パートナー工業様.pdf", "御見積書"));
+    }
+
+    [Fact]
+    public void A_customer_s_price_list_with_the_company_s_costs_left_in_is_internal_material()
+    {
+        var sheet = new AttachmentTextResult("2027年度 価格表\n品名\t販売単価\t仕入単価\t粗利率\nコピー用紙\t2,450\t1,890\t22.9%", null);
+        var found = Assert.Single(ConfidentialMarkings.Find("価格表", "お届けいたします。", ["価格表.xlsx"], attachmentTexts: [("価格表.xlsx", sheet)]));
+        Assert.Equal("仕入単価", found.Marking);
+        var clean = new AttachmentTextResult("2027年度 価格表\n品名\t販売単価\nコピー用紙\t2,450", null);
+        Assert.Empty(ConfidentialMarkings.Find("価格表", "お届けいたします。", ["価格表.xlsx"], attachmentTexts: [("価格表.xlsx", clean)]));
+    }
+
+    [Fact]
     public void Every_company_with_a_legal_form_on_a_first_page_is_named()
     {
         Assert.Equal(["サンプル商事", "ミライシステム"], Salutation.CompaniesNamed("御見積書\n株式会社サンプル商事 御中\n\t株式会社ミライシステム\n"));
@@ -176,6 +202,8 @@ public sealed class PreventionDetectorTests
     [InlineData("Re: 内訳", "原価資料は社外秘扱いとなっており、お出しすることができません。")]
     [InlineData("Re: 内訳", "社外秘の資料につき、ご提供いたしかねます。")]
     [InlineData("Re: 内訳", "取引条件を含む資料は社外秘の扱いとなっており、\nご提供は控えさせていただいております。")]
+    [InlineData("名簿の件", "お預かりした【取扱注意】の社員名簿は、弊社サーバーから削除いたしました。")]
+    [InlineData("セミナー", "先日ご案内いただいた「社外秘・機密情報の取扱い実務」セミナーに参加いたします。")]
     public void An_nda_a_refusal_or_a_disclaimer_is_not_a_marking(string subject, string text) =>
         Assert.Empty(ConfidentialMarkings.Find(subject, text, []));
 

@@ -97,7 +97,7 @@ public static partial class AttachmentPromise
     }
 
     // Every promise below contains one of these.
-    [GeneratedRegex(@"(?i)(添付|別添|同封|査収|お送り|送付|転送|共有|お届け|お渡し|送らせ|確認|目通し|一読|別紙|付け|attach|enclos|includ|please find|sending|here is|here's|see the)")]
+    [GeneratedRegex(@"(?i)(添付|別添|同封|査収|お送り|送付|転送|共有|お届け|お渡し|送らせ|確認|目通し|一読|別紙|付け|attach|enclos|includ|please find|sending|here is|here's|see the|with this)")]
     private static partial Regex Trigger();
 
     [GeneratedRegex(@"^(添付|添付ファイル|\*?attachments?\*?)\s*[:：]\s*\S", RegexOptions.IgnoreCase)]
@@ -110,17 +110,17 @@ public static partial class AttachmentPromise
     private static partial Regex SentenceBreak();
 
     // Words that on their own say a file is with this mail.
-    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います))")]
+    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います)|(?<!(気|番号|名前|名|印|丸|点数|順位|条件|注釈|説明|理由|見出し|日付|優先順位))(を|も)(お)?付け(して|て)?(おります|います|おきました|あります|いたします|いたしました|しました|します)|(本|この)メール(で|にて|に)[^。]{0,20}(お送り|送付|お届け|添付|共有|お付け))")]
     private static partial Regex JapanesePromise();
 
     // Sending verbs that say so only with a document noun (資料をお送りします, not メールをお送りします).
-    [GeneratedRegex(@"(?i)(お送り(いた|致)?します|転送(いた|致)?します|お送りさせて(いただき|頂き)ます|お送り(いた|致)?しました|送付(いた|致)?します|送付(いた|致)?しました|送付させて(いただき|頂き)ます|お届け(いた|致)?し(ます|ました)|お送りいたしますので|送ります|送りました|(?<!受け?)付けました|(?<!受け?)付けて(おります|います|おきました|あります)|送らせて(いただき|頂き)ます|共有(いた|致)?します|お渡しします|ご確認ください|ご確認下さい|ご確認をお願い|ご確認のほど|ご確認いただけ|ご確認いただきたく|(PDF|pdf|Excel|データ)(に|化)(して|し)(おきました|ました|おります)|お目通し|ご一読)")]
+    [GeneratedRegex(@"(?i)(お送り(いた|致)?します|転送(いた|致)?します|お送りさせて(いただき|頂き)ます|お送り(いた|致)?しました|送付(いた|致)?します|送付(いた|致)?しました|送付させて(いただき|頂き)ます|お届け(いた|致)?し(ます|ました)|お送りいたしますので|送ります|送りました|お送りして(おります|います)|送付して(おります|います)|お届けして(おります|います)|共有して(おります|います)|送らせて(いただき|頂き)ます|共有(いた|致)?します|お渡しします|ご確認ください|ご確認下さい|ご確認をお願い|ご確認のほど|ご確認いただけ|ご確認いただきたく|(PDF|pdf|Excel|データ)(に|化)(して|し)(おきました|ました|おります)|お目通し|ご一読)")]
     private static partial Regex SendVerb();
 
     [GeneratedRegex(@"(?i)(資料|見積書|見積り書|お見積書|お見積り|見積|請求書|契約書|覚書|ファイル|データ|書類|図面|報告書|議事録|提案書|企画書|仕様書|申込書|注文書|発注書|納品書|明細書|明細|カタログ|パンフレット|写真|画像|PDF|Excel|エクセル|Word|ワード|PowerPoint|パワーポイント|スライド|一覧表|リスト|原稿|ドラフト|案内状|名簿|スケジュール表|日程表|工程表|計画書|手順書|マニュアル|CSV|csv|zip|ZIP|添付|一式|別紙|シート)")]
     private static partial Regex DocumentNoun();
 
-    [GeneratedRegex(@"(?i)(\battached\b|\battachment(s)?\b|\benclosed\b|\bplease find\b|\bi('ve| have) (attached|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|including)\b|\battaching\b|\bsending (over|across|you) (the|a|our|my)\b|\b(here's|here are) (the|our|my)\b|\bincluded (is|are|with this|here)\b|\bsee the (file|document)\b|\bi am sending you (the|a|our) (file|document|quote|invoice|report)|\bhere is the (file|document|quote|quotation|invoice|report|presentation|spreadsheet)\b|\bfind the .{0,40}\b(attached|enclosed)\b)")]
+    [GeneratedRegex(@"(?i)(\battached\b|\battachment(s)?\b|\benclosed\b|\bplease find\b|\bi('ve| have) (attached|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|including)\b|\battaching\b|\bsending (over|across|you) (the|a|our|my)\b|\b(here's|here are) (the|our|my)\b|\bincluded (is|are|with this|here)\b|\b(sending|send|enclosing|including|forwarding|attaching)\b.{0,80}\bwith this (e-?mail|mail|message)\b|\bsee the (file|document)\b|\bi am sending you (the|a|our) (file|document|quote|invoice|report)|\bhere is the (file|document|quote|quotation|invoice|report|presentation|spreadsheet)\b|\bfind the .{0,40}\b(attached|enclosed)\b)")]
     private static partial Regex EnglishPromise();
 
     [GeneratedRegex(@"(?i)(添付(は|も)?(不要|なし|無し|ありません|ございません|いたしません|しておりません|していません|できません|できない|省略|せず|しない)|添付不要|添付なし|ファイル(は|も)?(不要|ありません|ございません)|資料(は|も)?(不要|ありません|ございません|ご用意しておりません)|\bno attachments?\b|\bnot attached\b|\bwithout (an |any )?attachments?\b|\bnothing (is )?attached\b|\bno (file|document)s? (is |are )?(attached|needed|required)\b|\bdo not need to attach\b|\bdon't need to attach\b|\bnot (include|including) (the|any) (file|attachment))")]

@@ -49,12 +49,18 @@ public static partial class ConfidentialMarkings
             }
         }
 
-        // Inside a file: a 社外秘 footer of a document that was meant for the company only.
+        // Inside a file: a 社外秘 footer of a document that was meant for the company only, or the
+        // company's own figures (仕入単価, 粗利率) left in a sheet made for a customer.
         foreach (var (name, text) in attachmentTexts ?? [])
         {
+            var where = $"text of {name}{(text.Limit is { } limit ? $" ({limit})" : "")}";
             if (InSentences(text.Text, markings, folded) is { } inFile)
             {
-                found.Add(new($"text of {name}{(text.Limit is { } limit ? $" ({limit})" : "")}", inFile.Marking, inFile.Excerpt));
+                found.Add(new(where, inFile.Marking, inFile.Excerpt));
+            }
+            else if (ReferenceEquals(markings, Default) && InternalFigures().Match(text.Text.Length > 20000 ? text.Text[..20000] : text.Text) is { Success: true } figures)
+            {
+                found.Add(new(where, figures.Value, Excerpt(LineAround(text.Text, figures.Index))));
             }
         }
 
@@ -151,6 +157,17 @@ public static partial class ConfidentialMarkings
         return null;
     }
 
+    private static string LineAround(string text, int at)
+    {
+        var start = text.LastIndexOf('\n', Math.Max(0, at - 1)) + 1;
+        var end = text.IndexOf('\n', at);
+        return text[start..(end < 0 ? text.Length : end)].Replace('\t', ' ');
+    }
+
+    /// <summary>Column heads of the company's own costs and margins: what a price list for a customer must not carry.</summary>
+    [GeneratedRegex(@"(仕入単価|仕入価格|仕入値|仕入原価|原価率|粗利率|粗利益|粗利|利益率|マージン率|(?i:gross margin|cost price|purchase price|unit cost|margin %))")]
+    private static partial Regex InternalFigures();
+
     private static string Excerpt(string text) => text.Length > 120 ? text[..120] + "…" : text;
 
     [GeneratedRegex(@"^\s*(re|ｒｅ|返信)\s*[:：]", RegexOptions.IgnoreCase)]
@@ -163,8 +180,9 @@ public static partial class ConfidentialMarkings
     [GeneratedRegex(@"(?i)(intended (only|solely|exclusively) for|if you (are not|have received)|received this (e-?mail|message) in error|誤って|誤送信|お心当たりのない|宛先に誤り|破棄して|削除して(いただ|くだ|下さ)|本メール(およびその添付|及び添付|は|の内容|には)[^。]{0,30}(機密|秘密|含まれ)|privileged)")]
     private static partial Regex Disclaimer();
 
-    // A promise to keep the other side's material confidential, and 取扱注意 on a parcel.
-    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意)")]
+    // A promise to keep the other side's material confidential, 取扱注意 on a parcel, a report that such material
+    // was deleted or returned, and a marking that is only part of a seminar's title (「社外秘情報の取扱い」セミナー).
+    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会))")]
     private static partial Regex NotAMarking();
 
     // However it is worded: お出しすることができません, ご提供いたしかねます, 開示は控えさせていただきます.

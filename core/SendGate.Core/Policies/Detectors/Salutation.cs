@@ -57,9 +57,10 @@ public static partial class Salutation
         // "森様、池田さん": each addressee of a line is judged on its own.
         var kinds = block.SelectMany(Addressees).Select(l => (Line: l, Kind: Classify(l))).ToList();
         var problems = new List<SalutationProblem>();
-        foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Group && k.Line.Compact.Contains("各位", StringComparison.Ordinal) && EndsWithAny(k.Line.Compact, PersonHonorifics)))
+        foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Group && k.Line.Compact.Contains("各位", StringComparison.Ordinal)
+                     && (EndsWithAny(k.Line.Compact, PersonHonorifics) || DoubleGroup().IsMatch(k.Line.Compact))))
         {
-            problems.Add(new(SalutationProblem.DoubleHonorific, "各位に様を重ねています。各位だけで敬称です (各位 is an honorific already)", line.Original));
+            problems.Add(new(SalutationProblem.DoubleHonorific, "各位に様・皆様を重ねています。各位だけで敬称です (各位 is an honorific already)", line.Original));
         }
 
         foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Onchu && PersonBeforeOnchu(k.Line)))
@@ -117,6 +118,10 @@ public static partial class Salutation
 
     [GeneratedRegex(@"\p{IsKatakana}{2,}")]
     private static partial Regex KatakanaWord();
+
+    // 皆様各位, 各位殿: two honorifics for one group.
+    [GeneratedRegex(@"(皆様|皆さま|みなさま|皆さん)各位|各位(殿|御中)")]
+    private static partial Regex DoubleGroup();
 
     /// <summary>A line with several addressees split at 、 , ・ (after an honorific), each a line of its own for the checks.</summary>
     private static IEnumerable<Line> Addressees(Line line)
@@ -312,6 +317,41 @@ public static partial class Salutation
         return names;
     }
 
+    /// <summary>A document made for everyone (a case study, a press release): the companies it names are not whom it is for.</summary>
+    public static bool IsPublicDocument(string fileName, string text) =>
+        PublicDocument().IsMatch(fileName) || PublicDocument().IsMatch(text.Length > 200 ? text[..200] : text);
+
+    [GeneratedRegex(@"(導入事例|事例紹介|お客様事例|活用事例|プレスリリース|ニュースリリース|(?i:case[ _-]?study|customer[ _-]?story|press[ _-]?release))")]
+    private static partial Regex PublicDocument();
+
+    /// <summary>
+    /// The companies with a legal form in a document's heading — its first lines that are not table
+    /// rows and not a role (届け先, 振込先, 納品先): whose drawing, contract or report it is. A
+    /// shipping instruction listing its destinations, or a transfer request its payees, names them
+    /// in rows and roles, for the carrier or the bank.
+    /// </summary>
+    public static IReadOnlyList<string> HeadingCompanies(string text)
+    {
+        var names = new List<string>();
+        foreach (var line in AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text).Split('\n').Where(l => l.Trim().Length > 0).Take(12))
+        {
+            if (line.Contains('\t', StringComparison.Ordinal) || Mention().IsMatch(line))
+            {
+                continue;
+            }
+
+            foreach (var token in LineParts().Split(line))
+            {
+                if (CompanyKey(token) is { } key && !names.Contains(key))
+                {
+                    names.Add(key);
+                }
+            }
+        }
+
+        return names;
+    }
+
     /// <summary>Every company with a legal form named on the first lines of <paramref name="text"/>, addressed or not (the issuer of a quote, a party to a contract).</summary>
     public static IReadOnlyList<string> CompaniesNamed(string text)
     {
@@ -384,7 +424,7 @@ public static partial class Salutation
     [GeneratedRegex(@"(御中|様|殿)")]
     private static partial Regex AddressLine();
 
-    [GeneratedRegex(@"(向け|案件|届け先|振込先|出荷元|出荷先|委託先|荷主)")]
+    [GeneratedRegex(@"(向け|案件|届け先|振込先|出荷元|出荷先|委託先|荷主|納品先|納入先|支払先|受取人|配送先|仕向先|送り先|発送先|依頼主|(?i:ship to|deliver to|payee|consignee))")]
     private static partial Regex Mention();
 
     [GeneratedRegex(@"(株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|\(株\)|\(有\)|（株）|（有）|㈱|㈲)")]
