@@ -9,6 +9,7 @@ using SendGate.Api.Cli;
 using SendGate.Api.Dkim;
 using SendGate.Api.Infrastructure;
 using SendGate.Api.Messages;
+using SendGate.Api.Operator;
 using SendGate.Api.Policies;
 using SendGate.Api.ReviewConsole;
 using SendGate.Api.SmtpIngress;
@@ -71,6 +72,8 @@ app.MapAudit();
 app.MapConsoleApi().AddEndpointFilter<AuditRecorder>();
 app.MapSmtpIngressApi().AddEndpointFilter<AuditRecorder>();
 app.MapDkimApi().AddEndpointFilter<AuditRecorder>();
+// The operator's routes record their changes in the operator's own trail.
+app.MapOperator();
 app.MapSendGateConsole();
 
 app.Run();

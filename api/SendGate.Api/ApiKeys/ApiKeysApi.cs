@@ -37,7 +37,8 @@ internal static class ApiKeysApi
         return group;
     }
 
-    private static async Task<Results<Created<CreatedApiKey>, ProblemHttpResult>> Create(HttpContext context, ClaimsPrincipal user, TenantStore tenants, CancellationToken cancellationToken)
+    private static async Task<Results<Created<CreatedApiKey>, ProblemHttpResult>> Create(HttpContext context, ClaimsPrincipal user, TenantStore tenants,
+        SendGate.Core.Tenants.TenantAccess access, TimeProvider time, CancellationToken cancellationToken)
     {
         // Strict like every body here: a misspelt "aproverAddress" is named, not ignored.
         var (body, problem) = await JsonBody.ReadAsync<CreateApiKeyRequest>(context, cancellationToken);
@@ -85,6 +86,11 @@ internal static class ApiKeysApi
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);
+        }
+
+        if (await access.CheckNewApiKeyAsync(user.TenantId(), cancellationToken) is { } refusal)
+        {
+            return Problems.Quota(context, refusal, time);
         }
 
         var (key, secret) = await tenants.CreateKeyAsync(user.TenantId(), name!, roles, approver, cancellationToken);

@@ -31,7 +31,7 @@ internal static class AuditApi
     }
 
     /// <summary>The query values of the audit list: its filters and the page wanted.</summary>
-    private sealed record AuditListQuery(
+    internal sealed record AuditListQuery(
         [FromQuery(Name = "actor")] string? Actor,
         [FromQuery(Name = "action")] string? Action,
         [FromQuery(Name = "from")] string? From,
@@ -39,8 +39,12 @@ internal static class AuditApi
         [FromQuery(Name = "cursor")] string? Cursor,
         [FromQuery(Name = "limit")] string? Limit);
 
-    private static async Task<Results<Ok<AuditList>, ProblemHttpResult>> List(ClaimsPrincipal user, AuditTrail trail, [AsParameters] AuditListQuery query,
-        CancellationToken cancellationToken)
+    private static Task<Results<Ok<AuditList>, ProblemHttpResult>> List(ClaimsPrincipal user, AuditTrail trail, [AsParameters] AuditListQuery query,
+        CancellationToken cancellationToken) =>
+        PageAsync(query, filter => trail.ListAsync(user.TenantId(), filter, cancellationToken));
+
+    /// <summary>A page of a trail (a tenant's or the operator's) for the query's filters and cursor.</summary>
+    internal static async Task<Results<Ok<AuditList>, ProblemHttpResult>> PageAsync(AuditListQuery query, Func<AuditFilter, Task<IReadOnlyList<AuditRow>>> list)
     {
         var violations = new List<Violation>();
         var fromMs = QueryValues.Instant("from", query.From, violations);
@@ -65,7 +69,7 @@ internal static class AuditApi
             return Problems.Invalid(violations);
         }
 
-        var rows = await trail.ListAsync(user.TenantId(), new AuditFilter(query.Actor, query.Action, fromMs, toMs, before, size + 1), cancellationToken);
+        var rows = await list(new AuditFilter(query.Actor, query.Action, fromMs, toMs, before, size + 1));
         var page = rows.Take(size).ToList();
         return TypedResults.Ok(new AuditList(
             page.Select(r => new AuditEntryDto(r.Seq, Clock.FromMs(r.At), r.Actor, r.Action, r.Resource, r.Detail, r.Ip, r.StatusCode, r.PrevHash, r.Hash)).ToList(),
@@ -75,8 +79,11 @@ internal static class AuditApi
     private static async Task<Ok<AuditVerificationDto>> Verify(ClaimsPrincipal user, AuditTrail trail, CancellationToken cancellationToken)
     {
         var result = await trail.VerifyAsync(user.TenantId(), cancellationToken);
-        return TypedResults.Ok(new AuditVerificationDto(result.Intact, result.Entries, result.ExpectedEntries, result.FirstBrokenSeq, Reason(result.Finding), result.Problem));
+        return TypedResults.Ok(ToDto(result));
     }
+
+    internal static AuditVerificationDto ToDto(AuditVerification result) =>
+        new(result.Intact, result.Entries, result.ExpectedEntries, result.FirstBrokenSeq, Reason(result.Finding), result.Problem);
 
     private static string? Reason(AuditFinding? finding) => finding switch
     {

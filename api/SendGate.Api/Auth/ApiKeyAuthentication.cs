@@ -9,12 +9,18 @@ using SendGate.Core.Tenants;
 
 namespace SendGate.Api.Auth;
 
-/// <summary>Authenticates <c>Authorization: Bearer &lt;api key&gt;</c> against the stored key hashes.</summary>
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;api key&gt;</c> against the stored key hashes: a
+/// tenant's key (refused with <c>tenant-suspended</c> while its tenant is suspended), or an
+/// operator's (<see cref="OperatorKeys.Prefix"/>), which carries the operator role and no tenant.
+/// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     TenantStore tenants,
+    TenantAccess access,
+    OperatorKeys operators,
     AuthFailureLimiter failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
@@ -22,6 +28,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string TenantClaim = "sendgate:tenant";
     public const string KeyClaim = "sendgate:key";
     public const string ApproverClaim = "sendgate:approver";
+    public const string OperatorClaim = "sendgate:operator";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -44,11 +51,32 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <api key>'.");
         }
 
-        var key = await tenants.FindActiveKeyAsync(header[7..].Trim(), Context.RequestAborted);
+        var secret = header[7..].Trim();
+        if (OperatorKeys.LooksLikeOne(secret))
+        {
+            var operatorKey = await operators.FindActiveAsync(secret, Context.RequestAborted);
+            if (operatorKey is null)
+            {
+                failures.Failed(address);
+                return AuthenticateResult.Fail("The operator key is unknown or revoked.");
+            }
+
+            var identity = new ClaimsIdentity(
+                [new(OperatorClaim, operatorKey.Id), new(ClaimTypes.Name, operatorKey.Name), new(ClaimTypes.Role, Access.OperatorRole)], SchemeName);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        }
+
+        var key = await tenants.FindActiveKeyAsync(secret, Context.RequestAborted);
         if (key is null)
         {
             failures.Failed(address);
             return AuthenticateResult.Fail("The API key is unknown or revoked.");
+        }
+
+        if (await access.SuspendedAtAsync(key.TenantId, Context.RequestAborted) is { } suspended)
+        {
+            Context.Features.Set(new Suspended(suspended));
+            return AuthenticateResult.Fail("The tenant is suspended.");
         }
 
         var claims = new List<Claim>
@@ -77,6 +105,14 @@ internal sealed class ApiKeyAuthenticationHandler(
             return;
         }
 
+        if (Context.Features.Get<Suspended>() is { } suspended)
+        {
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            await WriteProblemAsync(StatusCodes.Status403Forbidden, Problems.TenantSuspended, "Tenant suspended",
+                $"The tenant was suspended by the operator at {SendGate.Core.Rfc3339.Format(suspended.At)}; its mail is kept and waits until it is resumed.");
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, Problems.Unauthorized, "Unauthorized",
@@ -94,6 +130,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Context.RequestServices.GetRequiredService<IProblemDetailsService>()
             .WriteAsync(new ProblemDetailsContext { HttpContext = Context, ProblemDetails = problem }).AsTask();
     }
+
+    /// <summary>Set when the key is valid but its tenant suspended; the challenge answers 403 tenant-suspended.</summary>
+    private sealed record Suspended(DateTimeOffset At);
 
     /// <summary>Set when the address was refused before the lookup; the challenge answers 429 instead of 401.</summary>
     private sealed record RateLimited(System.Threading.RateLimiting.RateLimitLease Lease);
@@ -114,6 +153,12 @@ internal static class Access
     /// <summary>Decide approval requests (as the key's approver identity, or as an admin).</summary>
     public const string Approve = "approve";
 
+    /// <summary>The operator API: tenants, their quotas and suspension (operator keys only; no tenant role reaches it).</summary>
+    public const string Operator = "operator";
+
+    /// <summary>The role an operator key carries; no tenant key can have it (<see cref="Roles.IsKnown"/> does not know it).</summary>
+    public const string OperatorRole = "sendgate-operator";
+
     public static IServiceCollection AddSendGateAuth(this IServiceCollection services)
     {
         services.AddSingleton<AuthFailureLimiter>();
@@ -123,7 +168,8 @@ internal static class Access
             .AddPolicy(Send, p => p.RequireRole(Roles.Sender, Roles.Admin))
             .AddPolicy(Review, p => p.RequireRole(Roles.Sender, Roles.Reviewer, Roles.Admin))
             .AddPolicy(Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Approve, p => p.RequireRole(Roles.Approver, Roles.Admin));
+            .AddPolicy(Approve, p => p.RequireRole(Roles.Approver, Roles.Admin))
+            .AddPolicy(Operator, p => p.RequireRole(OperatorRole));
         return services;
     }
 
@@ -137,5 +183,9 @@ internal static class Access
     public static string? KeyId(this ClaimsPrincipal user) => user.FindFirstValue(ApiKeyAuthenticationHandler.KeyClaim);
 
     public static string? ApproverAddress(this ClaimsPrincipal user) => user.FindFirstValue(ApiKeyAuthenticationHandler.ApproverClaim);
+
+    /// <summary>The operator key's id, as the operator trail names who acted.</summary>
+    public static string OperatorActor(this ClaimsPrincipal user) =>
+        $"operator-key:{user.FindFirstValue(ApiKeyAuthenticationHandler.OperatorClaim) ?? throw new InvalidOperationException("Not an operator.")}";
 
 }

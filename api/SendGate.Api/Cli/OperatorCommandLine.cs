@@ -22,8 +22,15 @@ internal static class OperatorCommandLine
         Usage:
           SendGate.Api keys create --tenant <name or id> --name <key name> --role <role> [--role <role> ...] [--approver-address <address>]
           SendGate.Api keys list --tenant <name or id>
+          SendGate.Api operator create-key --name <key name>
+          SendGate.Api operator list-keys
+          SendGate.Api operator revoke-key --id <key id>
+          SendGate.Api migrate
+          SendGate.Api audit verify (--tenant <name or id> | --operator)
         Roles: sender, reviewer, approver, admin. Uses the service's configuration (appsettings.json, SendGate__... variables).
         """;
+
+    private static readonly string[] Commands = ["keys", "operator", "migrate", "audit"];
 
     /// <summary>The process's exit code when it must not go on to serve; null to start the web server.</summary>
     public static async Task<int?> RunAsync(string[] args, IConfiguration configuration)
@@ -33,7 +40,7 @@ internal static class OperatorCommandLine
             return Refused;
         }
 
-        if (args.Length == 0 || args[0] != "keys")
+        if (args.Length == 0 || !Commands.Contains(args[0]))
         {
             return null;
         }
@@ -45,7 +52,13 @@ internal static class OperatorCommandLine
         var error = Console.Error;
         try
         {
-            return await RunKeysAsync(args[1..], provider, output, error);
+            return args[0] switch
+            {
+                "keys" => await RunKeysAsync(args[1..], provider, output, error),
+                "operator" => await RunOperatorAsync(args[1..], provider, output, error),
+                "migrate" => await MigrateAsync(args[1..], provider, output),
+                _ => await RunAuditAsync(args[1..], provider, output, error),
+            };
         }
         catch (UsageException ex)
         {
@@ -53,6 +66,159 @@ internal static class OperatorCommandLine
             error.WriteLine(Usage);
             return Refused;
         }
+    }
+
+    /// <summary>Brings the database up to date and exits: for a deployment that migrates before it starts the new version.</summary>
+    private static async Task<int> MigrateAsync(string[] args, IServiceProvider services, TextWriter output)
+    {
+        Expect(Parse(args));
+        var migrator = services.GetRequiredService<DatabaseMigrator>();
+        var pending = migrator.PendingScripts();
+        await migrator.MigrateAsync();
+        output.WriteLine(pending.Count == 0 ? "The database is up to date." : $"Applied {pending.Count} migration(s): {string.Join(", ", pending)}.");
+        return 0;
+    }
+
+    /// <summary>
+    /// The operator's keys, made on the machine: the first one can only come from here, as the
+    /// operator API itself needs one. The secret is printed once; the trail records who made it.
+    /// </summary>
+    private static async Task<int> RunOperatorAsync(string[] args, IServiceProvider services, TextWriter output, TextWriter error)
+    {
+        var verb = args.Length > 0 ? args[0] : throw new UsageException("operator needs a verb: create-key, list-keys or revoke-key.");
+        var options = Parse(args[1..]);
+        if (await NotMigratedAsync(services, error) is { } refused)
+        {
+            return refused;
+        }
+
+        var keys = services.GetRequiredService<OperatorKeys>();
+        var actor = $"operator:{Environment.UserName}@{Environment.MachineName}";
+        switch (verb)
+        {
+            case "create-key":
+                Expect(options, "name");
+                var name = Single(options, "name")?.Trim();
+                if (string.IsNullOrEmpty(name) || name.Length > 200 || name.Any(char.IsControl))
+                {
+                    throw new UsageException("--name is required: 1 to 200 characters without control characters.");
+                }
+
+                if (await AuditKeyMissingAsync(services, error) is { } missing)
+                {
+                    return missing;
+                }
+
+                var (key, secret) = await keys.CreateAsync(name);
+                await services.GetRequiredService<OperatorTrail>().RecordAsync(actor, "CLI operator create-key", $"id={key.Id}", $"channel=cli; name={name}", null,
+                    StatusCodes.Status201Created);
+                output.WriteLine($"Created operator key {key.Id} ({name}).");
+                output.WriteLine("The secret is shown this once and cannot be read again; store it now:");
+                output.WriteLine(secret);
+                return 0;
+            case "list-keys":
+                Expect(options);
+                foreach (var row in await keys.ListAsync())
+                {
+                    var state = row.RevokedAt is { } revoked ? $"revoked {Rfc3339.Format(Clock.FromMs(revoked))}" : "active";
+                    output.WriteLine($"{row.Id}  {row.Prefix}…  {state,-32}  {row.Name}");
+                }
+
+                return 0;
+            case "revoke-key":
+                Expect(options, "id");
+                var id = Single(options, "id") ?? throw new UsageException("--id is required.");
+                if (!await keys.RevokeAsync(id))
+                {
+                    error.WriteLine($"SendGate: no active operator key has the id '{id}'.");
+                    return 1;
+                }
+
+                await services.GetRequiredService<OperatorTrail>().RecordAsync(actor, "CLI operator revoke-key", $"id={id}", "channel=cli", null, StatusCodes.Status204NoContent);
+                output.WriteLine($"Revoked operator key {id}.");
+                return 0;
+            default:
+                throw new UsageException($"'{verb}' is not an operator verb: use create-key, list-keys or revoke-key.");
+        }
+    }
+
+    /// <summary>Checks a tenant's trail (or the operator's) with the service's key; exit code 3 when it is not intact.</summary>
+    private static async Task<int> RunAuditAsync(string[] args, IServiceProvider services, TextWriter output, TextWriter error)
+    {
+        var verb = args.Length > 0 ? args[0] : throw new UsageException("audit needs a verb: verify.");
+        if (verb != "verify")
+        {
+            throw new UsageException($"'{verb}' is not an audit verb: use verify.");
+        }
+
+        var options = Parse(args[1..].Select(a => a == "--operator" ? "--operator=yes" : a).ToArray());
+        Expect(options, "tenant", "operator");
+        if (await NotMigratedAsync(services, error) is { } refused)
+        {
+            return refused;
+        }
+
+        if (await AuditKeyMissingAsync(services, error) is { } missing)
+        {
+            return missing;
+        }
+
+        AuditVerification result;
+        string what;
+        if (Single(options, "operator") is not null)
+        {
+            result = await services.GetRequiredService<OperatorTrail>().VerifyAsync();
+            what = "The operator's trail";
+        }
+        else
+        {
+            var tenantName = Single(options, "tenant") ?? throw new UsageException("--tenant or --operator is required.");
+            var found = await services.GetRequiredService<TenantStore>().FindTenantsAsync(tenantName);
+            if (found.Count != 1)
+            {
+                error.WriteLine(found.Count == 0
+                    ? $"SendGate: no tenant has the name or id '{tenantName}'."
+                    : $"SendGate: {found.Count} tenants are named '{tenantName}'; give one of their ids: {string.Join(", ", found.Select(t => t.Id))}.");
+                return 1;
+            }
+
+            result = await services.GetRequiredService<AuditTrail>().VerifyAsync(found[0].Id);
+            what = $"The audit trail of tenant '{found[0].Name}' ({found[0].Id})";
+        }
+
+        if (result.Intact)
+        {
+            output.WriteLine($"{what} is intact: {result.Entries} entries.");
+            return 0;
+        }
+
+        output.WriteLine($"{what} is NOT intact: {result.Finding} at entry {result.FirstBrokenSeq} ({result.Problem}).");
+        return 3;
+    }
+
+    private static Task<int?> NotMigratedAsync(IServiceProvider services, TextWriter error)
+    {
+        var pending = services.GetRequiredService<DatabaseMigrator>().PendingScripts();
+        if (pending.Count > 0)
+        {
+            error.WriteLine($"SendGate: the database is not up to date ({pending.Count} migration(s) pending); run 'migrate' or start the service once, then run this again.");
+            return Task.FromResult<int?>(1);
+        }
+
+        return Task.FromResult<int?>(null);
+    }
+
+    /// <summary>The trail must be written and checked with the service's key: from another folder a relative key file would not be found and a new key made.</summary>
+    private static Task<int?> AuditKeyMissingAsync(IServiceProvider services, TextWriter error)
+    {
+        var audit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value;
+        if (string.IsNullOrEmpty(audit.Key) && !File.Exists(audit.KeyFile))
+        {
+            error.WriteLine($"SendGate: the audit key file {Path.GetFullPath(audit.KeyFile)} does not exist; run this in the service's folder with its settings (SendGate:Audit:KeyFile).");
+            return Task.FromResult<int?>(1);
+        }
+
+        return Task.FromResult<int?>(null);
     }
 
     private static async Task<int> RunKeysAsync(string[] args, IServiceProvider services, TextWriter output, TextWriter error)

@@ -33,6 +33,9 @@ internal static class Problems
     public const string DkimSelectorTaken = "dkim-selector-taken";
     public const string DkimKeyActive = "dkim-key-active";
     public const string DkimKeyLimit = "dkim-key-limit";
+    public const string QuotaExceeded = "quota-exceeded";
+    public const string TenantSuspended = "tenant-suspended";
+    public const string TenantNotFound = "tenant-not-found";
 
     /// <summary>Retry-After of a storage-full answer: long enough for an operator or a sweep to free space.</summary>
     public const int StorageFullRetryAfterSeconds = 60;
@@ -88,6 +91,28 @@ internal static class Problems
         }
 
         return TypedResults.Problem(problem);
+    }
+
+    /// <summary>
+    /// A quota met: 429 with Retry-After when it resets (messages per day), 403 when only removing
+    /// something frees it (stored bytes, keys, endpoints); the quota, its limit, use and reset named.
+    /// </summary>
+    public static ProblemHttpResult Quota(HttpContext context, SendGate.Core.Tenants.QuotaRefusal refusal, TimeProvider time)
+    {
+        var status = refusal.ResetsAt is null ? StatusCodes.Status403Forbidden : StatusCodes.Status429TooManyRequests;
+        if (refusal.ResetsAt is { } resets)
+        {
+            var seconds = Math.Max(1, (long)Math.Ceiling((resets - time.GetUtcNow()).TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return Of(status, QuotaExceeded, "Quota exceeded", refusal.Describe(), new Dictionary<string, object?>
+        {
+            ["quota"] = refusal.Quota,
+            ["limit"] = refusal.Limit,
+            ["used"] = refusal.Used,
+            ["resetsAt"] = refusal.ResetsAt,
+        });
     }
 
     public static ProblemHttpResult MessageNotFound(string id) =>

@@ -149,6 +149,8 @@ internal static class MessagesApi
                 return Problems.Of(StatusCodes.Status422UnprocessableEntity, Problems.IdempotencyKeyReused, "Idempotency-Key reused",
                     $"Idempotency-Key '{conflict.Key}' was already used with a different request (message {conflict.MessageId}).",
                     new Dictionary<string, object?> { ["messageId"] = conflict.MessageId });
+            case SubmitOutcome.QuotaExceeded quota:
+                return Problems.Quota(context, quota.Refusal, context.RequestServices.GetRequiredService<TimeProvider>());
             default:
                 throw new InvalidOperationException($"Unexpected outcome {outcome}.");
         }

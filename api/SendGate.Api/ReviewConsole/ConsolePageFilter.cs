@@ -14,7 +14,7 @@ namespace SendGate.Api.ReviewConsole;
 /// written in, and the headers that keep shown mail out of caches, frames and referrers and allow
 /// no script or style but our own.
 /// </summary>
-internal sealed class ConsolePageFilter(ConsolePeople people, PolicyService policies) : IAsyncPageFilter
+internal sealed class ConsolePageFilter(ConsolePeople people, PolicyService policies, SendGate.Core.Tenants.TenantAccess access) : IAsyncPageFilter
 {
     public const string LanguageCookie = "sendgate-lang";
 
@@ -51,6 +51,13 @@ internal sealed class ConsolePageFilter(ConsolePeople people, PolicyService poli
         headers["Referrer-Policy"] = "no-referrer";
         headers["X-Frame-Options"] = "DENY";
         headers["X-Robots-Tag"] = "noindex";
+
+        if (viewer is not null && context.ActionDescriptor.ViewEnginePath is not ("/SignOut" or "/Language")
+            && await access.SuspendedAtAsync(viewer.TenantId, http.RequestAborted) is not null)
+        {
+            context.Result = ProblemPage.Result(http, StatusCodes.Status403Forbidden, "TenantSuspendedTitle", "TenantSuspendedText");
+            return;
+        }
 
         if (viewer?.OnlyMessage is not null && !OpenToOneMail.Contains(context.ActionDescriptor.ViewEnginePath))
         {

@@ -21,6 +21,7 @@ internal sealed class SmtpIngressHost(
     IOptions<RateLimitOptions> rateLimits,
     SmtpCredentials credentials,
     SmtpConnectors connectors,
+    SendGate.Core.Tenants.TenantAccess access,
     MessageIntake intake,
     SubmissionService submissions,
     SendGate.Api.Auth.AuthFailureLimiter failures,
@@ -72,7 +73,7 @@ internal sealed class SmtpIngressHost(
             ? PartitionedRateLimiter.Create<string, string>(_ => RateLimitPartition.GetNoLimiter(""))
             : PartitionedRateLimiter.Create<string, string>(tenant => RateLimitPartition.GetFixedWindowLimiter(tenant,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = quota.PermitLimit, Window = quota.Window, QueueLimit = 0 }));
-        var gate = new SmtpSessionGate(credentials, connectors, o, _perTenant, failures, logger);
+        var gate = new SmtpSessionGate(credentials, connectors, access, o, _perTenant, failures, logger);
         _listeners = new SmtpListenerFactory(o, maxMessageBytes);
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add((SmtpServer.Storage.IMailboxFilter)gate);

@@ -57,6 +57,14 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
                 outcome = await submissions.SubmitAsync(actor, messageId, message, sendAt: null, idempotency: null, cancellationToken);
             }
 
+            if (outcome is SubmitOutcome.QuotaExceeded { Refusal: var refusal })
+            {
+                // Temporary: the client's queue keeps the mail until the day's count resets or the operator raises the quota.
+                return new SmtpResponse((SmtpReplyCode)451, refusal.ResetsAt is { } resets
+                    ? $"4.7.0 Daily message quota of {refusal.Limit} reached; try again after {SendGate.Core.Rfc3339.Format(resets)}"
+                    : $"4.3.1 Storage quota of {refusal.Limit} bytes reached; try again later");
+            }
+
             if (outcome is not SubmitOutcome.Accepted { Receipt: var receipt })
             {
                 return new SmtpResponse(SmtpReplyCode.Aborted, "4.3.0 Temporary failure, try again later");

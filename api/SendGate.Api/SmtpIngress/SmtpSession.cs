@@ -22,6 +22,7 @@ internal sealed record SmtpSender(string TenantId, string Actor);
 internal sealed class SmtpSessionGate(
     SmtpCredentials credentials,
     SmtpConnectors connectors,
+    SendGate.Core.Tenants.TenantAccess access,
     SmtpIngressOptions options,
     PartitionedRateLimiter<string> perTenant,
     SendGate.Api.Auth.AuthFailureLimiter failures,
@@ -91,6 +92,12 @@ internal sealed class SmtpSessionGate(
         if (!IsNullPath(from) && (string.IsNullOrEmpty(from.User) || !MailAddresses.IsBare(from.AsAddress())))
         {
             throw Refuse((SmtpReplyCode)553, "5.1.7 The sender address is malformed");
+        }
+
+        // Temporary, so that the company's mail server keeps the mail until the operator resumes the tenant.
+        if (await access.SuspendedAtAsync(sender.TenantId, cancellationToken) is not null)
+        {
+            throw Refuse((SmtpReplyCode)451, "4.7.1 This tenant is suspended; mail is not accepted now, try again later");
         }
 
         using var lease = await perTenant.AcquireAsync(sender.TenantId, 1, cancellationToken);

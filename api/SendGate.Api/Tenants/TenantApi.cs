@@ -64,8 +64,13 @@ internal static class TenantApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .RequireAuthorization(Access.Admin);
+        group.MapGet("/usage", Usage).WithName("GetTenantUsage").WithSummary("What the tenant uses against its quotas, today and in all")
+            .RequireAuthorization(Access.Admin);
         return group;
     }
+
+    private static async Task<Ok<SendGate.Core.Tenants.TenantUsage>> Usage(ClaimsPrincipal user, SendGate.Core.Tenants.TenantAccess access, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await access.UsageAsync(user.TenantId(), cancellationToken));
 
     private static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> Get(ClaimsPrincipal user, PolicyService policies, CancellationToken cancellationToken) =>
         await policies.GetTenantAsync(user.TenantId(), cancellationToken) is { } tenant ? TypedResults.Ok(ToDto(tenant.Tenant, tenant.Settings)) : NotFound();

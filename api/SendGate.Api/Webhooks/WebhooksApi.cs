@@ -81,7 +81,8 @@ internal static class WebhooksApi
     }
 
     private static async Task<Results<Created<CreatedWebhook>, ProblemHttpResult>> Create(
-        HttpContext context, ClaimsPrincipal user, WebhookStore store, SsrfGuard guard, SecretVault vault, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext context, ClaimsPrincipal user, WebhookStore store, SsrfGuard guard, SecretVault vault, TimeProvider time, SendGate.Core.Tenants.TenantAccess access,
+        CancellationToken cancellationToken)
     {
         var (request, problem) = await JsonBody.ReadAsync<WebhookRequest>(context, cancellationToken);
         if (problem is not null)
@@ -93,6 +94,11 @@ internal static class WebhooksApi
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);
+        }
+
+        if (await access.CheckNewWebhookEndpointAsync(user.TenantId(), cancellationToken) is { } refusal)
+        {
+            return Problems.Quota(context, refusal, time);
         }
 
         var now = time.NowMs();

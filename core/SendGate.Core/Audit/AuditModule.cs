@@ -5,7 +5,7 @@ namespace SendGate.Core.Audit;
 
 public static class AuditModule
 {
-    /// <summary>The tenants' keyed audit trails and the key they are kept with.</summary>
+    /// <summary>The tenants' keyed audit trails, the operator's, and the key they are kept with.</summary>
     public static IServiceCollection AddAudit(this IServiceCollection services)
     {
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
@@ -15,6 +15,7 @@ public static class AuditModule
                 "SendGate:Audit:KeyFile must hold the base64 of 32 random bytes (or not exist yet: it is then created).")
             .ValidateOnStart();
         services.AddSingleton<AuditTrail>();
+        services.AddSingleton<OperatorTrail>();
         return services;
     }
 }

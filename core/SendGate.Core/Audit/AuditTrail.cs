@@ -69,8 +69,14 @@ public sealed record AuditVerification(bool Intact, long Entries, long? Expected
 /// (version 1); the first start with the key seals them under a signed head
 /// (<see cref="SealUnkeyedTrailsAsync"/>).
 /// </summary>
-public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOptions<AuditOptions> options, ILogger<AuditTrail> logger)
+public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOptions<AuditOptions> options, ILogger<AuditTrail> logger, bool operatorTrail = false)
 {
+    /// <summary>
+    /// The statement for this trail's tables: the tenants' (audit_log, audit_heads) or the operator's
+    /// (operator_audit_log, operator_audit_heads), which have the same columns without the tie to a tenant.
+    /// </summary>
+    private string T(string sql) => operatorTrail ? sql.Replace("audit_log", "operator_audit_log", StringComparison.Ordinal).Replace("audit_heads", "operator_audit_heads", StringComparison.Ordinal) : sql;
+
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
     /// <summary>The plain SHA-256 chain of the entries written before the audit key (migration 0015).</summary>
@@ -133,7 +139,7 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
         {
             await using var connection = await db.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var head = await connection.QuerySingleOrDefaultAsync<HeadRow>(HeadSql, new { tenantId = entry.TenantId }, transaction);
+            var head = await connection.QuerySingleOrDefaultAsync<HeadRow>(T(HeadSql), new { tenantId = entry.TenantId }, transaction);
             var trusted = head is not null && IsSigned(head);
             (long Seq, string Hash)? last;
             if (trusted)
@@ -144,7 +150,7 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
             }
             else
             {
-                last = await connection.QuerySingleOrDefaultAsync<(long Seq, string Hash)?>(LastSql, new { tenantId = entry.TenantId }, transaction);
+                last = await connection.QuerySingleOrDefaultAsync<(long Seq, string Hash)?>(T(LastSql), new { tenantId = entry.TenantId }, transaction);
             }
 
             var row = new AuditRow
@@ -156,7 +162,7 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
             row = row with { Hash = MacOf(row) };
             try
             {
-                await connection.ExecuteAsync(InsertSql, row, transaction);
+                await connection.ExecuteAsync(T(InsertSql), row, transaction);
                 var keyedFrom = trusted ? head!.KeyedFrom : 1;
                 var headArgs = new
                 {
@@ -165,7 +171,7 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
                 };
                 if (trusted)
                 {
-                    if (await connection.ExecuteAsync(AdvanceHeadSql, headArgs, transaction) == 0)
+                    if (await connection.ExecuteAsync(T(AdvanceHeadSql), headArgs, transaction) == 0)
                     {
                         // Someone else moved the head since it was read: read it again.
                         await transaction.RollbackAsync(cancellationToken);
@@ -179,7 +185,7 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
                 }
                 else if (head is null && last is null)
                 {
-                    await connection.ExecuteAsync(InsertHeadSql, headArgs, transaction);
+                    await connection.ExecuteAsync(T(InsertHeadSql), headArgs, transaction);
                 }
                 else
                 {
@@ -201,7 +207,7 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
 
     public async Task<IReadOnlyList<AuditRow>> ListAsync(string tenantId, AuditFilter filter, CancellationToken cancellationToken = default)
     {
-        var sql = new StringBuilder($"SELECT {Columns} FROM audit_log WHERE tenant_id = @tenantId");
+        var sql = new StringBuilder(T($"SELECT {Columns} FROM audit_log WHERE tenant_id = @tenantId"));
         var args = new DynamicParameters(new { tenantId, limit = filter.Limit });
         if (filter.Actor is not null)
         {
@@ -243,8 +249,8 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
         await using var connection = await db.OpenAsync(cancellationToken);
         // One snapshot of rows and head: an entry recorded meanwhile must not look like an insertion.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
-        var rows = (await connection.QueryAsync<AuditRow>(new CommandDefinition(AllSql, new { tenantId }, transaction, cancellationToken: cancellationToken))).AsList();
-        var head = await connection.QuerySingleOrDefaultAsync<HeadRow>(new CommandDefinition(HeadSql, new { tenantId }, transaction, cancellationToken: cancellationToken));
+        var rows = (await connection.QueryAsync<AuditRow>(new CommandDefinition(T(AllSql), new { tenantId }, transaction, cancellationToken: cancellationToken))).AsList();
+        var head = await connection.QuerySingleOrDefaultAsync<HeadRow>(new CommandDefinition(T(HeadSql), new { tenantId }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
 
         long count = rows.Count;
@@ -328,10 +334,10 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
     {
         var sealedCount = 0;
         await using var connection = await db.OpenAsync(cancellationToken);
-        foreach (var head in (await connection.QueryAsync<HeadRow>(new CommandDefinition(UnsignedHeadsSql, cancellationToken: cancellationToken))).AsList())
+        foreach (var head in (await connection.QueryAsync<HeadRow>(new CommandDefinition(T(UnsignedHeadsSql), cancellationToken: cancellationToken))).AsList())
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            if (await connection.ExecuteScalarAsync<long>(KeyedCountSql, new { tenantId = head.TenantId }, transaction) > 0)
+            if (await connection.ExecuteScalarAsync<long>(T(KeyedCountSql), new { tenantId = head.TenantId }, transaction) > 0)
             {
                 await transaction.RollbackAsync(cancellationToken);
                 Log.AuditSealRefused(logger, head.TenantId);
@@ -346,8 +352,8 @@ public sealed class AuditTrail(IDbConnectionFactory db, TimeProvider time, IOpti
                 StatusCode = 200, PrevHash = head.LastHash, ChainVersion = KeyedChain,
             };
             row = row with { Hash = MacOf(row) };
-            await connection.ExecuteAsync(InsertSql, row, transaction);
-            var moved = await connection.ExecuteAsync(SealHeadSql, new
+            await connection.ExecuteAsync(T(InsertSql), row, transaction);
+            var moved = await connection.ExecuteAsync(T(SealHeadSql), new
             {
                 tenantId = row.TenantId, entries = row.Seq, lastHash = row.Hash, keyedFrom = row.Seq, signature = SignatureOf(row.TenantId, row.Seq, row.Hash, row.Seq),
                 now = row.At, previousEntries = head.Entries, previousHash = head.LastHash,

@@ -17,6 +17,7 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private readonly IDbConnectionFactory _db;
     private readonly Func<DbConnection, DbTransaction, TItem, Task<TResult>> _write;
     private readonly Func<IReadOnlyList<TItem>, Task>? _beforeCommit;
+    private readonly Func<DbConnection, DbTransaction, IReadOnlyList<TItem>, IReadOnlyList<TResult>, Task>? _afterWrites;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
@@ -28,11 +29,13 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     /// Runs once per batch before its transaction begins, for what must be durable before the
     /// commit that refers to it (files of the batch), without holding the database's write lock.
     /// </param>
-    public GroupCommit(IDbConnectionFactory db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> write, Func<IReadOnlyList<TItem>, Task>? beforeCommit = null)
+    public GroupCommit(IDbConnectionFactory db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> write, Func<IReadOnlyList<TItem>, Task>? beforeCommit = null,
+        Func<DbConnection, DbTransaction, IReadOnlyList<TItem>, IReadOnlyList<TResult>, Task>? afterWrites = null)
     {
         _db = db;
         _write = write;
         _beforeCommit = beforeCommit;
+        _afterWrites = afterWrites;
         _loop = Task.Run(RunAsync);
     }
 
@@ -113,6 +116,12 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 results[i] = await _write(_connection, transaction, batch[i].Item);
+            }
+
+            // What the batch adds up to (a tenant's count of the day), written once per batch in its transaction.
+            if (_afterWrites is not null)
+            {
+                await _afterWrites(_connection, transaction, batch.Select(p => p.Item).ToList(), results);
             }
 
             await transaction.CommitAsync();

@@ -32,6 +32,9 @@ public abstract class SqlDialect
     /// <summary>Inserts an idempotency key unless one exists; affects 0 rows when it does.</summary>
     public abstract string InsertIdempotencyKeySql { get; }
 
+    /// <summary>Adds <c>@messages</c> and <c>@bytes</c> to tenant <c>@tenantId</c>'s usage of <c>@day</c>, creating the day's row.</summary>
+    public abstract string AddTenantUsageSql { get; }
+
     /// <summary>
     /// Remembers that message <c>@id</c>'s tenant has delivered to <c>@domain</c>, unless already
     /// known. Runs inside the delivery's transaction, so it must never fail on a duplicate.
@@ -115,6 +118,11 @@ public sealed class SqliteDialect : SqlDialect
         RETURNING {Columns(queue, "")}
         """;
 
+    public override string AddTenantUsageSql => """
+        INSERT INTO tenant_usage_days (tenant_id, day, messages, bytes) VALUES (@tenantId, @day, @messages, @bytes)
+        ON CONFLICT (tenant_id, day) DO UPDATE SET messages = tenant_usage_days.messages + excluded.messages, bytes = tenant_usage_days.bytes + excluded.bytes
+        """;
+
     public override string InsertIdempotencyKeySql => """
         INSERT INTO idempotency_keys (tenant_id, idem_key, request_hash, message_id, response_status, response_body, created_at, expires_at)
         VALUES (@tenantId, @key, @requestHash, @messageId, @responseStatus, @responseBody, @now, @expiresAt)
@@ -178,6 +186,13 @@ public sealed class SqlServerDialect : SqlDialect
         UPDATE due
            SET {Assignments(queue)}
         OUTPUT {Columns(queue, "inserted.")};
+        """;
+
+    public override string AddTenantUsageSql => """
+        MERGE tenant_usage_days WITH (HOLDLOCK) AS u
+        USING (SELECT @tenantId AS tenant_id, @day AS day) AS s ON u.tenant_id = s.tenant_id AND u.day = s.day
+         WHEN MATCHED THEN UPDATE SET messages = u.messages + @messages, bytes = u.bytes + @bytes
+         WHEN NOT MATCHED THEN INSERT (tenant_id, day, messages, bytes) VALUES (@tenantId, @day, @messages, @bytes);
         """;
 
     public override string InsertIdempotencyKeySql => """

@@ -21,6 +21,9 @@ public abstract record SubmitOutcome
 
     /// <summary>The key was used before with a different request (422: the draft's "key reused with a different payload").</summary>
     public sealed record IdempotencyConflict(string Key, string MessageId) : SubmitOutcome;
+
+    /// <summary>Not stored: the tenant's daily or storage quota is used up.</summary>
+    public sealed record QuotaExceeded(Tenants.QuotaRefusal Refusal) : SubmitOutcome;
 }
 
 /// <summary>
@@ -37,6 +40,7 @@ public sealed class SubmissionService(
     Archive.IBlobStore blobs,
     TimeProvider time,
     IOptions<LimitsOptions> limits,
+    Tenants.TenantAccess access,
     ILogger<SubmissionService> logger)
 {
     private const string PurgeExpiredKeysSql = "DELETE FROM idempotency_keys WHERE expires_at <= @now";
@@ -71,6 +75,18 @@ public sealed class SubmissionService(
     public async Task<SubmitOutcome> SubmitAsync(Actor actor, string messageId, PreparedMessage message, DateTimeOffset? sendAt,
         IdempotencyRequest? idempotency, CancellationToken cancellationToken = default)
     {
+        if (await access.CheckSubmissionAsync(actor.TenantId, message.Raw.LongLength, cancellationToken) is { } refusal)
+        {
+            // A repeat of a message accepted before the quota was met still gets its first answer.
+            if (idempotency is not null && await writer.FindPreviousAsync(actor.TenantId, idempotency, time.NowMs(), cancellationToken) is { } previous)
+            {
+                return previous;
+            }
+
+            return new SubmitOutcome.QuotaExceeded(refusal);
+        }
+
+        var usageDay = await access.UsageDayAsync(actor.TenantId, cancellationToken);
         var (decision, settings) = await policies.DecideWithSettingsAsync(actor.TenantId, message, sendAt, cancellationToken);
         var (status, releaseAt) = (decision.Status, decision.ReleaseAt);
         var receipt = new SubmissionReceipt(messageId, status, releaseAt, decision);
@@ -121,10 +137,11 @@ public sealed class SubmissionService(
         var outcome = await writer.WriteAsync(
             new PendingSubmission(actor, row, original, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval,
                 message.Mime.Attachments.Select(a => a is MimeKit.MimePart p ? p.FileName ?? "" : a.ContentDisposition?.FileName ?? "").Where(n => n.Length > 0).ToList(),
-                decision.Rules.Select(r => r.RuleId).ToList(), notice is null ? null : [notice]),
+                decision.Rules.Select(r => r.RuleId).ToList(), notice is null ? null : [notice], usageDay),
             cancellationToken);
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {
+            access.Counted(actor.TenantId, row.SizeBytes);
             Log.MessageAccepted(logger, messageId, actor.TenantId, status);
         }
 

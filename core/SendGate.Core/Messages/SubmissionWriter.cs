@@ -19,7 +19,8 @@ public sealed record PendingSubmission(
     Approvals.OpenedApproval? Approval = null,
     IReadOnlyList<string>? AttachmentNames = null,
     IReadOnlyList<string>? RuleIds = null,
-    IReadOnlyList<Notifications.NewNotification>? Notices = null);
+    IReadOnlyList<Notifications.NewNotification>? Notices = null,
+    string? UsageDay = null);
 
 /// <summary>
 /// Commits submissions through <see cref="GroupCommit{TItem, TResult}"/>: the idempotency key
@@ -52,7 +53,7 @@ public sealed class SubmissionWriter : IAsyncDisposable
         _store = store;
         _idempotencyRetention = limits.Value.IdempotencyRetention;
         // The originals of a batch are made durable together, before the transaction that references them.
-        _commits = new GroupCommit<PendingSubmission, SubmitOutcome>(db, WriteAsync, batch => blobs.FlushAsync(batch.Select(s => s.Original).ToList()));
+        _commits = new GroupCommit<PendingSubmission, SubmitOutcome>(db, WriteAsync, batch => blobs.FlushAsync(batch.Select(s => s.Original).ToList()), CountUsageAsync);
     }
 
     public Task<SubmitOutcome> WriteAsync(PendingSubmission submission, CancellationToken cancellationToken) =>
@@ -100,6 +101,19 @@ public sealed class SubmissionWriter : IAsyncDisposable
         }
 
         return new SubmitOutcome.Accepted(s.Receipt, Replayed: false);
+    }
+
+    /// <summary>The tenants' messages and bytes of the day, one row per tenant and day for the whole batch (replays are not counted again).</summary>
+    private async Task CountUsageAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<PendingSubmission> batch, IReadOnlyList<SubmitOutcome> results)
+    {
+        var counted = batch.Where((s, i) => s.UsageDay is not null && results[i] is SubmitOutcome.Accepted { Replayed: false })
+            .GroupBy(s => (s.Actor.TenantId, Day: s.UsageDay!))
+            .Select(g => new { tenantId = g.Key.TenantId, day = g.Key.Day, messages = g.Count(), bytes = g.Sum(s => s.Row.SizeBytes) })
+            .ToList();
+        if (counted.Count > 0)
+        {
+            await connection.ExecuteAsync(_db.Dialect.AddTenantUsageSql, counted, transaction);
+        }
     }
 
     private static SubmitOutcome Previous(StoredKey existing, IdempotencyRequest idempotency) =>

@@ -21,6 +21,10 @@ public sealed record ApiKeyRow
 
 public sealed record TenantRow(string Id, string Name);
 
+/// <summary>A tenant the operator creates: its settings, first policy (null: the host's initial policy) and own quotas (null: the host's).</summary>
+public sealed record NewTenant(string Name, IReadOnlyList<string> InternalDomains, string Language, string TimeZone, Policies.PolicyDocument? Policy,
+    long? MessagesPerDay = null, long? StoredBytes = null, long? ApiKeys = null, long? WebhookEndpoints = null);
+
 /// <summary>
 /// Tenants and their API keys. Active keys are remembered for <see cref="AuthOptions.KeyCacheDuration"/>
 /// so that a request does not cost a database read to authenticate; revoking a key forgets it at
@@ -36,6 +40,12 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
         """;
 
     private const string InsertTenantSql = "INSERT INTO tenants (id, name, created_at) VALUES (@id, @name, @now)";
+
+    private const string InsertConfiguredTenantSql = """
+        INSERT INTO tenants (id, name, created_at, internal_domains, language, time_zone,
+                             quota_messages_per_day, quota_stored_bytes, quota_api_keys, quota_webhook_endpoints)
+        VALUES (@id, @name, @now, @internalDomains, @language, @timeZone, @messagesPerDay, @storedBytes, @apiKeys, @webhookEndpoints)
+        """;
 
     // Two hosts starting at once both try; the NOT EXISTS under the write lock lets one win.
     private const string InsertFirstTenantSql = """
@@ -53,6 +63,9 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
     private const string ListKeysSql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id";
 
     private const string FindTenantsSql = "SELECT id AS Id, name AS Name FROM tenants WHERE id = @nameOrId OR name = @nameOrId ORDER BY created_at, id";
+
+    // Tenant ids are version 7 GUIDs: in id order is in creation order, and the id is the cursor.
+    private const string ListTenantsSql = "SELECT id AS Id, name AS Name FROM tenants WHERE id > @after ORDER BY id";
 
     private const string GetKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId AND id = @id";
 
@@ -77,6 +90,37 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
         await Policies.PolicyStore.SeedMissingAsync(connection, transaction, initialPolicy.Document, now);
         await transaction.CommitAsync(cancellationToken);
         return id;
+    }
+
+    /// <summary>
+    /// Creates a tenant with its settings, its first policy and its first admin key, in one
+    /// transaction: a tenant never exists half made. The key's secret is returned once.
+    /// </summary>
+    public async Task<(string TenantId, ApiKeyRow Key, string Secret)> CreateTenantAsync(NewTenant tenant, CancellationToken cancellationToken = default)
+    {
+        var id = NewId("tnt");
+        var now = time.NowMs();
+        var secret = ApiKeySecrets.Generate();
+        var key = new ApiKeyRow
+        {
+            Id = NewId("key"), TenantId = id, Name = "first admin", Prefix = ApiKeySecrets.DisplayPrefix(secret), Roles = StoredRoles([Roles.Admin]), CreatedAt = now,
+        };
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(InsertConfiguredTenantSql, new
+        {
+            id, name = tenant.Name, now, internalDomains = System.Text.Json.JsonSerializer.Serialize(tenant.InternalDomains), language = tenant.Language,
+            timeZone = tenant.TimeZone, messagesPerDay = tenant.MessagesPerDay, storedBytes = tenant.StoredBytes, apiKeys = tenant.ApiKeys,
+            webhookEndpoints = tenant.WebhookEndpoints,
+        }, transaction);
+        await connection.ExecuteAsync(InsertKeySql, new
+        {
+            id = key.Id, tenantId = id, name = key.Name, prefix = key.Prefix, hash = ApiKeySecrets.Hash(secret), roles = key.Roles, now, approverAddress = (string?)null,
+        }, transaction);
+        // The new tenant is the only one without a policy in this transaction.
+        await Policies.PolicyStore.SeedMissingAsync(connection, transaction, tenant.Policy ?? initialPolicy.Document, now);
+        await transaction.CommitAsync(cancellationToken);
+        return (id, key, secret);
     }
 
     /// <summary>Creates the first tenant with an admin key if the database has no tenant yet.</summary>
@@ -155,6 +199,14 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<TenantRow>(new CommandDefinition(FindTenantsSql, new { nameOrId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>Up to <paramref name="limit"/> tenants after the one with id <paramref name="after"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<TenantRow>> ListTenantsAsync(string? after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var sql = $"{ListTenantsSql} {db.Dialect.LimitClause}";
+        return (await connection.QueryAsync<TenantRow>(new CommandDefinition(sql, new { after = after ?? "", limit }, cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<ApiKeyRow?> GetKeyAsync(string tenantId, string id, CancellationToken cancellationToken = default)

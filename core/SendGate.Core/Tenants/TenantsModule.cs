@@ -5,7 +5,7 @@ namespace SendGate.Core.Tenants;
 
 public static class TenantsModule
 {
-    /// <summary>Tenants and their API keys, the first tenant's bootstrap settings and the key cache.</summary>
+    /// <summary>Tenants and their API keys, the first tenant's bootstrap settings and the key cache, suspension and quotas, the operator's keys.</summary>
     public static IServiceCollection AddTenants(this IServiceCollection services)
     {
         services.AddOptions<BootstrapOptions>().BindSettings(BootstrapOptions.Section)
@@ -14,7 +14,10 @@ public static class TenantsModule
                 "SendGate:Bootstrap:ApiKey must be at least 24 characters long.")
             .ValidateOnStart();
         services.AddOptions<AuthOptions>().BindSettings(AuthOptions.Section).ValidateOnStart();
+        services.AddOptions<QuotaOptions>().BindSettings(QuotaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TenantStore>();
+        services.AddSingleton<TenantAccess>();
+        services.AddSingleton<OperatorKeys>();
         return services;
     }
 }

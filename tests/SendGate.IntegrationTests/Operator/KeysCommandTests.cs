@@ -133,7 +133,40 @@ public sealed class KeysCommandTests : IAsyncLifetime
         Assert.DoesNotContain(logs.Lines, l => l.Contains("SendGate:Bootstrap:ApiKey is set but ignored", StringComparison.Ordinal));
     }
 
-    private SendGate.Tests.ExternalTools.ToolRun Keys(params string[] arguments) =>
+    [Fact]
+    public async Task Operator_create_key_prints_a_key_that_reaches_the_operator_api_and_the_trail_verifies()
+    {
+        var run = Command("operator", "create-key", "--name", "ops team");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var secret = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        Assert.StartsWith(SendGate.Core.Tenants.OperatorKeys.Prefix, secret, StringComparison.Ordinal);
+        using var operatorClient = _app.ClientFor(secret);
+        Assert.Equal(HttpStatusCode.OK, (await operatorClient.GetAsync("/v1/operator/tenants")).StatusCode);
+        using (var tenantAdmin = _app.Admin())
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await tenantAdmin.GetAsync("/v1/operator/tenants")).StatusCode);
+        }
+
+        var list = Command("operator", "list-keys");
+        Assert.Contains("ops team", list.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, list.StdOut, StringComparison.Ordinal);
+
+        var verified = Command("audit", "verify", "--operator");
+        Assert.True(verified.ExitCode == 0, verified.ToString());
+        Assert.Contains("The operator's trail is intact: 1 entries.", verified.StdOut, StringComparison.Ordinal);
+        var tenant = Command("audit", "verify", "--tenant", "default");
+        Assert.True(tenant.ExitCode == 0, tenant.ToString());
+        Assert.Contains("is intact", tenant.StdOut, StringComparison.Ordinal);
+
+        var migrated = Command("migrate");
+        Assert.True(migrated.ExitCode == 0, migrated.ToString());
+        Assert.Contains("The database is up to date.", migrated.StdOut, StringComparison.Ordinal);
+    }
+
+    private SendGate.Tests.ExternalTools.ToolRun Keys(params string[] arguments) => Command(["keys", .. arguments]);
+
+    private SendGate.Tests.ExternalTools.ToolRun Command(params string[] arguments) =>
         HostProcess.Run(HostProcess.ApiDll, _app.Folder, new Dictionary<string, string>
         {
             ["SendGate__Database__ConnectionString"] = _app.ConnectionString,
@@ -141,5 +174,5 @@ public sealed class KeysCommandTests : IAsyncLifetime
             ["SendGate__Encryption__PasswordKeyFile"] = Path.Combine(_app.Folder, "password.key"),
             // The trail's key: an entry written with another would break the chain the service verifies.
             ["SendGate__Audit__KeyFile"] = Path.Combine(_app.Folder, "audit.key"),
-        }, ["keys", .. arguments]);
+        }, arguments);
 }

@@ -37,6 +37,27 @@ public sealed class ConsoleActionTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task A_suspended_tenant_s_console_shows_a_readable_page_and_acts_on_nothing()
+    {
+        var id = await SubmitAsync();
+        using var browser = await SignedInAsync(Hanako);
+        var tenantId = (await (await Client.GetAsync("/v1/tenant")).JsonAsync()).Str("id");
+        await App.Service<SendGate.Core.Tenants.TenantAccess>().SuspendAsync(tenantId);
+
+        var (status, html) = await browser.GetAsync($"/console/messages/{id}");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("このサービスは停止中です", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("tanaka@partner.co.jp", html, StringComparison.Ordinal);
+        // Its list shows nothing either, and the held mail stays as it was.
+        var (listStatus, list) = await browser.GetAsync("/console");
+        Assert.Equal(HttpStatusCode.Forbidden, listStatus);
+        Assert.DoesNotContain("お見積りの件", list, StringComparison.Ordinal);
+
+        await App.Service<SendGate.Core.Tenants.TenantAccess>().ResumeAsync(tenantId);
+        Assert.Equal("held", await StatusAsync(id));
+    }
+
+    [Fact]
     public async Task Send_now_needs_every_external_recipient_ticked_and_then_the_mail_reaches_the_smtp_server()
     {
         var id = await SubmitAsync();

@@ -190,6 +190,27 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
     }
 
     [ToolFact("python3")]
+    public async Task A_suspended_tenant_and_a_used_up_daily_quota_get_temporary_replies_so_the_mail_server_keeps_the_mail()
+    {
+        var (user, password) = await CredentialAsync(Client);
+        var tenantId = (await (await Client.GetAsync("/v1/tenant")).JsonAsync()).Str("id");
+        var access = App.Service<SendGate.Core.Tenants.TenantAccess>();
+
+        await access.SuspendAsync(tenantId);
+        var suspended = Python(MessageFile("停止中"), "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "mail");
+        Assert.Equal(451, suspended.Code);
+        Assert.StartsWith("4.7.1 This tenant is suspended", suspended.Text, StringComparison.Ordinal);
+
+        await access.ResumeAsync(tenantId);
+        await access.SetQuotasAsync(tenantId, messagesPerDay: 1, storedBytes: null, apiKeys: null, webhookEndpoints: null);
+        Assert.Equal(250, Python(MessageFile("一通目"), "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data").Code);
+        var over = Python(MessageFile("二通目"), "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data");
+        Assert.Equal(451, over.Code);
+        Assert.StartsWith("4.7.0 Daily message quota of 1 reached; try again after ", over.Text, StringComparison.Ordinal);
+        Assert.Equal(1, (await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").GetArrayLength());
+    }
+
+    [ToolFact("python3")]
     public async Task A_policy_rejection_is_550_5_7_1_with_the_rule_and_is_archived_as_rejected()
     {
         await Client.SetPolicyAsync(Rule("no-secrets", [new { type = "reject", reason = "Confidential mail may not leave" }], new { type = "subject", contains = new[] { "社外秘" } }));

@@ -18,7 +18,9 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     private readonly IMessageMoveHandler[] _handlers = [.. handlers];
 
     /// <summary>Messages as a work queue: the claim also takes the number of the event it writes.</summary>
-    internal static readonly WorkQueue Queue = new("messages", ["id", "tenant_id", "envelope_from", "attempts", "event_seq"], AlsoSet: "event_seq = event_seq + 1");
+    // A suspended tenant's mail is kept and waits: the claim passes it by until the tenant is resumed.
+    internal static readonly WorkQueue Queue = new("messages", ["id", "tenant_id", "envelope_from", "attempts", "event_seq"],
+        Candidates: "tenant_id NOT IN (SELECT id FROM tenants WHERE suspended_at IS NOT NULL)", AlsoSet: "event_seq = event_seq + 1");
 
     private const string MoveSql = """
         UPDATE messages
