@@ -81,6 +81,9 @@ internal static partial class Log
     [LoggerMessage(2101, LogLevel.Information, "Tenant {TenantId}: retention purged {Count} message(s)")]
     public static partial void RetentionPurged(ILogger logger, string tenantId, int count);
 
+    [LoggerMessage(2110, LogLevel.Warning, "Tenant {TenantId} deleted by the operator: purged with {Count} message(s)")]
+    public static partial void TenantPurged(ILogger logger, string tenantId, int count);
+
     [LoggerMessage(2102, LogLevel.Information, "Blob sweep deleted {Count} unreferenced blob(s) and leftovers")]
     public static partial void BlobsSwept(ILogger logger, int count);
 

@@ -36,6 +36,7 @@ internal static class Problems
     public const string QuotaExceeded = "quota-exceeded";
     public const string TenantSuspended = "tenant-suspended";
     public const string TenantNotFound = "tenant-not-found";
+    public const string LegalHold = "legal-hold";
 
     /// <summary>Retry-After of a storage-full answer: long enough for an operator or a sweep to free space.</summary>
     public const int StorageFullRetryAfterSeconds = 60;

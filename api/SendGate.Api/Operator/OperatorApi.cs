@@ -58,6 +58,9 @@ public sealed record CreatedAdminKey(string Id, string Name, string Prefix, stri
 
 public sealed record CreatedTenant(OperatorTenantDto Tenant, CreatedAdminKey AdminKey);
 
+/// <summary>A tenant being deleted: refused everywhere now, purged by the worker shortly.</summary>
+public sealed record DeletingTenant(string Id, string Status, long MessagesUnderLegalHold);
+
 /// <summary>
 /// <c>/v1/operator</c>: the operator of a SendGate host for many companies creates tenants (with
 /// their first admin key, shown once), lists them with their usage, suspends and resumes them and
@@ -91,6 +94,9 @@ internal static class OperatorApi
             .Accepts<QuotasRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapDelete("/tenants/{id}", Delete).WithName("DeleteTenant")
+            .WithSummary("Delete a tenant: refused everywhere at once, its mail, keys, settings and trail purged by the worker")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/audit", ListAudit).WithName("ListOperatorAudit").WithSummary("The operator's trail, newest first").ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapGet("/audit/verify", VerifyAudit).WithName("VerifyOperatorAudit").WithSummary("Check the operator trail's keyed chain and signed head");
         return group;
@@ -202,7 +208,7 @@ internal static class OperatorApi
     private static async Task<Results<Ok<OperatorTenantDto>, ProblemHttpResult>> SwitchAsync(string id, Func<Task<bool>> change, TenantStore tenants, TenantAccess access,
         PolicyService policies, CancellationToken cancellationToken)
     {
-        if (await policies.GetTenantAsync(id, cancellationToken) is null)
+        if (!await access.ExistsAsync(id, cancellationToken))
         {
             return TenantNotFound(id);
         }
@@ -227,7 +233,7 @@ internal static class OperatorApi
             return Problems.Invalid(violations);
         }
 
-        if (await policies.GetTenantAsync(id, cancellationToken) is null)
+        if (!await access.ExistsAsync(id, cancellationToken))
         {
             return TenantNotFound(id);
         }
@@ -236,6 +242,34 @@ internal static class OperatorApi
         OperatorAuditRecorder.Detail(context,
             $"messagesPerDay={request.MessagesPerDay?.ToString() ?? "default"} storedBytes={request.StoredBytes?.ToString() ?? "default"} apiKeys={request.ApiKeys?.ToString() ?? "default"} webhookEndpoints={request.WebhookEndpoints?.ToString() ?? "default"}");
         return TypedResults.Ok((await DtoAsync(id, tenants, access, policies, cancellationToken))!);
+    }
+
+    private static async Task<Results<Accepted<DeletingTenant>, ProblemHttpResult>> Delete(string id, HttpContext context, TenantDeletion deletion, TenantAccess access,
+        [FromQuery(Name = "force")] string? force, CancellationToken cancellationToken)
+    {
+        if (force is not (null or "true" or "false"))
+        {
+            return Problems.Invalid("force", ViolationCode.InvalidField, "force is true or false.");
+        }
+
+        if (!await access.ExistsAsync(id, cancellationToken))
+        {
+            return TenantNotFound(id);
+        }
+
+        var (outcome, holds) = await deletion.RequestAsync(id, force == "true", cancellationToken);
+        switch (outcome)
+        {
+            case DeletionOutcome.NotFound:
+                return TenantNotFound(id);
+            case DeletionOutcome.LegalHold:
+                return Problems.Of(StatusCodes.Status409Conflict, Problems.LegalHold, "Messages under legal hold",
+                    $"{holds} message(s) of the tenant are under legal hold; release the holds, or delete with force=true to purge them too.",
+                    new Dictionary<string, object?> { ["messagesUnderLegalHold"] = holds });
+            default:
+                OperatorAuditRecorder.Detail(context, holds > 0 ? $"forced: {holds} message(s) under legal hold purged too" : "no legal hold");
+                return TypedResults.Accepted($"/v1/operator/tenants/{id}", new DeletingTenant(id, "deleting", holds));
+        }
     }
 
     private static Task<Results<Ok<AuditList>, ProblemHttpResult>> ListAudit(OperatorTrail trail, [AsParameters] AuditApi.AuditListQuery query, CancellationToken cancellationToken) =>
@@ -261,7 +295,7 @@ internal static class OperatorApi
 
     private static async Task<OperatorTenantDto?> DtoAsync(string id, TenantStore tenants, TenantAccess access, PolicyService policies, CancellationToken cancellationToken)
     {
-        if (await policies.GetTenantAsync(id, cancellationToken) is not { } tenant)
+        if (!await access.ExistsAsync(id, cancellationToken) || await policies.GetTenantAsync(id, cancellationToken) is not { } tenant)
         {
             return null;
         }

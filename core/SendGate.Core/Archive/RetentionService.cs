@@ -24,37 +24,9 @@ public sealed class RetentionService(
          ORDER BY created_at
         """;
 
-    private const string DeleteContentSql = "DELETE FROM message_content WHERE message_id = @id";
-
-    private const string BlobKeysSql = """
-        SELECT blob_key FROM message_originals WHERE message_id = @id
-        UNION SELECT blob_key FROM message_sent WHERE message_id = @id
-        """;
-
-    private const string DeleteOriginalSql = "DELETE FROM message_originals WHERE message_id = @id";
-    private const string DeleteSentSql = "DELETE FROM message_sent WHERE message_id = @id";
-
     private const string MarkPurgedSql = """
         UPDATE messages SET content_purged_at = @now, updated_at = @now WHERE id = @id AND legal_hold = 0 AND content_purged_at IS NULL
         """;
-
-    // Everything that hangs off a message, dependents first.
-    private static readonly string[] DeleteRecordSql =
-    [
-        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE message_id = @id)",
-        "DELETE FROM webhook_deliveries WHERE message_id = @id",
-        "DELETE FROM notifications WHERE message_id = @id",
-        "DELETE FROM approval_tokens WHERE request_id IN (SELECT id FROM approval_requests WHERE message_id = @id)",
-        "DELETE FROM approval_decisions WHERE request_id IN (SELECT id FROM approval_requests WHERE message_id = @id)",
-        "DELETE FROM approval_requests WHERE message_id = @id",
-        "DELETE FROM password_mails WHERE message_id = @id",
-        "DELETE FROM message_tags WHERE message_id = @id",
-        "DELETE FROM message_attachments WHERE message_id = @id",
-        "DELETE FROM message_rules WHERE message_id = @id",
-        "DELETE FROM message_events WHERE message_id = @id",
-        "DELETE FROM message_recipients WHERE message_id = @id",
-        "DELETE FROM messages WHERE id = @id AND legal_hold = 0",
-    ];
 
     /// <summary>Purges what is due for every tenant with a retention; returns how many messages.</summary>
     public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
@@ -81,10 +53,7 @@ public sealed class RetentionService(
                     continue;
                 }
 
-                await connection.ExecuteAsync(DeleteContentSql, new { id }, transaction);
-                var blobKeys = (await connection.QueryAsync<string>(BlobKeysSql, new { id }, transaction)).AsList();
-                await connection.ExecuteAsync(DeleteOriginalSql, new { id }, transaction);
-                await connection.ExecuteAsync(DeleteSentSql, new { id }, transaction);
+                var blobKeys = await MessagePurge.DeleteContentAsync(connection, transaction, id);
                 if (keepMetadata)
                 {
                     await MessageStore.AppendEventAsync(connection, transaction, id, new NewEvent(MessageEventType.ContentPurged, null, null, "retention",
@@ -92,10 +61,7 @@ public sealed class RetentionService(
                 }
                 else
                 {
-                    foreach (var sql in DeleteRecordSql)
-                    {
-                        await connection.ExecuteAsync(sql, new { id }, transaction);
-                    }
+                    await MessagePurge.DeleteRecordAsync(connection, transaction, id);
                 }
 
                 await transaction.CommitAsync(cancellationToken);

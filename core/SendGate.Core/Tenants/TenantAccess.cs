@@ -38,7 +38,7 @@ public sealed record TenantUsage(string Day, QuotaUse MessagesToday, long BytesT
 public sealed class TenantAccess(IDbConnectionFactory db, TimeProvider time, IOptions<QuotaOptions> options)
 {
     private const string StateSql = """
-        SELECT suspended_at AS SuspendedAt, time_zone AS TimeZone, quota_messages_per_day AS MessagesPerDay, quota_stored_bytes AS StoredBytes,
+        SELECT COALESCE(deleted_at, suspended_at) AS SuspendedAt, deleted_at AS DeletedAt, time_zone AS TimeZone, quota_messages_per_day AS MessagesPerDay, quota_stored_bytes AS StoredBytes,
                quota_api_keys AS ApiKeys, quota_webhook_endpoints AS WebhookEndpoints
           FROM tenants WHERE id = @tenantId
         """;
@@ -53,7 +53,7 @@ public sealed class TenantAccess(IDbConnectionFactory db, TimeProvider time, IOp
 
     private const string SuspendSql = "UPDATE tenants SET suspended_at = @now, updated_at = @now WHERE id = @tenantId AND suspended_at IS NULL";
 
-    private const string ResumeSql = "UPDATE tenants SET suspended_at = NULL, updated_at = @now WHERE id = @tenantId AND suspended_at IS NOT NULL";
+    private const string ResumeSql = "UPDATE tenants SET suspended_at = NULL, updated_at = @now WHERE id = @tenantId AND suspended_at IS NOT NULL AND deleted_at IS NULL";
 
     private const string SetQuotasSql = """
         UPDATE tenants SET quota_messages_per_day = @messagesPerDay, quota_stored_bytes = @storedBytes, quota_api_keys = @apiKeys,
@@ -63,9 +63,13 @@ public sealed class TenantAccess(IDbConnectionFactory db, TimeProvider time, IOp
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>When the tenant was suspended; null when it is not (or does not exist).</summary>
+    /// <summary>When the tenant was suspended (or deleted: refused the same way until the worker purged it); null when it is not, or does not exist.</summary>
     public async Task<DateTimeOffset?> SuspendedAtAsync(string tenantId, CancellationToken cancellationToken = default) =>
         Clock.FromMs((await EntryAsync(tenantId, cancellationToken))?.State.SuspendedAt);
+
+    /// <summary>Whether the tenant exists and is not deleted (it may be suspended).</summary>
+    public async Task<bool> ExistsAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        (await EntryAsync(tenantId, cancellationToken, fresh: true)) is { State.DeletedAt: null };
 
     /// <summary>The limits that apply to the tenant now.</summary>
     public async Task<TenantQuotas> QuotasAsync(string tenantId, CancellationToken cancellationToken = default) =>
@@ -242,6 +246,7 @@ public sealed class TenantAccess(IDbConnectionFactory db, TimeProvider time, IOp
     private sealed record StateRow
     {
         public long? SuspendedAt { get; init; }
+        public long? DeletedAt { get; init; }
         public string TimeZone { get; init; } = "Asia/Tokyo";
         public long? MessagesPerDay { get; init; }
         public long? StoredBytes { get; init; }

@@ -58,14 +58,18 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
         VALUES (@id, @tenantId, @name, @prefix, @hash, @roles, @now, @approverAddress)
         """;
 
-    private const string FindKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL";
+    // A deleted tenant's keys stop at once, before the worker has purged them.
+    private const string FindKeySql = $"""
+        SELECT {KeyColumns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = api_keys.tenant_id AND t.deleted_at IS NOT NULL)
+        """;
 
     private const string ListKeysSql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId ORDER BY created_at, id";
 
     private const string FindTenantsSql = "SELECT id AS Id, name AS Name FROM tenants WHERE id = @nameOrId OR name = @nameOrId ORDER BY created_at, id";
 
     // Tenant ids are version 7 GUIDs: in id order is in creation order, and the id is the cursor.
-    private const string ListTenantsSql = "SELECT id AS Id, name AS Name FROM tenants WHERE id > @after ORDER BY id";
+    private const string ListTenantsSql = "SELECT id AS Id, name AS Name FROM tenants WHERE id > @after AND deleted_at IS NULL ORDER BY id";
 
     private const string GetKeySql = $"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenantId AND id = @id";
 
@@ -213,6 +217,15 @@ public sealed class TenantStore(IDbConnectionFactory db, TimeProvider time, Micr
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(GetKeySql, new { tenantId, id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Forgets the remembered keys of a tenant (deleted): other hosts forget them within <see cref="AuthOptions.KeyCacheDuration"/>.</summary>
+    public void ForgetTenant(string tenantId)
+    {
+        foreach (var entry in _activeKeys.Where(e => e.Value.Key.TenantId == tenantId))
+        {
+            _activeKeys.TryRemove(entry.Key, out _);
+        }
     }
 
     public enum RevokeOutcome { Revoked, NotFound, AlreadyRevoked, LastAdmin }

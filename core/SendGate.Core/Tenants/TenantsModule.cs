@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SendGate.Core.Background;
 using SendGate.Core.Hosting;
 
 namespace SendGate.Core.Tenants;
@@ -18,6 +19,8 @@ public static class TenantsModule
         services.AddSingleton<TenantStore>();
         services.AddSingleton<TenantAccess>();
         services.AddSingleton<OperatorKeys>();
+        services.AddSingleton<TenantDeletion>();
+        services.AddRecurringWork<TenantDeletion>("purge-deleted-tenants", Background.WorkSchedule.Every(TimeSpan.FromMinutes(1)), (deletion, ct) => deletion.PurgeDueAsync(ct));
         return services;
     }
 }

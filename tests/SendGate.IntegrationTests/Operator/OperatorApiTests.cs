@@ -198,6 +198,55 @@ public sealed class OperatorApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/api-keys", new { name = "now allowed", roles = new[] { "sender" } })).StatusCode);
     }
 
+    [Fact]
+    public async Task A_deleted_tenant_is_refused_at_once_then_purged_by_the_worker_unless_a_legal_hold_stands()
+    {
+        var (id, admin) = await CreateTenantAsync();
+        using var _ = admin;
+        var kept = (await (await admin.PostAsJsonAsync("/v1/messages", Mail(("from", "taro@minato.example"), ("to", new[] { "someone@customer.example" }),
+            ("attachments", new[] { new { filename = "見積書.pdf", contentType = "application/pdf", content = Convert.ToBase64String("%PDF-1.4 quote"u8.ToArray()) } })))).JsonAsync()).Str("id");
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsJsonAsync("/v1/messages", MailOf())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/v1/messages/{kept}/legal-hold", new { reason = "dispute" })).StatusCode);
+
+        var refused = await _operator.DeleteAsync($"/v1/operator/tenants/{id}");
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var problem = await refused.JsonAsync();
+        Assert.Equal("urn:sendgate:problem:legal-hold", problem.Str("type"));
+        Assert.Equal(1, problem.GetProperty("messagesUnderLegalHold").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/v1/tenant")).StatusCode);
+
+        var deleting = await _operator.DeleteAsync($"/v1/operator/tenants/{id}?force=true");
+        Assert.Equal(HttpStatusCode.Accepted, deleting.StatusCode);
+        Assert.Equal("deleting", (await deleting.JsonAsync()).Str("status"));
+        // Refused at once, before the worker purged anything; nothing of it is delivered.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.GetAsync("/v1/tenant")).StatusCode);
+        Assert.Equal(0, (await _app.DeliverDueAsync()).Sent);
+        Assert.Equal(HttpStatusCode.NotFound, (await _operator.GetAsync($"/v1/operator/tenants/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _operator.PostAsync($"/v1/operator/tenants/{id}/resume", null)).StatusCode);
+
+        Assert.Equal(2, await _app.Service<TenantDeletion>().PurgeDueAsync());
+        await using (var connection = await _app.Service<SendGate.Core.Data.IDbConnectionFactory>().OpenAsync())
+        {
+            foreach (var table in new[] { "messages", "api_keys", "policy_versions", "audit_log", "message_events", "tenant_usage_days" })
+            {
+                Assert.Equal(0L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, $"SELECT COUNT(*) FROM {table} WHERE tenant_id = @id", new { id }));
+            }
+
+            Assert.Equal(0L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM tenants WHERE id = @id", new { id }));
+            Assert.Equal(0L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM message_originals WHERE message_id = @kept", new { kept }));
+        }
+
+        // The first tenant is untouched; the operator's trail has the request and the end.
+        using var first = _app.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/v1/tenant")).StatusCode);
+        var trail = (await _operator.GetFromJsonAsync<JsonElement>("/v1/operator/audit")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal("PURGE tenant", trail[0].Str("action"));
+        Assert.Equal("DELETE /v1/operator/tenants/{id}", trail[1].Str("action"));
+        Assert.Contains("forced", trail[1].Str("detail"), StringComparison.Ordinal);
+        Assert.True((await _operator.GetFromJsonAsync<JsonElement>("/v1/operator/audit/verify")).GetProperty("intact").GetBoolean());
+        Assert.Equal(0, await _app.Service<TenantDeletion>().PurgeDueAsync());
+    }
+
     [Theory]
     [InlineData("""{"internalDomains":["x.example"]}""", "name")]
     [InlineData("""{"name":"A","internalDomains":["not a domain"]}""", "internalDomains[0]")]
