@@ -13,7 +13,8 @@ namespace SendGate.Core.Policies;
 /// </summary>
 public sealed class CompanyNames(IDbConnectionFactory db, TimeProvider time)
 {
-    private const int MaxNames = 10;
+    // Enough for a salutation, a subject, the headings of a few files and a list of customers.
+    private const int MaxNames = 50;
 
     /// <summary>A domain whose mail greeted more names than this is shared (a mail provider, a group's common domain): its names say nothing.</summary>
     public const int MaxNamesPerDomain = 3;

@@ -623,6 +623,27 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
             }
         }
 
+        // A list that names the recipient's company among other customers (a receivables list sent for one of them).
+        foreach (var (file, listed, english) in context.Facts.DocumentListings)
+        {
+            if (evidence.Any(e => e.StartsWith($"attachment {file}:", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var recipients = domains.SelectMany(d => context.Companies.NamesAt.GetValueOrDefault(d) ?? []).ToList();
+            bool Theirs(string key) => recipients.Any(n => n.Contains(key, StringComparison.Ordinal) || key.Contains(n, StringComparison.Ordinal))
+                || (context.Companies.DomainsOf.TryGetValue(key, out var at) && domains.Any(d => at.Any(k => Related(k, d))));
+            var others = listed.Where(k => !Theirs(k) && context.Companies.DomainsOf.TryGetValue(k, out var at) && at.Count > 0)
+                .Concat(english.Where(k => !domains.Any(d => KnownDomainSet.LabelKey(d) == k) && context.Known.WithLabel(k).Any(d => !context.IsInternal(d))))
+                .Distinct(StringComparer.Ordinal).ToList();
+            var theirs = listed.Any(Theirs) || english.Any(k => domains.Any(d => KnownDomainSet.LabelKey(d) == k));
+            if (theirs && others.Count > 0)
+            {
+                evidence.Add($"attachment {file}: 宛先の会社のほかに {string.Join("・", others.Take(3))} の名前が並んでいます (lists other customers beside the recipient's company)");
+            }
+        }
+
         foreach (var (name, key, where) in context.Facts.EnglishCompanies)
         {
             var at = context.Known.WithLabel(key).Where(d => !context.IsInternal(d)).ToList();

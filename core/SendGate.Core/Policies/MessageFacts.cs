@@ -23,6 +23,7 @@ public sealed class MessageFacts
     private IReadOnlyList<(AddressedCompany Company, string Where, bool Issued)>? _documentCompanies;
     private IReadOnlyList<(string Name, string Key, string Where)>? _englishCompanies;
     private IReadOnlyList<(string FileName, IReadOnlyList<string> Companies)>? _documentMentions;
+    private IReadOnlyList<(string FileName, IReadOnlyList<string> Companies, IReadOnlyList<string> EnglishKeys)>? _documentListings;
 
     public MessageFacts(PreparedMessage message)
     {
@@ -99,6 +100,23 @@ public sealed class MessageFacts
             .ToList();
 
     /// <summary>
+    /// Per readable attachment (not a public document), the companies the rows of its tables name,
+    /// in Japanese with a legal form and in English with one (up to <see cref="ListedChars"/>
+    /// characters): a receivables list or a customer list names one per row.
+    /// </summary>
+    public IReadOnlyList<(string FileName, IReadOnlyList<string> Companies, IReadOnlyList<string> EnglishKeys)> DocumentListings => _documentListings ??=
+        Attachments.Where(a => !a.EncryptedZip && !Salutation.IsPublicDocument(a.FileName, a.Text.Text))
+            .Select(a => (a.FileName, Rows: Salutation.TableRows(a.Text.Text, ListedChars)))
+            .Where(a => a.Rows.Length > 0)
+            .Select(a => (a.FileName, Salutation.CompaniesNamed(a.Rows, ListedChars),
+                (IReadOnlyList<string>)Salutation.EnglishCompanies(a.Rows, ListedChars).Select(c => c.Key).ToList()))
+            .Where(l => l.Item2.Count + l.Item3.Count >= 2)
+            .ToList();
+
+    /// <summary>How much of a file is read for the companies it lists.</summary>
+    public const int ListedChars = 20_000;
+
+    /// <summary>
     /// English company names (Global Parts Ltd.) in the addressee lines of the new text, the subject,
     /// and each readable attachment's name and first page, with where they were found.
     /// </summary>
@@ -106,7 +124,7 @@ public sealed class MessageFacts
         Salutation.EnglishCompanies(string.Join('\n', Text.NewText.Split('\n', 7).Take(6))).Select(c => (c.Name, c.Key, "宛名 (the salutation)"))
             .Concat(Salutation.EnglishCompanies(Subject).Select(c => (c.Name, c.Key, "the subject")))
             .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a =>
-                Salutation.EnglishCompanies(a.FileName.Replace('_', ' ') + "\n" + a.Text.Text).Select(c => (c.Name, c.Key, $"attachment {a.FileName}"))))
+                Salutation.EnglishCompanies(a.FileName.Replace('_', ' ') + "\n" + Salutation.HeadingText(a.Text.Text)).Select(c => (c.Name, c.Key, $"attachment {a.FileName}"))))
             .ToList();
 
     public static string DomainOf(string address)

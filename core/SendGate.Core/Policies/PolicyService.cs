@@ -120,7 +120,7 @@ public sealed class PolicyService(
                 cancellationToken)
             : null;
         var names = policy?.UsesCompanyNames == true
-            ? await companies.LookupAsync(tenantId, facts.SalutationCompanies.Select(c => c.Key).Concat(facts.DocumentCompanies.Select(d => d.Company.Key)).Concat(facts.DocumentMentions.SelectMany(m => m.Companies)).Distinct(StringComparer.Ordinal).ToList(),
+            ? await companies.LookupAsync(tenantId, facts.SalutationCompanies.Select(c => c.Key).Concat(facts.DocumentCompanies.Select(d => d.Company.Key)).Concat(facts.DocumentMentions.SelectMany(m => m.Companies)).Concat(facts.DocumentListings.SelectMany(l => l.Companies)).Distinct(StringComparer.Ordinal).ToList(),
                 facts.Recipients.Select(r => r.Domain).Where(d => d.Length > 0 && !DomainMatch.Covers(settings.InternalDomains, d)).Distinct(StringComparer.Ordinal).ToList(),
                 cancellationToken)
             : null;

@@ -64,6 +64,7 @@ public sealed class PreventionDetectorTests
     [InlineData("工程表を引き直しました。修正したものを付けておりますので、目を通していただけますと幸いです。")]
     [InlineData("更新書類をZIPファイルにまとめて本メールでお送りしております。")]
     [InlineData("I'm sending the corrected proforma invoice with this email.")]
+    [InlineData("ログ一式をzipにまとめて付けました。")]
     public void A_sentence_that_says_this_mail_carries_a_file_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -92,6 +93,7 @@ public sealed class PreventionDetectorTests
     [InlineData("資料は明日お送りします。")]
     [InlineData("取り扱いには十分気を付けております。")]
     [InlineData("資料には通し番号を付けております。")]
+    [InlineData("ご指示のとおり、各製品の検査成績書は現品の梱包箱に添付しております。")]
     public void Talking_about_a_file_without_sending_it_with_this_mail_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -124,6 +126,8 @@ public sealed class PreventionDetectorTests
     [InlineData("株式会社パートナー工業\n営業部\n\nいつもお世話になっております。", SalutationProblem.MissingOnchu)]
     [InlineData("株式会社パートナー工業 御中\n営業部 田中様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
     [InlineData("お取引先の皆様各位\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
+    [InlineData("株式会社クライアント\n情報システム部 井上課長様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
+    [InlineData("東西物流株式会社\n加藤様様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
     public void Wrong_salutations_to_another_company_are_named(string text, string kind) =>
         Assert.Contains(Salutation.Check(text, external: true), p => p.Kind == kind);
 
@@ -168,6 +172,24 @@ public sealed class PreventionDetectorTests
     }
 
     [Fact]
+    public void A_list_s_rows_are_read_for_companies_but_not_a_table_of_payees_or_destinations()
+    {
+        Assert.Contains("株式会社クライアント,1912300", Salutation.TableRows("取引先,残高,期日\n株式会社パートナー工業,2468200,2026-12-31\n株式会社クライアント,1912300,2026-12-31", 20000));
+        Assert.Equal("", Salutation.TableRows("総合振込明細\n受取人\t銀行・支店\t金額\n東西物流株式会社\t北海銀行 横浜支店\t1,284,000", 20000));
+        Assert.Equal("", Salutation.TableRows("議事録\n出席：井上様（株式会社クライアント）、森様（株式会社ミライシステム）", 20000));
+    }
+
+    [Theory]
+    [InlineData("4111 1111 1111 1111", true)]    // Visa
+    [InlineData("3782 822463 10005", true)]      // American Express
+    [InlineData("3530 1113 3330 0000", true)]    // JCB
+    [InlineData("5555 5555 5555 4444", true)]    // Mastercard
+    [InlineData("353918051234561", false)]       // an IMEI: 15 digits that pass Luhn but start 35 (15 digits are Amex only)
+    [InlineData("1234 5678 9012 3452", false)]   // Luhn-valid, no network issues 1…
+    public void Only_numbers_a_card_network_issues_are_card_numbers(string text, bool card) =>
+        Assert.Equal(card, CreditCardDetector.Find(text).Count == 1);
+
+    [Fact]
     public void A_customer_s_price_list_with_the_company_s_costs_left_in_is_internal_material()
     {
         var sheet = new AttachmentTextResult("2027年度 価格表\n品名\t販売単価\t仕入単価\t粗利率\nコピー用紙\t2,450\t1,890\t22.9%", null);
@@ -199,6 +221,7 @@ public sealed class PreventionDetectorTests
     [InlineData("ご依頼の件", "社外秘の資料のため、お送りできません。")]
     [InlineData("Re: order", "This e-mail is confidential and intended solely for the addressee.")]
     [InlineData("Re: order", "Please review the confidentiality agreement.")]
+    [InlineData("Re: Drawings", "We understand they are confidential to Global Parts and will not pass them on.")]
     [InlineData("Re: 内訳", "原価資料は社外秘扱いとなっており、お出しすることができません。")]
     [InlineData("Re: 内訳", "社外秘の資料につき、ご提供いたしかねます。")]
     [InlineData("Re: 内訳", "取引条件を含む資料は社外秘の扱いとなっており、\nご提供は控えさせていただいております。")]
@@ -257,6 +280,7 @@ public sealed class PreventionDetectorTests
     {
         var found = Salutation.EnglishCompanies("AGREEMENT\nThis Agreement is entered into between Sample Shoji Co., Ltd. and Global Parts Ltd.\nDear Sales Team at ABC Trading Inc.,");
         Assert.Equal(["sampleshoji", "globalparts", "abctrading"], found.Select(f => f.Key));
+        Assert.Equal(["abctrading"], Salutation.EnglishCompanies("Dear ABC Trading team,\n\nJust a reminder.").Select(f => f.Key));
         Assert.Equal("globalparts", SendGate.Core.Policies.KnownDomainSet.LabelKey("globalparts.co.uk"));
         Assert.Equal("abctrading", SendGate.Core.Policies.KnownDomainSet.LabelKey("abc-trading.com"));
         Assert.Equal(["globalparts.co.uk"], new SendGate.Core.Policies.KnownDomainSet(["globalparts.co.uk", "abc-trading.com"]).WithLabel("globalparts"));

@@ -182,7 +182,7 @@ public static partial class ConfidentialMarkings
 
     // A promise to keep the other side's material confidential, 取扱注意 on a parcel, a report that such material
     // was deleted or returned, and a marking that is only part of a seminar's title (「社外秘情報の取扱い」セミナー).
-    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会))")]
+    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential to (you|your|them|their|[A-Z])|\b(understand|acknowledge|noted)\b.{0,40}\bconfidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会))")]
     private static partial Regex NotAMarking();
 
     // However it is worded: お出しすることができません, ご提供いたしかねます, 開示は控えさせていただきます.

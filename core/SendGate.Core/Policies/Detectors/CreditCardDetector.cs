@@ -1,6 +1,9 @@
 namespace SendGate.Core.Policies.Detectors;
 
-/// <summary>Finds Luhn-valid payment card numbers and reports them masked; runs on every body, so it is a single forward scan.</summary>
+/// <summary>
+/// Finds Luhn-valid payment card numbers of a prefix and length a card network issues, and reports
+/// them masked; runs on every body, so it is a single forward scan.
+/// </summary>
 public static class CreditCardDetector
 {
     private const int MinDigits = 13;
@@ -68,6 +71,34 @@ public static class CreditCardDetector
         return sum % 10 == 0;
     }
 
+    /// <summary>
+    /// Whether a card network issues numbers of this prefix and length (ISO/IEC 7812 IIN ranges):
+    /// one Luhn-valid number in ten passes by chance, and a 15-digit IMEI starting 35 is no card
+    /// (15 digits are American Express only, 34 or 37).
+    /// </summary>
+    internal static bool IsIssued(ReadOnlySpan<char> digits)
+    {
+        var length = digits.Length;
+        if (length < 4)
+        {
+            return false;
+        }
+
+        var p1 = digits[0] - '0';
+        var p2 = (p1 * 10) + (digits[1] - '0');
+        var p3 = (p2 * 10) + (digits[2] - '0');
+        var p4 = (p3 * 10) + (digits[3] - '0');
+        return (p1 == 4 && length is 13 or 16 or 19)                                         // Visa
+            || ((p2 is >= 51 and <= 55 || p4 is >= 2221 and <= 2720) && length == 16)        // Mastercard
+            || (p2 is 34 or 37 && length == 15)                                               // American Express
+            || (p4 is >= 3528 and <= 3589 && length is >= 16 and <= 19)                       // JCB
+            || ((p2 is 36 or 38 or 39 || p3 is >= 300 and <= 305) && length is >= 14 and <= 19) // Diners Club
+            || ((p4 == 6011 || p2 == 65 || p3 is >= 644 and <= 649) && length is >= 16 and <= 19) // Discover
+            || (p2 == 62 && length is >= 16 and <= 19)                                        // UnionPay
+            || (p4 is >= 2200 and <= 2204 && length is >= 16 and <= 19)                       // Mir
+            || ((p2 is 50 or (>= 56 and <= 69)) && length is >= 13 and <= 19);                // Maestro and other debit
+    }
+
     private static int Doubled(int digit) => digit < 5 ? digit * 2 : (digit * 2) - 9;
 
     private static bool IsCardGroup(int length) => length is >= 3 and <= 6;
@@ -114,7 +145,7 @@ public static class CreditCardDetector
             }
             groups++;
             var cardShapedGroup = IsCardGroup(groupLength);
-            if (count >= MinDigits && (groups == 1 || cardShapedGroup) && (count % 2 == 0 ? evenSum : oddSum) % 10 == 0)
+            if (count >= MinDigits && (groups == 1 || cardShapedGroup) && (count % 2 == 0 ? evenSum : oddSum) % 10 == 0 && IsIssued(digits[..count]))
             {
                 best = (groupEnd, count);
             }

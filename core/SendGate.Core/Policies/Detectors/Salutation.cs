@@ -70,6 +70,12 @@ public static partial class Salutation
 
         // 御中 above a person (株式会社X 御中 / 田中様) honours one addressee twice; a department 御中 after a
         // person (購買部 木村様 / 経理部 御中) is a second addressee.
+        // 井上課長様, 加藤様様: an honorific on top of a title or of itself.
+        foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Person && TitleAndHonorific().IsMatch(k.Line.Compact)))
+        {
+            problems.Add(new(SalutationProblem.DoubleHonorific, "役職名や様に様を重ねています (課長様, 様様)。役職名だけ、または「課長 井上様」と書きます (double honorific: a title or 様 followed by 様)", line.Original));
+        }
+
         var onchuAt = kinds.FindIndex(k => k.Kind == Kind.Onchu);
         var honoured = onchuAt < 0 ? null : kinds.Skip(onchuAt + 1).FirstOrDefault(k => k.Kind == Kind.Person).Line;
         if (honoured is not null)
@@ -118,6 +124,9 @@ public static partial class Salutation
 
     [GeneratedRegex(@"\p{IsKatakana}{2,}")]
     private static partial Regex KatakanaWord();
+
+    [GeneratedRegex(@"(会長|社長|副社長|専務|常務|取締役|部長|次長|課長|係長|主任|室長|所長|支店長|工場長|様)(様|殿)[、,。.!！]?$")]
+    private static partial Regex TitleAndHonorific();
 
     // 皆様各位, 各位殿: two honorifics for one group.
     [GeneratedRegex(@"(皆様|皆さま|みなさま|皆さん)各位|各位(殿|御中)")]
@@ -333,13 +342,8 @@ public static partial class Salutation
     public static IReadOnlyList<string> HeadingCompanies(string text)
     {
         var names = new List<string>();
-        foreach (var line in AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text).Split('\n').Where(l => l.Trim().Length > 0).Take(12))
+        foreach (var line in HeadingLines(text))
         {
-            if (line.Contains('\t', StringComparison.Ordinal) || Mention().IsMatch(line))
-            {
-                continue;
-            }
-
             foreach (var token in LineParts().Split(line))
             {
                 if (CompanyKey(token) is { } key && !names.Contains(key))
@@ -352,11 +356,30 @@ public static partial class Salutation
         return names;
     }
 
+    /// <summary>
+    /// The rows of a table in a document (tab-separated, as a sheet's rows are read, or CSV): where a
+    /// receivables or customer list names its companies, one per row.
+    /// </summary>
+    /// <remarks>A table whose header names a role (受取人, 届け先, 納品先) is a transfer request or a shipping instruction, made for a bank or a carrier: none.</remarks>
+    public static string TableRows(string text, int maxChars)
+    {
+        var rows = AttachmentPromise.Fold(text.Length > maxChars ? text[..maxChars] : text).Split('\n')
+            .Where(line => line.Contains('\t', StringComparison.Ordinal) || line.Count(c => c == ',') >= 2).ToList();
+        return rows.Any(row => Mention().IsMatch(row)) ? "" : string.Join('\n', rows);
+    }
+
+    /// <summary>A document's heading as text (<see cref="HeadingCompanies"/>): for the English names of a file's first page.</summary>
+    public static string HeadingText(string text) => string.Join('\n', HeadingLines(text));
+
+    private static IEnumerable<string> HeadingLines(string text) =>
+        AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text).Split('\n').Where(l => l.Trim().Length > 0).Take(12)
+            .Where(line => !line.Contains('\t', StringComparison.Ordinal) && !Mention().IsMatch(line));
+
     /// <summary>Every company with a legal form named on the first lines of <paramref name="text"/>, addressed or not (the issuer of a quote, a party to a contract).</summary>
-    public static IReadOnlyList<string> CompaniesNamed(string text)
+    public static IReadOnlyList<string> CompaniesNamed(string text, int maxChars = 2000)
     {
         var names = new List<string>();
-        foreach (var token in LineParts().Split(AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text)))
+        foreach (var token in LineParts().Split(AttachmentPromise.Fold(text.Length > maxChars ? text[..maxChars] : text)))
         {
             if (CompanyKey(token) is { } key && !names.Contains(key))
             {
@@ -390,10 +413,21 @@ public static partial class Salutation
     /// Shoji Co., Ltd.) in <paramref name="text"/>, each as the letters and digits of the name in
     /// lower case ("globalparts"): the form a company's domain usually takes (globalparts.co.uk).
     /// </summary>
-    public static IReadOnlyList<(string Name, string Key)> EnglishCompanies(string text)
+    public static IReadOnlyList<(string Name, string Key)> EnglishCompanies(string text, int maxChars = 2000)
     {
         var found = new List<(string, string)>();
-        foreach (Match match in EnglishCompany().Matches(text.Length > 2000 ? text[..2000] : text))
+        // "Dear ABC Trading team": a company greeted as a team needs no legal form.
+        foreach (Match match in EnglishTeam().Matches(text.Length > 400 ? text[..400] : text))
+        {
+            var name = match.Groups["name"].Value;
+            var key = new string(name.Where(char.IsAsciiLetterOrDigit).ToArray()).ToLowerInvariant();
+            if (key.Length >= 3 && !found.Any(f => f.Item2 == key))
+            {
+                found.Add((name, key));
+            }
+        }
+
+        foreach (Match match in EnglishCompany().Matches(text.Length > maxChars ? text[..maxChars] : text))
         {
             var name = match.Groups["name"].Value;
             // "Dear Sales Team at Global Parts Ltd.": the words before the name's own are not the name.
@@ -412,6 +446,9 @@ public static partial class Salutation
     [GeneratedRegex(@"(?<name>(?:[A-Z][A-Za-z0-9&'\-]*[ \t]+){0,4}[A-Z][A-Za-z0-9&'\-]*),?[ \t]+(?<form>Co\.,?\s*Ltd\.?|Ltd\.?|Limited|Inc\.?|Incorporated|Corp\.?|Corporation|LLC|L\.L\.C\.|GmbH|PLC|plc|Pte\.?\s*Ltd\.?|K\.K\.)(?![A-Za-z])")]
     private static partial Regex EnglishCompany();
 
+    [GeneratedRegex(@"(?m)^(Dear|Hi|Hello|To)( the| all at| everyone at)? (?<name>[A-Z][A-Za-z0-9&'\-]*( [A-Z][A-Za-z0-9&'\-]*){0,3}) (team|colleagues|staff|people|friends)\b")]
+    private static partial Regex EnglishTeam();
+
     [GeneratedRegex(@"^(Dear|To|Attn|Attention|At|Of|For|From|And|Between|With|The|Messrs|Mr|Ms|Mrs|Dr|Team|Sales|Purchasing|Department|Dept|Hi|Hello)\.?:?,?$")]
     private static partial Regex EnglishStopWord();
 
@@ -424,7 +461,7 @@ public static partial class Salutation
     [GeneratedRegex(@"(御中|様|殿)")]
     private static partial Regex AddressLine();
 
-    [GeneratedRegex(@"(向け|案件|届け先|振込先|出荷元|出荷先|委託先|荷主|納品先|納入先|支払先|受取人|配送先|仕向先|送り先|発送先|依頼主|(?i:ship to|deliver to|payee|consignee))")]
+    [GeneratedRegex(@"(向け|案件|届け先|振込先|出荷元|出荷先|委託先|荷主|納品先|納入先|支払先|受取人|配送先|仕向先|送り先|発送先|依頼主|出席|参加者|同席|場所|会場|対象|エンドユーザー|顧客名|お客様名|利用者|(?i:ship to|deliver to|payee|consignee|attendees|participants|venue))")]
     private static partial Regex Mention();
 
     [GeneratedRegex(@"(株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|\(株\)|\(有\)|（株）|（有）|㈱|㈲)")]
