@@ -18,7 +18,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
     private readonly IMessageMoveHandler[] _handlers = [.. handlers];
 
     /// <summary>Messages as a work queue: the claim also takes the number of the event it writes.</summary>
-    internal static readonly WorkQueue Queue = new("messages", ["id", "tenant_id", "envelope_from", "attempts", "event_seq"], AlsoSet: "event_seq = event_seq + 1");
+    internal static readonly WorkQueue Queue = new("messages", ["id", "tenant_id", "envelope_from", "attempts", "event_seq", "created_at"], AlsoSet: "event_seq = event_seq + 1");
 
     private const string MoveSql = """
         UPDATE messages
