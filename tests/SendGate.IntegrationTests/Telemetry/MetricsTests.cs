@@ -15,6 +15,12 @@ namespace SendGate.IntegrationTests.Telemetry;
 [Collection(TelemetryCollection.Name)]
 public sealed class MetricsTests : AppWithSmtpTest
 {
+    // The gauges are read when a test says so, not when it moves the clock past an interval.
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["SendGate:Telemetry:QueueSampleInterval"] = "01:00:00",
+    };
+
     private async Task<PrometheusText> ScrapeAsync()
     {
         using var anonymous = App.CreateClient();
