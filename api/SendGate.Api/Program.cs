@@ -13,6 +13,7 @@ using SendGate.Api.Operator;
 using SendGate.Api.Policies;
 using SendGate.Api.ReviewConsole;
 using SendGate.Api.SmtpIngress;
+using SendGate.Api.Telemetry;
 using SendGate.Api.Tenants;
 using SendGate.Api.Webhooks;
 using SendGate.Core;
@@ -43,6 +44,8 @@ builder.Services.AddSendGateOpenApi();
 builder.Services.AddSendGateConsole();
 // The SMTP door beside the REST one; it listens only when SendGate:SmtpIngress:Enabled is true.
 builder.Services.AddSendGateSmtpIngress();
+// HTTP metrics and spans beside the core's meter and activity source; GET /metrics for Prometheus.
+builder.Services.AddSendGateHttpTelemetry();
 
 var app = builder.Build();
 
@@ -58,6 +61,7 @@ app.UseRateLimiter();
 app.MapSendGateOpenApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
+app.MapSendGateMetrics();
 // Changes made through these groups are recorded in the tenant's audit trail.
 app.MapMessages().AddEndpointFilter<AuditRecorder>();
 app.MapArchive().AddEndpointFilter<AuditRecorder>();

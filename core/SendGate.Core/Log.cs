@@ -96,6 +96,9 @@ internal static partial class Log
     [LoggerMessage(1503, LogLevel.Debug, "Background work {Job} scheduled {Schedule}")]
     public static partial void BackgroundWorkScheduled(ILogger logger, string job, string schedule);
 
+    [LoggerMessage(2301, LogLevel.Warning, "Reading the work queues for their gauges failed ({Error}); the gauges keep the last reading")]
+    public static partial void QueueSampleFailed(ILogger logger, string error);
+
     [LoggerMessage(2201, LogLevel.Warning, "Tenant {TenantId}: the audit head is missing or not signed with this host's audit key; entry {Seq} was recorded without updating it (GET /v1/audit/verify reports it)")]
     public static partial void AuditHeadUntrusted(ILogger logger, string tenantId, long seq);
 

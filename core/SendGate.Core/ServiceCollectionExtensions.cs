@@ -15,6 +15,7 @@ using SendGate.Core.Messages;
 using SendGate.Core.Notifications;
 using SendGate.Core.Policies;
 using SendGate.Core.ReviewConsole;
+using SendGate.Core.Telemetry;
 using SendGate.Core.Tenants;
 using SendGate.Core.Webhooks;
 
@@ -48,7 +49,8 @@ public static class ServiceCollectionExtensions
             .AddApprovals()
             .AddReviewConsole()
             .AddSmtpIngress()
-            .AddDkim();
+            .AddDkim()
+            .AddTelemetry();
 
         // Migrations, the first tenant and the audit key, before any other hosted service starts.
         services.AddHostedService<DatabaseInitializer>();

@@ -41,6 +41,7 @@ public sealed class SqlServerDialectTests
             data.Add($"WorkQueue {queue.Table} claim", queue.ClaimSql(dialect));
             data.Add($"WorkQueue {queue.Table} return unstarted", queue.ReturnUnstartedSql);
             data.Add($"WorkQueue {queue.Table} any due", queue.AnyDueSql);
+            data.Add($"WorkQueue {queue.Table} depth", queue.DepthSql);
         }
 
         var everyFilter = new MessageFilter

@@ -18,7 +18,7 @@ namespace SendGate.Api.SmtpIngress;
 /// SmtpServer package reads a command line or a whole DATA section into memory with no limit of
 /// its own; the bound is what keeps one client from filling it.
 /// </summary>
-internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMessageBytes) : IEndpointListenerFactory
+internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMessageBytes, SendGate.Core.Telemetry.SendGateMetrics? metrics = null) : IEndpointListenerFactory
 {
     private readonly ConcurrentDictionary<IPAddress, int> _sessions = new();
     private readonly int _maxPerClient = options.MaxConnectionsPerClient;
@@ -60,6 +60,7 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
                 if (Interlocked.Increment(ref owner._total) > owner._maxTotal)
                 {
                     Interlocked.Decrement(ref owner._total);
+                    owner.Metrics?.SmtpDoorReplied("connect", 421);
                     await RefuseAsync(client, implicitTls, "421 4.3.2 Too many connections, try again later\r\n"u8.ToArray()).ConfigureAwait(false);
                     continue;
                 }
@@ -67,6 +68,7 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
                 if (owner._sessions.AddOrUpdate(address, 1, (_, n) => n + 1) > owner._maxPerClient)
                 {
                     Release(address);
+                    owner.Metrics?.SmtpDoorReplied("connect", 421);
                     await RefuseAsync(client, implicitTls, "421 4.7.0 Too many connections from your address, try again later\r\n"u8.ToArray()).ConfigureAwait(false);
                     continue;
                 }
@@ -74,7 +76,9 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
                 context.Properties[EndpointListener.LocalEndPointKey] = listener.LocalEndpoint;
                 context.Properties[EndpointListener.RemoteEndPointKey] = remote;
                 client.NoDelay = true;
-                return new BoundedPipe(client.GetStream(), owner.MaxSectionBytes, owner.Memory, () =>
+                // SmtpServer greets the session next.
+                owner.Metrics?.SmtpDoorReplied("connect", 220);
+                return new BoundedPipe(client.GetStream(), owner.MaxSectionBytes, owner.Memory, owner.Metrics, () =>
                 {
                     Release(address);
                     client.Dispose();
@@ -113,6 +117,8 @@ internal sealed class SmtpListenerFactory(SmtpIngressOptions options, long maxMe
         public void Dispose() => listener.Stop();
     }
 
+    private SendGate.Core.Telemetry.SendGateMetrics? Metrics => metrics;
+
     /// <summary>A message at its largest plus room for the commands around it.</summary>
     private long MaxSectionBytes => maxMessageBytes + 64 * 1024;
 }
@@ -123,15 +129,16 @@ internal sealed class BoundedPipe : ISecurableDuplexPipe
     private readonly Stream _network;
     private readonly long _maxSectionBytes;
     private readonly SmtpMemoryBudget _memory;
+    private readonly SendGate.Core.Telemetry.SendGateMetrics? _metrics;
     private readonly Action _close;
     private Stream _transport;
     private BoundedStream _bounded;
     private bool _disposed;
 
-    public BoundedPipe(Stream network, long maxSectionBytes, SmtpMemoryBudget memory, Action close)
+    public BoundedPipe(Stream network, long maxSectionBytes, SmtpMemoryBudget memory, SendGate.Core.Telemetry.SendGateMetrics? metrics, Action close)
     {
-        (_network, _maxSectionBytes, _memory, _close, _transport) = (network, maxSectionBytes, memory, close, network);
-        _bounded = new BoundedStream(network, maxSectionBytes, memory);
+        (_network, _maxSectionBytes, _memory, _metrics, _close, _transport) = (network, maxSectionBytes, memory, metrics, close, network);
+        _bounded = new BoundedStream(network, maxSectionBytes, memory, metrics);
         Input = PipeReader.Create(_bounded);
         Output = PipeWriter.Create(network);
     }
@@ -164,7 +171,7 @@ internal sealed class BoundedPipe : ISecurableDuplexPipe
 
         _transport = tls;
         _bounded.Release();
-        _bounded = new BoundedStream(tls, _maxSectionBytes, _memory);
+        _bounded = new BoundedStream(tls, _maxSectionBytes, _memory, _metrics);
         Input = PipeReader.Create(_bounded);
         Output = PipeWriter.Create(tls);
     }
@@ -189,7 +196,7 @@ internal sealed class BoundedPipe : ISecurableDuplexPipe
 /// (the first read after its end of DATA, which in SMTP's lockstep comes after the reply); with the
 /// budget spent the client is told <c>452 4.3.1</c> and sends the message again later.
 /// </summary>
-internal sealed class BoundedStream(Stream inner, long maxSectionBytes, SmtpMemoryBudget? memory = null) : Stream
+internal sealed class BoundedStream(Stream inner, long maxSectionBytes, SmtpMemoryBudget? memory = null, SendGate.Core.Telemetry.SendGateMetrics? metrics = null) : Stream
 {
     private long _held;
     private long _answered;
@@ -228,6 +235,7 @@ internal sealed class BoundedStream(Stream inner, long maxSectionBytes, SmtpMemo
         {
             if (!memory.TryTake(read))
             {
+                metrics?.SmtpDoorReplied("data", 452);
                 try
                 {
                     await inner.WriteAsync("452 4.3.1 Insufficient system storage, try again later\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
@@ -245,6 +253,7 @@ internal sealed class BoundedStream(Stream inner, long maxSectionBytes, SmtpMemo
 
         if (!Count(buffer.Span[..read]))
         {
+            metrics?.SmtpDoorReplied("data", 552);
             try
             {
                 await inner.WriteAsync(Encoding.ASCII.GetBytes($"552 5.3.4 Message size exceeds the limit of {maxSectionBytes - 64 * 1024} bytes\r\n"), cancellationToken).ConfigureAwait(false);

@@ -25,6 +25,7 @@ internal sealed class SmtpIngressHost(
     MessageIntake intake,
     SubmissionService submissions,
     SendGate.Api.Auth.AuthFailureLimiter failures,
+    SendGate.Core.Telemetry.SendGateMetrics metrics,
     TimeProvider time,
     ILogger<SmtpIngressHost> logger) : IHostedService, IAsyncDisposable
 {
@@ -73,12 +74,12 @@ internal sealed class SmtpIngressHost(
             ? PartitionedRateLimiter.Create<string, string>(_ => RateLimitPartition.GetNoLimiter(""))
             : PartitionedRateLimiter.Create<string, string>(tenant => RateLimitPartition.GetFixedWindowLimiter(tenant,
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = quota.PermitLimit, Window = quota.Window, QueueLimit = 0 }));
-        var gate = new SmtpSessionGate(credentials, connectors, access, o, _perTenant, failures, logger);
-        _listeners = new SmtpListenerFactory(o, maxMessageBytes);
+        var gate = new SmtpSessionGate(credentials, connectors, access, o, _perTenant, failures, metrics, logger);
+        _listeners = new SmtpListenerFactory(o, maxMessageBytes, metrics);
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add((SmtpServer.Storage.IMailboxFilter)gate);
         services.Add((SmtpServer.Authentication.IUserAuthenticator)gate);
-        services.Add(new SmtpIntake(intake, submissions, o.ServerName, time, logger));
+        services.Add(new SmtpIntake(intake, submissions, o.ServerName, metrics, time, logger));
         services.Add(_listeners);
         _server = new SmtpServer.SmtpServer(builder.Build(), services);
         _running = _server.StartAsync(CancellationToken.None);

@@ -15,9 +15,17 @@ namespace SendGate.Api.SmtpIngress;
 /// <c>POST /v1/messages</c>, and the reply is given only after it is durably stored, exactly like
 /// the 202. A policy rejection is stored for the archive and answered <c>550 5.7.1</c>.
 /// </summary>
-internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submissions, string serverName, TimeProvider time, ILogger logger) : SmtpServer.Storage.MessageStore
+internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submissions, string serverName, SendGate.Core.Telemetry.SendGateMetrics metrics,
+    TimeProvider time, ILogger logger) : SmtpServer.Storage.MessageStore
 {
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        var response = await ReplyAsync(context, transaction, buffer, cancellationToken);
+        metrics.SmtpDoorReplied("data", (int)response.ReplyCode);
+        return response;
+    }
+
+    private async Task<SmtpResponse> ReplyAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         if (SmtpSessionGate.SenderOf(context) is not { } sender)
         {

@@ -26,6 +26,7 @@ internal sealed class SmtpSessionGate(
     SmtpIngressOptions options,
     PartitionedRateLimiter<string> perTenant,
     SendGate.Api.Auth.AuthFailureLimiter failures,
+    SendGate.Core.Telemetry.SendGateMetrics metrics,
     ILogger logger) : IMailboxFilter, IUserAuthenticator
 {
     private const string SenderKey = "sendgate:sender";
@@ -46,7 +47,7 @@ internal sealed class SmtpSessionGate(
         if (failures.Refusal(client) is { } refusal)
         {
             refusal.Dispose();
-            throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.ClientNotPermitted, "4.7.0 Too many failed authentications from your address, try again later"));
+            throw Refuse("auth", SmtpReplyCode.ClientNotPermitted, "4.7.0 Too many failed authentications from your address, try again later");
         }
 
         var credential = await credentials.AuthenticateAsync(user, password, cancellationToken);
@@ -54,10 +55,13 @@ internal sealed class SmtpSessionGate(
         {
             failures.Failed(client);
             SmtpLog.AuthFailed(logger, client);
+            // SmtpServer answers the refusal itself.
+            metrics.SmtpDoorReplied("auth", (int)SmtpReplyCode.AuthenticationFailed);
             return false;
         }
 
         context.Properties[SenderKey] = new SmtpSender(credential.TenantId, $"smtp:{credential.Id}");
+        metrics.SmtpDoorReplied("auth", (int)SmtpReplyCode.AuthenticationSuccessful);
         return true;
     }
 
@@ -73,12 +77,12 @@ internal sealed class SmtpSessionGate(
             var connector = client is null ? null : await connectors.ForClientAsync(client, cancellationToken);
             if (connector is null)
             {
-                throw Refuse(SmtpReplyCode.AuthenticationRequired, "5.7.0 Authentication required: sign in with AUTH after STARTTLS, or send from an address of your connector");
+                throw Refuse("mail", SmtpReplyCode.AuthenticationRequired, "5.7.0 Authentication required: sign in with AUTH after STARTTLS, or send from an address of your connector");
             }
 
             if (connector.RequireTls && !context.Pipe.IsSecure)
             {
-                throw Refuse(SmtpReplyCode.AuthenticationRequired, "5.7.0 Must issue a STARTTLS command first");
+                throw Refuse("mail", SmtpReplyCode.AuthenticationRequired, "5.7.0 Must issue a STARTTLS command first");
             }
 
             sender = new SmtpSender(connector.TenantId, $"smtp:connector:{client}");
@@ -91,21 +95,22 @@ internal sealed class SmtpSessionGate(
         // sends nothing back to it.
         if (!IsNullPath(from) && (string.IsNullOrEmpty(from.User) || !MailAddresses.IsBare(from.AsAddress())))
         {
-            throw Refuse((SmtpReplyCode)553, "5.1.7 The sender address is malformed");
+            throw Refuse("mail", (SmtpReplyCode)553, "5.1.7 The sender address is malformed");
         }
 
         // Temporary, so that the company's mail server keeps the mail until the operator resumes the tenant.
         if (await access.SuspendedAtAsync(sender.TenantId, cancellationToken) is not null)
         {
-            throw Refuse((SmtpReplyCode)451, "4.7.1 This tenant is suspended; mail is not accepted now, try again later");
+            throw Refuse("mail", (SmtpReplyCode)451, "4.7.1 This tenant is suspended; mail is not accepted now, try again later");
         }
 
         using var lease = await perTenant.AcquireAsync(sender.TenantId, 1, cancellationToken);
         if (!lease.IsAcquired)
         {
-            throw Refuse(SmtpReplyCode.Aborted, "4.7.1 Too many messages for now, try again later");
+            throw Refuse("mail", SmtpReplyCode.Aborted, "4.7.1 Too many messages for now, try again later");
         }
 
+        metrics.SmtpDoorReplied("mail", (int)SmtpReplyCode.Ok);
         return true;
     }
 
@@ -113,18 +118,23 @@ internal sealed class SmtpSessionGate(
     {
         if (!MailAddresses.IsBare(to.AsAddress()))
         {
-            throw Refuse((SmtpReplyCode)553, "5.1.3 The recipient address is malformed");
+            throw Refuse("rcpt", (SmtpReplyCode)553, "5.1.3 The recipient address is malformed");
         }
 
         var count = context.Properties.TryGetValue(RecipientsKey, out var value) && value is int n ? n : 0;
         if (count >= options.MaxRecipients)
         {
-            throw Refuse(SmtpReplyCode.InsufficientStorage, $"4.5.3 Too many recipients: at most {options.MaxRecipients} per message, send the rest in another one");
+            throw Refuse("rcpt", SmtpReplyCode.InsufficientStorage, $"4.5.3 Too many recipients: at most {options.MaxRecipients} per message, send the rest in another one");
         }
 
         context.Properties[RecipientsKey] = count + 1;
+        metrics.SmtpDoorReplied("rcpt", (int)SmtpReplyCode.Ok);
         return Task.FromResult(true);
     }
 
-    private static SmtpResponseException Refuse(SmtpReplyCode code, string text) => new(new SmtpResponse(code, text));
+    private SmtpResponseException Refuse(string command, SmtpReplyCode code, string text)
+    {
+        metrics.SmtpDoorReplied(command, (int)code);
+        return new(new SmtpResponse(code, text));
+    }
 }

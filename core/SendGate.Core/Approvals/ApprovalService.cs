@@ -45,6 +45,7 @@ public sealed class ApprovalService(
     MessageStore messages,
     PolicyService policies,
     TimeProvider time,
+    Telemetry.SendGateMetrics metrics,
     ILogger<ApprovalService> logger)
 {
     private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
@@ -198,12 +199,22 @@ public sealed class ApprovalService(
                 : Reject(request, decision, by, comment, now) with { Notifications = await TellSenderAsync(request, "rejected", by, comment, cancellationToken) };
             if (await store.ApplyAsync(change, cancellationToken))
             {
+                Decided(request, change, now);
                 Log.ApprovalDecided(logger, request.Id, request.MessageId, change.Status, by);
                 return new DecideOutcome.Done((await store.GetAsync(tenantId, id, cancellationToken))!, ownMail);
             }
         }
 
         throw new InvalidOperationException($"Approval request {id} kept changing while deciding; try again.");
+    }
+
+    /// <summary>A request's final decision (not a level's, nor a reminder), once committed: how long it waited.</summary>
+    private void Decided(ApprovalRequestRow request, ApprovalStore.Change change, DateTimeOffset now)
+    {
+        if (change.Status is ApprovalStatus.Approved or ApprovalStatus.Rejected or ApprovalStatus.Expired)
+        {
+            metrics.ApprovalDecided(change.Status, now - Clock.FromMs(request.CreatedAt));
+        }
     }
 
     private static ApprovalStore.Change Reject(ApprovalRequestRow request, ApprovalDecisionRow decision, string by, string? comment, DateTimeOffset now)
@@ -314,6 +325,7 @@ public sealed class ApprovalService(
             if (await store.ApplyAsync(change, cancellationToken))
             {
                 handled++;
+                Decided(request, change, now);
                 Log.ApprovalTimedOut(logger, request.Id, request.MessageId, change.Status);
             }
         }

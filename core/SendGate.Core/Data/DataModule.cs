@@ -20,4 +20,7 @@ public static class DataModule
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         return services;
     }
+
+    /// <summary>Declares one of the work queues (<see cref="WorkQueue"/>), so that its depth is observed with the others.</summary>
+    public static IServiceCollection AddWorkQueue(this IServiceCollection services, WorkQueue queue) => services.AddSingleton(queue);
 }

@@ -17,7 +17,9 @@ namespace SendGate.Core.Data;
 /// <param name="Candidates">A condition the queue adds to "due" (e.g. one endpoint's deliveries), in the table's own columns; null for none.</param>
 /// <param name="AlsoSet">Assignments the claim makes besides the lease (e.g. taking the next event number); null for none.</param>
 /// <param name="Order">Which due rows go first: the oldest due, unless the queue needs a finer order.</param>
-public sealed class WorkQueue(string Table, IReadOnlyList<string> Returned, string? Candidates = null, string? AlsoSet = null, string Order = "due_at")
+/// <param name="Paused">Rows the queue holds back although due (e.g. a disabled endpoint's), for the depth reading; null for none.</param>
+public sealed class WorkQueue(string Table, IReadOnlyList<string> Returned, string? Candidates = null, string? AlsoSet = null, string Order = "due_at",
+    QueuePause? Paused = null)
 {
     public string Table { get; } = Table;
 
@@ -28,6 +30,8 @@ public sealed class WorkQueue(string Table, IReadOnlyList<string> Returned, stri
     public string? AlsoSet { get; } = AlsoSet;
 
     public string Order { get; } = Order;
+
+    public QueuePause? Paused { get; } = Paused;
 
     public const string Queued = "queued";
     public const string Sending = "sending";
@@ -116,9 +120,55 @@ public sealed class WorkQueue(string Table, IReadOnlyList<string> Returned, stri
          WHERE id IN @ids AND status = 'sending' AND lease_owner = @owner
         """;
 
+    /// <summary>
+    /// One reading of the queue for its gauges: the rows by state and the oldest due one. The
+    /// queued and sending rows are what the queue's partial index on (status, due_at) holds, so
+    /// the read costs what the queue holds, not what the table has kept; a joined pause (an
+    /// aggregate may not contain a subquery in SQL Server) is read per row of the queue.
+    /// </summary>
+    internal string DepthSql => Paused is null ? $"""
+        SELECT COALESCE(SUM(CASE WHEN {DueCondition} THEN 1 ELSE 0 END), 0) AS Due,
+               COALESCE(SUM(CASE WHEN status = 'queued' AND due_at > @now THEN 1 ELSE 0 END), 0) AS NotDue,
+               COALESCE(SUM(CASE WHEN status = 'sending' AND lease_until > @now THEN 1 ELSE 0 END), 0) AS Sending,
+               0 AS Paused,
+               MIN(CASE WHEN {DueCondition} THEN due_at END) AS OldestDue
+          FROM {Table} WHERE status IN ('queued', 'sending')
+        """ : $"""
+        SELECT COALESCE(SUM(CASE WHEN {DueCondition} AND NOT ({Paused.Condition}) THEN 1 ELSE 0 END), 0) AS Due,
+               COALESCE(SUM(CASE WHEN status = 'queued' AND due_at > @now AND NOT ({Paused.Condition}) THEN 1 ELSE 0 END), 0) AS NotDue,
+               COALESCE(SUM(CASE WHEN status = 'sending' AND lease_until > @now THEN 1 ELSE 0 END), 0) AS Sending,
+               COALESCE(SUM(CASE WHEN NOT (status = 'sending' AND lease_until > @now) AND ({Paused.Condition}) THEN 1 ELSE 0 END), 0) AS Paused,
+               MIN(CASE WHEN {DueCondition} AND NOT ({Paused.Condition}) THEN due_at END) AS OldestDue
+          FROM {Table} {Paused.Join} WHERE status IN ('queued', 'sending')
+        """;
+
+    /// <summary>Reads the queue's depth now (see <see cref="DepthSql"/>).</summary>
+    public async Task<Telemetry.QueueSample> SampleAsync(DbConnection connection, long now, CancellationToken cancellationToken = default)
+    {
+        var row = await connection.QuerySingleAsync<DepthRow>(new CommandDefinition(DepthSql, new { now }, cancellationToken: cancellationToken));
+        return new Telemetry.QueueSample(Table, row.Due, row.NotDue, row.Sending, row.Paused,
+            row.OldestDue is { } due && due < now ? TimeSpan.FromMilliseconds(now - due) : TimeSpan.Zero);
+    }
+
+    private sealed record DepthRow
+    {
+        public long Due { get; init; }
+        public long NotDue { get; init; }
+        public long Sending { get; init; }
+        public long Paused { get; init; }
+        public long? OldestDue { get; init; }
+    }
+
     internal static string Property(string column) =>
         string.Concat(column.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
 }
+
+/// <summary>
+/// Rows of a queue that wait on something outside it although due: <paramref name="Join"/> joins
+/// what decides it to the queue's table (its columns keep their names), <paramref name="Condition"/>
+/// holds for a paused row.
+/// </summary>
+public sealed record QueuePause(string Join, string Condition);
 
 /// <summary>
 /// A batch claimed under one lease, handed out a row at a time while the lease leaves time for

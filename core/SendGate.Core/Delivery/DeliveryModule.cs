@@ -24,7 +24,7 @@ public static class DeliveryModule
         // Every lane signs with the tenant's DKIM key as the last step before the relay (Dkim/).
         services.AddSingleton<IMailTransportFactory>(sp => new Dkim.DkimSigningTransportFactory(
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Mode == DeliveryMode.Smtp
-                ? new SmtpTransportFactory(sp.GetRequiredService<IOptions<SmtpOptions>>())
+                ? new SmtpTransportFactory(sp.GetRequiredService<IOptions<SmtpOptions>>(), sp.GetRequiredService<Telemetry.SendGateMetrics>())
                 : new PickupTransportFactory(sp.GetRequiredService<IOptions<DeliveryOptions>>()),
             sp.GetRequiredService<Dkim.DkimSigning>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Dkim.DkimSigning>>()));
         services.AddSingleton<DeliveryRecorder>();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,7 @@ using SendGate.Core.Encryption;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
 using SendGate.Core.Background;
+using SendGate.Core.Telemetry;
 
 namespace SendGate.Core.Delivery;
 
@@ -33,6 +35,7 @@ public sealed class DeliveryService(
     Archive.IBlobStore blobs,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
+    SendGateMetrics metrics,
     ILogger<DeliveryService> logger)
 {
     // A claim this close to its expiry is not started: another worker may take it over meanwhile.
@@ -49,10 +52,20 @@ public sealed class DeliveryService(
             {
                 var now = time.GetUtcNow();
                 var leaseUntil = now + o.LeaseDuration;
-                var claimed = await lifecycle.ClaimDueAsync(identity.Name, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), o.BatchSize, cancellationToken);
-                if (claimed.Count == 0)
+                IReadOnlyList<ClaimedMessage> claimed;
+                ActivityContext batch;
+                using (var claim = SendGateTracing.Source.StartActivity("sendgate.delivery.claim"))
                 {
-                    break;
+                    claimed = await lifecycle.ClaimDueAsync(identity.Name, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), o.BatchSize, cancellationToken);
+                    if (claimed.Count == 0)
+                    {
+                        // An idle poll, once a second: nothing worth a span.
+                        claim.Drop();
+                        break;
+                    }
+
+                    claim?.SetTag("sendgate.claimed", claimed.Count);
+                    batch = claim?.Context ?? default;
                 }
 
                 claimedTotal += claimed.Count;
@@ -84,7 +97,11 @@ public sealed class DeliveryService(
 
                             try
                             {
+                                // Each message's attempt under the claim that took it; its events and its submission share its id.
+                                using var attempt = SendGateTracing.StartForMessage("sendgate.delivery.send", message.Id, message.TenantId, ActivityKind.Client, batch);
+                                attempt?.SetTag(SendGateTracing.Attempt, message.Attempts);
                                 var outcome = await DeliverWithinBudgetAsync(lane, message, inputs.GetValueOrDefault(message.Id), leaseUntil, ct);
+                                Recorded(message, outcome, attempt);
                                 switch (outcome)
                                 {
                                     case Outcome.Sent: Interlocked.Increment(ref sent); break;
@@ -127,6 +144,28 @@ public sealed class DeliveryService(
     }
 
     private enum Outcome { Sent, Deferred, Failed, LeaseLost }
+
+    /// <summary>What the attempt's record (already committed) says, for the metrics and its span.</summary>
+    private void Recorded(ClaimedMessage message, Outcome outcome, Activity? attempt)
+    {
+        var result = outcome switch
+        {
+            Outcome.Sent => MessageStatus.Sent,
+            Outcome.Failed => MessageStatus.Failed,
+            Outcome.Deferred => "deferred",
+            _ => "lease_lost",
+        };
+        if (outcome == Outcome.LeaseLost)
+        {
+            metrics.DeliveryLeaseLost();
+        }
+        else
+        {
+            metrics.DeliveryFinished(message.TenantId, result, time.GetUtcNow() - Clock.FromMs(message.CreatedAt));
+        }
+
+        attempt.Ended(result, failed: outcome == Outcome.Failed);
+    }
 
     /// <summary>
     /// Delivers one message within its time budget (<see cref="DeliveryOptions.MessageTimeBudget"/>,

@@ -8,12 +8,17 @@ using SendGate.Core.Mime;
 
 namespace SendGate.Core.Delivery;
 
-/// <summary>Delivers to the configured relay with MailKit, one reused connection per lane.</summary>
-public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailTransportFactory
+/// <summary>
+/// Delivers to the configured relay with MailKit, one reused connection per lane. Every reply
+/// that decides a transaction (a refused sender or recipient, the end of DATA) is counted by
+/// command and class in <see cref="Telemetry.SendGateMetrics"/>, for messages, password mails and
+/// notices alike.
+/// </summary>
+public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options, Telemetry.SendGateMetrics? metrics = null) : IMailTransportFactory
 {
-    public IMailTransport Create() => new SmtpTransport(options.Value);
+    public IMailTransport Create() => new SmtpTransport(options.Value, metrics);
 
-    private sealed class SmtpTransport(SmtpOptions options) : IMailTransport
+    private sealed class SmtpTransport(SmtpOptions options, Telemetry.SendGateMetrics? metrics) : IMailTransport
     {
         private RecordingSmtpClient? _client;
 
@@ -39,6 +44,8 @@ public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailT
             try
             {
                 var reply = await client.SendAsync(MessageIntake.WriteFormat, outgoing.Message, outgoing.Sender, outgoing.Recipients, cancellationToken);
+                CountRefusals(client);
+                metrics?.RelayReplied("data", (int)SmtpStatusCode.Ok);
                 var outcomes = outgoing.Recipients.Select(r => client.Rejected.TryGetValue(r.Address, out var rejection)
                         ? new RecipientOutcome(r.Address, IsPermanent(rejection.StatusCode) ? RecipientVerdict.Rejected : RecipientVerdict.Deferred, Describe(rejection))
                         : new RecipientOutcome(r.Address, RecipientVerdict.Accepted, reply))
@@ -50,6 +57,7 @@ public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailT
                 // The relay answered; the session is still usable after RSET, but a fresh one is cheaper to reason about.
                 await DropAsync();
                 var reply = $"{(int)ex.StatusCode} {ex.Message}";
+                CountRefusals(client);
                 if (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted && client.Rejected.Count > 0)
                 {
                     // No recipient was accepted: the verdict is per recipient.
@@ -61,6 +69,13 @@ public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailT
                     return new TransportResult(kind, reply, outcomes);
                 }
 
+                metrics?.RelayReplied(ex.ErrorCode switch
+                {
+                    SmtpErrorCode.SenderNotAccepted => "mail",
+                    SmtpErrorCode.RecipientNotAccepted => "rcpt",
+                    SmtpErrorCode.MessageNotAccepted => "data",
+                    _ => "other",
+                }, (int)ex.StatusCode);
                 return IsPermanent(ex.StatusCode) ? TransportResult.Permanent(reply) : TransportResult.Transient(reply);
             }
             catch (Exception ex) when (IsConnectionFault(ex) && !cancellationToken.IsCancellationRequested)
@@ -77,6 +92,15 @@ public sealed class SmtpTransportFactory(IOptions<SmtpOptions> options) : IMailT
         }
 
         public async ValueTask DisposeAsync() => await DropAsync(quit: true);
+
+        // Each refused recipient is a reply of its own; "no recipient accepted" is ours, not the relay's.
+        private void CountRefusals(RecordingSmtpClient client)
+        {
+            foreach (var rejection in client.Rejected.Values)
+            {
+                metrics?.RelayReplied("rcpt", (int)rejection.StatusCode);
+            }
+        }
 
         private async Task<RecordingSmtpClient> ConnectedClientAsync(CancellationToken cancellationToken)
         {

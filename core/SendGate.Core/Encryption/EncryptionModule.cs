@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SendGate.Core.Background;
+using SendGate.Core.Data;
 using SendGate.Core.Hosting;
 using SendGate.Core.Messages.Lifecycle;
 
@@ -16,6 +17,7 @@ public static class EncryptionModule
             .ValidateOnStart();
         services.AddSingleton<SecretVault>();
         services.AddSingleton<PasswordMailStore>();
+        services.AddWorkQueue(PasswordMailStore.Queue);
         services.AddSingleton<MessageEncryption>();
         services.AddSingleton<PasswordMailService>();
         services.AddSingleton<IMessageMoveHandler, PasswordMailFollowing>();

@@ -6,6 +6,7 @@ using SendGate.Core.Delivery;
 using SendGate.Core.Messages;
 using SendGate.Core.Policies;
 using SendGate.Core.Background;
+using SendGate.Core.Telemetry;
 
 namespace SendGate.Core.Encryption;
 
@@ -25,6 +26,7 @@ public sealed class PasswordMailService(
     WorkerIdentity identity,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
+    SendGateMetrics metrics,
     ILogger<PasswordMailService> logger)
 {
     private const int Batch = 50;
@@ -47,7 +49,9 @@ public sealed class PasswordMailService(
                 while (!cancellationToken.IsCancellationRequested && batch.TryTake(out var row))
                 {
                     lane ??= transports.Create();
-                    if (await SendAsync(lane, row, cancellationToken))
+                    using var activity = SendGateTracing.StartForMessage("sendgate.password_mail.send", row.MessageId, row.TenantId, System.Diagnostics.ActivityKind.Client);
+                    activity?.SetTag(SendGateTracing.Attempt, row.Attempts);
+                    if (await SendAsync(lane, row, activity, cancellationToken))
                     {
                         sent++;
                     }
@@ -65,7 +69,7 @@ public sealed class PasswordMailService(
         return sent;
     }
 
-    private async Task<bool> SendAsync(IMailTransport lane, PasswordMailRow row, CancellationToken cancellationToken)
+    private async Task<bool> SendAsync(IMailTransport lane, PasswordMailRow row, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         var main = (await messages.GetByIdAsync(row.MessageId, cancellationToken))!;
         var settings = (await policies.GetSnapshotAsync(main.TenantId, cancellationToken)).Settings;
@@ -78,7 +82,7 @@ public sealed class PasswordMailService(
         if (recipients.Count == 0)
         {
             var why = main.ContentPurgedAt is null ? "the encrypted mail reached nobody" : "the encrypted mail's delivered copies were purged before it went out";
-            await FinishAsync(row, PasswordMailStatus.Cancelled, why, null, null, recipients,
+            await FinishAsync(row, activity, PasswordMailStatus.Cancelled, why, null, null, recipients,
                 new NewEvent(PasswordMailEventType.Cancelled, null, null, Actor, $"password mail cancelled: {why}"));
             return false;
         }
@@ -107,7 +111,7 @@ public sealed class PasswordMailService(
         });
         if (result.Kind == TransportResultKind.Delivered && accepted.Count > 0)
         {
-            await FinishAsync(row, PasswordMailStatus.Sent, null, null, messageIdHeader, recipients,
+            await FinishAsync(row, activity, PasswordMailStatus.Sent, null, null, messageIdHeader, recipients,
                 new NewEvent(PasswordMailEventType.Sent, null, null, Actor, $"password mail for {row.ZipName} accepted for {accepted.Count} recipient(s)", data));
             return true;
         }
@@ -116,12 +120,12 @@ public sealed class PasswordMailService(
         if (next is null)
         {
             var reason = result.Reply ?? "every recipient was refused";
-            await FinishAsync(row, PasswordMailStatus.Failed, reason, null, messageIdHeader, recipients,
+            await FinishAsync(row, activity, PasswordMailStatus.Failed, reason, null, messageIdHeader, recipients,
                 new NewEvent(PasswordMailEventType.Failed, null, null, Actor, $"password mail failed after {row.Attempts} attempt(s): {reason}", data));
             return false;
         }
 
-        await FinishAsync(row, PasswordMailStatus.Queued, result.Reply, next.Value.ToUnixTimeMilliseconds(), messageIdHeader, recipients, null);
+        await FinishAsync(row, activity, PasswordMailStatus.Queued, result.Reply, next.Value.ToUnixTimeMilliseconds(), messageIdHeader, recipients, null);
         return false;
     }
 
@@ -213,10 +217,16 @@ public sealed class PasswordMailService(
 
     private string Actor => $"worker:{identity.Name}";
 
-    private async Task FinishAsync(PasswordMailRow row, string to, string? error, long? dueAt, string? messageIdHeader, IReadOnlyList<string> recipients, NewEvent? e)
+    private async Task FinishAsync(PasswordMailRow row, System.Diagnostics.Activity? activity, string to, string? error, long? dueAt, string? messageIdHeader, IReadOnlyList<string> recipients, NewEvent? e)
     {
         if (await store.FinishAsync(row, identity.Name, to, error, dueAt, messageIdHeader, recipients, e, time.NowMs()))
         {
+            if (to is PasswordMailStatus.Sent or PasswordMailStatus.Failed)
+            {
+                metrics.PasswordMailFinished(to);
+            }
+
+            activity.Ended(to, failed: to == PasswordMailStatus.Failed);
             Log.PasswordMailFinished(logger, row.Id, row.MessageId, to, row.Attempts);
         }
         else

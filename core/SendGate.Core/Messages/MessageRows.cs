@@ -70,6 +70,9 @@ public sealed record ClaimedMessage
     public string EnvelopeFrom { get; init; } = "";
     public int Attempts { get; init; }
     public int EventSeq { get; init; }
+
+    /// <summary>When the message was accepted (Unix ms), for the delivery latency.</summary>
+    public long CreatedAt { get; init; }
 }
 
 /// <summary>Filters of <c>GET /v1/messages</c>; all optional, combined with AND.</summary>

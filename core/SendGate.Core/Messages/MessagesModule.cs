@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SendGate.Core.Background;
+using SendGate.Core.Data;
 using SendGate.Core.Hosting;
 using SendGate.Core.Messages.Lifecycle;
 using SendGate.Core.Mime;
@@ -20,6 +21,7 @@ public static class MessagesModule
         // One owner of every status change; a test may hand it other rules (see LifecycleRules).
         services.TryAddSingleton(LifecycleRules.Default);
         services.AddSingleton<MessageLifecycle>();
+        services.AddWorkQueue(MessageLifecycle.Queue);
         services.AddSingleton<MessageStore>();
         services.AddSingleton<MessageIntake>();
         services.AddSingleton<SubmissionWriter>();

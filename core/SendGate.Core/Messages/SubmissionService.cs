@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SendGate.Core.Data;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
+using SendGate.Core.Telemetry;
 
 namespace SendGate.Core.Messages;
 
@@ -41,6 +42,7 @@ public sealed class SubmissionService(
     TimeProvider time,
     IOptions<LimitsOptions> limits,
     Tenants.TenantAccess access,
+    SendGateMetrics metrics,
     ILogger<SubmissionService> logger)
 {
     private const string PurgeExpiredKeysSql = "DELETE FROM idempotency_keys WHERE expires_at <= @now";
@@ -75,6 +77,8 @@ public sealed class SubmissionService(
     public async Task<SubmitOutcome> SubmitAsync(Actor actor, string messageId, PreparedMessage message, DateTimeOffset? sendAt,
         IdempotencyRequest? idempotency, CancellationToken cancellationToken = default)
     {
+        using var activity = SendGateTracing.StartForMessage("sendgate.submit", messageId, actor.TenantId);
+        activity?.SetTag("sendgate.door", message.Door);
         if (await access.CheckSubmissionAsync(actor.TenantId, message.Raw.LongLength, cancellationToken) is { } refusal)
         {
             // A repeat of a message accepted before the quota was met still gets its first answer.
@@ -134,15 +138,27 @@ public sealed class SubmissionService(
 
         // Written outside the single writer, in parallel with other requests; made durable by the batch.
         var original = await blobs.StageAsync(message.Raw, cancellationToken);
-        var outcome = await writer.WriteAsync(
-            new PendingSubmission(actor, row, original, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval,
-                message.Mime.Attachments.Select(a => a is MimeKit.MimePart p ? p.FileName ?? "" : a.ContentDisposition?.FileName ?? "").Where(n => n.Length > 0).ToList(),
-                decision.Rules.Select(r => r.RuleId).ToList(), notice is null ? null : [notice], usageDay),
-            cancellationToken);
+        SubmitOutcome outcome;
+        using (SendGateTracing.StartForMessage("sendgate.store", messageId, actor.TenantId))
+        {
+            outcome = await writer.WriteAsync(
+                new PendingSubmission(actor, row, original, recipients.ToList(), events, decision.Tags, receipt, idempotency, now, approval,
+                    message.Mime.Attachments.Select(a => a is MimeKit.MimePart p ? p.FileName ?? "" : a.ContentDisposition?.FileName ?? "").Where(n => n.Length > 0).ToList(),
+                    decision.Rules.Select(r => r.RuleId).ToList(), notice is null ? null : [notice], usageDay),
+                cancellationToken);
+        }
+
         if (outcome is SubmitOutcome.Accepted { Replayed: false })
         {
+            // Committed: counted once, however the group commit wrote it.
+            metrics.Submitted(actor.TenantId, status);
             access.Counted(actor.TenantId, row.SizeBytes);
             Log.MessageAccepted(logger, messageId, actor.TenantId, status);
+            activity.Ended(status);
+        }
+        else
+        {
+            activity.Ended(outcome is SubmitOutcome.Accepted ? "replayed" : "idempotency_conflict");
         }
 
         return outcome;

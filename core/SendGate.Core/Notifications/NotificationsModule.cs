@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SendGate.Core.Background;
+using SendGate.Core.Data;
 using SendGate.Core.Hosting;
 
 namespace SendGate.Core.Notifications;
@@ -16,6 +17,7 @@ public static class NotificationsModule
                 "SendGate:Notifications:PublicBaseUrl must be an absolute http(s) URL.")
             .ValidateOnStart();
         services.AddSingleton<NotificationStore>();
+        services.AddWorkQueue(NotificationStore.Queue);
         services.AddSingleton<NotificationService>();
 
         services.AddRecurringWork<NotificationService>("deliver-notifications", WorkSchedule.Poll, (notifications, ct) => notifications.DeliverDueAsync(ct));

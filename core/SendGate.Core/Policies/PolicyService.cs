@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendGate.Core.Mime;
+using SendGate.Core.Telemetry;
 
 namespace SendGate.Core.Policies;
 
@@ -29,6 +30,7 @@ public sealed class PolicyService(
     InitialPolicy initial,
     TimeProvider time,
     IOptions<PolicyOptions> options,
+    SendGateMetrics metrics,
     ILogger<PolicyService> logger)
 {
     private readonly ConcurrentDictionary<string, (PolicySnapshot Snapshot, long Until)> _snapshots = new(StringComparer.Ordinal);
@@ -111,6 +113,19 @@ public sealed class PolicyService(
     /// delivery a moment ago counts).
     /// </summary>
     private async Task<PolicyDecision> EvaluateAsync(string tenantId, CompiledPolicy? policy, TenantSettings settings, PreparedMessage message,
+        DateTimeOffset? sendAt, CancellationToken cancellationToken)
+    {
+        // Under the submission's span, which names the message (a dry run has none).
+        using var activity = SendGateTracing.Source.StartActivity("sendgate.policy.evaluate");
+        activity?.SetTag(SendGateTracing.TenantId, tenantId).SetTag("sendgate.policy_version", policy?.Version);
+        var started = time.GetTimestamp();
+        var decision = await DecideAsync(tenantId, policy, settings, message, sendAt, cancellationToken);
+        metrics.PolicyEvaluated(time.GetElapsedTime(started));
+        activity.Ended(decision.Status);
+        return decision;
+    }
+
+    private async Task<PolicyDecision> DecideAsync(string tenantId, CompiledPolicy? policy, TenantSettings settings, PreparedMessage message,
         DateTimeOffset? sendAt, CancellationToken cancellationToken)
     {
         var facts = new MessageFacts(message);

@@ -8,6 +8,7 @@ using SendGate.Core.Delivery;
 using SendGate.Core.Encryption;
 using SendGate.Core.Messages;
 using SendGate.Core.Background;
+using SendGate.Core.Telemetry;
 
 namespace SendGate.Core.Webhooks;
 
@@ -24,6 +25,7 @@ public sealed class WebhookService(
     WorkerIdentity identity,
     TimeProvider time,
     IOptions<WebhookOptions> options,
+    SendGateMetrics metrics,
     ILogger<WebhookService> logger) : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -145,6 +147,8 @@ public sealed class WebhookService(
 
     private async Task<bool> SendAsync(WebhookDeliveryRow delivery, CancellationToken cancellationToken)
     {
+        using var activity = SendGateTracing.StartForMessage("sendgate.webhook.deliver", delivery.MessageId, delivery.TenantId, ActivityKind.Client);
+        activity?.SetTag("sendgate.webhook_id", delivery.EndpointId).SetTag("sendgate.event_type", delivery.EventType).SetTag(SendGateTracing.Attempt, delivery.Attempts);
         var endpoint = await store.EndpointAsync(delivery.TenantId, delivery.EndpointId, cancellationToken);
         var now = time.GetUtcNow();
         var timestamp = now.ToUnixTimeSeconds();
@@ -221,8 +225,15 @@ public sealed class WebhookService(
             to = WorkQueue.Failed;
         }
 
+        activity?.SetTag("http.response.status_code", statusCode);
         if (await store.FinishAsync(delivery, identity.Name, to, next, statusCode, error, duration, options.Value.DisableAfterFailures, ms))
         {
+            if (error is not null)
+            {
+                metrics.WebhookFailed(givenUp: to == WorkQueue.Failed);
+            }
+
+            activity.Ended(to, failed: error is not null);
             Log.WebhookAttempt(logger, delivery.Id, delivery.EndpointId, delivery.EventType, to, statusCode ?? 0, delivery.Attempts);
         }
 

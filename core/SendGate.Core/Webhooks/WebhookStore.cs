@@ -160,7 +160,8 @@ public sealed class WebhookStore(IDbConnectionFactory db, TimeProvider time)
         ["id", "endpoint_id", "tenant_id", "message_id", "event_seq", "event_type", "payload", "status", "attempts", "due_at", "last_status_code",
          "last_error", "created_at", "sent_at"],
         Candidates: "endpoint_id = @endpointId AND endpoint_id IN (SELECT e.id FROM webhook_endpoints e WHERE e.enabled = 1)",
-        Order: "due_at, created_at, message_id, event_seq");
+        Order: "due_at, created_at, message_id, event_seq",
+        Paused: new QueuePause("LEFT JOIN webhook_endpoints p ON p.id = webhook_deliveries.endpoint_id", "COALESCE(p.enabled, 0) = 0"));
 
     private const string DueEndpointsSql = """
         SELECT DISTINCT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id

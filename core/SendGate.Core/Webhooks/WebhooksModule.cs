@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using SendGate.Core.Background;
+using SendGate.Core.Data;
 using SendGate.Core.Hosting;
 
 namespace SendGate.Core.Webhooks;
@@ -14,6 +15,7 @@ public static class WebhooksModule
             .Validate(o => o.RetryMaxDelay >= o.RetryBaseDelay, "SendGate:Webhooks:RetryBaseDelay may not be above RetryMaxDelay.")
             .ValidateOnStart();
         services.AddSingleton<WebhookStore>();
+        services.AddWorkQueue(WebhookStore.Queue);
         services.AddSingleton<SsrfGuard>();
         services.AddSingleton<WebhookService>();
 

@@ -31,6 +31,9 @@ public sealed class BadSettingsTests : IDisposable
         { "api", "SendGate__RateLimits__ApprovalLinksPerAddress__Window", "00:00:01.500", "SendGate: SendGate:RateLimits:ApprovalLinksPerAddress:Window must be whole seconds (RateLimit-Policy states it in seconds)." },
         { "api", "SendGate__SmtpIngress__MaxBufferedBytes", "2000000", "SendGate: SendGate:SmtpIngress:MaxBufferedBytes must be at least SendGate:Limits:MaxRequestBytes (41943040), or no message of the largest size could ever be received." },
         { "api", "SendGate__SmtpIngress__MaxConnections", "0", "SendGate: invalid setting SendGate:SmtpIngress:MaxConnections = \"0\": expected a whole number from 1 to 100000" },
+        { "api", "SendGate__Telemetry__MetricsNetworks__0", "10.0.0.0/33", "SendGate: invalid setting SendGate:Telemetry:MetricsNetworks:0 = \"10.0.0.0/33\": expected a network such as 10.0.0.0/8 or 2001:db8::/32, or one address" },
+        { "api", "SendGate__Telemetry__OtlpProtocol", "udp", "SendGate: invalid setting SendGate:Telemetry:OtlpProtocol = \"udp\": expected one of Grpc, HttpProtobuf" },
+        { "worker", "SendGate__Telemetry__OtlpEndpoint", "collector:4317", "SendGate: invalid setting SendGate:Telemetry:OtlpEndpoint = \"collector:4317\": expected an http:// or https:// URL such as http://collector:4317" },
         { "worker", "SendGate__Smtp__Port", "abc", "SendGate: invalid setting SendGate:Smtp:Port = \"abc\": expected a whole number from 1 to 65535" },
         { "worker", "SendGate__Policy__CacheDuration", "10", "SendGate: invalid setting SendGate:Policy:CacheDuration = \"10\": expected a duration such as 00:00:30 (hh:mm:ss) or 1.00:00:00 (d.hh:mm:ss), from 00:00:00 to 00:05:00" },
     };

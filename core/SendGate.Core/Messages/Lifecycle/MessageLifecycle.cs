@@ -19,7 +19,7 @@ public sealed class MessageLifecycle(IDbConnectionFactory db, LifecycleRules rul
 
     /// <summary>Messages as a work queue: the claim also takes the number of the event it writes.</summary>
     // A suspended tenant's mail is kept and waits: the claim passes it by until the tenant is resumed.
-    internal static readonly WorkQueue Queue = new("messages", ["id", "tenant_id", "envelope_from", "attempts", "event_seq"],
+    internal static readonly WorkQueue Queue = new("messages", ["id", "tenant_id", "envelope_from", "attempts", "event_seq", "created_at"],
         Candidates: "tenant_id NOT IN (SELECT id FROM tenants WHERE suspended_at IS NOT NULL)", AlsoSet: "event_seq = event_seq + 1");
 
     private const string MoveSql = """
