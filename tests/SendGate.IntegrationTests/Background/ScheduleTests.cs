@@ -20,6 +20,7 @@ public sealed class ScheduleTests
         ["deliver-notifications"] = "poll",
         ["deliver-webhooks"] = "poll",
         ["purge-idempotency-keys"] = "every 01:00:00",
+        ["purge-deleted-tenants"] = "every 00:01:00",
         ["retention"] = "cron 0 15 * * * ?",
         ["blob-sweep"] = "cron 0 40 3 * * ?",
         ["purge-webhook-deliveries"] = "cron 0 25 * * * ?",
