@@ -120,6 +120,24 @@ public sealed partial class RateLimitTests : AppTest
     }
 
     [Fact]
+    public async Task Guessing_operator_keys_is_cut_short_per_address_as_guessing_tenant_keys()
+    {
+        await using var host = Host();
+        var (_, secret) = await App.Service<OperatorKeys>().CreateAsync("ops");
+        using var guesser = KeyClient(host, OperatorKeys.Prefix + "guess_000000000000000000000", "192.0.2.9");
+        for (var i = 0; i < 3; i++)
+        {
+            await (await guesser.GetAsync("/v1/operator/tenants")).ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        }
+
+        await AssertLimitedAsync(await guesser.GetAsync("/v1/operator/tenants"), "auth-failures", 3, 3600);
+        using var sameAddress = KeyClient(host, secret, "192.0.2.9");
+        await AssertLimitedAsync(await sameAddress.GetAsync("/v1/operator/tenants"), "auth-failures", 3, 3600);
+        using var elsewhere = KeyClient(host, secret, "192.0.2.10");
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("/v1/operator/tenants")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_IPv6_client_counts_by_its_64_bit_prefix()
     {
         await using var host = Host();
