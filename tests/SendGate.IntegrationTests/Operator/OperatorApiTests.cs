@@ -247,6 +247,29 @@ public sealed class OperatorApiTests : IAsyncLifetime
         Assert.Equal(0, await _app.Service<TenantDeletion>().PurgeDueAsync());
     }
 
+    [Fact]
+    public async Task The_storage_and_webhook_quotas_answer_403_until_something_is_removed()
+    {
+        var (id, admin) = await CreateTenantAsync(new { storedBytes = 3000, webhookEndpoints = 1 });
+        using var _ = admin;
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsJsonAsync("/v1/messages", MailOf())).StatusCode);
+        var full = await admin.PostAsJsonAsync("/v1/messages", Mail(("from", "taro@minato.example"), ("to", new[] { "someone@customer.example" }), ("text", new string('x', 3000))));
+        Assert.Equal(HttpStatusCode.Forbidden, full.StatusCode);
+        var problem = await full.JsonAsync();
+        Assert.Equal("storedBytes", problem.Str("quota"));
+        Assert.Equal(JsonValueKind.Null, problem.GetProperty("resetsAt").ValueKind);
+        Assert.False(full.Headers.Contains("Retry-After"));
+        Assert.Equal(1, (await admin.GetFromJsonAsync<JsonElement>("/v1/messages")).GetProperty("items").GetArrayLength());
+
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/v1/webhooks", new { url = "https://hooks.example.com/a", eventTypes = new[] { "message.sent" } })).StatusCode);
+        var second = await admin.PostAsJsonAsync("/v1/webhooks", new { url = "https://hooks.example.com/b", eventTypes = new[] { "message.sent" } });
+        Assert.Equal(HttpStatusCode.Forbidden, second.StatusCode);
+        Assert.Equal("webhookEndpoints", (await second.JsonAsync()).Str("quota"));
+        var usage = await admin.GetFromJsonAsync<JsonElement>("/v1/tenant/usage");
+        Assert.Equal(1, usage.GetProperty("webhookEndpoints").GetProperty("used").GetInt64());
+        Assert.Equal(3000, usage.GetProperty("storedBytes").GetProperty("limit").GetInt64());
+    }
+
     [Theory]
     [InlineData("""{"internalDomains":["x.example"]}""", "name")]
     [InlineData("""{"name":"A","internalDomains":["not a domain"]}""", "internalDomains[0]")]
