@@ -135,6 +135,7 @@ internal static class JsonErrors
         _ when type == typeof(double) || type == typeof(decimal) || type == typeof(float) => ("a number", "numbers"),
         _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => ("a date-time string", "date-time strings"),
         _ when type == typeof(Guid) => ("a string", "strings"),
+        _ when type == typeof(SendGate.Core.Mime.Base64Content) => ("a base64 string", "base64 strings"),
         _ when type.IsEnum => ("one of the documented values", "documented values"),
         _ when type == typeof(JsonElement) || type == typeof(object) => ("a JSON value", "JSON values"),
         _ => null,

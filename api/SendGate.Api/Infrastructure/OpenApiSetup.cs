@@ -21,6 +21,8 @@ internal static class OpenApiSetup
         {
             o.SwaggerDoc("v1", new() { Title = "SendGate (generated)", Version = "v1" });
             o.CustomSchemaIds(t => t.Name);
+            // Decoded while the body is read (Base64Content), but on the wire simply a base64 string.
+            o.MapType<SendGate.Core.Mime.Base64Content>(() => new OpenApiSchema { Type = JsonSchemaType.String, Format = "byte" });
             o.OperationFilter<RateLimitedResponse>();
             // As in the contract: every operation of the document takes an API key as a bearer token (the
             // anonymous ones, health and the approval pages, are left out of it), so Swagger UI offers "Authorize".

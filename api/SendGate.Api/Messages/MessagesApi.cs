@@ -115,7 +115,8 @@ internal static class MessagesApi
             return invalid;
         }
 
-        var outcome = await request.Submissions.SubmitAsync(request.User.Actor(), messageId, prepared.Message!, prepared.SendAt, idempotency, request.CancellationToken);
+        using var message = prepared.Message!;
+        var outcome = await request.Submissions.SubmitAsync(request.User.Actor(), messageId, message, prepared.SendAt, idempotency, request.CancellationToken);
         return Answer(request.Context, outcome);
     }
 

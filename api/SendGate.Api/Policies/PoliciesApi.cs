@@ -169,7 +169,7 @@ internal static class PoliciesApi
             return invalid;
         }
 
-        var message = prepared.Message!;
+        using var message = prepared.Message!;
         var tenantId = request.User.TenantId();
         var decision = await request.Policies.DecideAsync(tenantId, message, prepared.SendAt, request.CancellationToken);
         return TypedResults.Ok(await EvaluationAsync(decision, message, tenantId, request.Policies, request.CancellationToken));
@@ -206,6 +206,7 @@ internal static class PoliciesApi
             violations.AddRange(messageViolations.Select(v => v with { Field = $"message.{v.Field}" }));
         }
 
+        using var owned = message;
         if (violations.Count > 0)
         {
             return Problems.Invalid(violations);

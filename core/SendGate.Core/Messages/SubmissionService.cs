@@ -79,7 +79,7 @@ public sealed class SubmissionService(
     {
         using var activity = SendGateTracing.StartForMessage("sendgate.submit", messageId, actor.TenantId);
         activity?.SetTag("sendgate.door", message.Door);
-        if (await access.CheckSubmissionAsync(actor.TenantId, message.Raw.LongLength, cancellationToken) is { } refusal)
+        if (await access.CheckSubmissionAsync(actor.TenantId, message.Raw.Length, cancellationToken) is { } refusal)
         {
             // A repeat of a message accepted before the quota was met still gets its first answer.
             if (idempotency is not null && await writer.FindPreviousAsync(actor.TenantId, idempotency, time.NowMs(), cancellationToken) is { } previous)
@@ -106,7 +106,7 @@ public sealed class SubmissionService(
             HeaderFrom = message.HeaderFrom,
             Subject = message.Subject,
             MessageIdHeader = message.MessageIdHeader,
-            SizeBytes = message.Raw.LongLength,
+            SizeBytes = message.Raw.Length,
             AttachmentCount = message.AttachmentCount,
             Metadata = message.Metadata is null ? null : JsonSerializer.Serialize(message.Metadata, Json),
             Decisions = JsonSerializer.Serialize(decision, Json),
@@ -137,7 +137,7 @@ public sealed class SubmissionService(
         var notice = ReviewConsole.HoldNotices.For(actor.TenantId, messageId, decision, message.EnvelopeFrom, message.HeaderFrom, settings);
 
         // Written outside the single writer, in parallel with other requests; made durable by the batch.
-        var original = await blobs.StageAsync(message.Raw, cancellationToken);
+        var original = await message.Raw.StageAsync(blobs, cancellationToken);
         SubmitOutcome outcome;
         using (SendGateTracing.StartForMessage("sendgate.store", messageId, actor.TenantId))
         {

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -124,11 +123,13 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
 
         message.Body = builder.ToMessageBody();
 
-        using var buffer = new MemoryStream();
-        message.WriteTo(WriteFormat, buffer);
+        // Base64 adds a third and line breaks; text may take three bytes a character.
+        var expected = attachments.Sum(a => (long)(a.Content?.Bytes?.Length ?? 0)) * 140 / 100
+            + 3L * ((request.Text?.Length ?? 0) + (request.Html?.Length ?? 0)) + 16 * 1024;
+        var raw = MessageBytes.Write(expected, stream => message.WriteTo(WriteFormat, stream));
         var recipients = Envelope(to, cc, bcc);
         return new Result(
-            new PreparedMessage("json", buffer.ToArray(), message, from.Address, from.ToString(), message.Subject,
+            new PreparedMessage("json", raw, message, from.Address, from.ToString(), message.Subject,
                 message.MessageId ?? NewMessageIdHeader(messageId, from.Address), recipients, message.Attachments.Count(), request.Metadata),
             violations);
     }
@@ -164,8 +165,10 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         MimeMessage message;
         try
         {
-            using var stream = new MemoryStream(raw, writable: false);
-            message = MimeMessage.Load(options, stream);
+            // Persistent: the parts' content stays a view of the submitted bytes instead of a copy of
+            // them, so a big message costs its size once. The stream must therefore stay open.
+            var stream = new MemoryStream(raw, writable: false);
+            message = MimeMessage.Load(options, stream, persistent: true);
         }
         catch (FormatException ex)
         {
@@ -226,7 +229,7 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             : message.MessageId;
         var headerFrom = message.From.Count > 0 ? message.From.ToString() : sender.ToString();
         return new Result(
-            new PreparedMessage("mime", raw, message, smtp?.MailFrom ?? sender.Address, headerFrom, message.Subject ?? "",
+            new PreparedMessage("mime", MessageBytes.Of(raw), message, smtp?.MailFrom ?? sender.Address, headerFrom, message.Subject ?? "",
                 messageIdHeader, smtp is null ? Envelope(to, cc, bcc) : Envelope(smtp.RcptTo, to, cc), message.Attachments.Count(), null,
                 smtp is null ? Messages.Doors.Api : Messages.Doors.Smtp),
             violations);
@@ -437,21 +440,16 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             valid = false;
         }
 
-        var content = attachment.Content;
-        byte[]? bytes = null;
-        if (content is null)
+        var bytes = attachment.Content?.Bytes;
+        if (attachment.Content is null)
         {
             violations.Add(new($"{field}.content", ViolationCode.InvalidBase64, "content (base64) is required."));
             valid = false;
         }
-        else
+        else if (bytes is null)
         {
-            bytes = DecodeBase64(content);
-            if (bytes is null)
-            {
-                violations.Add(new($"{field}.content", ViolationCode.InvalidBase64, "content is not valid base64."));
-                valid = false;
-            }
+            violations.Add(new($"{field}.content", ViolationCode.InvalidBase64, "content is not valid base64."));
+            valid = false;
         }
 
         if (!valid || bytes is null)
@@ -486,19 +484,6 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         {
             part.ContentId = contentId.Trim('<', '>');
         }
-    }
-
-    private static byte[]? DecodeBase64(string content)
-    {
-        // Tolerate line-wrapped base64 (common from mail tooling) but nothing else.
-        var compact = content.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
-        if (!Base64.IsValid(compact, out var length))
-        {
-            return null;
-        }
-
-        var bytes = new byte[length];
-        return Convert.TryFromBase64String(compact, bytes, out var written) ? bytes[..written] : null;
     }
 
     private List<MailboxAddress> ParseList(string field, IReadOnlyList<string>? values, List<Violation> violations)

@@ -25,7 +25,7 @@ public sealed record AttachmentRequest
     public string? ContentType { get; init; }
 
     /// <summary>Base64 of the file's bytes.</summary>
-    public string? Content { get; init; }
+    public Base64Content? Content { get; init; }
 
     /// <summary>Set to reference the part from HTML as <c>cid:</c>; the part is then inline.</summary>
     public string? ContentId { get; init; }

@@ -7,10 +7,11 @@ public sealed record EnvelopeRecipient(string Address, string Kind);
 /// <summary>
 /// A submission turned into what SendGate stores: the raw MIME bytes and the facts read from it.
 /// JSON and MIME submissions both end here, so from this point on they behave identically.
+/// Disposing it removes the temporary file a big message built from JSON is kept in.
 /// </summary>
 public sealed record PreparedMessage(
     string Source,
-    byte[] Raw,
+    MessageBytes Raw,
     MimeMessage Mime,
     string EnvelopeFrom,
     string HeaderFrom,
@@ -19,4 +20,7 @@ public sealed record PreparedMessage(
     IReadOnlyList<EnvelopeRecipient> Recipients,
     int AttachmentCount,
     IReadOnlyDictionary<string, string>? Metadata,
-    string Door = Messages.Doors.Api);
+    string Door = Messages.Doors.Api) : IDisposable
+{
+    public void Dispose() => Raw.Dispose();
+}
