@@ -36,10 +36,9 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
         try
         {
             // The trace line every MTA adds (RFC 5321 §4.4), above the message as it arrived.
+            // A big message goes to a temporary file rather than a second copy beside the server's buffer.
             var trace = Encoding.ASCII.GetBytes(TraceHeader(context, messageId));
-            var raw = new byte[trace.Length + buffer.Length];
-            trace.CopyTo(raw, 0);
-            buffer.CopyTo(raw.AsSpan(trace.Length));
+            using var raw = MessageBytes.Received(trace, buffer);
             var mailFrom = transaction.From.AsAddress() ?? ""; // null: MAIL FROM:<>
             var rcptTo = transaction.To.Select(t => t.AsAddress()).ToList();
             var prepared = intake.FromSmtp(raw, messageId, mailFrom, rcptTo);
@@ -50,7 +49,7 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
             }
 
             var actor = new Actor(sender.TenantId, sender.Actor);
-            var repeat = Repeat(message, mailFrom, rcptTo, raw.AsSpan(trace.Length));
+            var repeat = Repeat(message, mailFrom, rcptTo, buffer);
             using var claim = repeat is null ? null : submissions.TryClaimIdempotencyKey(sender.TenantId, repeat.Key);
             if (repeat is not null && claim is null)
             {
@@ -106,7 +105,7 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
     /// before instead of stored twice (within the idempotency retention, 24 hours by default). The
     /// envelope is part of the key because a relay splits one message over several transactions.
     /// </summary>
-    private static IdempotencyRequest? Repeat(PreparedMessage message, string mailFrom, IReadOnlyList<string> rcptTo, ReadOnlySpan<byte> received)
+    private static IdempotencyRequest? Repeat(PreparedMessage message, string mailFrom, IReadOnlyList<string> rcptTo, ReadOnlySequence<byte> received)
     {
         if (message.Mime.MessageId is not { Length: > 0 } header)
         {
@@ -115,7 +114,13 @@ internal sealed class SmtpIntake(MessageIntake intake, SubmissionService submiss
 
         var envelope = $"{header}\n{mailFrom.ToLowerInvariant()}\n{string.Join('\n', rcptTo.Select(r => r.ToLowerInvariant()).Order(StringComparer.Ordinal))}";
         var key = "smtp:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(envelope)));
-        return new IdempotencyRequest(key, Convert.ToHexStringLower(SHA256.HashData(received)));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var segment in received)
+        {
+            hash.AppendData(segment.Span);
+        }
+
+        return new IdempotencyRequest(key, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
     /// <summary>

@@ -1,12 +1,14 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using SendGate.Core.Archive;
 
 namespace SendGate.Core.Mime;
 
 /// <summary>
 /// A prepared message's MIME bytes, as they will be archived: the submitted bytes themselves for
-/// raw MIME and SMTP (no copy), or what MimeKit wrote for JSON — in memory while small, in a
-/// temporary file (deleted when disposed) once the message is big, so that a 30 MB JSON
-/// submission is not held a second time as MIME on its way to the archive.
+/// raw MIME (no copy), or what MimeKit wrote for JSON, or what SMTP received — in memory while
+/// small, in a temporary file (deleted when disposed) once the message is big, so that a 30 MB
+/// submission is not held a second time on its way to the archive.
 /// </summary>
 public sealed class MessageBytes : IDisposable
 {
@@ -34,6 +36,89 @@ public sealed class MessageBytes : IDisposable
     public static MessageBytes Of(ReadOnlyMemory<byte> bytes) => new(bytes, null);
 
     /// <summary>
+    /// A message as the SMTP door received it: <paramref name="head"/> (the trace line SendGate
+    /// adds) above <paramref name="body"/>, the server's buffer, which is released once the reply is
+    /// given. A big one goes to a temporary file instead of a second copy in memory.
+    /// </summary>
+    public static MessageBytes Received(ReadOnlySpan<byte> head, ReadOnlySequence<byte> body)
+    {
+        var length = head.Length + body.Length;
+        if (length <= InMemoryUpTo)
+        {
+            var raw = new byte[length];
+            head.CopyTo(raw);
+            body.CopyTo(raw.AsSpan(head.Length));
+            return new(raw, null);
+        }
+
+        var file = CreateTemporaryFile();
+        try
+        {
+            file.Write(head);
+            foreach (var segment in body)
+            {
+                file.Write(segment.Span);
+            }
+
+            file.Flush();
+            return new(ReadOnlyMemory<byte>.Empty, file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The bytes as a stream for MimeKit to parse, from the start. A big message's stream is its
+    /// temporary file itself: a persistent MimeKit part seeks it before each read, so the parts stay
+    /// readable beside <see cref="StageAsync"/>, which reads it from the start too. Not disposed by the caller.
+    /// </summary>
+    internal Stream OpenRead()
+    {
+        if (_file is not null)
+        {
+            _file.Position = 0;
+            return _file;
+        }
+
+        return MemoryMarshal.TryGetArray(_memory, out var array)
+            ? new MemoryStream(array.Array!, array.Offset, array.Count, writable: false)
+            : new MemoryStream(_memory.ToArray(), writable: false);
+    }
+
+    /// <summary>The bytes from <paramref name="offset"/> into <paramref name="buffer"/>, without moving <see cref="OpenRead"/>'s position.</summary>
+    internal int ReadAt(long offset, Span<byte> buffer)
+    {
+        if (_file is not null)
+        {
+            return RandomAccess.Read(_file.SafeFileHandle, buffer, offset);
+        }
+
+        if (offset >= _memory.Length)
+        {
+            return 0;
+        }
+
+        var available = _memory.Span[(int)offset..];
+        var count = Math.Min(available.Length, buffer.Length);
+        available[..count].CopyTo(buffer);
+        return count;
+    }
+
+    /// <summary>The bytes from <paramref name="offset"/> when they are in memory (no copy); false for a temporary file.</summary>
+    internal bool TryGetSpan(long offset, out ReadOnlySpan<byte> span)
+    {
+        span = _file is null ? _memory.Span[(int)Math.Min(offset, _memory.Length)..] : default;
+        return _file is null;
+    }
+
+    private static FileStream CreateTemporaryFile() =>
+        new(Path.Combine(Path.GetTempPath(), $"sendgate-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite,
+            FileShare.None, 81920, FileOptions.DeleteOnClose);
+
+    /// <summary>
     /// Lets <paramref name="write"/> write a message of about <paramref name="expectedLength"/>
     /// bytes: to memory, or to a temporary file when that would be more than <see cref="InMemoryUpTo"/>.
     /// </summary>
@@ -46,8 +131,7 @@ public sealed class MessageBytes : IDisposable
             return new(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
         }
 
-        var file = new FileStream(Path.Combine(Path.GetTempPath(), $"sendgate-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 81920, FileOptions.DeleteOnClose);
+        var file = CreateTemporaryFile();
         try
         {
             write(file);

@@ -134,19 +134,21 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             violations);
     }
 
-    public Result FromMime(byte[] raw, string messageId, Encoding? headerCharset = null) => Parse(raw, messageId, headerCharset, null);
+    public Result FromMime(byte[] raw, string messageId, Encoding? headerCharset = null) => Parse(MessageBytes.Of(raw), messageId, headerCharset, null);
 
     /// <summary>
     /// A message received over SMTP. The envelope decides who gets it, as for any MTA: each
     /// <paramref name="rcptTo"/> address is a recipient (To or Cc when the header names it there,
     /// otherwise Bcc), and a header address that is not in the envelope receives nothing.
     /// </summary>
-    public Result FromSmtp(byte[] raw, string messageId, string mailFrom, IReadOnlyList<string> rcptTo) =>
+    /// The prepared message owns <paramref name="raw"/> (a big one is a temporary file); without
+    /// one, the caller disposes it.
+    public Result FromSmtp(MessageBytes raw, string messageId, string mailFrom, IReadOnlyList<string> rcptTo) =>
         Parse(raw, messageId, null, new SmtpEnvelope(mailFrom, rcptTo));
 
     private sealed record SmtpEnvelope(string MailFrom, IReadOnlyList<string> RcptTo);
 
-    private Result Parse(byte[] raw, string messageId, Encoding? headerCharset, SmtpEnvelope? smtp)
+    private Result Parse(MessageBytes raw, string messageId, Encoding? headerCharset, SmtpEnvelope? smtp)
     {
         var violations = new List<Violation>();
         var options = ParserOptions.Default.Clone();
@@ -165,10 +167,10 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         MimeMessage message;
         try
         {
-            // Persistent: the parts' content stays a view of the submitted bytes instead of a copy of
-            // them, so a big message costs its size once. The stream must therefore stay open.
-            var stream = new MemoryStream(raw, writable: false);
-            message = MimeMessage.Load(options, stream, persistent: true);
+            // Persistent: the parts' content stays a view of the submitted bytes (or of the temporary
+            // file) instead of a copy of them, so a big message costs its size once. The stream must
+            // therefore stay open: it is the bytes' own, closed with them.
+            message = MimeMessage.Load(options, raw.OpenRead(), persistent: true);
         }
         catch (FormatException ex)
         {
@@ -229,7 +231,7 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             : message.MessageId;
         var headerFrom = message.From.Count > 0 ? message.From.ToString() : sender.ToString();
         return new Result(
-            new PreparedMessage("mime", MessageBytes.Of(raw), message, smtp?.MailFrom ?? sender.Address, headerFrom, message.Subject ?? "",
+            new PreparedMessage("mime", raw, message, smtp?.MailFrom ?? sender.Address, headerFrom, message.Subject ?? "",
                 messageIdHeader, smtp is null ? Envelope(to, cc, bcc) : Envelope(smtp.RcptTo, to, cc), message.Attachments.Count(), null,
                 smtp is null ? Messages.Doors.Api : Messages.Doors.Smtp),
             violations);
@@ -277,15 +279,18 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
     /// MimeKit's parser takes time in the square of a field's lines, in nested parts as at the top.
     /// <see cref="MimeReader"/> finds where the sections begin while reading in linear time.
     /// </summary>
-    public Violation? CheckHeaderSections(byte[] raw, ParserOptions options, string field)
+    public Violation? CheckHeaderSections(byte[] raw, ParserOptions options, string field) =>
+        CheckHeaderSections(MessageBytes.Of(raw), options, field);
+
+    private Violation? CheckHeaderSections(MessageBytes raw, ParserOptions options, string field)
     {
-        if (HeaderScanner.Check(limits.Value, raw) is { } top)
+        if (ScanSection(raw, 0) is { } top)
         {
             return field == "body" ? top : top with { Field = field };
         }
 
         using var stop = new CancellationTokenSource();
-        var reader = new SectionReader(limits.Value, raw, options, stop);
+        var reader = new SectionReader(this, raw, options, stop);
         try
         {
             reader.ReadMessage(stop.Token);
@@ -304,8 +309,27 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
             : null;
     }
 
-    private sealed class SectionReader(LimitsOptions limits, byte[] raw, ParserOptions options, CancellationTokenSource stop)
-        : MimeReader(options, new MemoryStream(raw, writable: false), MimeFormat.Default)
+    /// <summary>The header section that begins at <paramref name="offset"/>, checked in place (in memory) or read in chunks (a temporary file).</summary>
+    private Violation? ScanSection(MessageBytes raw, long offset)
+    {
+        if (raw.TryGetSpan(offset, out var span))
+        {
+            return HeaderScanner.Check(limits.Value, span);
+        }
+
+        var scanner = new HeaderScanner(limits.Value);
+        Span<byte> chunk = stackalloc byte[4096];
+        int read;
+        while ((read = raw.ReadAt(offset, chunk)) > 0 && scanner.Feed(chunk[..read]))
+        {
+            offset += read;
+        }
+
+        return scanner.Finish();
+    }
+
+    private sealed class SectionReader(MessageIntake intake, MessageBytes raw, ParserOptions options, CancellationTokenSource stop)
+        : MimeReader(options, raw.OpenRead(), MimeFormat.Default)
     {
         public Violation? Violation { get; private set; }
 
@@ -314,7 +338,7 @@ public sealed class MessageIntake(IOptions<LimitsOptions> limits, TimeProvider t
         protected override void OnHeadersBegin(long beginOffset, int beginLineNumber, CancellationToken cancellationToken)
         {
             // The message's own section was checked already.
-            if (beginOffset > 0 && Violation is null && HeaderScanner.Check(limits, raw.AsSpan((int)beginOffset)) is { } violation)
+            if (beginOffset > 0 && Violation is null && intake.ScanSection(raw, beginOffset) is { } violation)
             {
                 Violation = violation;
                 Line = beginLineNumber + 1;

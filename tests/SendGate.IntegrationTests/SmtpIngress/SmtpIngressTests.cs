@@ -28,7 +28,7 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         {
             var settings = IngressSettings.WithStartTls(out _certificate);
             settings["SendGate:SmtpIngress:MaxRecipients"] = "3";
-            settings["SendGate:Limits:MaxRequestBytes"] = "200000";
+            settings["SendGate:Limits:MaxRequestBytes"] = "3000000";
             settings["SendGate:RateLimits:AuthFailuresPerAddress:PermitLimit"] = "4";
             return settings;
         }
@@ -240,7 +240,7 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         Assert.Equal(552, declared.Single(r => r.Step == "mail").Code);
 
         // Declared small, sent big: the session ends once the bound is passed, nothing is stored.
-        var sent = Python(MessageFile("大きすぎる本文", bodyBytes: 400_000), "hanako@example.co.jp", ["a@partner.co.jp"], auth: auth);
+        var sent = Python(MessageFile("大きすぎる本文", bodyBytes: 4_000_000), "hanako@example.co.jp", ["a@partner.co.jp"], auth: auth);
         var tooBig = sent.Single(r => r.Step == "data");
         Assert.True(tooBig is (_, 552, _) or (_, 0, "disconnected"), $"{tooBig}");
 
@@ -293,6 +293,43 @@ public sealed class SmtpIngressTests : AppWithSmtpTest
         Assert.Single(Smtp.Received, r => r.To.Contains("tanaka@partner.co.jp"));
         Assert.Single(Smtp.Received, r => r.To.Contains("sato@client.example"));
         Assert.Equal(2, (await (await Client.GetAsync("/v1/messages")).JsonAsync()).GetProperty("items").GetArrayLength());
+    }
+
+    [ToolFact("python3")]
+    public async Task A_big_message_is_archived_as_received_and_delivered_with_its_attachment_once_even_when_sent_again()
+    {
+        // Above a mebibyte the door keeps the message in a temporary file, not a second copy in memory.
+        var (user, password) = await CredentialAsync(Client);
+        var file = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1_500_000);
+        var mime = new MimeKit.MimeMessage();
+        mime.From.Add(MimeKit.MailboxAddress.Parse("hanako@example.co.jp"));
+        mime.To.Add(MimeKit.MailboxAddress.Parse("tanaka@partner.co.jp"));
+        mime.Subject = "図面の送付";
+        mime.MessageId = Guid.NewGuid().ToString("N") + "@example.co.jp";
+        var body = new MimeKit.BodyBuilder { TextBody = "図面をお送りします。" };
+        body.Attachments.Add("設計図面.bin", file);
+        mime.Body = body.ToMessageBody();
+        var path = Path.Combine(App.Folder, "big.eml");
+        await mime.WriteToAsync(SendGate.Core.Mime.MessageIntake.WriteFormat, path);
+        var sent = await File.ReadAllBytesAsync(path);
+
+        var first = QueuedId(Python(path, "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data").Text);
+        var again = QueuedId(Python(path, "hanako@example.co.jp", ["tanaka@partner.co.jp"], auth: (user, password)).Single(r => r.Step == "data").Text);
+        Assert.Equal(first, again);
+
+        var archived = await Client.GetByteArrayAsync($"/v1/messages/{first}/mime");
+        Assert.StartsWith("Received: from [127.0.0.1]", Encoding.ASCII.GetString(archived, 0, 40), StringComparison.Ordinal);
+        // The server hands over the data without the CRLF that ends its last line (it reads it as the start of "<CRLF>.<CRLF>").
+        var data = sent.AsSpan(0, sent.Length - 2);
+        Assert.True(archived.AsSpan(archived.Length - data.Length).SequenceEqual(data));
+
+        await App.DeliverDueAsync();
+        var delivered = Assert.Single(Smtp.Received).Parse();
+        var attachment = Assert.IsType<MimeKit.MimePart>(delivered.Attachments.Single());
+        Assert.Equal("設計図面.bin", attachment.FileName);
+        using var decoded = new MemoryStream();
+        attachment.Content!.DecodeTo(decoded);
+        Assert.Equal(file, decoded.ToArray());
     }
 
     [ToolFact("python3")]

@@ -143,4 +143,99 @@ public sealed class BigMailIntakeTests : IDisposable
         // The part's content is a view of the submitted bytes, not a copy of them.
         Assert.IsNotType<MimeKit.IO.MemoryBlockStream>(((MimePart)prepared.Mime.Attachments.Single()).Content!.Stream);
     }
+
+    private static byte[] MultipartWith(byte[] file, string partHeaders = "") => Encoding.ASCII.GetBytes(
+        "From: sender@example.co.jp\r\nTo: someone@example.com\r\nSubject: parts\r\nMessage-ID: <big@example.co.jp>\r\nMIME-Version: 1.0\r\n" +
+        "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n" + partHeaders +
+        "Content-Type: application/octet-stream; name=\"a.bin\"\r\nContent-Disposition: attachment; filename=\"a.bin\"\r\n" +
+        "Content-Transfer-Encoding: base64\r\n\r\n" + Convert.ToBase64String(file, Base64FormattingOptions.InsertLineBreaks) + "\r\n--b--\r\n");
+
+    /// <summary>The server's buffer as SMTP hands it over: several segments, not one array.</summary>
+    private static System.Buffers.ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentLength)
+    {
+        Segment? first = null, last = null;
+        for (var offset = 0; offset < bytes.Length; offset += segmentLength)
+        {
+            var next = new Segment(bytes.AsMemory(offset, Math.Min(segmentLength, bytes.Length - offset)), last);
+            first ??= next;
+            last = next;
+        }
+
+        return new System.Buffers.ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private sealed class Segment : System.Buffers.ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, Segment? previous)
+        {
+            Memory = memory;
+            if (previous is not null)
+            {
+                RunningIndex = previous.RunningIndex + previous.Memory.Length;
+                previous.Next = this;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_big_message_received_over_smtp_waits_in_a_temporary_file_and_is_archived_byte_for_byte()
+    {
+        var file = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        var body = MultipartWith(file);
+        var trace = "Received: from [127.0.0.1] by mx (SendGate) with ESMTP id msg_smtp;\r\n\tFri, 04 Dec 2026 09:00:00 +0000\r\n"u8.ToArray();
+
+        var raw = MessageBytes.Received(trace, Segmented(body, 4096));
+        var prepared = Assert.IsType<PreparedMessage>(Intake.FromSmtp(raw, "msg_smtp", "sender@example.co.jp", ["someone@example.com"]).Message);
+
+        var temporary = Assert.IsType<string>(prepared.Raw.SpoolPath);
+        Assert.Equal(trace.Length + body.Length, prepared.Raw.Length);
+        Assert.Equal("parts", prepared.Subject);
+        var decoded = new MemoryStream();
+        ((MimePart)prepared.Mime.Attachments.Single()).Content!.DecodeTo(decoded);
+        Assert.Equal(file, decoded.ToArray());
+
+        // Staging reads the same file from its start; the parts stay readable after it.
+        var blobs = new FolderBlobStore(Options.Create(new ArchiveOptions { BlobFolder = _root }), _time, new BlobFiles());
+        var staged = await prepared.Raw.StageAsync(blobs, CancellationToken.None);
+        await using (var stored = await blobs.OpenAsync(staged.Key))
+        {
+            var copy = new MemoryStream();
+            await stored!.CopyToAsync(copy);
+            Assert.Equal([.. trace, .. body], copy.ToArray());
+        }
+
+        decoded.SetLength(0);
+        ((MimePart)prepared.Mime.Attachments.Single()).Content!.DecodeTo(decoded);
+        Assert.Equal(file, decoded.ToArray());
+
+        prepared.Dispose();
+        Assert.False(File.Exists(temporary));
+    }
+
+    [Fact]
+    public void A_small_message_received_over_smtp_stays_in_memory()
+    {
+        var body = MultipartWith(RandomNumberGenerator.GetBytes(10_000));
+
+        using var prepared = Intake.FromSmtp(MessageBytes.Received("Received: x\r\n"u8, Segmented(body, 1000)), "msg_small", "sender@example.co.jp", ["someone@example.com"]).Message!;
+
+        Assert.True(prepared.Raw.InMemory.Span.SequenceEqual([.. "Received: x\r\n"u8, .. body]));
+    }
+
+    [Fact]
+    public void A_hostile_part_header_deep_in_a_big_message_received_over_smtp_is_refused()
+    {
+        // A part's header section of 2,000 folded lines, found by reading the temporary file in chunks.
+        var folded = "X-Long: a" + string.Concat(Enumerable.Repeat("\r\n b", 2000)) + "\r\n";
+        var body = MultipartWith(RandomNumberGenerator.GetBytes(2 * 1024 * 1024), folded);
+
+        using var raw = MessageBytes.Received([], Segmented(body, 65536));
+        var result = Intake.FromSmtp(raw, "msg_hostile", "sender@example.co.jp", ["someone@example.com"]);
+
+        Assert.NotNull(raw.SpoolPath);
+        Assert.Null(result.Message);
+        var violation = Assert.Single(result.Violations);
+        Assert.Equal(ViolationCode.HeaderLimit, violation.Code);
+        Assert.Contains("header section of a part", violation.Message);
+    }
 }
