@@ -153,6 +153,15 @@ public sealed class DetectorTests
     [InlineData("12345-678-9018")]
     public void Wrong_or_embedded_my_numbers_are_not_flagged(string text) => Assert.Empty(MyNumberDetector.Find(text));
 
+
+    [Theory]
+    [InlineData("送り状番号：4385-7439-0740", false)]
+    [InlineData("tel: 4385 7439 0740", false)]
+    [InlineData("ご注文番号 438574390740 の件", false)]
+    [InlineData("マイナンバー（個人番号）：4385-7439-0740", true)]
+    [InlineData("従業員の番号は 4385-7439-0740 です", true)]
+    public void A_number_its_line_labels_as_something_else_is_not_a_my_number(string text, bool flagged) =>
+        Assert.Equal(flagged, MyNumberDetector.Find(TextNormalizer.Normalize(text)).Count > 0);
     [Theory]
     [InlineData("4307388879343540")]
     [InlineData("4307 3888 7934 3540")]

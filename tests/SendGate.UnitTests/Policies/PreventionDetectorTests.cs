@@ -65,6 +65,8 @@ public sealed class PreventionDetectorTests
     [InlineData("更新書類をZIPファイルにまとめて本メールでお送りしております。")]
     [InlineData("I'm sending the corrected proforma invoice with this email.")]
     [InlineData("ログ一式をzipにまとめて付けました。")]
+    [InlineData("来週の出荷予定、エクセルで付けておきます。")]
+    [InlineData("議事録を付けておきますので、ご確認ください。")]
     public void A_sentence_that_says_this_mail_carries_a_file_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -94,6 +96,9 @@ public sealed class PreventionDetectorTests
     [InlineData("取り扱いには十分気を付けております。")]
     [InlineData("資料には通し番号を付けております。")]
     [InlineData("ご指示のとおり、各製品の検査成績書は現品の梱包箱に添付しております。")]
+    [InlineData("詳しい寸法表もございますので、ご希望でしたらPDFでお送りいたします。")]
+    [InlineData("必要であれば見積書をお送りしますので、お申し付けください。")]
+    [InlineData("If you would like the full report, I am happy to send it.")]
     public void Talking_about_a_file_without_sending_it_with_this_mail_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -227,8 +232,33 @@ public sealed class PreventionDetectorTests
     [InlineData("Re: 内訳", "取引条件を含む資料は社外秘の扱いとなっており、\nご提供は控えさせていただいております。")]
     [InlineData("名簿の件", "お預かりした【取扱注意】の社員名簿は、弊社サーバーから削除いたしました。")]
     [InlineData("セミナー", "先日ご案内いただいた「社外秘・機密情報の取扱い実務」セミナーに参加いたします。")]
+    [InlineData("日程", "社長秘書の方と日程を調整いたしました。")]
+    [InlineData("NDA", "秘密保持契約の条文案をお送りします。")]
+    [InlineData("Re: price list", "The 2027 price list we sent in December is not\nconfidential. You are welcome to share it.")]
+    [InlineData("Re: price list", "This sheet is non-confidential.")]
+    [InlineData("資料", "同資料は社外秘のお取扱いを解除させていただきます。")]
+    [InlineData("資料", "この一覧は社外秘ではありませんので、ご自由にお使いください。")]
+    [InlineData("資料", "昨年「社外秘」としてお渡しした仕様資料の件です。")]
+    [InlineData("NDA", "「秘密情報」とは、「社外秘」「Confidential」その他これに類する表示がなされたものをいう。")]
     public void An_nda_a_refusal_or_a_disclaimer_is_not_a_marking(string subject, string text) =>
         Assert.Empty(ConfidentialMarkings.Find(subject, text, []));
+
+    [Fact]
+    public void The_circled_secret_sign_is_a_marking_but_a_bare_secret_in_a_word_is_not()
+    {
+        Assert.NotEmpty(ConfidentialMarkings.Find("取締役会資料", "㊙ 来期の出店計画をお送りします。", []));
+        Assert.Empty(ConfidentialMarkings.Find("ご面談", "秘書室経由でご連絡いたします。", []));
+    }
+
+    [Fact]
+    public void The_recipient_s_own_marked_document_sent_back_to_them_is_theirs()
+    {
+        var theirs = new AttachmentTextResult("株式会社クライアント 社外秘\n要件定義書 v1.3", null);
+        Assert.Empty(ConfidentialMarkings.Find("要件定義書へのコメント", "お預かりしていた御社の要件定義書に、弊社のコメントを追記してお返しいたします。",
+            ["【社外秘】要件定義書_コメント.docx"], attachmentTexts: [("【社外秘】要件定義書_コメント.docx", theirs)]));
+        Assert.NotEmpty(ConfidentialMarkings.Find("要件定義書", "要件定義書をお送りします。",
+            ["【社外秘】要件定義書.docx"], attachmentTexts: [("【社外秘】要件定義書.docx", theirs)]));
+    }
 
     [Fact]
     public void An_nda_s_defined_term_and_its_clauses_are_not_markings()

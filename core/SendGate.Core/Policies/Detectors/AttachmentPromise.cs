@@ -62,7 +62,7 @@ public static partial class AttachmentPromise
         }
 
         return !(Negation().IsMatch(sentence) || Earlier().IsMatch(sentence) || Request().IsMatch(sentence)
-            || Received().IsMatch(sentence) || OtherWay().IsMatch(sentence));
+            || Received().IsMatch(sentence) || OtherWay().IsMatch(sentence) || Offer().IsMatch(sentence));
     }
 
     /// <summary>NFKC (full-width letters and digits, half-width kana folded) but case kept: an English sentence starts with a capital.</summary>
@@ -81,11 +81,11 @@ public static partial class AttachmentPromise
     /// <summary>
     /// Sentences: split at 。！？ and line ends, and at ". " / "! " / "? " for English. A line that
     /// ends inside a sentence — after 、 or a particle (資料は社外秘の扱いとなっており、 / ご提供は控えます),
-    /// as mail wrapped by hand does — goes on into the next.
+    /// or an English word before a line in lower case — as mail wrapped by hand does, goes on into the next.
     /// </summary>
     internal static IEnumerable<string> Sentences(string text)
     {
-        text = Wrapped().Replace(text, "");
+        text = EnglishWrapped().Replace(Wrapped().Replace(text, ""), " ");
         foreach (var piece in SentenceBreak().Split(text))
         {
             var sentence = piece.Trim();
@@ -106,11 +106,15 @@ public static partial class AttachmentPromise
     [GeneratedRegex(@"(?<=[、，をにがはでとのもやへて])[ \t　]*\r?\n[ \t　]*(?=[^\s>＞])")]
     private static partial Regex Wrapped();
 
+    // An English line wrapped by hand mid-sentence: a word or a comma, then a line that starts in lower case.
+    [GeneratedRegex(@"(?<=[a-z,])[ \t]*\r?\n[ \t]*(?=[a-z])")]
+    private static partial Regex EnglishWrapped();
+
     [GeneratedRegex(@"(?<=[。！？!?])|\n|(?<=\.)\s+(?=[A-Z(""'])")]
     private static partial Regex SentenceBreak();
 
     // Words that on their own say a file is with this mail.
-    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います)|(?<!(気|番号|名前|名|印|丸|点数|順位|条件|注釈|説明|理由|見出し|日付|優先順位))(を|も)(お)?付け(して|て)?(おります|います|おきました|あります|いたします|いたしました|しました|します)|(本|この)メール(で|にて|に)[^。]{0,20}(お送り|送付|お届け|添付|共有|お付け)|まとめて(お)?付け(まし|て|ておき))")]
+    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います)|(?<!(気|番号|名前|名|印|丸|点数|順位|条件|注釈|説明|理由|見出し|日付|優先順位))(を|も)(お)?付け(して|て)?(おります|います|おきます|おきました|あります|いたします|いたしました|しました|します)|(PDF|pdf|Excel|エクセル|Word|ワード|CSV|csv|zip|ZIP|データ|ファイル)(で|にて|にして)(お)?付け(て|させて)(おきます|おきました|おります|います|いただきます)|(本|この)メール(で|にて|に)[^。]{0,20}(お送り|送付|お届け|添付|共有|お付け)|まとめて(お)?付け(まし|て|ておき))")]
     private static partial Regex JapanesePromise();
 
     // Sending verbs that say so only with a document noun (資料をお送りします, not メールをお送りします).
@@ -134,6 +138,10 @@ public static partial class AttachmentPromise
 
     [GeneratedRegex(@"(?i)((添付|送付|ご送付|お送り)(いただいた|頂いた|いただきました|頂きました|くださった|下さった|いただき|頂き)|拝受|受領(いた|致)?し|拝見(いた|致)?し|受け取りました|\b(thank you|thanks) for (sending|the attached|your attached|the file|the document)\b|\breceived (your|the) (file|document|attachment)\b|\byour attached\b)")]
     private static partial Regex Received();
+
+    // An offer, not a file: ご希望でしたらPDFでお送りいたします, "happy to send it if you need it".
+    [GeneratedRegex(@"(?i)((ご希望|ご必要|必要|ご入用|ご要望)(でしたら|であれば|とあれば|の場合|の際|なら|がございましたら|がありましたら|とのことでしたら)|お申し付けください|お申し付け下さい|お声がけください|\bif you (would like|'d like|need|want|wish)\b|\bshould you (need|wish|require|want)\b|\b(happy|glad) to (send|share|provide)\b|\blet me know if you (would like|need|want)\b)")]
+    private static partial Regex Offer();
 
     // Later (別途お送りします, but not 明日の会議資料を添付します), by post, or as a link instead of an attachment.
     [GeneratedRegex(@"(?i)((別途|後ほど|後程|追って|後日|準備(が)?でき次第|完成次第|でき次第)[^。]{0,12}(お送り|送付|ご送付|共有|お届け|ご連絡|送ら|送り|送る)|(来週|明日|明後日|週明け)(中|以降|まで)?(に|には|にでも|、)?[^。の]{0,6}(お送り|送付|ご送付|共有|お届け|送ら|送り|送る)|郵送|宅配|別送|郵便|持参|手渡し|ダウンロード|URL|リンク|共有フォルダ|Box|Google ?Drive|OneDrive|SharePoint|Dropbox|ファイル便|ギガファイル|クラウド|ポータル|\b(will|'ll|shall) (send|share|forward|email|provide)\b.{0,60}\b(later|tomorrow|next week|shortly|separately|soon|once)\b|\bseparately\b|\bby (post|courier|mail)\b|\bdownload\b|\blink\b|\bshared (folder|drive)\b|https?://)")]

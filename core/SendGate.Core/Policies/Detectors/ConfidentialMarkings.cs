@@ -26,7 +26,7 @@ public static partial class ConfidentialMarkings
     public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,
         IEnumerable<(string Name, AttachmentTextResult Text)>? attachmentTexts = null, string quoted = "", Func<string, bool>? isInternalDomain = null)
     {
-        var folded = markings is null ? DefaultFolded : markings.Select(TextNormalizer.Normalize).ToArray();
+        var folded = markings is null ? DefaultFolded : markings.Select(Fold).ToArray();
         markings ??= Default;
         var found = new List<ConfidentialMarking>();
         // A reply carries the thread's subject back to those who wrote it (the customer's own 【社外秘】); a forward passes it on.
@@ -40,7 +40,10 @@ public static partial class ConfidentialMarkings
             found.Add(new("body", inBody.Marking, inBody.Excerpt));
         }
 
-        foreach (var name in attachmentNames)
+        // The recipient's own document sent back to them (御社の要件定義書にコメントを追記してお返しします)
+        // carries their marking, as a reply carries their subject.
+        var theirs = ReturnedToOwner().IsMatch(AttachmentPromise.Fold(newText));
+        foreach (var name in theirs ? [] : attachmentNames)
         {
             // Confidentiality_Agreement_v2.docx reads as words.
             if (First(name.Replace('_', ' ').Replace('-', ' '), markings, folded) is { } inName)
@@ -51,7 +54,7 @@ public static partial class ConfidentialMarkings
 
         // Inside a file: a 社外秘 footer of a document that was meant for the company only, or the
         // company's own figures (仕入単価, 粗利率) left in a sheet made for a customer.
-        foreach (var (name, text) in attachmentTexts ?? [])
+        foreach (var (name, text) in theirs ? [] : attachmentTexts ?? [])
         {
             var where = $"text of {name}{(text.Limit is { } limit ? $" ({limit})" : "")}";
             if (InSentences(text.Text, markings, folded) is { } inFile)
@@ -128,7 +131,7 @@ public static partial class ConfidentialMarkings
             return null;
         }
 
-        foreach (var sentence in AttachmentPromise.Sentences(AttachmentPromise.Fold(text)))
+        foreach (var sentence in AttachmentPromise.Sentences(AttachmentPromise.Fold(Circled(text))))
         {
             if (First(sentence, markings, folded) is { } marking && !Disclaimer().IsMatch(sentence) && !Refusal().IsMatch(sentence) && !NotAMarking().IsMatch(sentence))
             {
@@ -139,11 +142,19 @@ public static partial class ConfidentialMarkings
         return null;
     }
 
-    private static readonly string[] DefaultFolded = Default.Select(TextNormalizer.Normalize).ToArray();
+    private static readonly string[] DefaultFolded = Default.Select(Fold).ToArray();
+
+    /// <summary>
+    /// NFKC and lower case, with ㊙ read as 【秘】 first: NFKC folds it to a bare 秘, which is in 秘書
+    /// and 秘密 too.
+    /// </summary>
+    private static string Fold(string text) => TextNormalizer.Normalize(Circled(text));
+
+    private static string Circled(string text) => text.Contains('㊙') ? text.Replace("㊙", "【秘】") : text;
 
     private static string? First(string text, IReadOnlyList<string> markings, IReadOnlyList<string> folded)
     {
-        var haystack = TextNormalizer.Normalize(text);
+        var haystack = Fold(text);
         for (var i = 0; i < markings.Count; i++)
         {
             var at = haystack.IndexOf(folded[i], StringComparison.Ordinal);
@@ -170,6 +181,9 @@ public static partial class ConfidentialMarkings
 
     private static string Excerpt(string text) => text.Length > 120 ? text[..120] + "…" : text;
 
+    [GeneratedRegex(@"(?i)((御社|貴社|先方)(の|から|より)(お預かり|ご提供|いただいた|頂いた|頂戴した)?[^。、]{0,20}(に|へ)?[^。]{0,30}(お返し|ご返却|返却|返送|ご返送|お戻し|差し戻)(いた|致)?し|\b(returning|sending back) your (own )?(document|file|draft|specification|requirements?)\b|\byour (document|file|draft|specification) (back|returned) with (our )?(comments|notes|changes)\b)")]
+    private static partial Regex ReturnedToOwner();
+
     [GeneratedRegex(@"^\s*(re|ｒｅ|返信)\s*[:：]", RegexOptions.IgnoreCase)]
     private static partial Regex Reply();
 
@@ -181,8 +195,10 @@ public static partial class ConfidentialMarkings
     private static partial Regex Disclaimer();
 
     // A promise to keep the other side's material confidential, 取扱注意 on a parcel, a report that such material
-    // was deleted or returned, and a marking that is only part of a seminar's title (「社外秘情報の取扱い」セミナー).
-    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential to (you|your|them|their|[A-Z])|\b(understand|acknowledge|noted)\b.{0,40}\bconfidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会))")]
+    // was deleted or returned, a marking that is only part of a seminar's title (「社外秘情報の取扱い」セミナー),
+    // one denied or lifted ("is not confidential", 社外秘ではありません, 社外秘のお取扱いを解除), and one named
+    // as a term: a contract's 「社外秘」「Confidential」その他これに類する表示, or 「社外秘」としてお渡しした (in the past).
+    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential to (you|your|them|their|[A-Z])|\b(understand|acknowledge|noted)\b.{0,40}\bconfidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会)|\b(is|are|was|were|isn't|aren't)\s+(not\s+|no longer\s+)(\w+\s+)?confidential\b|\bnon-?confidential\b|(社外秘|極秘|部外秘|秘密|機密)(情報|資料|文書|扱い|のお?取扱い|のお?取り扱い)?(では|でも)(ありません|ございません|ない)|(社外秘|極秘|部外秘|取扱注意|機密)[」』]?(の|としての|扱い|指定)?[^。]{0,8}(解除|取り消|取消|外させ|外し|外れ)|「[^」]{1,20}」(「[^」]{1,30}」)*(その他|等|など|という|との|と)[^。]{0,15}(表示|記載|表記|押印|印字|明示)|「[^」]{1,20}」として[^。]{0,10}(お渡し|ご提供|提供|開示|お送り|送付)(した|しました|いたしました|済))")]
     private static partial Regex NotAMarking();
 
     // However it is worded: お出しすることができません, ご提供いたしかねます, 開示は控えさせていただきます.

@@ -1,7 +1,15 @@
+using System.Text.RegularExpressions;
+
 namespace SendGate.Core.Policies.Detectors;
 
-/// <summary>Finds Japanese Individual Numbers (マイナンバー) whose check digit is right and reports them masked.</summary>
-public static class MyNumberDetector
+/// <summary>
+/// Finds Japanese Individual Numbers (マイナンバー) whose check digit is right and reports them masked.
+/// One twelve-digit number in eleven passes the check digit by chance, so a number its line labels
+/// as something else — 送り状番号, 注文番号, TEL, an invoice or a lot — is that, unless the line also
+/// says マイナンバー or 個人番号. (The detector guards against mistakes: a label is what a sender who
+/// pastes the wrong number does not write.)
+/// </summary>
+public static partial class MyNumberDetector
 {
     private const int Length = 12;
 
@@ -32,7 +40,7 @@ public static class MyNumberDetector
             var start = pos + next;
             var runEnd = DigitRuns.RunEnd(span, start);
             var end = NumberAt(span, start, runEnd, digits);
-            if (end > 0 && IsValid(digits))
+            if (end > 0 && IsValid(digits) && !LabelledOtherwise(span, start))
             {
                 found.Add(new NumberMatch(start, end, DigitRuns.Mask(digits, groupsOfFour: true)));
                 if (found.Count == max)
@@ -111,4 +119,20 @@ public static class MyNumberDetector
         }
         return DigitRuns.IsGroupSeparator(text, pos) ? 0 : pos;
     }
+
+    /// <summary>Whether the line before <paramref name="start"/> names the number as something other than a My Number.</summary>
+    private static bool LabelledOtherwise(ReadOnlySpan<char> text, int start)
+    {
+        var lineStart = text[..start].LastIndexOf('\n') + 1;
+        var lineEnd = text[start..].IndexOf('\n');
+        var line = text[lineStart..(lineEnd < 0 ? text.Length : start + lineEnd)].ToString();
+        var before = line[..(start - lineStart)];
+        return OtherLabel().IsMatch(before.Length > 24 ? before[^24..] : before) && !MyNumberLabel().IsMatch(line);
+    }
+
+    [GeneratedRegex(@"(送り状|伝票|追跡|問い?合わ?せ番号|注文|受注|発注|請求書?番号|口座|会員|顧客|お客様番号|管理番号|製造番号|シリアル|ロット|型番|品番|登録番号|契約番号|証券番号|予約番号|受付番号|電話|携帯|tel|fax|tracking|order|invoice|account|serial|lot\b|ref\b|reference|booking|phone)")]
+    private static partial Regex OtherLabel();
+
+    [GeneratedRegex(@"(マイナンバー|個人番号|my ?number|individual number)")]
+    private static partial Regex MyNumberLabel();
 }
