@@ -69,25 +69,69 @@ public sealed partial class DeploySettingsTests
         Assert.Contains(settings, s => s.Key == "SendGate:Database:ConnectionString" && s.Active);
         Assert.Contains(settings, s => s.Key == "SendGate:Audit:Key" && !s.Active);
 
-        var sections = typeof(Settings).Assembly.GetTypes()
-            .Select(t => (Type: t, Section: t.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() as string))
-            .Where(t => t.Section is not null)
-            .ToDictionary(t => t.Section!, t => t.Type, StringComparer.OrdinalIgnoreCase);
-
         foreach (var setting in settings)
         {
-            // The options class of the longest section the key lies in (SendGate:Audit for SendGate:Audit:KeyFile).
-            var section = sections.Keys.Where(s => setting.Key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase)).MaxBy(s => s.Length);
-            Assert.True(section is not null, $"{setting.Variable}: no options class binds a section of {setting.Key}");
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(setting.Key, setting.Value)]).Build();
-            var options = Activator.CreateInstance(sections[section])!;
-
-            // A key no property takes fails here, naming it.
-            configuration.GetSection(section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-
-            var path = setting.Key[(section.Length + 1)..].Split(':');
-            Assert.Equal(setting.Value, Read(options, path), StringComparer.OrdinalIgnoreCase);
+            Assert.Equal(setting.Value, Bind(setting.Variable, setting.Value), StringComparer.OrdinalIgnoreCase);
         }
+    }
+
+    [Fact]
+    public void Every_setting_of_the_container_files_binds_to_an_options_property()
+    {
+        var root = SqlServerDialectTests.RepositoryRoot();
+        var variables = File.ReadAllLines(Path.Combine(root, "deploy", "compose.yaml"))
+            .Concat(File.ReadAllLines(Path.Combine(root, "Dockerfile")))
+            .SelectMany(l => ContainerVariable().Matches(l).Select(m => m.Groups[1].Value))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        Assert.Contains("SendGate__Database__ConnectionString", variables);
+        Assert.Contains("SendGate__Worker__InProcess", variables);
+
+        // Their values are interpolated by compose: only the names are checked, against the options' properties.
+        Assert.All(variables, v =>
+        {
+            var key = v.Replace("__", ":", StringComparison.Ordinal);
+            var section = SectionOf(key);
+            var type = Sections[section];
+            foreach (var part in key[(section.Length + 1)..].Split(':'))
+            {
+                var property = type.GetProperty(part, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+                Assert.True(property is { CanWrite: true }, $"{v}: {type.Name} has no settable property {part}");
+                type = property.PropertyType;
+            }
+        });
+    }
+
+    private static readonly Dictionary<string, Type> Sections = typeof(Settings).Assembly.GetTypes()
+        .Select(t => (Type: t, Section: t.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() as string))
+        .Where(t => t.Section is not null)
+        .ToDictionary(t => t.Section!, t => t.Type, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The options class of the longest section the key lies in (SendGate:Audit for SendGate:Audit:KeyFile).</summary>
+    private static string SectionOf(string key)
+    {
+        var section = Sections.Keys.Where(s => key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase)).MaxBy(s => s.Length);
+        Assert.True(section is not null, $"no options class binds a section of {key}");
+        return section;
+    }
+
+    /// <summary>Binds one variable into a fresh instance of its options class, refusing a key no property takes; what arrived, as text.</summary>
+    private static string? Bind(string variable, string value)
+    {
+        var key = variable.Replace("__", ":", StringComparison.Ordinal);
+        var section = SectionOf(key);
+        var options = Activator.CreateInstance(Sections[section])!;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
+        try
+        {
+            configuration.GetSection(section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("ErrorOnUnknownConfiguration", StringComparison.Ordinal))
+        {
+            Assert.Fail($"{variable}: {ex.Message}");
+        }
+
+        return Read(options, key[(section.Length + 1)..].Split(':'));
     }
 
     [Fact]
@@ -188,6 +232,10 @@ public sealed partial class DeploySettingsTests
 
     [GeneratedRegex(@"^(?<comment>#\s*)?(?<name>SendGate__[A-Za-z0-9_]+)=(?<value>.*)$")]
     private static partial Regex EnvironmentLine();
+
+    /// <summary>A compose environment key or a Dockerfile ENV name.</summary>
+    [GeneratedRegex(@"(?:^|\s)(SendGate__[A-Za-z0-9_]+)[:=]")]
+    private static partial Regex ContainerVariable();
 
     [GeneratedRegex("Data Source=([^;]+)")]
     private static partial Regex SqliteFile();
