@@ -32,6 +32,8 @@ builder.Services.AddSendGateCore();
 // Runs the background schedule here when SendGate:Worker:InProcess is true (the default).
 builder.Services.AddSendGateWorker(WorkerHosting.InApiHost);
 
+// The client's address and scheme from the trusted reverse proxies (SendGate:ReverseProxy:TrustedProxies).
+builder.Services.AddSendGateForwardedHeaders();
 builder.Services.AddSendGateAuth();
 builder.Services.AddSendGateRateLimits();
 builder.Services.AddSendGateResponseHeaders();
@@ -49,6 +51,7 @@ builder.Services.AddSendGateHttpTelemetry();
 
 var app = builder.Build();
 
+app.UseSendGateForwardedHeaders();
 app.UseSendGateResponseHeaders();
 app.UseSendGateExceptionHandler();
 app.UseStatusCodePages();

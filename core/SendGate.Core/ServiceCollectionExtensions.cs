@@ -50,7 +50,8 @@ public static class ServiceCollectionExtensions
             .AddReviewConsole()
             .AddSmtpIngress()
             .AddDkim()
-            .AddTelemetry();
+            .AddTelemetry()
+            .AddReverseProxySettings();
 
         // Migrations, the first tenant and the audit key, before any other hosted service starts.
         services.AddHostedService<DatabaseInitializer>();

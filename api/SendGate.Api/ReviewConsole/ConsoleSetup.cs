@@ -54,6 +54,8 @@ internal static class ConsoleSetup
             o.Cookie.SameSite = SameSiteMode.Lax;
         });
         services.AddSingleton<ConsoleSignInLimiter>();
+        // Sessions and forms outlive a restart and work on every API host sharing the folder.
+        services.AddConsoleKeyRing();
         services.AddAntiforgery(o =>
         {
             // Secure whenever the console is served over https; the antiforgery system refuses to run at

@@ -22,4 +22,13 @@ public sealed class ConsoleOptions
     /// <summary>Longest a hold notice's link works; it ends sooner when the mail has left or been decided.</summary>
     [Duration("01:00:00", "93.00:00:00")]
     public TimeSpan HoldNoticeLinkLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// The folder of the keys that sign the console's session and form cookies (ASP.NET Core Data
+    /// Protection). Every API host of one installation needs the same folder (or a copy kept in step):
+    /// with a key ring of its own, a host refuses the others' sessions, and a restart without it signs
+    /// everyone out. Created (mode 700) at the first start.
+    /// </summary>
+    [Required]
+    public string KeyRingFolder { get; set; } = "data/keyring";
 }

@@ -26,6 +26,7 @@ public sealed class ContractHost : WebApplicationFactory<Program>
         builder.UseSetting("SendGate:Encryption:PasswordKeyFile", Path.Combine(folder, "password.key"));
         builder.UseSetting("SendGate:Audit:KeyFile", Path.Combine(folder, "audit.key"));
         builder.UseSetting("SendGate:Archive:BlobFolder", Path.Combine(folder, "blobs"));
+        builder.UseSetting("SendGate:Console:KeyRingFolder", Path.Combine(folder, "keyring"));
         builder.UseSetting("SendGate:Limits:MaxRequestBytes", MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 

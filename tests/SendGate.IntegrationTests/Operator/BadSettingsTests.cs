@@ -25,6 +25,8 @@ public sealed class BadSettingsTests : IDisposable
         { "api", "SendGate__Delivery__MessageTimeBudget", "00:03:00", "SendGate: SendGate:Delivery:MessageTimeBudget must be at most half of LeaseDuration, so a message given up still leaves the lease to record it." },
         { "api", "SendGate__Limits__MaxHeaderLines", "0", "SendGate: invalid setting SendGate:Limits:MaxHeaderLines = \"0\": expected a whole number from 1 to 100000" },
         { "api", "SendGate__Limits__MaxHeaderValueLength", "300000", "SendGate: SendGate:Limits:MaxHeaderValueLength and MaxSubjectLength may not exceed MaxHeaderBytes." },
+        { "api", "SendGate__Console__KeyRingFolder", "/dev/null", "SendGate: SendGate:Console:KeyRingFolder must be a folder (or not exist yet: it is then created, mode 700)." },
+        { "api", "SendGate__ReverseProxy__TrustedProxies__0", "proxy.example.internal", "SendGate: invalid setting SendGate:ReverseProxy:TrustedProxies:0 = \"proxy.example.internal\": expected a network such as 10.0.0.0/8 or 2001:db8::/32, or one address" },
         // The API host's own settings are checked the same way.
         { "api", "SendGate__RateLimits__SubmitPerKey__PermitLimit", "-1", "SendGate: invalid setting SendGate:RateLimits:SubmitPerKey:PermitLimit = \"-1\": expected a whole number from 0 to 2147483647" },
         { "api", "SendGate__RateLimits__SubmitPerTenant__Window", "1", "SendGate: invalid setting SendGate:RateLimits:SubmitPerTenant:Window = \"1\": expected a duration such as 00:00:30 (hh:mm:ss) or 1.00:00:00 (d.hh:mm:ss), from 00:00:01 to 1.00:00:00" },
