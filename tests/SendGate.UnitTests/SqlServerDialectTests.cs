@@ -46,7 +46,7 @@ public sealed class SqlServerDialectTests
 
         var everyFilter = new MessageFilter
         {
-            Status = "queued", From = "a@example.com", To = "b@example.com", SubjectContains = "x", Tag = "t", HasAttachments = true, AttachmentName = "a", RuleId = "r",
+            Status = "queued", Statuses = ["held", "awaiting_approval"], From = "a@example.com", To = "b@example.com", SubjectContains = "x", Tag = "t", HasAttachments = true, AttachmentName = "a", RuleId = "r",
             CreatedFrom = 1, CreatedTo = 2, Before = (3, "msg_1"), Limit = 10,
         };
         data.Add("MessageSearch.ListQuery (all filters)", SendGate.Core.Archive.MessageSearch.ListQuery(dialect, "t", everyFilter).Sql);

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
+using SendGate.Core.Audit;
 using SendGate.Core.Mime;
 using SendGate.Core.ReviewConsole;
 
@@ -98,8 +99,11 @@ internal sealed class TenantOidcOptions(TenantOidc oidc) : IConfigureNamedOption
         options.Scope.Add("openid");
         options.Scope.Add("email");
         options.Scope.Add("profile");
-        // Many providers put the address only in the userinfo answer, not in the id_token.
+        // Many providers put the address only in the userinfo answer, not in the id_token; the handler
+        // keeps only the userinfo values it has a claim action for, so the tenant's address claim gets one
+        // (it adds nothing when the id_token had the claim already).
         options.GetClaimsFromUserInfoEndpoint = true;
+        options.ClaimActions.MapUniqueJsonKey(settings.AddressClaim, settings.AddressClaim);
         options.MapInboundClaims = false;
         options.SaveTokens = false;
         options.CallbackPath = TenantOidc.CallbackPathOf(tenantId);
@@ -119,7 +123,7 @@ internal sealed class TenantOidcOptions(TenantOidc oidc) : IConfigureNamedOption
 
                 return Task.CompletedTask;
             },
-            OnTicketReceived = context =>
+            OnTicketReceived = async context =>
             {
                 // The person is who the tenant's provider says, by the claim the tenant named.
                 var address = context.Principal?.FindFirst(settings.AddressClaim)?.Value?.Trim();
@@ -127,11 +131,13 @@ internal sealed class TenantOidcOptions(TenantOidc oidc) : IConfigureNamedOption
                 {
                     context.Response.Redirect("/console/signin?error=no-address");
                     context.HandleResponse();
-                    return Task.CompletedTask;
+                    return;
                 }
 
                 context.Principal = ConsoleSetup.Person(tenantId, address, "oidc", null);
-                return Task.CompletedTask;
+                var http = context.HttpContext;
+                await http.RequestServices.GetRequiredService<AuditTrail>().RecordAsync(new AuditEntry(tenantId, $"console:{ConsolePeople.Normalize(address)}",
+                    "console sign-in (oidc)", null, null, http.Connection.RemoteIpAddress?.ToString(), 200), http.RequestAborted);
             },
             OnRemoteFailure = context =>
             {

@@ -100,7 +100,7 @@ public sealed class ApprovalStore(IDbConnectionFactory db, MessageLifecycle life
     // Newest first from a keyset position, through ix_approval_requests_tenant (tenant_id, status, created_at).
     private const string ListSql = $"""
         SELECT {RequestColumns} FROM approval_requests
-         WHERE tenant_id = @tenantId AND status = @status AND (@hasBefore = 0 OR created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))
+         WHERE tenant_id = @tenantId AND status IN @statuses AND (@hasBefore = 0 OR created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))
          ORDER BY created_at DESC, id DESC
         """;
 
@@ -194,11 +194,16 @@ public sealed class ApprovalStore(IDbConnectionFactory db, MessageLifecycle life
     }
 
     /// <summary>Up to <paramref name="limit"/> requests with the status, newest first, after <paramref name="before"/> when given.</summary>
-    public async Task<IReadOnlyList<ApprovalRequestRow>> ListAsync(string tenantId, string status, (long At, string Id)? before, int limit,
+    public Task<IReadOnlyList<ApprovalRequestRow>> ListAsync(string tenantId, string status, (long At, string Id)? before, int limit,
+        CancellationToken cancellationToken = default) =>
+        ListAsync(tenantId, [status], before, limit, cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> requests with any of the statuses, newest first, after <paramref name="before"/> when given.</summary>
+    public async Task<IReadOnlyList<ApprovalRequestRow>> ListAsync(string tenantId, IReadOnlyList<string> statuses, (long At, string Id)? before, int limit,
         CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
-        var args = new { tenantId, status, hasBefore = before is null ? 0 : 1, beforeAt = before?.At ?? 0, beforeId = before?.Id ?? "", limit };
+        var args = new { tenantId, statuses, hasBefore = before is null ? 0 : 1, beforeAt = before?.At ?? 0, beforeId = before?.Id ?? "", limit };
         return (await connection.QueryAsync<ApprovalRequestRow>(new CommandDefinition(ListSql + " " + db.Dialect.LimitClause, args, cancellationToken: cancellationToken))).AsList();
     }
 

@@ -112,6 +112,12 @@ public sealed class MessageSearch(IDbConnectionFactory db)
             args.Add("status", filter.Status);
         }
 
+        if (filter.Statuses is { Count: > 0 } statuses)
+        {
+            sql.Append($" AND {p}status IN @statuses");
+            args.Add("statuses", statuses);
+        }
+
         if (filter.From is not null)
         {
             // Addresses compare case-insensitively, as mail systems treat them in practice.

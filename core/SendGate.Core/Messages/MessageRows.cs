@@ -79,6 +79,10 @@ public sealed record ClaimedMessage
 public sealed record MessageFilter
 {
     public string? Status { get; init; }
+
+    /// <summary>Any of these statuses (the review queue: held or awaiting approval).</summary>
+    public IReadOnlyList<string>? Statuses { get; init; }
+
     public string? From { get; init; }
     public string? To { get; init; }
     public string? SubjectContains { get; init; }

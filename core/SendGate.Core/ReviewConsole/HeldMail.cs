@@ -23,12 +23,6 @@ public sealed class HeldMail(IDbConnectionFactory db)
          ORDER BY created_at DESC, id DESC
         """;
 
-    private const string AllSql = $"""
-        SELECT {MessageStore.Columns} FROM messages
-         WHERE tenant_id = @tenantId AND status IN ('held', 'awaiting_approval')
-         ORDER BY created_at DESC, id DESC
-        """;
-
     public async Task<IReadOnlyList<MessageRow>> ForSenderAsync(string tenantId, string address, CancellationToken cancellationToken = default)
     {
         address = ConsolePeople.Normalize(address);
@@ -36,13 +30,6 @@ public sealed class HeldMail(IDbConnectionFactory db)
         await using var connection = await db.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<MessageRow>(new CommandDefinition($"{ForSenderSql} {db.Dialect.LimitClause}", new { tenantId, address, like, limit = Limit * 2 }, cancellationToken: cancellationToken));
         return rows.Where(m => IsSender(m, address)).Take(Limit).ToList();
-    }
-
-    /// <summary>The tenant's held mail, for reviewers and admins.</summary>
-    public async Task<IReadOnlyList<MessageRow>> AllAsync(string tenantId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await db.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<MessageRow>(new CommandDefinition($"{AllSql} {db.Dialect.LimitClause}", new { tenantId, limit = Limit }, cancellationToken: cancellationToken))).AsList();
     }
 
     public static bool IsSender(MessageRow message, string address) =>

@@ -24,15 +24,15 @@ public sealed class ConsoleSignInBrowserTests(Chromium chromium) : BrowserTest(c
     }
 
     /// <summary>Starts a provider for the tenant of <paramref name="admin"/> and configures it through the API.</summary>
-    private async Task<OidcProvider> ProviderForAsync(HttpClient admin, string emailDomain, bool mailLinks)
+    private async Task<OidcProvider> ProviderForAsync(HttpClient admin, string emailDomain, bool mailLinks, string addressClaim = "email", string? userinfoOnlyClaim = null)
     {
         var tenantId = (await (await admin.GetAsync("/v1/tenant")).JsonAsync()).Str("id");
-        var provider = await OidcProvider.StartAsync(emailDomain, $"http://127.0.0.1/console/oidc/{tenantId}/callback");
+        var provider = await OidcProvider.StartAsync(emailDomain, [$"http://127.0.0.1/console/oidc/{tenantId}/callback"], userinfoOnlyClaim);
         _providers.Add(provider);
         var saved = await admin.PutAsJsonAsync("/v1/console/sign-in", new
         {
             mailLinks,
-            oidc = new { authority = provider.Issuer, clientId = provider.ClientId, clientSecret = provider.ClientSecret, addressClaim = "email" },
+            oidc = new { authority = provider.Issuer, clientId = provider.ClientId, clientSecret = provider.ClientSecret, addressClaim },
         });
         Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
         return provider;
@@ -122,5 +122,30 @@ public sealed class ConsoleSignInBrowserTests(Chromium chromium) : BrowserTest(c
 
         var audit = await (await Client.GetAsync("/v1/audit")).JsonAsync();
         Assert.Contains(audit.GetProperty("items").EnumerateArray(), e => e.Str("actor") == "console:hanako@example.co.jp" && e.Str("action").StartsWith("console sign-in", StringComparison.Ordinal));
+    }
+
+    [BrowserFact]
+    public async Task An_address_claim_only_the_userinfo_endpoint_gives_signs_the_person_in_and_sign_in_and_sign_out_are_audited()
+    {
+        await Client.SetInternalDomainsAsync("example.co.jp");
+        var provider = await ProviderForAsync(Client, "example.co.jp", mailLinks: false, addressClaim: "work_mail", userinfoOnlyClaim: "work_mail");
+
+        var page = await OpenAsync();
+        await GoAsync(page, "/console/signin");
+        await page.FillAsync("#address", "sato@example.co.jp");
+        await page.ClickAsync("#sign-in");
+        await LogInAtProviderAsync(page, provider, "sato");
+        await page.WaitForURLAsync(BaseUrl + "/console");
+        Assert.Equal("sato@example.co.jp", await page.Locator("#signed-in-as").InnerTextAsync());
+        // The provider gave the claim in its userinfo answer and kept it out of the ID token.
+        Assert.Contains("CLAIMS userinfo sub email email_verified name work_mail", provider.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(provider.Output.Split('\n'), l => l.StartsWith("CLAIMS id_token", StringComparison.Ordinal) && l.Contains("work_mail", StringComparison.Ordinal));
+
+        await page.ClickAsync("#sign-out");
+        await page.WaitForURLAsync(BaseUrl + "/console/signin");
+
+        var entries = (await (await Client.GetAsync("/v1/audit?actor=console%3Asato%40example.co.jp")).JsonAsync()).GetProperty("items").EnumerateArray()
+            .Select(e => (Action: e.Str("action"), Detail: e.TryGetProperty("detail", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.String ? d.GetString() : null)).ToList();
+        Assert.Equal([("console sign-out", "signed in by oidc"), ("console sign-in (oidc)", null)], entries);
     }
 }

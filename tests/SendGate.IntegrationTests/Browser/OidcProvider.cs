@@ -32,7 +32,10 @@ public sealed class OidcProvider : IAsyncDisposable
     public string EmailDomain { get; }
 
     /// <summary>Starts the provider for a client whose callbacks are <paramref name="redirectUris"/> (any loopback port).</summary>
-    public static async Task<OidcProvider> StartAsync(string emailDomain, params string[] redirectUris)
+    public static Task<OidcProvider> StartAsync(string emailDomain, params string[] redirectUris) => StartAsync(emailDomain, redirectUris, null);
+
+    /// <summary>As above; <paramref name="userinfoOnlyClaim"/> is one more claim with the address that only the userinfo endpoint gives.</summary>
+    public static async Task<OidcProvider> StartAsync(string emailDomain, string[] redirectUris, string? userinfoOnlyClaim)
     {
         var start = new ProcessStartInfo(BrowserTools.Node())
         {
@@ -49,6 +52,10 @@ public sealed class OidcProvider : IAsyncDisposable
         start.Environment["CLIENT_SECRET"] = provider.ClientSecret;
         start.Environment["REDIRECT_URIS"] = string.Join(' ', redirectUris);
         start.Environment["EMAIL_DOMAIN"] = emailDomain;
+        if (userinfoOnlyClaim is not null)
+        {
+            start.Environment["USERINFO_ONLY_CLAIM"] = userinfoOnlyClaim;
+        }
 
         var issuer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using SendGate.Api.Infrastructure;
 using SendGate.Core.Approvals;
 using SendGate.Core.Messages;
 
@@ -12,15 +13,30 @@ internal sealed class ApprovalsModel(ConsoleApprovals approvals) : ConsolePage
     [BindProperty(SupportsGet = true, Name = "view")]
     public string? View { get; set; }
 
+    [BindProperty(SupportsGet = true, Name = "cursor")]
+    public string? Cursor { get; set; }
+
     internal bool Decided => View == "decided";
 
     internal IReadOnlyList<(ApprovalRequestRow Request, MessageRow Message)> Items { get; private set; } = [];
 
+    /// <summary>The next page's address (the tab kept), when there is one.</summary>
+    internal string NextPage { get; private set; } = "";
+
     internal string? FormError { get; private set; }
 
-    public async Task OnGetAsync()
+    public async Task<IActionResult> OnGetAsync()
     {
-        Items = await approvals.ListAsync(Viewer, pending: !Decided, HttpContext);
+        (long, string)? before = null;
+        if (!string.IsNullOrEmpty(Cursor) && (before = KeysetCursor.Decode(Cursor)) is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "BadRequestTitle", "BadFilter", "cursor is not one this page gave.");
+        }
+
+        var page = await approvals.ListAsync(Viewer, pending: !Decided, before, HttpContext);
+        Items = page.Items;
+        NextPage = page.NextCursor is { } next ? $"/console/approvals?{(Decided ? "view=decided&" : "")}cursor={Uri.EscapeDataString(next)}" : "";
+        return Page();
     }
 
     public async Task<IActionResult> OnPostAsync([FromForm(Name = "ids")] string[]? ids, [FromForm(Name = "decision")] string? decision, [FromForm(Name = "comment")] string? comment)
@@ -31,7 +47,7 @@ internal sealed class ApprovalsModel(ConsoleApprovals approvals) : ConsolePage
         {
             FormError = comment is { Length: > MaxComment } ? Text["CommentTooLong"] : Text["NothingSelected"];
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
-            Items = await approvals.ListAsync(Viewer, pending: true, HttpContext);
+            Items = (await approvals.ListAsync(Viewer, pending: true, null, HttpContext)).Items;
             return Page();
         }
 

@@ -1,22 +1,14 @@
-using Microsoft.AspNetCore.Mvc;
+using SendGate.Core.Archive;
 using SendGate.Core.Messages;
-using SendGate.Core.ReviewConsole;
 
 namespace SendGate.Api.ReviewConsole.Pages;
 
-/// <summary>The reviewers' queue: all of the tenant's mail that has not left yet.</summary>
-internal sealed class ReviewModel(HeldMail held) : ConsolePage
+/// <summary>The reviewers' queue: the tenant's mail that has not left yet (held or awaiting approval), searched and paged as the archive.</summary>
+internal sealed class ReviewModel(MessageSearch search) : MessageSearchPage(search)
 {
-    internal IReadOnlyList<MessageRow> Messages { get; private set; } = [];
+    private static readonly IReadOnlyList<string> NotLeftYet = [MessageStatus.Held, MessageStatus.AwaitingApproval];
 
-    public async Task<IActionResult> OnGetAsync()
-    {
-        if (!Viewer.IsReviewer)
-        {
-            return Problem(StatusCodes.Status403Forbidden, "NoAccessTitle", "NoAccessText");
-        }
+    internal override IReadOnlyList<string> StatusChoices => NotLeftYet;
 
-        Messages = await held.AllAsync(Viewer.TenantId, HttpContext.RequestAborted);
-        return Page();
-    }
+    internal override string Path => "/console/review";
 }
