@@ -189,4 +189,36 @@ public sealed class ConsoleMailBrowserTests(Chromium chromium) : BrowserTest(chr
         await page.Locator("#notice").WaitForAsync();
         Assert.Equal("queued", await StatusAsync(id));
     }
+
+    [BrowserFact]
+    public async Task A_sender_signed_in_by_mail_never_sees_another_sender_s_held_mail_in_the_list_or_by_its_address()
+    {
+        var mine = await SubmitHeldAsync("自分の見積り");
+        var theirs = await SubmitHeldAsync("太郎の極秘案件", from: "taro@example.co.jp");
+        var page = await OpenAsync();
+        await SignInByMailAsync(page, Hanako);
+
+        await GoAsync(page, "/console");
+        Assert.Equal(1, await page.Locator($"[data-message='{mine}']").CountAsync());
+        Assert.Equal(0, await page.Locator($"[data-message='{theirs}']").CountAsync());
+        Assert.DoesNotContain("太郎の極秘案件", await page.ContentAsync(), StringComparison.Ordinal);
+
+        // By its address, and by its attachment's: the readable page for a mail that is not hers, nothing of the mail on it.
+        foreach (var path in new[] { $"/console/messages/{theirs}", $"/console/messages/{theirs}?handler=Attachment&index=0" })
+        {
+            var response = await GoAsync(page, path);
+            Assert.Equal(404, response!.Status);
+            Assert.Equal("表示できるメールではないか、存在しません。", await page.Locator("#problem-text").InnerTextAsync());
+            var html = await page.ContentAsync();
+            Assert.DoesNotContain("太郎の極秘案件", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("tanaka@partner.co.jp", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("taro@example.co.jp", html, StringComparison.Ordinal);
+        }
+
+        // Nor on the reviewers' pages, which refuse her.
+        var review = await GoAsync(page, "/console/review");
+        Assert.Equal(403, review!.Status);
+        Assert.DoesNotContain("太郎の極秘案件", await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.Equal("held", await StatusAsync(theirs));
+    }
 }
