@@ -67,6 +67,8 @@ public sealed class PreventionDetectorTests
     [InlineData("ログ一式をzipにまとめて付けました。")]
     [InlineData("来週の出荷予定、エクセルで付けておきます。")]
     [InlineData("議事録を付けておきますので、ご確認ください。")]
+    [InlineData("お見積書一式を本メールに同梱しております。")]
+    [InlineData("集荷リスト、このメールで送ります。")]
     public void A_sentence_that_says_this_mail_carries_a_file_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -99,6 +101,9 @@ public sealed class PreventionDetectorTests
     [InlineData("詳しい寸法表もございますので、ご希望でしたらPDFでお送りいたします。")]
     [InlineData("必要であれば見積書をお送りしますので、お申し付けください。")]
     [InlineData("If you would like the full report, I am happy to send it.")]
+    [InlineData("Please find below our shipping schedule for March.")]
+    [InlineData("現場の端末では添付ファイルが開けないと伺いましたので、今週の出荷明細を本文に記載いたします。")]
+    [InlineData("先ほどいただいたメールですが、こちらでは添付ファイルが付いていないようでした。")]
     public void Talking_about_a_file_without_sending_it_with_this_mail_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -218,6 +223,8 @@ public sealed class PreventionDetectorTests
     [InlineData("資料送付", "", "Confidential_pricing_2027.xlsx")]
     [InlineData("Plan", "This deck is for internal use only.", "")]
     [InlineData("運賃", "", "運賃比較_社内検討用.xlsx")]
+    [InlineData("予算", "機密・社外持出禁止\n2027年度 物流費予算", "")]
+    [InlineData("要件", "秘密情報（社外開示禁止）\n追加要件", "")]
     public void Markings_in_the_subject_the_new_text_or_an_attachment_name_are_found(string subject, string text, string attachment) =>
         Assert.NotEmpty(ConfidentialMarkings.Find(subject, text, attachment.Length == 0 ? [] : [attachment]));
 
@@ -240,6 +247,8 @@ public sealed class PreventionDetectorTests
     [InlineData("資料", "この一覧は社外秘ではありませんので、ご自由にお使いください。")]
     [InlineData("資料", "昨年「社外秘」としてお渡しした仕様資料の件です。")]
     [InlineData("NDA", "「秘密情報」とは、「社外秘」「Confidential」その他これに類する表示がなされたものをいう。")]
+    [InlineData("評価データ", "こちらは御社の社外秘扱いでしょうか。")]
+    [InlineData("文書管理", "・文書ごとに「公開」「社外秘」「部外秘」「極秘」の4つの区分を設定できます。\n・「社外秘」以上の文書は共有リンクを発行できません。")]
     public void An_nda_a_refusal_or_a_disclaimer_is_not_a_marking(string subject, string text) =>
         Assert.Empty(ConfidentialMarkings.Find(subject, text, []));
 

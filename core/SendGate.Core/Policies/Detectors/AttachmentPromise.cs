@@ -97,7 +97,7 @@ public static partial class AttachmentPromise
     }
 
     // Every promise below contains one of these.
-    [GeneratedRegex(@"(?i)(添付|別添|同封|査収|お送り|送付|転送|共有|お届け|お渡し|送らせ|確認|目通し|一読|別紙|付け|attach|enclos|includ|please find|sending|here is|here's|see the|with this)")]
+    [GeneratedRegex(@"(?i)(添付|別添|同封|同梱|メール(で|に|にて)|査収|お送り|送付|転送|共有|お届け|お渡し|送らせ|確認|目通し|一読|別紙|付け|attach|enclos|includ|please find|sending|here is|here's|see the|with this)")]
     private static partial Regex Trigger();
 
     [GeneratedRegex(@"^(添付|添付ファイル|\*?attachments?\*?)\s*[:：]\s*\S", RegexOptions.IgnoreCase)]
@@ -114,7 +114,7 @@ public static partial class AttachmentPromise
     private static partial Regex SentenceBreak();
 
     // Words that on their own say a file is with this mail.
-    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います)|(?<!(気|番号|名前|名|印|丸|点数|順位|条件|注釈|説明|理由|見出し|日付|優先順位))(を|も)(お)?付け(して|て)?(おります|います|おきます|おきました|あります|いたします|いたしました|しました|します)|(PDF|pdf|Excel|エクセル|Word|ワード|CSV|csv|zip|ZIP|データ|ファイル)(で|にて|にして)(お)?付け(て|させて)(おきます|おきました|おります|います|いただきます)|(本|この)メール(で|にて|に)[^。]{0,20}(お送り|送付|お届け|添付|共有|お付け)|まとめて(お)?付け(まし|て|ておき))")]
+    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います)|(?<!(気|番号|名前|名|印|丸|点数|順位|条件|注釈|説明|理由|見出し|日付|優先順位))(を|も)(お)?付け(して|て)?(おります|います|おきます|おきました|あります|いたします|いたしました|しました|します)|(PDF|pdf|Excel|エクセル|Word|ワード|CSV|csv|zip|ZIP|データ|ファイル)(で|にて|にして)(お)?付け(て|させて)(おきます|おきました|おります|います|いただきます)|(本|この)メール(で|にて|に)[^。]{0,20}(お送り|送付|お届け|添付|共有|お付け|同梱|送り|送ら)|まとめて(お)?付け(まし|て|ておき))")]
     private static partial Regex JapanesePromise();
 
     // Sending verbs that say so only with a document noun (資料をお送りします, not メールをお送りします).
@@ -124,10 +124,10 @@ public static partial class AttachmentPromise
     [GeneratedRegex(@"(?i)(資料|見積書|見積り書|お見積書|お見積り|見積|請求書|契約書|覚書|ファイル|データ|書類|図面|報告書|議事録|提案書|企画書|仕様書|申込書|注文書|発注書|納品書|明細書|明細|カタログ|パンフレット|写真|画像|PDF|Excel|エクセル|Word|ワード|PowerPoint|パワーポイント|スライド|一覧表|リスト|原稿|ドラフト|案内状|名簿|スケジュール表|日程表|工程表|計画書|手順書|マニュアル|CSV|csv|zip|ZIP|添付|一式|別紙|シート)")]
     private static partial Regex DocumentNoun();
 
-    [GeneratedRegex(@"(?i)(\battached\b|\battachment(s)?\b|\benclosed\b|\bplease find\b|\bi('ve| have) (attached|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|including)\b|\battaching\b|\bsending (over|across|you) (the|a|our|my)\b|\b(here's|here are) (the|our|my)\b|\bincluded (is|are|with this|here)\b|\b(sending|send|enclosing|including|forwarding|attaching)\b.{0,80}\bwith this (e-?mail|mail|message)\b|\bsee the (file|document)\b|\bi am sending you (the|a|our) (file|document|quote|invoice|report)|\bhere is the (file|document|quote|quotation|invoice|report|presentation|spreadsheet)\b|\bfind the .{0,40}\b(attached|enclosed)\b)")]
+    [GeneratedRegex(@"(?i)(\battached\b|\battachment(s)?\b|\benclosed\b|\bplease find\b(?!\s+(below|hereunder|here under|the (details|schedule|information|summary|figures|list) below))|\bi('ve| have) (attached|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|including)\b|\battaching\b|\bsending (over|across|you) (the|a|our|my)\b|\b(here's|here are) (the|our|my)\b|\bincluded (is|are|with this|here)\b|\b(sending|send|enclosing|including|forwarding|attaching)\b.{0,80}\bwith this (e-?mail|mail|message)\b|\bsee the (file|document)\b|\bi am sending you (the|a|our) (file|document|quote|invoice|report)|\bhere is the (file|document|quote|quotation|invoice|report|presentation|spreadsheet)\b|\bfind the .{0,40}\b(attached|enclosed)\b)")]
     private static partial Regex EnglishPromise();
 
-    [GeneratedRegex(@"(?i)((梱包|箱|現品|製品|荷物|伝票|段ボール|パレット|納品書|品物|商品)(に|へ|の中に|内に)(同梱|添付)|添付(は|も)?(不要|なし|無し|ありません|ございません|いたしません|しておりません|していません|できません|できない|省略|せず|しない)|添付不要|添付なし|ファイル(は|も)?(不要|ありません|ございません)|資料(は|も)?(不要|ありません|ございません|ご用意しておりません)|\bno attachments?\b|\bnot attached\b|\bwithout (an |any )?attachments?\b|\bnothing (is )?attached\b|\bno (file|document)s? (is |are )?(attached|needed|required)\b|\bdo not need to attach\b|\bdon't need to attach\b|\bnot (include|including) (the|any) (file|attachment))")]
+    [GeneratedRegex(@"(?i)((梱包|箱|現品|製品|荷物|伝票|段ボール|パレット|納品書|品物|商品)(に|へ|の中に|内に)(同梱|添付)|添付(は|も)?(不要|なし|無し|ありません|ございません|いたしません|しておりません|していません|できません|できない|省略|せず|しない)|添付不要|添付なし|添付(ファイル)?(が|は|を)?(開け|ひらけ)(ない|ません)|添付(ファイル)?(が|は)(付いて|ついて)(いない|いません|おりません|いなかった)|ファイル(は|も)?(不要|ありません|ございません)|資料(は|も)?(不要|ありません|ございません|ご用意しておりません)|\bno attachments?\b|\bnot attached\b|\bwithout (an |any )?attachments?\b|\bnothing (is )?attached\b|\bno (file|document)s? (is |are )?(attached|needed|required)\b|\bdo not need to attach\b|\bdon't need to attach\b|\bnot (include|including) (the|any) (file|attachment))")]
     private static partial Regex Negation();
 
     [GeneratedRegex(@"(?i)((前回|先日|先ほど|先程|昨日|一昨日|以前|先週|先月|先般|過日|前の|前便|既に|すでに|以前に|これまでに)[^。]{0,30}(お送りした|お送りしました|送った|送りました|お付けした|添付した|添付しました|添付されて|送付した|送付しました|送付済|お渡しした|共有した|共有しました|ご送付した|差し上げた)|送付済み|送付済の|添付済み|\b(my|our|the) (previous|earlier|last|prior) (e-?mail|mail|message)\b|\bi sent (you )?(earlier|yesterday|last week|before|previously)\b|\balready sent\b|\bsent (you )?(earlier|yesterday|last week|previously)\b|\bin my (previous|earlier|last) (e-?mail|mail|message)\b)")]
@@ -144,6 +144,6 @@ public static partial class AttachmentPromise
     private static partial Regex Offer();
 
     // Later (別途お送りします, but not 明日の会議資料を添付します), by post, or as a link instead of an attachment.
-    [GeneratedRegex(@"(?i)((別途|後ほど|後程|追って|後日|準備(が)?でき次第|完成次第|でき次第)[^。]{0,12}(お送り|送付|ご送付|共有|お届け|ご連絡|送ら|送り|送る)|(来週|明日|明後日|週明け)(中|以降|まで)?(に|には|にでも|、)?[^。の]{0,6}(お送り|送付|ご送付|共有|お届け|送ら|送り|送る)|郵送|宅配|別送|郵便|持参|手渡し|ダウンロード|URL|リンク|共有フォルダ|Box|Google ?Drive|OneDrive|SharePoint|Dropbox|ファイル便|ギガファイル|クラウド|ポータル|\b(will|'ll|shall) (send|share|forward|email|provide)\b.{0,60}\b(later|tomorrow|next week|shortly|separately|soon|once)\b|\bseparately\b|\bby (post|courier|mail)\b|\bdownload\b|\blink\b|\bshared (folder|drive)\b|https?://)")]
+    [GeneratedRegex(@"(?i)((別途|後ほど|後程|追って|後日|準備(が)?でき次第|完成次第|でき次第)[^。]{0,12}(お送り|送付|ご送付|共有|お届け|ご連絡|送ら|送り|送る)|(来週|明日|明後日|週明け)(中|以降|まで)?(に|には|にでも|、)?[^。の]{0,6}(お送り|送付|ご送付|共有|お届け|送ら|送り|送る)|本文(に|中に|へ|内に)(直接)?(記載|記し|書|貼り付け|貼付|載せ|まとめ)|郵送|宅配|別送|郵便|持参|手渡し|ダウンロード|URL|リンク|共有フォルダ|Box|Google ?Drive|OneDrive|SharePoint|Dropbox|ファイル便|ギガファイル|クラウド|ポータル|\b(will|'ll|shall) (send|share|forward|email|provide)\b.{0,60}\b(later|tomorrow|next week|shortly|separately|soon|once)\b|\bseparately\b|\bby (post|courier|mail)\b|\bdownload\b|\blink\b|\bshared (folder|drive)\b|https?://)")]
     private static partial Regex OtherWay();
 }

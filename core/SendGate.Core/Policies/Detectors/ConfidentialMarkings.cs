@@ -20,7 +20,7 @@ public sealed record ConfidentialMarking(string Where, string Marking, string Ex
 public static partial class ConfidentialMarkings
 {
     public static readonly IReadOnlyList<string> Default =
-        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution"];
+        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "社外持出禁止", "社外持ち出し禁止", "持出禁止", "持ち出し禁止", "社外開示禁止", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution"];
 
     /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
     public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,
@@ -197,8 +197,9 @@ public static partial class ConfidentialMarkings
     // A promise to keep the other side's material confidential, 取扱注意 on a parcel, a report that such material
     // was deleted or returned, a marking that is only part of a seminar's title (「社外秘情報の取扱い」セミナー),
     // one denied or lifted ("is not confidential", 社外秘ではありません, 社外秘のお取扱いを解除), and one named
-    // as a term: a contract's 「社外秘」「Confidential」その他これに類する表示, or 「社外秘」としてお渡しした (in the past).
-    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential to (you|your|them|their|[A-Z])|\b(understand|acknowledge|noted)\b.{0,40}\bconfidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会)|\b(is|are|was|were|isn't|aren't)\s+(not\s+|no longer\s+)(\w+\s+)?confidential\b|\bnon-?confidential\b|(社外秘|極秘|部外秘|秘密|機密)(情報|資料|文書|扱い|のお?取扱い|のお?取り扱い)?(では|でも)(ありません|ございません|ない)|(社外秘|極秘|部外秘|取扱注意|機密)[」』]?(の|としての|扱い|指定)?[^。]{0,8}(解除|取り消|取消|外させ|外し|外れ)|「[^」]{1,20}」(「[^」]{1,30}」)*(その他|等|など|という|との|と)[^。]{0,15}(表示|記載|表記|押印|印字|明示)|「[^」]{1,20}」として[^。]{0,10}(お渡し|ご提供|提供|開示|お送り|送付)(した|しました|いたしました|済))")]
+    // as a term: a contract's 「社外秘」「Confidential」その他これに類する表示, 「社外秘」としてお渡しした (in the past),
+    // a question (御社の社外秘扱いでしょうか) or a scheme's levels (「公開」「社外秘」「極秘」の区分, 「社外秘」以上の文書).
+    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential to (you|your|them|their|[A-Z])|\b(understand|acknowledge|noted)\b.{0,40}\bconfidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会)|\b(is|are|was|were|isn't|aren't)\s+(not\s+|no longer\s+)(\w+\s+)?confidential\b|\bnon-?confidential\b|(社外秘|極秘|部外秘|秘密|機密)(情報|資料|文書|扱い|のお?取扱い|のお?取り扱い)?(では|でも)(ありません|ございません|ない)|(社外秘|極秘|部外秘|取扱注意|機密)[」』]?(の|としての|扱い|指定)?[^。]{0,8}(解除|取り消|取消|外させ|外し|外れ)|「[^」]{1,20}」(「[^」]{1,30}」)*(その他|等|など|という|との|と)[^。]{0,15}(表示|記載|表記|押印|印字|明示)|「[^」]{1,20}」として[^。]{0,10}(お渡し|ご提供|提供|開示|お送り|送付)(した|しました|いたしました|済)|(社外秘|極秘|部外秘|機密)(の|に)?(お?取り?扱い|扱い)?(かどうか|でしょうか|ですか|に該当|に当た|にあた)|「公開」[「」、・\s]*「(社外秘|部外秘|極秘)」|公開[・、/／](社外秘|部外秘|極秘)|「(社外秘|部外秘|極秘)」(以上|以下|の区分|区分|レベル))")]
     private static partial Regex NotAMarking();
 
     // However it is worded: お出しすることができません, ご提供いたしかねます, 開示は控えさせていただきます.
