@@ -52,20 +52,9 @@ internal static class DecisionText
         return lines;
     }
 
-    /// <summary>A condition that held: what it looks at, and what made it true (masked, at most five items).</summary>
-    public static string Condition(ConditionMatch match, IStringLocalizer t)
-    {
-        var label = t["Condition_" + match.Type];
-        var name = label.ResourceNotFound ? match.Type : label.Value;
-        if (match.Detail.StartsWith("not: ", StringComparison.Ordinal))
-        {
-            return t["Condition_Not", name];
-        }
-
-        return match.Evidence.Count == 0
-            ? name
-            : $"{name}: {string.Join(", ", match.Evidence.Take(5))}{(match.Evidence.Count > 5 ? " …" : "")}";
-    }
+    /// <summary>A condition that held, in the viewer's language (<see cref="ConditionLabels"/>: the same words as the hold notice mail).</summary>
+    public static string Condition(ConditionMatch match) =>
+        ConditionLabels.Describe(match, english: !CultureInfo.CurrentUICulture.Name.StartsWith("ja", StringComparison.Ordinal));
 
     /// <summary>An ISO 8601 duration (<c>PT1H30M</c>) in words: "1時間30分", "1 hour(s) 30 minute(s)".</summary>
     public static string Duration(string iso, IStringLocalizer t)

@@ -285,7 +285,8 @@ public sealed class NotificationService(
         text.AppendLine(en ? "Why approval is needed:" : "承認が必要な理由：");
         foreach (var rule in decision?.Rules ?? [])
         {
-            text.AppendLine($"  ・{rule.Name}: {string.Join("; ", rule.Conditions.Select(c => c.Detail))}");
+            // The conditions in the approver's language (the engine's Detail is English for the API), with what made them true, masked.
+            text.AppendLine($"  ・{rule.Name}{(en ? ": " : "：")}{string.Join(en ? "; " : "／", rule.Conditions.Select(c => Policies.ConditionLabels.Describe(c, en)))}");
         }
 
         if (preview is not null)

@@ -80,7 +80,8 @@ public sealed class ConsoleMails(ConsoleLinks links, ConsolePeople people, Appro
         var why = new StringBuilder();
         foreach (var rule in decision?.Rules ?? [])
         {
-            why.AppendLine($"  ・{rule.Name}{(rule.Conditions.Count == 0 ? "" : ": " + string.Join("; ", rule.Conditions.Select(c => c.Detail)))}");
+            // The rule's name as the tenant wrote it; its conditions in the recipient's language, not the engine's English.
+            why.AppendLine($"  ・{rule.Name}{(rule.Conditions.Count == 0 ? "" : (en ? ": " : "：") + string.Join(en ? "; " : "／", rule.Conditions.Select(c => Policies.ConditionLabels.Describe(c, en))))}");
         }
 
         var subject = Policies.Detectors.SensitiveNumbers.Mask(message.Subject);

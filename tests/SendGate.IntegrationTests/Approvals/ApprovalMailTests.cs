@@ -64,6 +64,10 @@ public sealed partial class ApprovalMailTests : AppWithSmtpTest
         Assert.Contains("tanaka@partner.co.jp（社外）", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("見積書.pdf (2 KB)", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("rule approve", mail.TextBody, StringComparison.Ordinal);
+        // Why, in the approver's language: each condition's label and what made it true.
+        Assert.Contains("社外の宛先", mail.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("external recipients (threshold", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("添付ファイルの数", mail.TextBody, StringComparison.Ordinal);
         // The beginning of the body under review, set apart from the mail's own text.
         Assert.Contains("本文（冒頭）：", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains("  | Body text", mail.TextBody, StringComparison.Ordinal);

@@ -32,6 +32,9 @@ public sealed class HoldNoticeTests : AppWithSmtpTest
         Assert.Equal("hanako@example.co.jp", notice.To.Mailboxes.Single().Address);
         Assert.Contains("rule check", notice.TextBody, StringComparison.Ordinal);
         Assert.Contains("管理画面で内容を確認するまで送信されません", notice.TextBody, StringComparison.Ordinal);
+        // Why, in the sender's language: the condition's label and what made it true, not the engine's English.
+        Assert.Contains("社外の宛先", notice.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("external recipients (threshold", notice.TextBody, StringComparison.Ordinal);
 
         using var browser = ConsoleClient.For(App);
         var link = ConsoleClient.LinkIn(notice.TextBody);
@@ -51,6 +54,22 @@ public sealed class HoldNoticeTests : AppWithSmtpTest
         // The link may be opened again while the mail waits.
         using var again = ConsoleClient.For(App);
         Assert.Equal(HttpStatusCode.Redirect, (await again.PostFormAsync(link, link)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_tenant_in_english_gets_the_notice_and_its_reasons_in_english()
+    {
+        var patched = await Client.PatchAsJsonAsync("/v1/tenant", new { language = "en" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        await Client.SetPolicyAsync(Rule("check", [new { type = "hold", mode = "review" }], new { type = "externalRecipients" }));
+        await SubmitAsync("Quotation");
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+
+        var notice = Smtp.Received.Select(r => r.Parse()).Single(m => m.Subject == "[Held] Quotation");
+        Assert.Contains("is held by SendGate and has not been sent", notice.TextBody, StringComparison.Ordinal);
+        Assert.Contains("It is not sent until it has been checked on the console.", notice.TextBody, StringComparison.Ordinal);
+        Assert.Contains("External recipients", notice.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("社外", notice.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]
