@@ -116,7 +116,7 @@ public static partial class ConfidentialMarkings
         }
     }
 
-    [GeneratedRegex(@"[\w.+-]+@[\w-]+(\.[\w-]+)+")]
+    [GeneratedRegex(@"(?<![\w.+-])(?>[\w.+-]+)@[\w-]+(\.[\w-]+)+")]
     private static partial Regex Address();
 
     /// <summary>

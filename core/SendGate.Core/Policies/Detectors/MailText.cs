@@ -155,7 +155,9 @@ public sealed partial record MailText(string NewText, string Signature, string Q
     [GeneratedRegex(@"^(\*?(Sent|Date)\*?|送信日時|日時|送信日)\s*[:：]", RegexOptions.IgnoreCase)]
     private static partial Regex HeaderDate();
 
-    [GeneratedRegex(@"(TEL|Tel|tel|電話|FAX|Fax|E-?mail|e-?mail|Mail\s*[:：]|〒|https?://|[\w.+-]+@[\w-]+\.[\w.-]+|携帯)")]
+    // An address is tried only where a run of its characters starts, and taken whole (atomic): tried
+    // at every position of a long unbroken word, it cost time in the square of the line's length.
+    [GeneratedRegex(@"(TEL|Tel|tel|電話|FAX|Fax|E-?mail|e-?mail|Mail\s*[:：]|〒|https?://|(?<![\w.+-])(?>[\w.+-]+)@[\w-]+\.[\w.-]+|携帯)")]
     private static partial Regex ContactDetail();
 
     [GeneratedRegex(@"(株式会社|有限会社|合同会社|\(株\)|（株）|Co\.,?\s*Ltd|Inc\.|Corporation|Ltd\.)")]
