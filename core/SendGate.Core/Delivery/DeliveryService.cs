@@ -41,6 +41,8 @@ public sealed class DeliveryService(
     // A claim this close to its expiry is not started: another worker may take it over meanwhile.
     private static readonly TimeSpan LeaseSafetyMargin = WorkLease.SafetyMargin;
 
+    internal const string NoDownloadStore = "the attachments are to be replaced by a download link, but no download store is available; not sent with them";
+
     public async Task<DeliveryRun> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         var o = options.Value;
@@ -236,6 +238,12 @@ public sealed class DeliveryService(
         {
             // Every recipient already has a verdict (e.g. a previous attempt recorded them); nothing to send.
             return await FinishAsync(claim, MessageStatus.Sent, null, null, [], cancellationToken, encrypted: decision?.Encryption is not null);
+        }
+
+        if (decision?.Link is not null)
+        {
+            // Fail closed: the attachments must not go out in the mail when their link cannot be made.
+            return await RecordAsync(claim, pending, TransportResult.Transient(NoDownloadStore), encrypted: false, cancellationToken);
         }
 
         if (decision?.Encryption is { } encryption)
