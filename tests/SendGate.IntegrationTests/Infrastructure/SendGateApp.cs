@@ -62,6 +62,7 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
             ["SendGate:Encryption:PasswordKeyFile"] = Path.Combine(Folder, "password.key"),
             ["SendGate:Audit:KeyFile"] = Path.Combine(Folder, "audit.key"),
             ["SendGate:Archive:BlobFolder"] = Path.Combine(Folder, "blobs"),
+            ["SendGate:Links:StoreFolder"] = Path.Combine(Folder, "downloads"),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

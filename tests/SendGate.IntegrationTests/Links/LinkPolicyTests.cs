@@ -7,7 +7,7 @@ using static SendGate.IntegrationTests.Policies.PolicyApi;
 
 namespace SendGate.IntegrationTests.Links;
 
-/// <summary><c>replaceAttachmentsWithLink</c> through the real API: validation, the decision and the dry run, and delivery failing closed.</summary>
+/// <summary><c>replaceAttachmentsWithLink</c> through the real API: validation, the decision and the dry run.</summary>
 public sealed class LinkPolicyTests : AppWithSmtpTest
 {
     private static readonly object External = new { type = "externalRecipients" };
@@ -56,23 +56,5 @@ public sealed class LinkPolicyTests : AppWithSmtpTest
         Assert.Equal("superseded", decision.Effect("zip", "encryptAttachments"));
         Assert.Equal("applied", decision.Effect("link", "replaceAttachmentsWithLink"));
         Assert.Contains(decision.GetProperty("reasons").EnumerateArray(), r => r.GetString()!.Contains("download link of rule 'rule link' replaces the attachments", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task A_mail_whose_link_cannot_be_made_is_not_sent_with_its_attachments()
-    {
-        await Client.SetPolicyAsync(Rule("link", [new { type = "replaceAttachmentsWithLink" }], External));
-        var response = await Client.PostAsJsonAsync("/v1/messages",
-            Mail(("to", new[] { "a@partner.jp" }), ("attachments", new[] { Attachment("見積書.pdf", new byte[300], "application/pdf") })));
-        var id = (await response.JsonAsync()).Str("id");
-
-        var run = await App.DeliverDueAsync();
-
-        Assert.Equal(1, run.Deferred);
-        Assert.Empty(Smtp.Received);
-        var message = await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync();
-        Assert.Equal("queued", message.Str("status"));
-        var events = (await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync()).GetProperty("items");
-        Assert.Contains("download link", events.EnumerateArray().Last().Str("reason"), StringComparison.Ordinal);
     }
 }

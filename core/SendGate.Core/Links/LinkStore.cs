@@ -1,0 +1,180 @@
+using System.Data.Common;
+using Dapper;
+using SendGate.Core.Data;
+using SendGate.Core.Messages;
+
+namespace SendGate.Core.Links;
+
+public static class LinkStatus
+{
+    public const string Active = "active";
+    public const string Stopped = "stopped";
+    public const string Expired = "expired";
+
+    /// <summary>Ended with its message (cancelled before delivery, purged by retention).</summary>
+    public const string Ended = "ended";
+}
+
+/// <summary>Download link events, recorded on the message (its timeline tells the whole story).</summary>
+public static class LinkEventType
+{
+    public const string Created = "message.link_created";
+    public const string Downloaded = "message.link_downloaded";
+}
+
+public sealed record LinkRow
+{
+    public string Id { get; init; } = "";
+    public string MessageId { get; init; } = "";
+    public string TenantId { get; init; } = "";
+    public string TokenHash { get; init; } = "";
+    public byte[]? TokenCiphertext { get; init; }
+    public string TokenKeyId { get; init; } = "";
+    public string Status { get; init; } = "";
+    public long ExpiresAt { get; init; }
+    public int? MaxDownloadsPerFile { get; init; }
+    public bool VerifyRecipient { get; init; }
+    public bool NotifySender { get; init; }
+    public long CreatedAt { get; init; }
+    public long? EndedAt { get; init; }
+}
+
+public sealed record LinkFileRow
+{
+    public string Id { get; init; } = "";
+    public string LinkId { get; init; } = "";
+    public string TenantId { get; init; } = "";
+    public int Position { get; init; }
+    public string FileName { get; init; } = "";
+    public string ContentType { get; init; } = "";
+    public long Size { get; init; }
+    public string StoreKey { get; init; } = "";
+    public int Downloads { get; init; }
+    public long? RemovedAt { get; init; }
+}
+
+/// <summary>One download as recorded: who (the verified address, when there is one), when, from where, which file.</summary>
+public sealed record LinkDownload(string FileId, string? Address, string? Ip, string? UserAgent, long At);
+
+/// <summary>SQL for download links; every status change is compare-and-swap on the status.</summary>
+public sealed class LinkStore(IDbConnectionFactory db)
+{
+    private const string LinkColumns = """
+        id AS Id, message_id AS MessageId, tenant_id AS TenantId, token_hash AS TokenHash, token_ciphertext AS TokenCiphertext,
+        token_key_id AS TokenKeyId, status AS Status, expires_at AS ExpiresAt, max_downloads_per_file AS MaxDownloadsPerFile,
+        verify_recipient AS VerifyRecipient, notify_sender AS NotifySender, created_at AS CreatedAt, ended_at AS EndedAt
+        """;
+
+    private const string FileColumns = """
+        id AS Id, link_id AS LinkId, tenant_id AS TenantId, position AS Position, file_name AS FileName, content_type AS ContentType,
+        size AS Size, store_key AS StoreKey, downloads AS Downloads, removed_at AS RemovedAt
+        """;
+
+    // Only the lease holder of a message being sent creates its link.
+    private const string InsertLinkSql = """
+        INSERT INTO download_links (id, message_id, tenant_id, token_hash, token_ciphertext, token_key_id, status, expires_at,
+                                    max_downloads_per_file, verify_recipient, notify_sender, created_at, updated_at)
+        SELECT @Id, m.id, m.tenant_id, @TokenHash, @TokenCiphertext, @TokenKeyId, 'active', @ExpiresAt, @MaxDownloadsPerFile,
+               @VerifyRecipient, @NotifySender, @CreatedAt, @CreatedAt
+          FROM messages m WHERE m.id = @MessageId AND m.status = 'sending' AND m.lease_owner = @owner
+        """;
+
+    private const string InsertFileSql = """
+        INSERT INTO download_link_files (id, link_id, tenant_id, position, file_name, content_type, size, store_key, downloads)
+        VALUES (@Id, @LinkId, @TenantId, @Position, @FileName, @ContentType, @Size, @StoreKey, 0)
+        """;
+
+    private static readonly string ByMessageSql = $"SELECT {LinkColumns} FROM download_links WHERE message_id = @messageId";
+    private static readonly string ByTokenSql = $"SELECT {LinkColumns} FROM download_links WHERE token_hash = @tokenHash";
+    private static readonly string FilesSql = $"SELECT {FileColumns} FROM download_link_files WHERE link_id = @linkId AND tenant_id = @tenantId ORDER BY position";
+
+    // The limit is checked in the same statement that counts: two downloads at once cannot both take the last one.
+    private const string CountDownloadSql = """
+        UPDATE download_link_files SET downloads = downloads + 1
+         WHERE id = @fileId AND tenant_id = @tenantId AND removed_at IS NULL AND (@max IS NULL OR downloads < @max)
+        """;
+
+    private const string InsertDownloadSql = """
+        INSERT INTO download_link_downloads (id, link_id, file_id, tenant_id, address, ip, user_agent, at)
+        VALUES (@id, @linkId, @fileId, @tenantId, @address, @ip, @userAgent, @at)
+        """;
+
+    private const string ForgetTokenSql = "UPDATE download_links SET token_ciphertext = NULL WHERE message_id = @messageId AND token_ciphertext IS NOT NULL";
+
+    public async Task<LinkRow?> GetByMessageAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<LinkRow>(new CommandDefinition(ByMessageSql, new { messageId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<LinkRow?> GetByTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        if (!LinkTokens.IsWellFormed(token))
+        {
+            return null;
+        }
+
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<LinkRow>(new CommandDefinition(ByTokenSql, new { tokenHash = LinkTokens.Hash(token) }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyList<LinkFileRow>> GetFilesAsync(LinkRow link, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<LinkFileRow>(new CommandDefinition(FilesSql, new { linkId = link.Id, tenantId = link.TenantId }, cancellationToken: cancellationToken))).AsList();
+    }
+
+    /// <summary>The link, its files and its event in one transaction; false when <paramref name="owner"/> no longer holds the message's lease.</summary>
+    public async Task<bool> InsertAsync(LinkRow link, IReadOnlyList<LinkFileRow> files, string owner, NewEvent e, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await connection.ExecuteAsync(InsertLinkSql, new
+            {
+                link.Id, link.MessageId, link.TokenHash, link.TokenCiphertext, link.TokenKeyId, link.ExpiresAt, link.MaxDownloadsPerFile,
+                link.VerifyRecipient, link.NotifySender, link.CreatedAt, owner,
+            }, transaction) == 0)
+        {
+            return false;
+        }
+
+        foreach (var file in files)
+        {
+            await connection.ExecuteAsync(InsertFileSql, file, transaction);
+        }
+
+        await MessageStore.AppendEventAsync(connection, transaction, link.MessageId, e, link.CreatedAt);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Counts one download of <paramref name="file"/> and records it; false when the file's limit is reached (nothing recorded).</summary>
+    public async Task<bool> RecordDownloadAsync(LinkRow link, LinkFileRow file, LinkDownload download, NewEvent? e, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await db.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await connection.ExecuteAsync(CountDownloadSql, new { fileId = file.Id, tenantId = link.TenantId, max = link.MaxDownloadsPerFile }, transaction) == 0)
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(InsertDownloadSql, new
+        {
+            id = $"dld_{Guid.CreateVersion7():N}", linkId = link.Id, fileId = file.Id, tenantId = link.TenantId, address = download.Address,
+            ip = Truncate(download.Ip, 64), userAgent = Truncate(download.UserAgent, 1000), at = download.At,
+        }, transaction);
+        if (e is not null)
+        {
+            await MessageStore.AppendEventAsync(connection, transaction, link.MessageId, e, download.At);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>The token's encrypted form is dropped once no delivery attempt needs to rebuild the notice.</summary>
+    internal static Task ForgetTokenAsync(DbConnection connection, DbTransaction transaction, string messageId) =>
+        connection.ExecuteAsync(ForgetTokenSql, new { messageId }, transaction);
+
+    private static string? Truncate(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
+}
