@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 using SendGate.Core;
@@ -11,20 +13,39 @@ namespace SendGate.Api.Links;
 /// <summary>
 /// The download page of a mail whose attachments were replaced by a link (<c>/download/{token}</c>)
 /// and its files. The token is one of <see cref="LinkTokens"/>, looked up by its hash; the link it
-/// finds names its tenant, and files are read only under that tenant. Only a file's own GET counts
-/// as a download (a resumed range does not count again); the page itself consumes nothing.
+/// finds names its tenant, and files are read only under that tenant. With recipient verification
+/// the page first asks for an address and mails a one-time code to it when it is one of the mail's
+/// recipients (<see cref="LinkCodes"/>); both forms are POSTs with an anti-forgery token, so a
+/// scanner fetching the link (GET, HEAD) never mails a code or uses a try. Only a file's own GET
+/// counts as a download (a resumed range does not count again).
 /// </summary>
 internal static class DownloadLinkPages
 {
     public static void MapDownloadLinks(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/download/{token}", Show).ExcludeFromDescription();
+        routes.MapPost("/download/{token}/code", RequestCode).ExcludeFromDescription().DisableAntiforgery();
+        routes.MapPost("/download/{token}/verify", Verify).ExcludeFromDescription().DisableAntiforgery();
         routes.MapGet("/download/{token}/files/{position:int}", Download).ExcludeFromDescription();
     }
 
+    // The forms hold an address or a six-digit code: anything much larger is not from the page.
+    private const int MaxFormBytes = 8 * 1024;
+
+    private static readonly FormOptions FormLimits = new()
+    {
+        ValueCountLimit = 8, KeyLengthLimit = 64, ValueLengthLimit = MaxFormBytes, MultipartBodyLengthLimit = MaxFormBytes,
+        MultipartHeadersCountLimit = 8, MultipartHeadersLengthLimit = 4096,
+    };
+
+    private const string SessionCookie = "sendgate-download";
+
     /// <summary>The token of a download link and the services its page and its files are read with.</summary>
-    private readonly record struct LinkRequest([FromRoute(Name = "token")] string Token, LinkStore Links, IDownloadStore Store, PolicyService Policies,
-        TimeProvider Time, HttpContext Http, CancellationToken CancellationToken);
+    private readonly record struct LinkRequest([FromRoute(Name = "token")] string Token, LinkStore Links, LinkCodes Codes, IDownloadStore Store, PolicyService Policies,
+        IAntiforgery Antiforgery, TimeProvider Time, HttpContext Http, CancellationToken CancellationToken)
+    {
+        public string? Challenge => Http.Request.Cookies.TryGetValue(SessionCookie, out var value) ? value : null;
+    }
 
     private static async Task<IResult> Show([AsParameters] LinkRequest request)
     {
@@ -34,11 +55,11 @@ internal static class DownloadLinkPages
             return refusal;
         }
 
-        if (link!.VerifyRecipient)
+        if (link!.VerifyRecipient && await request.Codes.SessionAsync(link, request.Challenge, request.CancellationToken) is null)
         {
-            // Links that ask for a code are not sent by this version (the delivery keeps such mail back).
-            return Page(HttpStatusCode.Gone, en, en ? "This link cannot be used" : "このリンクは使用できません",
-                en ? "This download needs a one-time code, which this server cannot send yet." : "このダウンロードには確認コードが必要ですが、このサーバーはまだ確認コードを送信できません。");
+            return await request.Codes.PendingAsync(link, request.Challenge, request.CancellationToken) is { } pending
+                ? CodeForm(request, en, HttpStatusCode.OK, en ? $"If {pending.Address} is one of the mail's recipients, a code was mailed to it." : $"{pending.Address} がメールの宛先であれば、確認コードをお送りしました。")
+                : AddressForm(request, en, HttpStatusCode.OK, null);
         }
 
         var files = await request.Links.GetFilesAsync(link, request.CancellationToken);
@@ -69,9 +90,11 @@ internal static class DownloadLinkPages
             return refusal;
         }
 
-        if (link!.VerifyRecipient)
+        string? address = null;
+        if (link!.VerifyRecipient && (address = await request.Codes.SessionAsync(link, request.Challenge, request.CancellationToken)) is null)
         {
-            return Page(HttpStatusCode.Gone, en, en ? "This link cannot be used" : "このリンクは使用できません", null);
+            return Page(HttpStatusCode.Forbidden, en, en ? "Please confirm your address first" : "先にメールアドレスの確認が必要です",
+                en ? "Open the link from the mail again and enter the one-time code." : "メールのリンクをもう一度開き、確認コードを入力してください。");
         }
 
         var file = (await request.Links.GetFilesAsync(link, request.CancellationToken)).FirstOrDefault(f => f.Position == position);
@@ -84,10 +107,10 @@ internal static class DownloadLinkPages
 
         if (StartsAtTheBeginning(request.Http.Request))
         {
-            var download = new LinkDownload(file.Id, null, request.Http.Connection.RemoteIpAddress?.ToString(),
+            var download = new LinkDownload(file.Id, address, request.Http.Connection.RemoteIpAddress?.ToString(),
                 request.Http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null, request.Time.NowMs());
             var e = new SendGate.Core.Messages.NewEvent(LinkEventType.Downloaded, null, null, "link",
-                $"{file.FileName} downloaded", System.Text.Json.JsonSerializer.Serialize(new { fileName = file.FileName, ip = download.Ip }));
+                $"{file.FileName} downloaded", System.Text.Json.JsonSerializer.Serialize(new { fileName = file.FileName, address, ip = download.Ip }));
             if (!await request.Links.RecordDownloadAsync(link, file, download, e, request.CancellationToken))
             {
                 await content.DisposeAsync();
@@ -97,6 +120,134 @@ internal static class DownloadLinkPages
         }
 
         return new FileDownload(file, content);
+    }
+
+    private static async Task<IResult> RequestCode([AsParameters] LinkRequest request)
+    {
+        var (link, en, refusal) = await OpenAsync(request);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (await ReadFormAsync(request) is not { } form)
+        {
+            return AddressForm(request, en, HttpStatusCode.BadRequest, en ? "The form expired. Please enter your address again." : "フォームの有効期限が切れました。もう一度メールアドレスを入力してください。");
+        }
+
+        if (!link!.VerifyRecipient)
+        {
+            return new Redirect($"/download/{request.Token}");
+        }
+
+        var address = form["address"].ToString().Trim();
+        if (address.Length is 0 or > 320 || !address.Contains('@', StringComparison.Ordinal))
+        {
+            return AddressForm(request, en, HttpStatusCode.BadRequest, en ? "Please enter an e-mail address." : "メールアドレスを入力してください。");
+        }
+
+        if (await request.Codes.RequestAsync(link, address, request.CancellationToken) is not { } challenge)
+        {
+            return Page(HttpStatusCode.TooManyRequests, en, en ? "Too many codes were requested" : "確認コードの要求が多すぎます",
+                en ? "Too many codes were requested for this link in the last hour. Please try again later." : "このリンクへの確認コードの要求が多すぎます。1時間ほどしてからもう一度お試しください。");
+        }
+
+        request.Http.Response.Cookies.Append(SessionCookie, challenge, new CookieOptions
+        {
+            HttpOnly = true, Secure = request.Http.Request.IsHttps, SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax, Path = $"/download/{request.Token}", IsEssential = true,
+        });
+        return new Redirect($"/download/{request.Token}");
+    }
+
+    private static async Task<IResult> Verify([AsParameters] LinkRequest request)
+    {
+        var (link, en, refusal) = await OpenAsync(request);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (await ReadFormAsync(request) is not { } form)
+        {
+            return CodeForm(request, en, HttpStatusCode.BadRequest, en ? "The form expired. Please enter the code again." : "フォームの有効期限が切れました。もう一度確認コードを入力してください。");
+        }
+
+        return await request.Codes.VerifyAsync(link!, request.Challenge, form["code"].ToString(), request.CancellationToken) switch
+        {
+            CodeCheck.Verified => new Redirect($"/download/{request.Token}"),
+            CodeCheck.Wrong wrong => CodeForm(request, en, HttpStatusCode.BadRequest,
+                en ? $"That code is not right. {wrong.TriesLeft} tries left." : $"確認コードが違います。あと {wrong.TriesLeft} 回入力できます。"),
+            CodeCheck.TooManyTries => AddressForm(request, en, HttpStatusCode.TooManyRequests,
+                en ? "The code was entered wrongly too often. Please ask for a new code." : "確認コードの入力に続けて失敗しました。新しい確認コードを要求してください。"),
+            CodeCheck.Expired => AddressForm(request, en, HttpStatusCode.BadRequest,
+                en ? "The code has expired. Please ask for a new code." : "確認コードの有効期限が切れました。新しい確認コードを要求してください。"),
+            _ => AddressForm(request, en, HttpStatusCode.BadRequest, null),
+        };
+    }
+
+    /// <summary>The posted form when its anti-forgery token is good and it fits the page's limits; null otherwise.</summary>
+    private static async Task<IFormCollection?> ReadFormAsync(LinkRequest request)
+    {
+        if (!request.Http.Request.HasFormContentType || request.Http.Request.ContentLength is > MaxFormBytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            var form = await request.Http.Request.ReadFormAsync(FormLimits, request.CancellationToken);
+            await request.Antiforgery.ValidateRequestAsync(request.Http);
+            return form;
+        }
+        catch (Exception ex) when (ex is AntiforgeryValidationException or InvalidDataException or BadHttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult AddressForm(LinkRequest request, bool en, HttpStatusCode status, string? note)
+    {
+        var tokens = request.Antiforgery.GetAndStoreTokens(request.Http);
+        return Page(status, en, en ? "Confirm that you are a recipient" : "宛先のご本人確認",
+            en ? "Enter your e-mail address: when it is one of the mail's recipients, a one-time code is mailed to it."
+               : "メールアドレスを入力してください。メールの宛先のアドレスであれば、確認コードをお送りします。",
+            $"""
+            {(note is null ? "" : $"<p role=\"alert\"><strong>{Html(note)}</strong></p>")}
+            <form method="post" action="/download/{Html(request.Token)}/code">
+            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
+            <p><label>{Html(en ? "E-mail address" : "メールアドレス")}<br><input type="email" name="address" autocomplete="email" required maxlength="320" size="32"></label></p>
+            <p><button>{Html(en ? "Send the code" : "確認コードを送信")}</button></p>
+            </form>
+            """);
+    }
+
+    private static IResult CodeForm(LinkRequest request, bool en, HttpStatusCode status, string note)
+    {
+        var tokens = request.Antiforgery.GetAndStoreTokens(request.Http);
+        return Page(status, en, en ? "Enter the one-time code" : "確認コードの入力", note,
+            $"""
+            <form method="post" action="/download/{Html(request.Token)}/verify">
+            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
+            <p><label>{Html(en ? "Code" : "確認コード")}<br><input name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12" size="8"></label></p>
+            <p><button>{Html(en ? "Confirm" : "確認する")}</button></p>
+            </form>
+            <form method="post" action="/download/{Html(request.Token)}/code">
+            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
+            <p>{Html(en ? "No code? Ask again for:" : "届かない場合は、もう一度要求できます：")} <input type="email" name="address" required maxlength="320" size="24"> <button>{Html(en ? "Send again" : "再送信")}</button></p>
+            </form>
+            """);
+    }
+
+    /// <summary>303 to the page: a reload after a form does not post it again.</summary>
+    private sealed class Redirect(string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
+        {
+            Protect(context.Response);
+            context.Response.StatusCode = StatusCodes.Status303SeeOther;
+            context.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>The link, the page's language, and the page that refuses it when it cannot be used.</summary>

@@ -43,7 +43,7 @@ public sealed class DeliveryService(
     // A claim this close to its expiry is not started: another worker may take it over meanwhile.
     private static readonly TimeSpan LeaseSafetyMargin = WorkLease.SafetyMargin;
 
-    internal const string NotYetLinkable = "the attachments are to be replaced by a download link that asks for a one-time code or a password, which this version cannot serve yet; not sent with them";
+    internal const string NotYetLinkable = "the attachments are to be replaced by a download link with a password mail, which this version cannot send yet; not sent with them";
 
     public async Task<DeliveryRun> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
@@ -367,7 +367,7 @@ public sealed class DeliveryService(
     private async Task<Outcome> DeliverLinkedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
         IReadOnlyList<string> pending, PolicyDecision decision, LinkDecision link, Budget budget, CancellationToken cancellationToken)
     {
-        if (link.VerifyRecipient || link.PasswordMail)
+        if (link.PasswordMail)
         {
             return await RecordAsync(claim, pending, TransportResult.Transient(NotYetLinkable), encrypted: true, cancellationToken);
         }

@@ -19,6 +19,7 @@ public static class LinkStatus
 public static class LinkEventType
 {
     public const string Created = "message.link_created";
+    public const string CodeSent = "message.link_code_sent";
     public const string Downloaded = "message.link_downloaded";
 }
 

@@ -53,6 +53,27 @@ public static class LinkTemplates
         return text.ToString();
     }
 
+    /// <summary>The mail with a one-time code, to a recipient who asked for it on the download page.</summary>
+    public static (string Subject, string Body) CodeMail(string language, string mainSubject, string code) => language == "en"
+        ? ($"[Code] {code} to download the attachments",
+            $"""
+            Enter this one-time code on the download page you opened:
+
+            {code}
+
+            It is for the attachments of the mail "{mainSubject}" and works for a few minutes.
+            If you did not ask for it, ignore this mail: nothing happens.
+            """)
+        : ($"【確認コード】{code}（添付ファイルのダウンロード）",
+            $"""
+            開いているダウンロードページで、次の確認コードを入力してください。
+
+            {code}
+
+            メール「{mainSubject}」の添付ファイルのダウンロードに使います。数分間有効です。
+            お心当たりのない場合は、本メールを破棄してください。
+            """);
+
     /// <summary>"980 bytes", "12.3 KB", "4.5 MB" (1 KB = 1,024 bytes).</summary>
     public static string Size(long bytes, bool en) => bytes switch
     {

@@ -14,6 +14,7 @@ public static class LinksModule
         services.TryAddSingleton<IDownloadStore, FolderDownloadStore>();
         services.AddSingleton<LinkStore>();
         services.AddSingleton<MessageLinks>();
+        services.AddSingleton<LinkCodes>();
         services.AddSingleton<IMessageMoveHandler, LinkFollowing>();
         return services;
     }

@@ -29,6 +29,7 @@ public sealed class NotificationService(
     IOptions<DeliveryOptions> delivery,
     IOptions<NotificationOptions> options,
     ReviewConsole.ConsoleMails consoleMails,
+    Links.LinkCodes linkCodes,
     ILogger<NotificationService> logger)
 {
     private const int Batch = 100;
@@ -140,6 +141,12 @@ public sealed class NotificationService(
         if (message is null)
         {
             return null;
+        }
+
+        if (row.Kind == NotificationKind.LinkCode)
+        {
+            var code = Links.LinkTemplates.CodeMail(settings.Language, Policies.Detectors.SensitiveNumbers.Mask(message.Subject), linkCodes.CodeOf(row.Data ?? "{}"));
+            return Mail(row, code.Subject, code.Body);
         }
 
         if (row.Kind == NotificationKind.HoldNotice)

@@ -15,6 +15,9 @@ public static class NotificationKind
 
     /// <summary>A link that signs a person in to the console.</summary>
     public const string SignInLink = "sign_in_link";
+
+    /// <summary>To a recipient of a mail whose attachments became a download link: the one-time code that opens it.</summary>
+    public const string LinkCode = "link_code";
 }
 
 /// <summary>A notification to queue with the change it reports.</summary>
