@@ -66,6 +66,7 @@ app.MapSendGateMetrics();
 // Changes made through these groups are recorded in the tenant's audit trail.
 app.MapMessages().AddEndpointFilter<AuditRecorder>();
 app.MapArchive().AddEndpointFilter<AuditRecorder>();
+app.MapMessageLinks().AddEndpointFilter<AuditRecorder>();
 app.MapApiKeys().AddEndpointFilter<AuditRecorder>();
 app.MapPolicies().AddEndpointFilter<AuditRecorder>();
 app.MapTenant().AddEndpointFilter<AuditRecorder>();

@@ -43,10 +43,11 @@ internal static class MessagePurge
         "DELETE FROM messages WHERE id = @id AND (legal_hold = 0 OR @anyHold = 1)",
     ];
 
-    /// <summary>Deletes the message's content rows; the blob keys they referenced.</summary>
-    public static async Task<IReadOnlyList<string>> DeleteContentAsync(DbConnection connection, DbTransaction transaction, string id)
+    /// <summary>Deletes the message's content rows, and ends its download link (its files go with the next sweep); the blob keys they referenced.</summary>
+    public static async Task<IReadOnlyList<string>> DeleteContentAsync(DbConnection connection, DbTransaction transaction, string id, long now)
     {
         await connection.ExecuteAsync(DeleteContentSql, new { id }, transaction);
+        await Links.LinkStore.EndWithMessageAsync(connection, transaction, id, "the message's content was purged", now);
         var blobKeys = (await connection.QueryAsync<string>(BlobKeysSql, new { id }, transaction)).AsList();
         await connection.ExecuteAsync(DeleteOriginalSql, new { id }, transaction);
         await connection.ExecuteAsync(DeleteSentSql, new { id }, transaction);

@@ -17,6 +17,12 @@ public interface IDownloadStore
     Stream? Open(string tenantId, string key);
 
     Task DeleteAsync(string tenantId, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>The message folders (<c>tenant</c>, <c>message</c>) last written before <paramref name="writtenBefore"/>: what the orphan sweep considers.</summary>
+    IEnumerable<(string TenantId, string MessageId)> ListFolders(DateTimeOffset writtenBefore);
+
+    /// <summary>Deletes a message's whole folder (its link is gone, or was never recorded).</summary>
+    Task DeleteFolderAsync(string tenantId, string messageId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The download store in a folder: <c>{StoreFolder}/{tenant}/{message}/{position}</c>, each file written to a temporary name and moved into place.</summary>
@@ -60,6 +66,37 @@ public sealed partial class FolderDownloadStore(IOptions<LinkOptions> options) :
     public Task DeleteAsync(string tenantId, string key, CancellationToken cancellationToken = default)
     {
         File.Delete(PathOf(tenantId, key));
+        return Task.CompletedTask;
+    }
+
+    public IEnumerable<(string TenantId, string MessageId)> ListFolders(DateTimeOffset writtenBefore)
+    {
+        var root = Path.GetFullPath(options.Value.StoreFolder);
+        if (!Directory.Exists(root))
+        {
+            yield break;
+        }
+
+        foreach (var tenant in Directory.EnumerateDirectories(root))
+        {
+            foreach (var message in Directory.EnumerateDirectories(tenant))
+            {
+                if (Directory.GetLastWriteTimeUtc(message) < writtenBefore.UtcDateTime)
+                {
+                    yield return (Path.GetFileName(tenant), Path.GetFileName(message));
+                }
+            }
+        }
+    }
+
+    public Task DeleteFolderAsync(string tenantId, string messageId, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(tenantId, messageId);
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+
         return Task.CompletedTask;
     }
 

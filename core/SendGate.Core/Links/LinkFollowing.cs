@@ -5,13 +5,18 @@ using SendGate.Core.Messages.Lifecycle;
 namespace SendGate.Core.Links;
 
 /// <summary>
-/// A linked message's token is kept encrypted only while delivery may try again: once the mail is
-/// sent, failed, cancelled or rejected, only its hash remains.
+/// A linked message's link follows it: once the mail is sent only the token's hash remains (no
+/// attempt needs to rebuild the notice); when it ends any other way (cancelled, rejected, failed
+/// for good) the link ends too, and the sweep takes its files out of the download store.
 /// </summary>
 internal sealed class LinkFollowing : IMessageMoveHandler
 {
-    public Task OnMovedAsync(DbConnection connection, DbTransaction transaction, MessageMoved moved) =>
-        moved.Zipped && moved.To is MessageStatus.Sent or MessageStatus.Failed or MessageStatus.Cancelled or MessageStatus.Rejected
-            ? LinkStore.ForgetTokenAsync(connection, transaction, moved.MessageId)
-            : Task.CompletedTask;
+    public Task OnMovedAsync(DbConnection connection, DbTransaction transaction, MessageMoved moved) => moved.To switch
+    {
+        MessageStatus.Sent when moved.Zipped => LinkStore.ForgetTokenAsync(connection, transaction, moved.MessageId),
+        // Cancelled and rejected come from moves that do not know of links (Zipped is their default): an update of nothing when there is none.
+        MessageStatus.Failed when moved.Zipped => LinkStore.EndWithMessageAsync(connection, transaction, moved.MessageId, moved.Reason, moved.Now),
+        MessageStatus.Cancelled or MessageStatus.Rejected => LinkStore.EndWithMessageAsync(connection, transaction, moved.MessageId, moved.Reason, moved.Now),
+        _ => Task.CompletedTask,
+    };
 }

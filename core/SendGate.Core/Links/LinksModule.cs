@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SendGate.Core.Background;
 using SendGate.Core.Hosting;
 using SendGate.Core.Messages.Lifecycle;
 
@@ -15,7 +16,9 @@ public static class LinksModule
         services.AddSingleton<LinkStore>();
         services.AddSingleton<MessageLinks>();
         services.AddSingleton<LinkCodes>();
+        services.AddSingleton<LinkSweeper>();
         services.AddSingleton<IMessageMoveHandler, LinkFollowing>();
+        services.AddRecurringWork<LinkSweeper>("sweep-download-links", WorkSchedule.Cron("0 */5 * * * ?"), (sweeper, ct) => sweeper.SweepAsync(ct));
         return services;
     }
 }

@@ -239,6 +239,11 @@ public sealed partial class LinkDeliveryTests : AppWithSmtpTest
             public Stream? Open(string tenantId, string key) => inner.Open(tenantId, key);
 
             public Task DeleteAsync(string tenantId, string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(tenantId, key, cancellationToken);
+
+            public IEnumerable<(string TenantId, string MessageId)> ListFolders(DateTimeOffset writtenBefore) => inner.ListFolders(writtenBefore);
+
+            public Task DeleteFolderAsync(string tenantId, string messageId, CancellationToken cancellationToken = default) =>
+                inner.DeleteFolderAsync(tenantId, messageId, cancellationToken);
         }
     }
 }
