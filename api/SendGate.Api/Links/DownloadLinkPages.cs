@@ -42,6 +42,7 @@ internal static class DownloadLinkPages
 
     /// <summary>The token of a download link and the services its page and its files are read with.</summary>
     private readonly record struct LinkRequest([FromRoute(Name = "token")] string Token, LinkStore Links, LinkCodes Codes, IDownloadStore Store, PolicyService Policies,
+        SendGate.Core.Messages.MessageStore Messages,
         IAntiforgery Antiforgery, TimeProvider Time, HttpContext Http, CancellationToken CancellationToken)
     {
         public string? Challenge => Http.Request.Cookies.TryGetValue(SessionCookie, out var value) ? value : null;
@@ -111,7 +112,8 @@ internal static class DownloadLinkPages
                 request.Http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null, request.Time.NowMs());
             var e = new SendGate.Core.Messages.NewEvent(LinkEventType.Downloaded, null, null, "link",
                 $"{file.FileName} downloaded", System.Text.Json.JsonSerializer.Serialize(new { fileName = file.FileName, address, ip = download.Ip }));
-            if (!await request.Links.RecordDownloadAsync(link, file, download, e, request.CancellationToken))
+            var notice = link.NotifySender && file.Downloads == 0 ? await FirstDownloadNoticeAsync(request, link, file, download) : null;
+            if (!await request.Links.RecordDownloadAsync(link, file, download, e, request.CancellationToken, notice))
             {
                 await content.DisposeAsync();
                 return Page(HttpStatusCode.Gone, en, en ? "Download limit reached" : "ダウンロード回数の上限に達しました",
@@ -248,6 +250,21 @@ internal static class DownloadLinkPages
             context.Response.Headers.Location = location;
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>The sender's notice of a file's first download: to the From address, else the envelope sender, and only when internal.</summary>
+    private static async Task<SendGate.Core.Notifications.NewNotification?> FirstDownloadNoticeAsync(LinkRequest request, LinkRow link, LinkFileRow file, LinkDownload download)
+    {
+        if (await request.Messages.GetByIdAsync(link.MessageId, request.CancellationToken) is not { EnvelopeFrom.Length: > 0 } message)
+        {
+            return null;
+        }
+
+        var settings = (await request.Policies.GetSnapshotAsync(link.TenantId, request.CancellationToken)).Settings;
+        var from = MimeKit.InternetAddressList.TryParse(message.HeaderFrom, out var list) ? list.Mailboxes.FirstOrDefault()?.Address : null;
+        var to = new[] { from, message.EnvelopeFrom }.FirstOrDefault(a => a is { Length: > 0 } && DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a)));
+        return to is null ? null : new SendGate.Core.Notifications.NewNotification(link.TenantId, link.MessageId, null, SendGate.Core.Notifications.NotificationKind.LinkDownloaded,
+            to.Trim().ToLowerInvariant(), System.Text.Json.JsonSerializer.Serialize(new { fileName = file.FileName, address = download.Address, ip = download.Ip, at = download.At }));
     }
 
     /// <summary>The link, the page's language, and the page that refuses it when it cannot be used.</summary>

@@ -191,8 +191,15 @@ public sealed class LinkStore(IDbConnectionFactory db)
         return true;
     }
 
-    /// <summary>Counts one download of <paramref name="file"/> and records it; false when the file's limit is reached (nothing recorded).</summary>
-    public async Task<bool> RecordDownloadAsync(LinkRow link, LinkFileRow file, LinkDownload download, NewEvent? e, CancellationToken cancellationToken = default)
+    private const string DownloadsOfSql = "SELECT downloads FROM download_link_files WHERE id = @fileId";
+
+    /// <summary>
+    /// Counts one download of <paramref name="file"/> and records it; false when the file's limit
+    /// is reached (nothing recorded). <paramref name="firstDownloadNotice"/> is queued when this is
+    /// the file's first download (read inside the transaction that counted it: exactly once).
+    /// </summary>
+    public async Task<bool> RecordDownloadAsync(LinkRow link, LinkFileRow file, LinkDownload download, NewEvent? e, CancellationToken cancellationToken = default,
+        Notifications.NewNotification? firstDownloadNotice = null)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -209,6 +216,11 @@ public sealed class LinkStore(IDbConnectionFactory db)
         if (e is not null)
         {
             await MessageStore.AppendEventAsync(connection, transaction, link.MessageId, e, download.At);
+        }
+
+        if (firstDownloadNotice is not null && await connection.ExecuteScalarAsync<long>(DownloadsOfSql, new { fileId = file.Id }, transaction) == 1)
+        {
+            await Notifications.NotificationStore.InsertAsync(connection, transaction, [firstDownloadNotice], download.At);
         }
 
         await transaction.CommitAsync(cancellationToken);

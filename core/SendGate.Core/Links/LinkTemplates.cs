@@ -74,6 +74,35 @@ public static class LinkTemplates
             お心当たりのない場合は、本メールを破棄してください。
             """);
 
+    /// <summary>To the sender: a file of their mail was downloaded for the first time (who, when, from where).</summary>
+    public static (string Subject, string Body) FirstDownloadMail(string language, string mainSubject, string fileName, string? address, string? ip, DateTimeOffset localAt)
+    {
+        if (language == "en")
+        {
+            return ($"[Downloaded] {fileName} ({mainSubject})", $"""
+                A file of your mail "{mainSubject}" was downloaded for the first time.
+
+                File:    {fileName}
+                By:      {address ?? "(the link needs no code: not known)"}
+                When:    {localAt.ToString("yyyy-MM-dd HH:mm (zzz)", CultureInfo.InvariantCulture)}
+                From IP: {ip ?? "(unknown)"}
+
+                If you did not expect this, stop the link on the console or through the API.
+                """);
+        }
+
+        return ($"【ダウンロード通知】{fileName}（{mainSubject}）", $"""
+            送信したメール「{mainSubject}」の添付ファイルが初めてダウンロードされました。
+
+            ファイル　　：{fileName}
+            ダウンロード：{address ?? "（確認コード不要のリンクのため不明）"}
+            日時　　　　：{localAt.ToString("yyyy年M月d日 HH:mm", CultureInfo.InvariantCulture)}
+            IPアドレス　：{ip ?? "（不明）"}
+
+            お心当たりのない場合は、コンソールまたはAPIからリンクを停止してください。
+            """);
+    }
+
     /// <summary>"980 bytes", "12.3 KB", "4.5 MB" (1 KB = 1,024 bytes).</summary>
     public static string Size(long bytes, bool en) => bytes switch
     {

@@ -149,6 +149,15 @@ public sealed class NotificationService(
             return Mail(row, code.Subject, code.Body);
         }
 
+        if (row.Kind == NotificationKind.LinkDownloaded)
+        {
+            var d = JsonDocument.Parse(row.Data ?? "{}").RootElement;
+            string? Text(string name) => d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            var downloaded = Links.LinkTemplates.FirstDownloadMail(settings.Language, Policies.Detectors.SensitiveNumbers.Mask(message.Subject), Text("fileName") ?? "",
+                Text("address"), Text("ip"), settings.LocalTime(Clock.FromMs(d.TryGetProperty("at", out var at) ? at.GetInt64() : time.NowMs())));
+            return Mail(row, downloaded.Subject, downloaded.Body);
+        }
+
         if (row.Kind == NotificationKind.HoldNotice)
         {
             return await consoleMails.HoldNoticeAsync(row, message, settings, cancellationToken) is { } notice ? Mail(row, notice.Subject, notice.Body) : null;

@@ -156,6 +156,30 @@ public sealed partial class LinkDeliveryTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task The_sender_is_told_once_of_each_files_first_download()
+    {
+        await LinkExternalAsync(new { type = "replaceAttachmentsWithLink", verifyRecipient = false, notifySenderOnFirstDownload = true });
+        await SubmitAsync("tanaka@partner.co.jp");
+        await App.DeliverDueAsync();
+        var token = TokenIn(Assert.Single(Smtp.Received).Parse());
+        using var browser = App.CreateClient();
+
+        await browser.GetByteArrayAsync($"/download/{token}/files/0");
+        await browser.GetByteArrayAsync($"/download/{token}/files/0");
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        var notice = Smtp.Received.Last();
+        Assert.Equal(["sender@example.co.jp"], notice.To);
+        var text = notice.Parse().TextBody;
+        Assert.Contains("御見積書 2026.txt", text, StringComparison.Ordinal);
+        Assert.Contains("初めてダウンロードされました", text, StringComparison.Ordinal);
+        Assert.Contains("2026年11月28日 18:00", text, StringComparison.Ordinal);
+
+        await browser.GetByteArrayAsync($"/download/{token}/files/1");
+        Assert.Equal(1, await App.DeliverNotificationsAsync());
+        Assert.Contains("図面 A-1.dat", Smtp.Received.Last().Parse().TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_token_gets_a_readable_page_and_serves_nothing()
     {
         using var browser = App.CreateClient();
