@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(1206, LogLevel.Error, "Message {MessageId}: sent, but its sent copy could not be archived, the storage is full: {Reason}")]
     public static partial void SentCopyNotStored(ILogger logger, string messageId, string reason);
 
+    [LoggerMessage(1208, LogLevel.Error, "Message {MessageId}: its attachments could not be written to the download store, nothing sent; retried later: {Reason}")]
+    public static partial void DownloadStoreFailed(ILogger logger, string messageId, string reason);
+
+    [LoggerMessage(1209, LogLevel.Information, "Download links: {Expired} expired, {Removed} file(s) removed from the download store, {Orphans} orphan folder(s) deleted")]
+    public static partial void LinksSwept(ILogger logger, int expired, int removed, int orphans);
+
     [LoggerMessage(1207, LogLevel.Warning, "Message {MessageId}: sent, but the company names of its salutation could not be recorded: {Reason}")]
     public static partial void CompanyNamesNotRecorded(ILogger logger, string messageId, string reason);
 

@@ -9,6 +9,7 @@ using SendGate.Core.Data;
 using SendGate.Core.Delivery;
 using SendGate.Core.Dkim;
 using SendGate.Core.Encryption;
+using SendGate.Core.Links;
 using SendGate.Core.SmtpIngress;
 using SendGate.Core.Hosting;
 using SendGate.Core.Messages;
@@ -44,6 +45,7 @@ public static class ServiceCollectionExtensions
             .AddWebhooks()
             .AddNotifications()
             .AddEncryption()
+            .AddLinks()
             .AddAudit()
             .AddArchive()
             .AddApprovals()

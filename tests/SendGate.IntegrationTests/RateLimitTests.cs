@@ -32,6 +32,8 @@ public sealed partial class RateLimitTests : AppTest
         ["SendGate:RateLimits:AuthFailuresPerAddress:Window"] = "01:00:00",
         ["SendGate:RateLimits:ApprovalLinksPerAddress:PermitLimit"] = "3",
         ["SendGate:RateLimits:ApprovalLinksPerAddress:Window"] = "01:00:00",
+        ["SendGate:RateLimits:DownloadLinksPerAddress:PermitLimit"] = "2",
+        ["SendGate:RateLimits:DownloadLinksPerAddress:Window"] = "01:00:00",
     };
 
     [Fact]
@@ -185,6 +187,26 @@ public sealed partial class RateLimitTests : AppTest
         Assert.Equal(HttpStatusCode.Gone, (await otherBrowser.GetAsync(token)).StatusCode);
     }
 
+    [Fact]
+    public async Task Guessing_download_tokens_meets_a_per_address_limit_with_a_readable_page()
+    {
+        await using var host = Host();
+        using var browser = host.CreateClient();
+        browser.DefaultRequestHeaders.Add(AddressHeader, "198.51.100.6");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/download/" + SendGate.Core.LinkTokens.Create())).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/download/" + SendGate.Core.LinkTokens.Create() + "/files/0")).StatusCode);
+        using var refused = await browser.GetAsync("/download/" + SendGate.Core.LinkTokens.Create());
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal("text/html", refused.Content.Headers.ContentType?.MediaType);
+        AssertHeaders(refused, "download-links", 2, 3600);
+        Assert.Contains("ダウンロードリンクへのアクセスが多すぎます", await refused.Content.ReadAsStringAsync());
+
+        using var otherBrowser = host.CreateClient();
+        otherBrowser.DefaultRequestHeaders.Add(AddressHeader, "198.51.100.7");
+        Assert.Equal(HttpStatusCode.NotFound, (await otherBrowser.GetAsync("/download/" + SendGate.Core.LinkTokens.Create())).StatusCode);
+    }
 
     private WebApplicationFactory<Program> Host() =>
         App.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IStartupFilter, RemoteAddressFromHeader>()));

@@ -37,6 +37,8 @@ internal static class Problems
     public const string TenantSuspended = "tenant-suspended";
     public const string TenantNotFound = "tenant-not-found";
     public const string LegalHold = "legal-hold";
+    public const string LinkNotFound = "link-not-found";
+    public const string LinkEnded = "link-ended";
 
     /// <summary>Retry-After of a storage-full answer: long enough for an operator or a sweep to free space.</summary>
     public const int StorageFullRetryAfterSeconds = 60;

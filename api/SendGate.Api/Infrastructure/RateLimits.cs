@@ -40,10 +40,14 @@ public sealed class RateLimitOptions
     /// <summary>Requests to the signed approval links (<c>/approve/{token}</c>) from one client address.</summary>
     public QuotaOptions ApprovalLinksPerAddress { get; set; } = new() { PermitLimit = 120 };
 
+    /// <summary>Requests to the download links (<c>/download/{token}</c>, their files) from one client address.</summary>
+    public QuotaOptions DownloadLinksPerAddress { get; set; } = new() { PermitLimit = 120 };
+
     internal static IEnumerable<(string Name, QuotaOptions Quota)> All(RateLimitOptions o) =>
     [
         (nameof(SubmitPerKey), o.SubmitPerKey), (nameof(SubmitPerTenant), o.SubmitPerTenant),
         (nameof(AuthFailuresPerAddress), o.AuthFailuresPerAddress), (nameof(ApprovalLinksPerAddress), o.ApprovalLinksPerAddress),
+        (nameof(DownloadLinksPerAddress), o.DownloadLinksPerAddress),
     ];
 }
 
@@ -57,6 +61,7 @@ public sealed class RateLimitOptions
 internal static class RateLimits
 {
     public const string ApprovalLinks = "approval-links";
+    public const string DownloadLinks = "download-links";
     public const string SubmitPerKey = "submit-key";
     public const string SubmitPerTenant = "submit-tenant";
     public const string AuthFailures = "auth-failures";
@@ -93,6 +98,7 @@ internal static class RateLimits
                 PartitionedRateLimiter.Create<HttpContext, string>(c => Submission(c, SubmitPerTenant, limits.SubmitPerTenant,
                     c.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim))));
             o.AddPolicy(ApprovalLinks, c => PerAddress(ApprovalLinks, limits.ApprovalLinksPerAddress, ClientAddress.Of(c)));
+            o.AddPolicy(DownloadLinks, c => PerAddress(DownloadLinks, limits.DownloadLinksPerAddress, ClientAddress.Of(c)));
         });
         return services;
     }
@@ -172,9 +178,9 @@ internal static class TooManyRequests
             response.Headers["RateLimit"] = $"\"{quota.Name}\";r=0;t={seconds}";
         }
 
-        if (quota?.Name == RateLimits.ApprovalLinks)
+        if (quota?.Name is RateLimits.ApprovalLinks or RateLimits.DownloadLinks)
         {
-            return Page(response, seconds);
+            return Page(response, seconds, download: quota.Name == RateLimits.DownloadLinks);
         }
 
         var problem = new ProblemDetails
@@ -206,8 +212,12 @@ internal static class TooManyRequests
 
     private static string Seconds(Quota quota) => $"{(long)quota.Window.TotalSeconds} s";
 
-    private static Task Page(HttpResponse response, long seconds)
+    private static Task Page(HttpResponse response, long seconds, bool download)
     {
+        var (ja, en) = download
+            ? ("ダウンロードリンクへのアクセスが多すぎます", "Too many download links were opened from this network")
+            : ("承認リンクへのアクセスが多すぎます", "Too many approval links were opened from this network");
+        var (jaNothing, enNothing) = download ? ("", "") : ("何も決定されていません。", " Nothing was decided.");
         response.ContentType = "text/html; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         response.Headers["Referrer-Policy"] = "no-referrer";
@@ -221,9 +231,9 @@ internal static class TooManyRequests
             <style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}</style>
             </head><body>
             <h1>アクセスが集中しています</h1>
-            <p>このネットワークからの承認リンクへのアクセスが多すぎます。{{seconds}} 秒ほど待ってから、もう一度リンクを開いてください。何も決定されていません。</p>
+            <p>このネットワークからの{{ja}}。{{seconds}} 秒ほど待ってから、もう一度リンクを開いてください。{{jaNothing}}</p>
             <h1 lang="en">Too many requests</h1>
-            <p lang="en">Too many approval links were opened from this network. Wait about {{seconds}} seconds, then open the link again. Nothing was decided.</p>
+            <p lang="en">{{en}}. Wait about {{seconds}} seconds, then open the link again.{{enNothing}}</p>
             </body></html>
             """, response.HttpContext.RequestAborted);
     }

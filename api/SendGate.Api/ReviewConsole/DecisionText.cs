@@ -12,7 +12,7 @@ namespace SendGate.Api.ReviewConsole;
 /// </summary>
 internal static class DecisionText
 {
-    /// <summary>One line per effect: rejection, approval, hold, zip, Bcc.</summary>
+    /// <summary>One line per effect: rejection, approval, hold, zip, download link, Bcc.</summary>
     public static IReadOnlyList<string> Outcomes(PolicyDecision decision, IStringLocalizer t, ConsoleViewer viewer)
     {
         var lines = new List<string>();
@@ -37,6 +37,11 @@ internal static class DecisionText
         if (decision.Encryption is { } e)
         {
             lines.Add(t["Outcome_Zip", e.Attachments.Count, e.RuleName]);
+        }
+
+        if (decision.Link is { } l)
+        {
+            lines.Add(t["Outcome_Link", l.Attachments.Count, Duration(l.Expiry, t), l.RuleName]);
         }
 
         if (decision.Bcc is { } b)

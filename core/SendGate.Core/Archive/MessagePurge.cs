@@ -31,6 +31,10 @@ internal static class MessagePurge
         "DELETE FROM approval_decisions WHERE request_id IN (SELECT id FROM approval_requests WHERE message_id = @id)",
         "DELETE FROM approval_requests WHERE message_id = @id",
         "DELETE FROM password_mails WHERE message_id = @id",
+        "DELETE FROM download_link_downloads WHERE link_id IN (SELECT id FROM download_links WHERE message_id = @id)",
+        "DELETE FROM download_link_codes WHERE link_id IN (SELECT id FROM download_links WHERE message_id = @id)",
+        "DELETE FROM download_link_files WHERE link_id IN (SELECT id FROM download_links WHERE message_id = @id)",
+        "DELETE FROM download_links WHERE message_id = @id",
         "DELETE FROM message_tags WHERE message_id = @id",
         "DELETE FROM message_attachments WHERE message_id = @id",
         "DELETE FROM message_rules WHERE message_id = @id",
@@ -39,10 +43,11 @@ internal static class MessagePurge
         "DELETE FROM messages WHERE id = @id AND (legal_hold = 0 OR @anyHold = 1)",
     ];
 
-    /// <summary>Deletes the message's content rows; the blob keys they referenced.</summary>
-    public static async Task<IReadOnlyList<string>> DeleteContentAsync(DbConnection connection, DbTransaction transaction, string id)
+    /// <summary>Deletes the message's content rows, and ends its download link (its files go with the next sweep); the blob keys they referenced.</summary>
+    public static async Task<IReadOnlyList<string>> DeleteContentAsync(DbConnection connection, DbTransaction transaction, string id, long now)
     {
         await connection.ExecuteAsync(DeleteContentSql, new { id }, transaction);
+        await Links.LinkStore.EndWithMessageAsync(connection, transaction, id, "the message's content was purged", now);
         var blobKeys = (await connection.QueryAsync<string>(BlobKeysSql, new { id }, transaction)).AsList();
         await connection.ExecuteAsync(DeleteOriginalSql, new { id }, transaction);
         await connection.ExecuteAsync(DeleteSentSql, new { id }, transaction);

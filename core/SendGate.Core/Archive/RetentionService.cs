@@ -53,7 +53,7 @@ public sealed class RetentionService(
                     continue;
                 }
 
-                var blobKeys = await MessagePurge.DeleteContentAsync(connection, transaction, id);
+                var blobKeys = await MessagePurge.DeleteContentAsync(connection, transaction, id, now);
                 if (keepMetadata)
                 {
                     await MessageStore.AppendEventAsync(connection, transaction, id, new NewEvent(MessageEventType.ContentPurged, null, null, "retention",

@@ -7,6 +7,7 @@ using SendGate.Core.Data;
 using SendGate.Core.Messages;
 using SendGate.Core.Messages.Lifecycle;
 using SendGate.Core.Encryption;
+using SendGate.Core.Links;
 using SendGate.Core.Mime;
 using SendGate.Core.Policies;
 using SendGate.Core.Background;
@@ -32,6 +33,7 @@ public sealed class DeliveryService(
     PolicyService policies,
     CompanyNames companies,
     MessageEncryption encryptor,
+    MessageLinks links,
     Archive.IBlobStore blobs,
     TimeProvider time,
     IOptions<DeliveryOptions> options,
@@ -40,6 +42,8 @@ public sealed class DeliveryService(
 {
     // A claim this close to its expiry is not started: another worker may take it over meanwhile.
     private static readonly TimeSpan LeaseSafetyMargin = WorkLease.SafetyMargin;
+
+    internal const string NotYetLinkable = "the attachments are to be replaced by a download link with a password mail, which this version cannot send yet; not sent with them";
 
     public async Task<DeliveryRun> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
@@ -188,7 +192,7 @@ public sealed class DeliveryService(
         {
             // Stopped before anything was sent: every pending recipient waits for the next attempt.
             Log.TimeBudgetExceeded(logger, claim.Id, budget);
-            var encrypted = input.Row is { } row && PolicyDecisions.Read(row.Decisions)?.Encryption is not null;
+            var encrypted = input.Row is { } row && PolicyDecisions.Read(row.Decisions) is { } d && (d.Encryption is not null || d.Link is not null);
             return await RecordAsync(claim, input.Pending ?? [], TransportResult.Transient(Budget.Exceeded(budget)), encrypted, cancellationToken);
         }
     }
@@ -235,7 +239,12 @@ public sealed class DeliveryService(
         if (pending.Count == 0)
         {
             // Every recipient already has a verdict (e.g. a previous attempt recorded them); nothing to send.
-            return await FinishAsync(claim, MessageStatus.Sent, null, null, [], cancellationToken, encrypted: decision?.Encryption is not null);
+            return await FinishAsync(claim, MessageStatus.Sent, null, null, [], cancellationToken, encrypted: decision?.Encryption is not null || decision?.Link is not null);
+        }
+
+        if (decision?.Link is { } link)
+        {
+            return await DeliverLinkedAsync(lane, claim, row, original, pending, decision, link, budget, cancellationToken);
         }
 
         if (decision?.Encryption is { } encryption)
@@ -343,6 +352,76 @@ public sealed class DeliveryService(
         if (recorded == Outcome.Sent && learnFrom is not null)
         {
             // The salutation is the same in both parts; the recipients of the encrypted one are the external ones.
+            await LearnCompaniesAsync(row, learnFrom, cancellationToken);
+        }
+
+        return recorded;
+    }
+
+    /// <summary>
+    /// Moves the attachments into the download store and sends the notice instead, to everyone or,
+    /// with internal recipients exempt, to the external ones (the internal ones get the original
+    /// in a second transaction). Fail closed: when the store cannot be written, nothing is sent
+    /// and the attempt is retried like a relay's temporary failure.
+    /// </summary>
+    private async Task<Outcome> DeliverLinkedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
+        IReadOnlyList<string> pending, PolicyDecision decision, LinkDecision link, Budget budget, CancellationToken cancellationToken)
+    {
+        if (link.PasswordMail)
+        {
+            return await RecordAsync(claim, pending, TransportResult.Transient(NotYetLinkable), encrypted: true, cancellationToken);
+        }
+
+        IReadOnlyList<string> plainRecipients = [], linkedRecipients = pending;
+        if (link.ExemptInternalRecipients)
+        {
+            var settings = (await policies.GetSnapshotAsync(row.TenantId, budget.Token)).Settings;
+            plainRecipients = pending.Where(a => DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a))).ToList();
+            linkedRecipients = pending.Except(plainRecipients, StringComparer.Ordinal).ToList();
+        }
+
+        var plain = plainRecipients.Count > 0 ? PrepareOutgoing(row, original, plainRecipients, decision, budget.Token) with { Id = $"{row.Id}-internal" } : null;
+        var parts = new List<(TransportResult Result, IReadOnlyList<string> Recipients)>();
+        var copies = new List<SentCopy>();
+        var learnFrom = plain;
+        if (linkedRecipients.Count > 0)
+        {
+            var outgoing = PrepareOutgoing(row, original, linkedRecipients, decision, budget.Token);
+            learnFrom = outgoing;
+            LinkOutcome outcome;
+            try
+            {
+                outcome = await links.ApplyAsync(row, outgoing.Message, link, identity.Name, budget.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Nothing has been sent yet: the whole message waits, its attachments never in the mail.
+                Log.DownloadStoreFailed(logger, row.Id, ex.Message);
+                return await RecordAsync(claim, pending, TransportResult.Transient($"the download store could not be written ({ex.GetType().Name}); not sent with the attachments"),
+                    encrypted: true, cancellationToken);
+            }
+
+            if (outcome is LinkOutcome.LeaseLost)
+            {
+                Log.LeaseLost(logger, claim.Id, identity.Name);
+                return Outcome.LeaseLost;
+            }
+
+            var sent = await SendAsync(lane, outgoing, budget);
+            parts.Add((sent, linkedRecipients));
+            copies.AddRange(await CaptureAsync(outgoing, sent, encrypted: false, cancellationToken));
+        }
+
+        if (plain is not null)
+        {
+            var plainResult = await SendAsync(lane, plain, budget);
+            parts.Add((plainResult, plainRecipients));
+            copies.AddRange(await CaptureAsync(plain, plainResult, encrypted: false, cancellationToken));
+        }
+
+        var recorded = await RecordAsync(claim, pending, Combine(parts), encrypted: true, cancellationToken, copies);
+        if (recorded == Outcome.Sent && learnFrom is not null)
+        {
             await LearnCompaniesAsync(row, learnFrom, cancellationToken);
         }
 

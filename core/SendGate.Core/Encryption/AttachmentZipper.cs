@@ -286,7 +286,7 @@ public static class AttachmentZipper
             }
         }).Trim();
 
-    private static void Detach(MimeMessage message, MimeEntity attachment)
+    internal static void Detach(MimeMessage message, MimeEntity attachment)
     {
         if (ReferenceEquals(message.Body, attachment))
         {
@@ -326,7 +326,8 @@ public static class AttachmentZipper
         return false;
     }
 
-    private static void AppendToMixed(MimeMessage message, string? notice, MimePart zip)
+    /// <summary>The notice (and the zip, when there is one) appended to the message's multipart/mixed, made when missing.</summary>
+    internal static void AppendToMixed(MimeMessage message, string? notice, MimePart? zip)
     {
         if (message.Body is not Multipart mixed || !mixed.ContentType.IsMimeType("multipart", "mixed"))
         {
@@ -347,7 +348,10 @@ public static class AttachmentZipper
             mixed.Add(text);
         }
 
-        mixed.Add(zip);
+        if (zip is not null)
+        {
+            mixed.Add(zip);
+        }
     }
 
     private static MimePart ZipPart(Stream zipStorage, string zipName, ParameterEncodingMethod method)

@@ -111,7 +111,7 @@ public sealed record MessageFilter
 
 /// <summary>
 /// One delivery attempt's outcome, recorded only while <see cref="Owner"/> holds the lease.
-/// <see cref="Zipped"/>: the message's attachments were zipped, so a password mail follows it. <see cref="Attempt"/>: which attempt this was (1 for the first).
+/// <see cref="Zipped"/>: the message's attachments were zipped (a password mail follows it) or linked (its link's token is then dropped). <see cref="Attempt"/>: which attempt this was (1 for the first).
 /// </summary>
 public sealed record DeliveryOutcome(
     string Id,

@@ -29,6 +29,7 @@ public sealed class NotificationService(
     IOptions<DeliveryOptions> delivery,
     IOptions<NotificationOptions> options,
     ReviewConsole.ConsoleMails consoleMails,
+    Links.LinkCodes linkCodes,
     ILogger<NotificationService> logger)
 {
     private const int Batch = 100;
@@ -140,6 +141,21 @@ public sealed class NotificationService(
         if (message is null)
         {
             return null;
+        }
+
+        if (row.Kind == NotificationKind.LinkCode)
+        {
+            var code = Links.LinkTemplates.CodeMail(settings.Language, Policies.Detectors.SensitiveNumbers.Mask(message.Subject), linkCodes.CodeOf(row.Data ?? "{}"));
+            return Mail(row, code.Subject, code.Body);
+        }
+
+        if (row.Kind == NotificationKind.LinkDownloaded)
+        {
+            var d = JsonDocument.Parse(row.Data ?? "{}").RootElement;
+            string? Text(string name) => d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            var downloaded = Links.LinkTemplates.FirstDownloadMail(settings.Language, Policies.Detectors.SensitiveNumbers.Mask(message.Subject), Text("fileName") ?? "",
+                Text("address"), Text("ip"), settings.LocalTime(Clock.FromMs(d.TryGetProperty("at", out var at) ? at.GetInt64() : time.NowMs())));
+            return Mail(row, downloaded.Subject, downloaded.Body);
         }
 
         if (row.Kind == NotificationKind.HoldNotice)

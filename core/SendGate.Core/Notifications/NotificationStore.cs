@@ -15,6 +15,12 @@ public static class NotificationKind
 
     /// <summary>A link that signs a person in to the console.</summary>
     public const string SignInLink = "sign_in_link";
+
+    /// <summary>To a recipient of a mail whose attachments became a download link: the one-time code that opens it.</summary>
+    public const string LinkCode = "link_code";
+
+    /// <summary>To the sender of a mail whose link asks for it: a file of the mail was downloaded for the first time.</summary>
+    public const string LinkDownloaded = "link_downloaded";
 }
 
 /// <summary>A notification to queue with the change it reports.</summary>

@@ -19,6 +19,10 @@ internal sealed record EncryptAction(
     int PasswordLength, string FileNameEncoding, bool Notice)
     : CompiledAction(ActionTypes.EncryptAttachments);
 
+internal sealed record LinkAction(
+    TimeSpan Expiry, int? MaxDownloadsPerFile, bool VerifyRecipient, bool PasswordMail, bool NotifySenderOnFirstDownload, bool ExemptInternalRecipients)
+    : CompiledAction(ActionTypes.ReplaceAttachmentsWithLink);
+
 internal sealed record BccAction(int Threshold, string ReplaceTo) : CompiledAction(ActionTypes.ConvertToBcc);
 
 internal sealed record HeaderAction(string Name, string Value) : CompiledAction(ActionTypes.AddHeader);
@@ -78,6 +82,10 @@ public static partial class PolicyCompiler
     public const int MaxDepth = 3;
     public static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(200);
     public static readonly TimeSpan MaxHold = TimeSpan.FromDays(30);
+    public static readonly TimeSpan MinLinkExpiry = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxLinkExpiry = TimeSpan.FromDays(93);
+    public static readonly TimeSpan DefaultLinkExpiry = TimeSpan.FromDays(7);
+    public const int MaxDownloadsLimit = 1000;
 
     private static readonly string[] Fields = ["to", "cc", "bcc"];
 
@@ -399,6 +407,7 @@ public static partial class PolicyCompiler
             ActionTypes.Hold => Hold(spec, path, violations),
             ActionTypes.RequireApproval => Approval(spec, path, violations),
             ActionTypes.EncryptAttachments => Encrypt(spec, path, violations),
+            ActionTypes.ReplaceAttachmentsWithLink => Link(spec, path, violations),
             ActionTypes.ConvertToBcc => spec.Threshold is not (>= 1 and <= 10_000)
                 ? Fail(violations, $"{path}.threshold", PolicyViolation.InvalidAction, "convertToBcc needs threshold: the number of external To/Cc recipients (≥ 1) from which they move to Bcc.")
                 : OneOf(spec.ReplaceTo, "undisclosed", ["undisclosed", "sender"], $"{path}.replaceTo", violations) is { } replaceTo ? new BccAction(spec.Threshold.Value, replaceTo) : null,
@@ -471,6 +480,34 @@ public static partial class PolicyCompiler
         return method is null || names is null || to is null || already is null || delay is null || fileNames is null
             ? null
             : new EncryptAction(method, names, to, delay.Value, already, spec.SplitDelivery ?? false, length, fileNames, spec.Notice ?? false);
+    }
+
+    private static CompiledAction? Link(ActionSpec spec, string path, List<Violation> violations)
+    {
+        var expiry = DefaultLinkExpiry;
+        if (spec.Expiry is not null)
+        {
+            if (Duration(spec.Expiry, $"{path}.expiry", violations, allowZero: false, max: MaxLinkExpiry) is not { } chosen)
+            {
+                return null;
+            }
+
+            if (chosen < MinLinkExpiry)
+            {
+                return Fail(violations, $"{path}.expiry", PolicyViolation.InvalidDuration, $"'{spec.Expiry}' is shorter than the minimum of one hour (PT1H).");
+            }
+
+            expiry = chosen;
+        }
+
+        if (spec.MaxDownloadsPerFile is < 1 or > MaxDownloadsLimit)
+        {
+            return Fail(violations, $"{path}.maxDownloadsPerFile", PolicyViolation.InvalidAction,
+                $"maxDownloadsPerFile is a whole number from 1 to {MaxDownloadsLimit} (leave it out for no limit).");
+        }
+
+        return new LinkAction(expiry, spec.MaxDownloadsPerFile, spec.VerifyRecipient ?? true, spec.PasswordMail ?? false,
+            spec.NotifySenderOnFirstDownload ?? false, spec.ExemptInternalRecipients ?? false);
     }
 
     private static CompiledAction? AddHeader(ActionSpec spec, string path, List<Violation> violations)
@@ -715,6 +752,12 @@ public static partial class PolicyCompiler
         if (a.PasswordLength is not null) yield return "passwordLength";
         if (a.FileNameEncoding is not null) yield return "fileNameEncoding";
         if (a.Notice is not null) yield return "notice";
+        if (a.Expiry is not null) yield return "expiry";
+        if (a.MaxDownloadsPerFile is not null) yield return "maxDownloadsPerFile";
+        if (a.VerifyRecipient is not null) yield return "verifyRecipient";
+        if (a.PasswordMail is not null) yield return "passwordMail";
+        if (a.NotifySenderOnFirstDownload is not null) yield return "notifySenderOnFirstDownload";
+        if (a.ExemptInternalRecipients is not null) yield return "exemptInternalRecipients";
         if (a.Threshold is not null) yield return "threshold";
         if (a.ReplaceTo is not null) yield return "replaceTo";
         if (a.Name is not null) yield return "name";

@@ -21,6 +21,9 @@ public sealed record PolicyDecision
     public ApprovalDecision? Approval { get; init; }
     public HoldDecision? Hold { get; init; }
     public EncryptionDecision? Encryption { get; init; }
+
+    /// <summary>The attachments replaced by a download link; when set, <see cref="Encryption"/> is null (a link wins).</summary>
+    public LinkDecision? Link { get; init; }
     public BccDecision? Bcc { get; init; }
     public IReadOnlyList<HeaderDecision> Headers { get; init; } = [];
     public IReadOnlyList<string> Tags { get; init; } = [];
@@ -68,6 +71,23 @@ public sealed record EncryptionDecision(
     int PasswordLength = 12,
     string FileNameEncoding = "rfc2231",
     bool Notice = false);
+
+/// <summary>
+/// The attachments leave the delivered mail for the download store; the mail carries a notice
+/// with one link. Options as in the rule (defaults filled in); <see cref="Expiry"/> counts from
+/// the delivery that creates the link. Encrypted zips among <see cref="Attachments"/> are linked as they are.
+/// </summary>
+public sealed record LinkDecision(
+    string RuleId,
+    string RuleName,
+    string Expiry,
+    int? MaxDownloadsPerFile,
+    bool VerifyRecipient,
+    bool PasswordMail,
+    bool NotifySenderOnFirstDownload,
+    bool ExemptInternalRecipients,
+    IReadOnlyList<string> Attachments,
+    IReadOnlyList<string> AlreadyEncryptedAttachments);
 
 /// <summary>External To/Cc recipients moved to Bcc; To becomes <see cref="ReplaceTo"/> when nobody is left in it.</summary>
 public sealed record BccDecision(string RuleId, string RuleName, IReadOnlyList<string> Addresses, string ReplaceTo);

@@ -117,6 +117,14 @@ public sealed record ActionSpec
     public string? FileNameEncoding { get; init; }
     public bool? Notice { get; init; }
 
+    // replaceAttachmentsWithLink
+    public string? Expiry { get; init; }
+    public int? MaxDownloadsPerFile { get; init; }
+    public bool? VerifyRecipient { get; init; }
+    public bool? PasswordMail { get; init; }
+    public bool? NotifySenderOnFirstDownload { get; init; }
+    public bool? ExemptInternalRecipients { get; init; }
+
     // convertToBcc
     public int? Threshold { get; init; }
     public string? ReplaceTo { get; init; }
@@ -223,6 +231,7 @@ public static class ActionTypes
     public const string Hold = "hold";
     public const string RequireApproval = "requireApproval";
     public const string EncryptAttachments = "encryptAttachments";
+    public const string ReplaceAttachmentsWithLink = "replaceAttachmentsWithLink";
     public const string ConvertToBcc = "convertToBcc";
     public const string AddHeader = "addHeader";
     public const string Tag = "tag";
@@ -233,6 +242,7 @@ public static class ActionTypes
         [Hold] = ["duration", "mode", "notice"],
         [RequireApproval] = ["route", "timeout", "onTimeout", "reminderBefore", "notice"],
         [EncryptAttachments] = ["method", "nameEncoding", "passwordTo", "passwordDelay", "alreadyEncrypted", "splitDelivery", "passwordLength", "fileNameEncoding", "notice"],
+        [ReplaceAttachmentsWithLink] = ["expiry", "maxDownloadsPerFile", "verifyRecipient", "passwordMail", "notifySenderOnFirstDownload", "exemptInternalRecipients"],
         [ConvertToBcc] = ["threshold", "replaceTo"],
         [AddHeader] = ["name", "value"],
         [Tag] = ["tags"],

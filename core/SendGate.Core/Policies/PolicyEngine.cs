@@ -9,7 +9,9 @@ namespace SendGate.Core.Policies;
 /// has no end, so it is the longest; on equal length review, then self-audit, then auto-release);
 /// a requested <c>sendAt</c> can lengthen a hold but never shorten it. Bcc conversion, encryption,
 /// headers and tags compose with all of these. Where only one rule can have its way (approval
-/// route, encryption options, Bcc conversion), the first matching rule in policy order decides.
+/// route, encryption options, link options, Bcc conversion), the first matching rule in policy
+/// order decides. A download link wins over encryption: when some rule replaces the attachments
+/// by a link, every <c>encryptAttachments</c> is superseded and encrypted zips are linked as they are.
 /// Pure and synchronous: the same inputs always give the same decision (dry run = submission).
 /// </summary>
 public static class PolicyEngine
@@ -101,7 +103,8 @@ public static class PolicyEngine
             _rejected = rejection is not null;
             var hold = ChooseHold(actions.Where(a => a.Action is HoldAction).ToList(), approval is not null, rejection is not null);
             var bcc = ChooseBcc(actions.Where(a => a.Action is BccAction).ToList());
-            var encryption = ChooseEncryption(actions.Where(a => a.Action is EncryptAction).ToList());
+            var link = ChooseLink(actions.Where(a => a.Action is LinkAction).ToList());
+            var encryption = ChooseEncryption(actions.Where(a => a.Action is EncryptAction).ToList(), link);
 
             var headers = new List<HeaderDecision>();
             foreach (var (rule, index, action) in actions.Where(a => a.Action is HeaderAction))
@@ -127,7 +130,7 @@ public static class PolicyEngine
                     Set(rule, index, ActionEffects.Superseded, $"the message is rejected by rule '{rejection.RuleName}'");
                 }
 
-                (hold, bcc, encryption, headers) = (null, null, null, []);
+                (hold, bcc, encryption, link, headers) = (null, null, null, null, []);
             }
 
             var status = rejection is not null ? MessageStatus.Rejected
@@ -152,6 +155,7 @@ public static class PolicyEngine
                 Approval = rejection is null ? approval : null,
                 Hold = hold,
                 Encryption = encryption,
+                Link = link,
                 Bcc = bcc,
                 Headers = headers,
                 Tags = tags,
@@ -278,12 +282,58 @@ public static class PolicyEngine
             return chosen;
         }
 
-        private EncryptionDecision? ChooseEncryption(List<(CompiledRule Rule, int Index, CompiledAction Action)> encryptions)
+        private LinkDecision? ChooseLink(List<(CompiledRule Rule, int Index, CompiledAction Action)> links)
+        {
+            LinkDecision? chosen = null;
+            foreach (var (rule, index, action) in links)
+            {
+                var l = (LinkAction)action;
+                if (chosen is not null)
+                {
+                    Set(rule, index, ActionEffects.Superseded, $"rule '{chosen.RuleName}' already sets the download link");
+                    continue;
+                }
+
+                if (facts.Attachments.Count == 0)
+                {
+                    Set(rule, index, ActionEffects.NotApplicable, "the message has no attachment");
+                    continue;
+                }
+
+                var files = facts.Attachments.Select(a => a.FileName).ToList();
+                var zips = facts.Attachments.Where(a => a.EncryptedZip).Select(a => a.FileName).ToList();
+                chosen = new LinkDecision(rule.Id, rule.Name, Iso(l.Expiry), l.MaxDownloadsPerFile, l.VerifyRecipient, l.PasswordMail,
+                    l.NotifySenderOnFirstDownload, l.ExemptInternalRecipients, files, zips);
+                var detail = $"{files.Count} attachment(s) replaced by a download link valid {Human(l.Expiry)} from delivery"
+                    + (l.MaxDownloadsPerFile is { } max ? $", at most {max} download(s) per file" : "")
+                    + (l.VerifyRecipient ? "; a recipient opens it with a one-time code mailed to their address" : "; anyone with the link opens it")
+                    + (l.PasswordMail ? "; a password follows in a separate mail" : "")
+                    + (l.ExemptInternalRecipients ? "; internal recipients get the attachments" : "")
+                    + (zips.Count > 0 ? $"; already encrypted, linked as they are: {string.Join(", ", zips)}" : "");
+                Set(rule, index, ActionEffects.Applied, detail);
+                Explain($"Attachments are to be replaced by a download link ({detail}): rule '{rule.Name}'");
+            }
+
+            return chosen;
+        }
+
+        private EncryptionDecision? ChooseEncryption(List<(CompiledRule Rule, int Index, CompiledAction Action)> encryptions, LinkDecision? link)
         {
             EncryptionDecision? chosen = null;
             foreach (var (rule, index, action) in encryptions)
             {
                 var e = (EncryptAction)action;
+                if (link is not null)
+                {
+                    Set(rule, index, ActionEffects.Superseded, $"the download link of rule '{link.RuleName}' replaces the attachments (a link wins over encryption)");
+                    if (rule == encryptions[0].Rule && index == encryptions[0].Index)
+                    {
+                        Explain($"No zip encryption (rule '{rule.Name}'): the download link of rule '{link.RuleName}' replaces the attachments instead");
+                    }
+
+                    continue;
+                }
+
                 if (chosen is not null)
                 {
                     Set(rule, index, ActionEffects.Superseded, $"rule '{chosen.RuleName}' already sets the encryption");

@@ -130,7 +130,7 @@ public sealed class TenantDeletion(IDbConnectionFactory db, TenantAccess access,
             {
                 foreach (var id in ids)
                 {
-                    keys.AddRange(await MessagePurge.DeleteContentAsync(connection, transaction, id));
+                    keys.AddRange(await MessagePurge.DeleteContentAsync(connection, transaction, id, time.NowMs()));
                     await MessagePurge.DeleteRecordAsync(connection, transaction, id, evenUnderLegalHold: true);
                 }
 

@@ -6,7 +6,7 @@ namespace SendGate.Core.Webhooks;
 public static class EventTypes
 {
     public static readonly IReadOnlyList<string> All =
-        new[] { typeof(Messages.MessageEventType), typeof(Encryption.PasswordMailEventType), typeof(Approvals.ApprovalEventType) }
+        new[] { typeof(Messages.MessageEventType), typeof(Encryption.PasswordMailEventType), typeof(Links.LinkEventType), typeof(Approvals.ApprovalEventType) }
             .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
             .Where(f => f.IsLiteral && f.FieldType == typeof(string))
             .Select(f => (string)f.GetRawConstantValue()!)

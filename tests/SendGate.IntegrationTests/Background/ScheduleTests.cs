@@ -23,6 +23,7 @@ public sealed class ScheduleTests
         ["purge-deleted-tenants"] = "every 00:01:00",
         ["retention"] = "cron 0 15 * * * ?",
         ["blob-sweep"] = "cron 0 40 3 * * ?",
+        ["sweep-download-links"] = "cron 0 */5 * * * ?",
         ["purge-webhook-deliveries"] = "cron 0 25 * * * ?",
     };
 

@@ -63,6 +63,7 @@ public sealed class SendGateApp : WebApplicationFactory<Program>
             ["SendGate:Audit:KeyFile"] = Path.Combine(Folder, "audit.key"),
             ["SendGate:Archive:BlobFolder"] = Path.Combine(Folder, "blobs"),
             ["SendGate:Console:KeyRingFolder"] = Path.Combine(Folder, "keyring"),
+            ["SendGate:Links:StoreFolder"] = Path.Combine(Folder, "downloads"),
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

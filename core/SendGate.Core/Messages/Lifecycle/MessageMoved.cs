@@ -5,8 +5,8 @@ namespace SendGate.Core.Messages.Lifecycle;
 /// <summary>
 /// A message changed status, inside the transaction that changed it. <paramref name="Reason"/> is
 /// what ends with the message says why (e.g. "the message was cancelled");
-/// <paramref name="Zipped"/> is false only where the mover knows no attachment was zipped, so that
-/// nothing needs to look for a password mail.
+/// <paramref name="Zipped"/> is false only where the mover knows no attachment was zipped or linked, so that
+/// nothing needs to look for a password mail or a link.
 /// </summary>
 public sealed record MessageMoved(string MessageId, string From, string To, string Reason, long Now, bool Zipped = true);
 
