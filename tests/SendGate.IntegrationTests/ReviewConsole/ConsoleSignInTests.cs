@@ -52,8 +52,16 @@ public sealed class ConsoleSignInTests : AppWithSmtpTest
         var used = ConsoleClient.LinkIn(mails[0].TextBody);
         var expired = ConsoleClient.LinkIn(mails[1].TextBody);
 
-        // A scanner fetching the link spends nothing; the button does, once.
-        Assert.Equal(HttpStatusCode.OK, (await first.GetAsync(used)).Status);
+        // A scanner fetching the link spends nothing; the button does, once. The page says so.
+        var (opened, linkPage) = await first.GetAsync(used);
+        Assert.Equal(HttpStatusCode.OK, opened);
+        Assert.Contains("メールのセキュリティ機能がリンクを自動で開くことがあるため、リンクを開いただけではサインインしません。下のボタンを押したときにだけサインインします。", linkPage, StringComparison.Ordinal);
+        using (var english = ConsoleClient.For(App))
+        {
+            english.Http.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en");
+            Assert.Contains("Mail security scanners open links by themselves, so opening this link signs no one in; only the button below does.", (await english.GetAsync(used)).Html, StringComparison.Ordinal);
+        }
+
         Assert.Equal(HttpStatusCode.Redirect, (await first.PostFormAsync(used, used)).StatusCode);
         using var second = ConsoleClient.For(App);
         var (again, html) = await second.GetAsync(used);
