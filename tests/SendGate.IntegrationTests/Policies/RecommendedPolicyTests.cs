@@ -115,6 +115,38 @@ public sealed class RecommendedPolicyTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task Its_review_and_self_audit_holds_mail_the_sender_a_hold_notice_and_the_five_minute_hold_does_not()
+    {
+        const string Hanako = "hanako@example.co.jp";
+        // partner.co.jp becomes a domain the company mails, so only the rule under test holds what follows.
+        var first = await (await Client.PostAsJsonAsync("/v1/messages", Mail(("from", Hanako), ("to", new[] { "tanaka@partner.co.jp" }), ("subject", "はじめまして")))).JsonAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/v1/messages/{first.Str("id")}/release", null)).StatusCode);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        await App.DeliverNotificationsAsync();
+        var before = Smtp.Received.Count;
+
+        var plain = await (await Client.PostAsJsonAsync("/v1/messages", Mail(("from", Hanako), ("to", new[] { "tanaka@partner.co.jp" }), ("subject", "日程のご連絡")))).JsonAsync();
+        Assert.Equal("autoRelease", plain.GetProperty("decision").GetProperty("hold").Str("mode"));
+        var secret = await (await Client.PostAsJsonAsync("/v1/messages", Mail(("from", Hanako), ("to", new[] { "tanaka@partner.co.jp" }), ("subject", "【社外秘】来期の価格改定")))).JsonAsync();
+        Assert.Equal("review", secret.GetProperty("decision").GetProperty("hold").Str("mode"));
+        var missing = await (await Client.PostAsJsonAsync("/v1/messages", Mail(("from", Hanako), ("to", new[] { "tanaka@partner.co.jp" }), ("subject", "報告書の送付"),
+            ("text", "田中様\n\n報告書を添付いたします。ご査収ください。")))).JsonAsync();
+        Assert.Equal("selfAudit", missing.GetProperty("decision").GetProperty("hold").Str("mode"));
+
+        Assert.Equal(2, await App.DeliverNotificationsAsync());
+        var notices = Smtp.Received.Skip(before).Select(r => r.Parse()).ToList();
+        Assert.All(notices, n => Assert.Equal(Hanako, n.To.Mailboxes.Single().Address));
+        Assert.Equal(["【保留中】【社外秘】来期の価格改定", "【保留中】報告書の送付"], notices.Select(n => n.Subject).Order(StringComparer.Ordinal));
+        var review = notices.Single(n => n.Subject == "【保留中】【社外秘】来期の価格改定");
+        Assert.Contains("Confidential material to external recipients: hold for review", review.TextBody, StringComparison.Ordinal);
+        Assert.Contains("管理画面で内容を確認するまで送信されません", review.TextBody, StringComparison.Ordinal);
+        Assert.Matches(@"/console/link/[A-Za-z0-9_-]{43}", review.TextBody);
+        var selfAudit = notices.Single(n => n.Subject == "【保留中】報告書の送付");
+        Assert.Contains("Attachment mentioned but missing", selfAudit.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(notices, n => n.Subject?.Contains("日程のご連絡", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task The_default_is_editable_like_any_policy()
     {
         Assert.Equal(HttpStatusCode.NoContent, (await Client.DeleteAsync("/v1/policies/rules/external-hold")).StatusCode);

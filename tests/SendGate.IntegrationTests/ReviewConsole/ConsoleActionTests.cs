@@ -88,6 +88,66 @@ public sealed class ConsoleActionTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task Send_now_on_a_mail_already_sent_says_so_and_sends_nothing_again()
+    {
+        var id = await SubmitAsync();
+        using var browser = await SignedInAsync(Hanako);
+        var page = $"/console/messages/{id}";
+        var (_, form) = await browser.GetAsync(page);
+        Assert.Contains("id=\"send-now\"", form, StringComparison.Ordinal);
+        var first = await browser.PostFormAsync(page, $"{page}?handler=Send", ("confirm", "tanaka@partner.co.jp"), ("confirm", "sato@client.example"));
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        Assert.Equal("sent", await StatusAsync(id));
+        var received = Smtp.Received.Count;
+
+        // The same form again, as from a second tab left open.
+        var again = await browser.PostFormAsync(page, $"{page}?handler=Send", ("confirm", "tanaka@partner.co.jp"), ("confirm", "sato@client.example"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var html = await again.Content.ReadAsStringAsync();
+        Assert.Contains("<h1 id=\"problem-title\">このメールはすでに保留されていません</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("何も変更されていません。このメールは現在「送信済み」です", html, StringComparison.Ordinal);
+        Assert.Equal(0, (await App.DeliverDueAsync()).Sent);
+        Assert.Equal(received, Smtp.Received.Count);
+        Assert.Single((await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync()).GetProperty("items").EnumerateArray(), e => e.Str("type") == "message.released");
+
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostFormAsync(page, "/console/language", ("language", "en"), ("returnUrl", page))).StatusCode);
+        var english = await (await browser.PostFormAsync(page, $"{page}?handler=Send", ("confirm", "tanaka@partner.co.jp"), ("confirm", "sato@client.example"))).Content.ReadAsStringAsync();
+        Assert.Contains("This mail is no longer waiting", english, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed: the mail is now &quot;Sent&quot;.", english, StringComparison.Ordinal);
+        Assert.Equal(0, (await App.DeliverDueAsync()).Sent);
+    }
+
+    [Fact]
+    public async Task A_person_without_access_reads_why_in_japanese_and_english()
+    {
+        var id = await SubmitAsync();
+        using var colleague = await SignedInAsync("taro@example.co.jp");
+        foreach (var list in new[] { "/console/review", "/console/archive", "/console/audit", "/console/people" })
+        {
+            var (status, html) = await colleague.GetAsync(list);
+            Assert.Equal(HttpStatusCode.Forbidden, status);
+            Assert.Contains("<h1 id=\"problem-title\">権限がありません</h1>", html, StringComparison.Ordinal);
+            Assert.Contains(list != "/console/people" ? "この画面は確認者・管理者向けです。必要な場合は管理者に依頼してください。" : "この画面は管理者向けです。", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("お見積りの件", html, StringComparison.Ordinal);
+        }
+
+        var (missing, mail) = await colleague.GetAsync($"/console/messages/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, missing);
+        Assert.Contains("<h1 id=\"problem-title\">見つかりません</h1>", mail, StringComparison.Ordinal);
+        Assert.Contains("表示できるメールではないか、存在しません。", mail, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await colleague.PostFormAsync("/console", "/console/language", ("language", "en"), ("returnUrl", "/console"))).StatusCode);
+        var (_, english) = await colleague.GetAsync("/console/review");
+        Assert.Contains("<html lang=\"en\">", english, StringComparison.Ordinal);
+        Assert.Contains("<h1 id=\"problem-title\">No access</h1>", english, StringComparison.Ordinal);
+        Assert.Contains("This page is for reviewers and administrators. Ask an administrator if you need it.", english, StringComparison.Ordinal);
+        var (_, englishMail) = await colleague.GetAsync($"/console/messages/{id}");
+        Assert.Contains("There is no such mail that you may see.", englishMail, StringComparison.Ordinal);
+        Assert.DoesNotContain("tanaka@partner.co.jp", englishMail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_sender_cancels_a_held_mail_with_a_reason()
     {
         var id = await SubmitAsync();

@@ -76,13 +76,30 @@ public sealed class ConsoleApprovalTests : AppWithSmtpTest
         Assert.Contains("tanaka@partner.co.jp", html, StringComparison.Ordinal);
         Assert.Contains("id=\"reject\"", html, StringComparison.Ordinal);
 
+        // Decided at 09:30 UTC: the page says 18:30, in the tenant's time zone (Asia/Tokyo).
+        App.Time.Advance(TimeSpan.FromMinutes(30));
         Assert.Equal(HttpStatusCode.Redirect, (await boss.PostFormAsync(page, page, ("decision", "reject"), ("comment", "宛先が違います"))).StatusCode);
         Assert.Equal("rejected", await StatusAsync(id));
+        App.Time.Advance(TimeSpan.FromMinutes(5));
         var late = await deputy.PostFormAsync(page, page, ("decision", "approve"));
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
         var text = await late.Content.ReadAsStringAsync();
-        Assert.Contains(Boss, text, StringComparison.Ordinal);
-        Assert.Contains("却下", text, StringComparison.Ordinal);
+        Assert.Contains("<h1 id=\"problem-title\">判断済みです</h1>", text, StringComparison.Ordinal);
+        Assert.Contains($"何も変更されていません。この依頼は 2026/11/28 18:30 に {Boss} により「却下」となりました。", text, StringComparison.Ordinal);
+        Assert.Equal("rejected", await StatusAsync(id));
+
+        // Several at once: the queue's notice says the same of the one it could not decide.
+        var bulk = await deputy.PostFormAsync("/console/approvals", "/console/approvals", ("ids", approvalId), ("decision", "approve"));
+        Assert.Equal(HttpStatusCode.Redirect, bulk.StatusCode);
+        var (_, queue) = await deputy.GetAsync("/console/approvals");
+        Assert.Contains($"0件を判断しました。 1件は判断できませんでした：何も変更されていません。この依頼は 2026/11/28 18:30 に {Boss} により「却下」となりました。", queue, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await deputy.PostFormAsync(page, "/console/language", ("language", "en"), ("returnUrl", page))).StatusCode);
+        var english = await (await deputy.PostFormAsync(page, page, ("decision", "approve"))).Content.ReadAsStringAsync();
+        Assert.Contains("<h1 id=\"problem-title\">Already decided</h1>", english, StringComparison.Ordinal);
+        Assert.Contains($"Nothing was changed: this request was Rejected by {Boss} at 2026-11-28 18:30.", english, StringComparison.Ordinal);
+        var approval = await (await Client.GetAsync($"/v1/approvals/{approvalId}")).JsonAsync();
+        Assert.Equal(Boss, Assert.Single(approval.GetProperty("decisions").EnumerateArray()).Str("approver"));
         Assert.Equal("rejected", await StatusAsync(id));
     }
 

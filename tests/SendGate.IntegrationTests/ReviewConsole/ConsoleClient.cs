@@ -13,7 +13,7 @@ public sealed partial class ConsoleClient(HttpClient http) : IDisposable
 {
     public HttpClient Http { get; } = http;
 
-    public static ConsoleClient For(SendGateApp app) =>
+    public static ConsoleClient For(WebApplicationFactory<Program> app) =>
         new(app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true }));
 
     public async Task<(HttpStatusCode Status, string Html)> GetAsync(string path)
