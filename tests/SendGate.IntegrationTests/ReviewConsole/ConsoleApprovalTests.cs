@@ -97,7 +97,7 @@ public sealed class ConsoleApprovalTests : AppWithSmtpTest
         Assert.Equal(HttpStatusCode.Redirect, (await deputy.PostFormAsync(page, "/console/language", ("language", "en"), ("returnUrl", page))).StatusCode);
         var english = await (await deputy.PostFormAsync(page, page, ("decision", "approve"))).Content.ReadAsStringAsync();
         Assert.Contains("<h1 id=\"problem-title\">Already decided</h1>", english, StringComparison.Ordinal);
-        Assert.Contains($"Nothing was changed: this request was Rejected by {Boss} at 2026-11-28 18:30.", english, StringComparison.Ordinal);
+        Assert.Contains($"Nothing was changed: this request was already decided (Rejected) by {Boss} at 2026-11-28 18:30.", english, StringComparison.Ordinal);
         var approval = await (await Client.GetAsync($"/v1/approvals/{approvalId}")).JsonAsync();
         Assert.Equal(Boss, Assert.Single(approval.GetProperty("decisions").EnumerateArray()).Str("approver"));
         Assert.Equal("rejected", await StatusAsync(id));
