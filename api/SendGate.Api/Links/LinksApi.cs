@@ -83,7 +83,7 @@ internal static class LinksApi
         AuditRecorder.Detail(r.Context, body?.Reason);
         if (!await r.Links.StopAsync(link, r.User.Actor().Name, body?.Reason, r.Time.NowMs(), r.CancellationToken))
         {
-            var current = Published(await r.Links.GetByMessageAsync(tenantId, r.Id, r.CancellationToken) ?? link, r.Time.NowMs());
+            var current = LinkStatus.Published(await r.Links.GetByMessageAsync(tenantId, r.Id, r.CancellationToken) ?? link, r.Time.NowMs());
             return Problems.Of(StatusCodes.Status409Conflict, Problems.LinkEnded, "The link has ended",
                 $"The download link of message '{r.Id}' is {current} already; only an active link can be stopped.",
                 new Dictionary<string, object?> { ["linkStatus"] = current });
@@ -92,16 +92,13 @@ internal static class LinksApi
         return TypedResults.Ok(await DtoAsync(r, (await r.Links.GetByMessageAsync(tenantId, r.Id, r.CancellationToken))!));
     }
 
-    /// <summary>An active link past its expiry reads as expired before the sweep records it.</summary>
-    private static string Published(LinkRow link, long now) => link.Status == LinkStatus.Active && link.ExpiresAt <= now ? LinkStatus.Expired : link.Status;
-
     private static async Task<LinkDto> DtoAsync(LinkRequest r, LinkRow link)
     {
         var files = await r.Links.GetFilesAsync(link, r.CancellationToken);
         var byId = files.ToDictionary(f => f.Id);
         var downloads = await r.Links.GetDownloadsAsync(link, r.CancellationToken);
-        var expired = Published(link, r.Time.NowMs()) == LinkStatus.Expired && link.Status == LinkStatus.Active;
-        return new LinkDto(link.Id, Published(link, r.Time.NowMs()), Clock.FromMs(link.CreatedAt), Clock.FromMs(link.ExpiresAt),
+        var expired = LinkStatus.Published(link, r.Time.NowMs()) == LinkStatus.Expired && link.Status == LinkStatus.Active;
+        return new LinkDto(link.Id, LinkStatus.Published(link, r.Time.NowMs()), Clock.FromMs(link.CreatedAt), Clock.FromMs(link.ExpiresAt),
             expired ? Clock.FromMs(link.ExpiresAt) : link.EndedAt is { } ended ? Clock.FromMs(ended) : null,
             expired ? "system" : link.EndedBy, expired ? "expired" : link.EndedReason, link.MaxDownloadsPerFile, link.VerifyRecipient,
             files.Select(f => new LinkFileDto(f.Position, f.FileName, f.ContentType, f.Size, f.Downloads, f.RemovedAt is not null)).ToList(),

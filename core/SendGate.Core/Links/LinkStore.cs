@@ -14,6 +14,9 @@ public static class LinkStatus
 
     /// <summary>Ended with its message (cancelled before delivery, purged by retention).</summary>
     public const string Ended = "ended";
+
+    /// <summary>The status as people and callers see it: an active link past its expiry reads as expired before the sweep records it.</summary>
+    public static string Published(LinkRow link, long now) => link.Status == Active && link.ExpiresAt <= now ? Expired : link.Status;
 }
 
 /// <summary>Download link events, recorded on the message (its timeline tells the whole story).</summary>

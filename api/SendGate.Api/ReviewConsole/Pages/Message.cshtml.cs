@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using SendGate.Core.Approvals;
+using SendGate.Core.Links;
 using SendGate.Core.Messages;
 using SendGate.Core.Policies;
 using SendGate.Core.ReviewConsole;
@@ -11,7 +12,8 @@ namespace SendGate.Api.ReviewConsole.Pages;
 /// sees it through the approval request. Send now needs each external recipient ticked — the
 /// confirmation step Japanese gateways use — and goes through the lifecycle like the API's release.
 /// </summary>
-internal sealed class MessageModel(MessageStore messages, PolicyService policies, MessageActions actions, ApprovalStore approvals) : ConsolePage
+internal sealed class MessageModel(MessageStore messages, PolicyService policies, MessageActions actions, ApprovalStore approvals, LinkStore links,
+    TimeProvider time) : ConsolePage
 {
     private const int MaxReason = 500;
 
@@ -25,6 +27,14 @@ internal sealed class MessageModel(MessageStore messages, PolicyService policies
     internal bool CanCancel => View.Message.Status is MessageStatus.Held or MessageStatus.AwaitingApproval or MessageStatus.Queued && (IsSender || Viewer.IsReviewer);
 
     internal ApprovalRequestRow? Approval { get; private set; }
+
+    /// <summary>The download link that replaced the mail's attachments, once it was delivered that way.</summary>
+    internal LinkView? Link { get; private set; }
+
+    /// <summary>An active link may be stopped by the mail's sender and by admins, not by reviewers (they only look).</summary>
+    internal bool CanStopLink => Link is { Active: true } && MayStopLink;
+
+    private bool MayStopLink => IsSender || Viewer.IsAdmin;
 
     /// <summary>What the person got wrong in the form, shown beside it.</summary>
     internal string? FormError { get; private set; }
@@ -99,6 +109,35 @@ internal sealed class MessageModel(MessageStore messages, PolicyService policies
         return RedirectToPage("/Message", new { id });
     }
 
+    /// <summary>Stops the link as <c>POST /v1/messages/{id}/links/stop</c> does: the store's compare-and-swap, its event and webhook.</summary>
+    public async Task<IActionResult> OnPostStopLinkAsync(string id)
+    {
+        if (await LoadAsync(id) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!MayStopLink)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "NoAccessTitle", "StopLinkNotYoursText");
+        }
+
+        if (Link is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "NotFoundTitle", "NoLinkText");
+        }
+
+        if (!Link.Active || !await links.StopAsync(Link.Link, Viewer.Actor, "stopped on the console", time.GetUtcNow().ToUnixTimeMilliseconds(), HttpContext.RequestAborted))
+        {
+            var current = await LinkView.BuildAsync(links, Viewer.TenantId, id, time.GetUtcNow().ToUnixTimeMilliseconds(), HttpContext.RequestAborted) ?? Link;
+            return Problem(StatusCodes.Status409Conflict, "LinkEndedTitle", "LinkEndedText", Text["LinkStatus_" + current.Status]);
+        }
+
+        await AuditAsync("stop-link", $"message={id} link={Link.Link.Id}", null);
+        Notice = Text["LinkStoppedNotice"];
+        return RedirectToPage("/Message", new { id });
+    }
+
     /// <summary>An attachment as submitted, always as a download (never shown in the page).</summary>
     public async Task<IActionResult> OnGetAttachmentAsync(string id, int index)
     {
@@ -148,6 +187,7 @@ internal sealed class MessageModel(MessageStore messages, PolicyService policies
         }
 
         View = await MessageView.BuildAsync(message, messages, policies, HttpContext.RequestAborted);
+        Link = await LinkView.BuildAsync(links, viewer.TenantId, message.Id, time.GetUtcNow().ToUnixTimeMilliseconds(), HttpContext.RequestAborted);
         return null;
     }
 
