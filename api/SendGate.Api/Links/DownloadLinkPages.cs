@@ -59,7 +59,8 @@ internal static class DownloadLinkPages
         if (link!.VerifyRecipient && await request.Codes.SessionAsync(link, request.Challenge, request.CancellationToken) is null)
         {
             return await request.Codes.PendingAsync(link, request.Challenge, request.CancellationToken) is { } pending
-                ? CodeForm(request, en, HttpStatusCode.OK, en ? $"If {pending.Address} is one of the mail's recipients, a code was mailed to it." : $"{pending.Address} がメールの宛先であれば、確認コードをお送りしました。")
+                ? CodeForm(request, en, HttpStatusCode.OK, en ? $"If {pending.Address} is one of the mail's recipients, a code was mailed to it." : $"{pending.Address} がメールの宛先であれば、確認コードをお送りしました。",
+                    await request.Codes.NeedsPasswordAsync(link, request.CancellationToken))
                 : AddressForm(request, en, HttpStatusCode.OK, null);
         }
 
@@ -171,14 +172,19 @@ internal static class DownloadLinkPages
 
         if (await ReadFormAsync(request) is not { } form)
         {
-            return CodeForm(request, en, HttpStatusCode.BadRequest, en ? "The form expired. Please enter the code again." : "フォームの有効期限が切れました。もう一度確認コードを入力してください。");
+            return CodeForm(request, en, HttpStatusCode.BadRequest, en ? "The form expired. Please enter the code again." : "フォームの有効期限が切れました。もう一度確認コードを入力してください。",
+                await request.Codes.NeedsPasswordAsync(link!, request.CancellationToken));
         }
 
-        return await request.Codes.VerifyAsync(link!, request.Challenge, form["code"].ToString(), request.CancellationToken) switch
+        var password = await request.Codes.NeedsPasswordAsync(link!, request.CancellationToken);
+        return await request.Codes.VerifyAsync(link!, request.Challenge, form["code"].ToString(), form["password"].ToString(), request.CancellationToken) switch
         {
             CodeCheck.Verified => new Redirect($"/download/{request.Token}"),
             CodeCheck.Wrong wrong => CodeForm(request, en, HttpStatusCode.BadRequest,
-                en ? $"That code is not right. {wrong.TriesLeft} tries left." : $"確認コードが違います。あと {wrong.TriesLeft} 回入力できます。"),
+                password
+                    ? en ? $"The code or the password is not right. {wrong.TriesLeft} tries left." : $"確認コードまたはパスワードが違います。あと {wrong.TriesLeft} 回入力できます。"
+                    : en ? $"That code is not right. {wrong.TriesLeft} tries left." : $"確認コードが違います。あと {wrong.TriesLeft} 回入力できます。",
+                password),
             CodeCheck.TooManyTries => AddressForm(request, en, HttpStatusCode.TooManyRequests,
                 en ? "The code was entered wrongly too often. Please ask for a new code." : "確認コードの入力に続けて失敗しました。新しい確認コードを要求してください。"),
             CodeCheck.Expired => AddressForm(request, en, HttpStatusCode.BadRequest,
@@ -223,14 +229,18 @@ internal static class DownloadLinkPages
             """);
     }
 
-    private static IResult CodeForm(LinkRequest request, bool en, HttpStatusCode status, string note)
+    private static IResult CodeForm(LinkRequest request, bool en, HttpStatusCode status, string note, bool password)
     {
         var tokens = request.Antiforgery.GetAndStoreTokens(request.Http);
+        var passwordField = password
+            ? $"<p><label>{Html(en ? "Password (in the separate mail)" : "パスワード（別途メールでお知らせしたもの）")}<br><input type=\"password\" name=\"password\" autocomplete=\"off\" required maxlength=\"200\" size=\"16\"></label></p>"
+            : "";
         return Page(status, en, en ? "Enter the one-time code" : "確認コードの入力", note,
             $"""
             <form method="post" action="/download/{Html(request.Token)}/verify">
             <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
             <p><label>{Html(en ? "Code" : "確認コード")}<br><input name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12" size="8"></label></p>
+            {passwordField}
             <p><button>{Html(en ? "Confirm" : "確認する")}</button></p>
             </form>
             <form method="post" action="/download/{Html(request.Token)}/code">

@@ -43,7 +43,7 @@ public sealed class DeliveryService(
     // A claim this close to its expiry is not started: another worker may take it over meanwhile.
     private static readonly TimeSpan LeaseSafetyMargin = WorkLease.SafetyMargin;
 
-    internal const string NotYetLinkable = "the attachments are to be replaced by a download link with a password mail, which this version cannot send yet; not sent with them";
+    internal const string NotYetLinkable = "the attachments are to be replaced by a download link with a password mail but without recipient verification, which this version cannot send yet; not sent with them";
 
     public async Task<DeliveryRun> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
@@ -367,7 +367,8 @@ public sealed class DeliveryService(
     private async Task<Outcome> DeliverLinkedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
         IReadOnlyList<string> pending, PolicyDecision decision, LinkDecision link, Budget budget, CancellationToken cancellationToken)
     {
-        if (link.PasswordMail)
+        // The password is asked on the page with the one-time code; a link without the code has nowhere to ask it yet.
+        if (link is { PasswordMail: true, VerifyRecipient: false })
         {
             return await RecordAsync(claim, pending, TransportResult.Transient(NotYetLinkable), encrypted: true, cancellationToken);
         }
@@ -409,7 +410,8 @@ public sealed class DeliveryService(
 
             var sent = await SendAsync(lane, outgoing, budget);
             parts.Add((sent, linkedRecipients));
-            copies.AddRange(await CaptureAsync(outgoing, sent, encrypted: false, cancellationToken));
+            // With a password mail, the notice's copies say whom the password goes to (as the zip's copies do).
+            copies.AddRange(await CaptureAsync(outgoing, sent, encrypted: link.PasswordMail, cancellationToken));
         }
 
         if (plain is not null)

@@ -89,7 +89,12 @@ public sealed class PasswordMailService(
 
         var password = vault.Unprotect(row.PasswordCiphertext!, row.Id, row.PasswordKeyId);
         // SendGate writes this mail: a card or My Number in the main subject is masked here, as everywhere SendGate writes.
-        var (subject, body) = MailTemplates.PasswordMail(settings.Language, Policies.Detectors.SensitiveNumbers.Mask(main.Subject), settings.LocalTime(Clock.FromMs(main.SentAt ?? time.NowMs())), row.ZipName, password);
+        var mainSubject = Policies.Detectors.SensitiveNumbers.Mask(main.Subject);
+        var sentAt = settings.LocalTime(Clock.FromMs(main.SentAt ?? time.NowMs()));
+        var forLink = PolicyDecisions.Read(main.Decisions)?.Link is not null;
+        var (subject, body) = forLink
+            ? MailTemplates.LinkPasswordMail(settings.Language, mainSubject, sentAt, password)
+            : MailTemplates.PasswordMail(settings.Language, mainSubject, sentAt, row.ZipName, password);
         mime.Subject = subject;
         if (main.MessageIdHeader is { } parent)
         {
@@ -112,7 +117,7 @@ public sealed class PasswordMailService(
         if (result.Kind == TransportResultKind.Delivered && accepted.Count > 0)
         {
             await FinishAsync(row, activity, PasswordMailStatus.Sent, null, null, messageIdHeader, recipients,
-                new NewEvent(PasswordMailEventType.Sent, null, null, Actor, $"password mail for {row.ZipName} accepted for {accepted.Count} recipient(s)", data));
+                new NewEvent(PasswordMailEventType.Sent, null, null, Actor, $"password mail for {(forLink ? "the download link" : row.ZipName)} accepted for {accepted.Count} recipient(s)", data));
             return true;
         }
 

@@ -123,7 +123,7 @@ public sealed class PasswordMailStore(IDbConnectionFactory db, TimeProvider time
     /// Creates the waiting password mail of a message being delivered, with its event; false when
     /// <paramref name="owner"/> no longer holds the message's lease.
     /// </summary>
-    public async Task<bool> InsertWaitingAsync(PasswordMailRow row, string owner, NewEvent e, CancellationToken cancellationToken = default)
+    public async Task<bool> InsertWaitingAsync(PasswordMailRow row, string owner, NewEvent? e, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -137,7 +137,11 @@ public sealed class PasswordMailStore(IDbConnectionFactory db, TimeProvider time
             return false;
         }
 
-        await MessageStore.AppendEventAsync(connection, transaction, row.MessageId, e, row.CreatedAt);
+        if (e is not null)
+        {
+            await MessageStore.AppendEventAsync(connection, transaction, row.MessageId, e, row.CreatedAt);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return true;
     }

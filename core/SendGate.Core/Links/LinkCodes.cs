@@ -36,7 +36,7 @@ public sealed record PendingCode(string Address, long ExpiresAt);
 /// An address that is not a recipient gets the same answer and no mail, so the page tells nobody
 /// who the recipients are. Once the code is right, the challenge is the browser's session.
 /// </summary>
-public sealed class LinkCodes(IDbConnectionFactory db, MessageStore messages, SecretVault vault, TimeProvider time, IOptions<LinkOptions> options)
+public sealed class LinkCodes(IDbConnectionFactory db, MessageStore messages, PasswordMailStore passwords, SecretVault vault, TimeProvider time, IOptions<LinkOptions> options)
 {
     private const string RecentSql = "SELECT COUNT(*) FROM download_link_codes WHERE link_id = @linkId AND created_at > @since";
 
@@ -110,7 +110,15 @@ public sealed class LinkCodes(IDbConnectionFactory db, MessageStore messages, Se
         return vault.Unprotect(Convert.FromBase64String(json.GetProperty("code").GetString()!), id, json.GetProperty("keyId").GetString()!);
     }
 
-    public async Task<CodeCheck> VerifyAsync(LinkRow link, string? challenge, string code, CancellationToken cancellationToken = default)
+    /// <summary>Whether the link's page asks for a password besides the code (PPAP-compatible mode): the link has a password mail.</summary>
+    public async Task<bool> NeedsPasswordAsync(LinkRow link, CancellationToken cancellationToken = default) =>
+        await passwords.GetByMessageAsync(link.MessageId, cancellationToken) is not null;
+
+    /// <summary>
+    /// Checks the code, and the password when the link has one: a wrong password costs a try like a
+    /// wrong code, and the answer does not say which of the two was wrong.
+    /// </summary>
+    public async Task<CodeCheck> VerifyAsync(LinkRow link, string? challenge, string code, string? password = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await db.OpenAsync(cancellationToken);
         if (await FindAsync(connection, link, challenge, cancellationToken) is not { } row)
@@ -137,6 +145,12 @@ public sealed class LinkCodes(IDbConnectionFactory db, MessageStore messages, Se
 
         code = new string(code.Where(char.IsAsciiDigit).ToArray());
         var right = row.CodeHash.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(CodeHash(row.Id, code)), Encoding.ASCII.GetBytes(row.CodeHash));
+        if (await passwords.GetByMessageAsync(link.MessageId, cancellationToken) is { } passwordMail)
+        {
+            right &= password is { Length: > 0 and <= 200 }
+                && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(vault.Hash(password.Trim())), Encoding.ASCII.GetBytes(passwordMail.PasswordHash));
+        }
+
         if (right && await connection.ExecuteAsync(new CommandDefinition(VerifySql, new { id = row.Id, attempts = row.Attempts, now }, cancellationToken: cancellationToken)) == 1)
         {
             return new CodeCheck.Verified(row.Address);

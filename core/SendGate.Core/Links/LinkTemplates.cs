@@ -12,7 +12,7 @@ public sealed record NoticeFile(string FileName, long Size);
 /// </summary>
 public static class LinkTemplates
 {
-    public static string Notice(string language, string url, IReadOnlyList<NoticeFile> files, DateTimeOffset localExpiry, bool verifyRecipient)
+    public static string Notice(string language, string url, IReadOnlyList<NoticeFile> files, DateTimeOffset localExpiry, bool verifyRecipient, bool password = false)
     {
         var en = language == "en";
         var text = new StringBuilder();
@@ -31,6 +31,11 @@ public static class LinkTemplates
             {
                 text.Append("\nThe page sends a one-time code to your address (one of this mail's recipients) before it shows the files.\n");
             }
+
+            if (password)
+            {
+                text.Append("\nThe page also asks for a password, which follows in a separate mail.\n");
+            }
         }
         else
         {
@@ -47,6 +52,11 @@ public static class LinkTemplates
             if (verifyRecipient)
             {
                 text.Append("\nファイルを表示する前に、このメールの宛先のメールアドレスへ確認コードをお送りします。\n");
+            }
+
+            if (password)
+            {
+                text.Append("\nページではパスワードも必要です。パスワードは別途メールでお知らせします。\n");
             }
         }
 

@@ -27,6 +27,7 @@ public abstract record LinkOutcome
 /// </summary>
 public sealed class MessageLinks(
     LinkStore links,
+    PasswordMailStore passwords,
     IDownloadStore files,
     SecretVault vault,
     PolicyService policies,
@@ -45,6 +46,11 @@ public sealed class MessageLinks(
         }
 
         var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+        if (decision.PasswordMail && !await EnsurePasswordAsync(row, owner, cancellationToken))
+        {
+            return new LinkOutcome.LeaseLost();
+        }
+
         var link = await links.GetByMessageAsync(row.Id, cancellationToken);
         string token;
         IReadOnlyList<LinkFileRow> stored;
@@ -74,9 +80,34 @@ public sealed class MessageLinks(
         }
 
         var notice = LinkTemplates.Notice(settings.Language, UrlOf(token), stored.Select(f => new NoticeFile(f.FileName, f.Size)).ToList(),
-            settings.LocalTime(Clock.FromMs(link.ExpiresAt)), link.VerifyRecipient);
+            settings.LocalTime(Clock.FromMs(link.ExpiresAt)), link.VerifyRecipient, decision.PasswordMail);
         AttachmentZipper.AppendToMixed(message, notice, null);
         return new LinkOutcome.Linked(link, stored);
+    }
+
+    /// <summary>
+    /// The link's password (PPAP-compatible mode) is made once, before the link, and kept like a
+    /// zip password: encrypted in its waiting password mail, which goes out once the notice is
+    /// accepted; the page checks the hash that stays. False when the message's lease is lost.
+    /// </summary>
+    private async Task<bool> EnsurePasswordAsync(MessageRow row, string owner, CancellationToken cancellationToken)
+    {
+        if (await passwords.GetByMessageAsync(row.Id, cancellationToken) is not null)
+        {
+            return true;
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var id = $"pwm_{Guid.CreateVersion7():N}";
+        var password = ZipPassword.Generate(12);
+        var created = new PasswordMailRow
+        {
+            Id = id, MessageId = row.Id, TenantId = row.TenantId, Status = PasswordMailStatus.Waiting, ZipName = "", PasswordTo = "recipients",
+            DelayMs = 0, PasswordCiphertext = vault.Protect(password, id), PasswordKeyId = vault.KeyId, PasswordHash = vault.Hash(password),
+            CreatedAt = now, UpdatedAt = now,
+        };
+        // Its event is the link's (message.link_created says passwordMail); the password mail's own events follow.
+        return await passwords.InsertWaitingAsync(created, owner, null, cancellationToken);
     }
 
     private async Task<(LinkRow, IReadOnlyList<LinkFileRow>, string)?> CreateAsync(MessageRow row, List<MimeEntity> attachments, LinkDecision decision, string owner,
@@ -110,7 +141,7 @@ public sealed class MessageLinks(
         var data = JsonSerializer.Serialize(new
         {
             linkId = id, expiresAt = Rfc3339.Format(Clock.FromMs(link.ExpiresAt)), maxDownloadsPerFile = decision.MaxDownloadsPerFile,
-            verifyRecipient = decision.VerifyRecipient, files = rows.Select(f => new { fileName = f.FileName, size = f.Size }),
+            verifyRecipient = decision.VerifyRecipient, passwordMail = decision.PasswordMail, files = rows.Select(f => new { fileName = f.FileName, size = f.Size }),
         });
         var e = new NewEvent(LinkEventType.Created, null, null, $"worker:{owner}",
             $"{rows.Count} attachment(s) replaced by a download link valid until {Rfc3339.Format(Clock.FromMs(link.ExpiresAt))}", data);

@@ -190,9 +190,9 @@ public sealed partial class LinkDeliveryTests : AppWithSmtpTest
     }
 
     [Fact]
-    public async Task Links_with_a_password_mail_are_kept_back_not_sent_with_the_attachments()
+    public async Task Links_with_a_password_mail_but_no_recipient_verification_are_kept_back_not_sent_with_the_attachments()
     {
-        await LinkExternalAsync(new { type = "replaceAttachmentsWithLink", passwordMail = true });
+        await LinkExternalAsync(new { type = "replaceAttachmentsWithLink", verifyRecipient = false, passwordMail = true });
         var id = await SubmitAsync("tanaka@partner.co.jp");
 
         Assert.Equal(1, (await App.DeliverDueAsync()).Deferred);
