@@ -76,7 +76,7 @@ app.MapTenant().AddEndpointFilter<AuditRecorder>();
 app.MapApprovals().AddEndpointFilter<AuditRecorder>();
 app.MapApprovalRoutes().AddEndpointFilter<AuditRecorder>();
 app.MapGroup("").RequireRateLimiting(RateLimits.ApprovalLinks).MapApprovalLinks();
-app.MapGroup("").RequireRateLimiting(RateLimits.DownloadLinks).MapDownloadLinks();
+app.MapGroup("").RequireRateLimiting(RateLimits.DownloadLinks).RequirePerLinkLimit().MapDownloadLinks();
 app.MapWebhooks().AddEndpointFilter<AuditRecorder>();
 app.MapAudit();
 app.MapConsoleApi().AddEndpointFilter<AuditRecorder>();

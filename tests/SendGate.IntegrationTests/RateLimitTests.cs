@@ -20,7 +20,7 @@ namespace SendGate.IntegrationTests;
 /// </summary>
 public sealed partial class RateLimitTests : AppTest
 {
-    private const string AddressHeader = "X-Test-Remote-Address";
+    internal const string AddressHeader = "X-Test-Remote-Address";
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -248,7 +248,7 @@ public sealed partial class RateLimitTests : AppTest
     private static partial Regex RateLimitField();
 
     /// <summary>Test only: the remote address from a header, as Kestrel would give it from the connection.</summary>
-    private sealed class RemoteAddressFromHeader : IStartupFilter
+    internal sealed class RemoteAddressFromHeader : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {

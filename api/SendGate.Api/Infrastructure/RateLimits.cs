@@ -43,17 +43,24 @@ public sealed class RateLimitOptions
     /// <summary>Requests to the download links (<c>/download/{token}</c>, their files) from one client address.</summary>
     public QuotaOptions DownloadLinksPerAddress { get; set; } = new() { PermitLimit = 120 };
 
+    /// <summary>
+    /// Requests to one download link (its page, its forms, its files), from whatever address: 120 in
+    /// 10 minutes is far more than its recipients open it, and stops a flood spread over many addresses.
+    /// </summary>
+    public QuotaOptions DownloadLinksPerLink { get; set; } = new() { PermitLimit = 120, Window = TimeSpan.FromMinutes(10) };
+
     internal static IEnumerable<(string Name, QuotaOptions Quota)> All(RateLimitOptions o) =>
     [
         (nameof(SubmitPerKey), o.SubmitPerKey), (nameof(SubmitPerTenant), o.SubmitPerTenant),
         (nameof(AuthFailuresPerAddress), o.AuthFailuresPerAddress), (nameof(ApprovalLinksPerAddress), o.ApprovalLinksPerAddress),
-        (nameof(DownloadLinksPerAddress), o.DownloadLinksPerAddress),
+        (nameof(DownloadLinksPerAddress), o.DownloadLinksPerAddress), (nameof(DownloadLinksPerLink), o.DownloadLinksPerLink),
     ];
 }
 
 /// <summary>
 /// Rate limits with ASP.NET Core's limiter: per API key and per tenant on submissions and dry runs
-/// (both apply, the key's first), per client address on the approval links; the per-address limit on
+/// (both apply, the key's first), per client address on the approval and download links, per link on
+/// the download links (whatever the address); the per-address limit on
 /// failed authentication lives in the authentication handler, before the key lookup it protects.
 /// A refusal is 429 with <c>Retry-After</c> and the RateLimit-Policy / RateLimit fields of
 /// draft-ietf-httpapi-ratelimit-headers-10. Limits are kept per host process.
@@ -62,6 +69,7 @@ internal static class RateLimits
 {
     public const string ApprovalLinks = "approval-links";
     public const string DownloadLinks = "download-links";
+    public const string DownloadLink = "download-link";
     public const string SubmitPerKey = "submit-key";
     public const string SubmitPerTenant = "submit-tenant";
     public const string AuthFailures = "auth-failures";
@@ -93,10 +101,13 @@ internal static class RateLimits
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.OnRejected = (rejected, _) => new ValueTask(TooManyRequests.WriteAsync(rejected.HttpContext, rejected.Lease));
             // Key first: a key over its own limit does not use up the tenant's.
+            // The per-link limit is global too: an endpoint has one policy, and the download links' is per address.
             o.GlobalLimiter = new BothQuotas<HttpContext>(
-                PartitionedRateLimiter.Create<HttpContext, string>(c => Submission(c, SubmitPerKey, limits.SubmitPerKey, c.User.KeyId())),
-                PartitionedRateLimiter.Create<HttpContext, string>(c => Submission(c, SubmitPerTenant, limits.SubmitPerTenant,
-                    c.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim))));
+                new BothQuotas<HttpContext>(
+                    PartitionedRateLimiter.Create<HttpContext, string>(c => Submission(c, SubmitPerKey, limits.SubmitPerKey, c.User.KeyId())),
+                    PartitionedRateLimiter.Create<HttpContext, string>(c => Submission(c, SubmitPerTenant, limits.SubmitPerTenant,
+                        c.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim)))),
+                PartitionedRateLimiter.Create<HttpContext, string>(c => PerLink(c, limits.DownloadLinksPerLink)));
             o.AddPolicy(ApprovalLinks, c => PerAddress(ApprovalLinks, limits.ApprovalLinksPerAddress, ClientAddress.Of(c)));
             o.AddPolicy(DownloadLinks, c => PerAddress(DownloadLinks, limits.DownloadLinksPerAddress, ClientAddress.Of(c)));
         });
@@ -106,6 +117,10 @@ internal static class RateLimits
     /// <summary>Marks an endpoint as a submission: the per-key and per-tenant limits count it.</summary>
     public static RouteHandlerBuilder RequireSubmissionLimits(this RouteHandlerBuilder builder) =>
         builder.WithMetadata(SubmissionLimited.Instance).ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    /// <summary>Marks the download links' endpoints: the per-link limit counts them by their <c>token</c>.</summary>
+    public static TBuilder RequirePerLinkLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(LinkLimited.Instance);
 
     /// <summary>A partition of one client address, or none when the limit is off.</summary>
     public static RateLimitPartition<string> PerAddress(string name, QuotaOptions options, string address) =>
@@ -120,9 +135,21 @@ internal static class RateLimits
             ? Unlimited
             : RateLimitPartition.Get(partition, _ => new QuotaLimiter(new Quota(name, options.PermitLimit, options.Window)));
 
+    /// <summary>One link's partition, by its token's hash (no token is kept in memory), or none.</summary>
+    private static RateLimitPartition<string> PerLink(HttpContext context, QuotaOptions options) =>
+        options.PermitLimit == 0 || context.GetEndpoint()?.Metadata.GetMetadata<LinkLimited>() is null
+            || context.Request.RouteValues["token"] is not string { Length: > 0 } token
+            ? Unlimited
+            : RateLimitPartition.Get(SendGate.Core.LinkTokens.Hash(token), _ => new QuotaLimiter(new Quota(DownloadLink, options.PermitLimit, options.Window)));
+
     private sealed class SubmissionLimited
     {
         public static readonly SubmissionLimited Instance = new();
+    }
+
+    private sealed class LinkLimited
+    {
+        public static readonly LinkLimited Instance = new();
     }
 }
 
@@ -178,9 +205,9 @@ internal static class TooManyRequests
             response.Headers["RateLimit"] = $"\"{quota.Name}\";r=0;t={seconds}";
         }
 
-        if (quota?.Name is RateLimits.ApprovalLinks or RateLimits.DownloadLinks)
+        if (quota?.Name is RateLimits.ApprovalLinks or RateLimits.DownloadLinks or RateLimits.DownloadLink)
         {
-            return Page(response, seconds, download: quota.Name == RateLimits.DownloadLinks);
+            return Page(response, seconds, quota.Name);
         }
 
         var problem = new ProblemDetails
@@ -212,12 +239,15 @@ internal static class TooManyRequests
 
     private static string Seconds(Quota quota) => $"{(long)quota.Window.TotalSeconds} s";
 
-    private static Task Page(HttpResponse response, long seconds, bool download)
+    private static Task Page(HttpResponse response, long seconds, string policy)
     {
-        var (ja, en) = download
-            ? ("ダウンロードリンクへのアクセスが多すぎます", "Too many download links were opened from this network")
-            : ("承認リンクへのアクセスが多すぎます", "Too many approval links were opened from this network");
-        var (jaNothing, enNothing) = download ? ("", "") : ("何も決定されていません。", " Nothing was decided.");
+        var (ja, en) = policy switch
+        {
+            RateLimits.DownloadLinks => ("このネットワークからのダウンロードリンクへのアクセスが多すぎます", "Too many download links were opened from this network"),
+            RateLimits.DownloadLink => ("このダウンロードリンクへのアクセスが多すぎます", "This download link was opened too often"),
+            _ => ("このネットワークからの承認リンクへのアクセスが多すぎます", "Too many approval links were opened from this network"),
+        };
+        var (jaNothing, enNothing) = policy == RateLimits.ApprovalLinks ? ("何も決定されていません。", " Nothing was decided.") : ("", "");
         response.ContentType = "text/html; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         response.Headers["Referrer-Policy"] = "no-referrer";
@@ -231,7 +261,7 @@ internal static class TooManyRequests
             <style>body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}</style>
             </head><body>
             <h1>アクセスが集中しています</h1>
-            <p>このネットワークからの{{ja}}。{{seconds}} 秒ほど待ってから、もう一度リンクを開いてください。{{jaNothing}}</p>
+            <p>{{ja}}。{{seconds}} 秒ほど待ってから、もう一度リンクを開いてください。{{jaNothing}}</p>
             <h1 lang="en">Too many requests</h1>
             <p lang="en">{{en}}. Wait about {{seconds}} seconds, then open the link again.{{enNothing}}</p>
             </body></html>
