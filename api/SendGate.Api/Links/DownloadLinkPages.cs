@@ -26,6 +26,7 @@ internal static class DownloadLinkPages
         routes.MapGet("/download/{token}", Show).ExcludeFromDescription();
         routes.MapPost("/download/{token}/code", RequestCode).ExcludeFromDescription().DisableAntiforgery();
         routes.MapPost("/download/{token}/verify", Verify).ExcludeFromDescription().DisableAntiforgery();
+        routes.MapPost("/download/{token}/password", Password).ExcludeFromDescription().DisableAntiforgery();
         routes.MapGet("/download/{token}/files/{position:int}", Download).ExcludeFromDescription();
     }
 
@@ -64,6 +65,12 @@ internal static class DownloadLinkPages
                 : AddressForm(request, en, HttpStatusCode.OK, null);
         }
 
+        if (!link.VerifyRecipient && await request.Codes.NeedsPasswordAsync(link, request.CancellationToken)
+            && await request.Codes.SessionAsync(link, request.Challenge, request.CancellationToken) is null)
+        {
+            return PasswordForm(request, en, HttpStatusCode.OK, null);
+        }
+
         var files = await request.Links.GetFilesAsync(link, request.CancellationToken);
         var settings = (await request.Policies.GetSnapshotAsync(link.TenantId, request.CancellationToken)).Settings;
         var list = new StringBuilder("<ul>");
@@ -97,6 +104,13 @@ internal static class DownloadLinkPages
         {
             return Page(HttpStatusCode.Forbidden, en, en ? "Please confirm your address first" : "先にメールアドレスの確認が必要です",
                 en ? "Open the link from the mail again and enter the one-time code." : "メールのリンクをもう一度開き、確認コードを入力してください。");
+        }
+
+        if (!link.VerifyRecipient && await request.Codes.NeedsPasswordAsync(link, request.CancellationToken)
+            && await request.Codes.SessionAsync(link, request.Challenge, request.CancellationToken) is null)
+        {
+            return Page(HttpStatusCode.Forbidden, en, en ? "Please enter the password first" : "先にパスワードの入力が必要です",
+                en ? "Open the link from the mail again and enter the password from the separate mail." : "メールのリンクをもう一度開き、別途お知らせしたパスワードを入力してください。");
         }
 
         var file = (await request.Links.GetFilesAsync(link, request.CancellationToken)).FirstOrDefault(f => f.Position == position);
@@ -193,6 +207,44 @@ internal static class DownloadLinkPages
         };
     }
 
+    /// <summary>The password of a link without recipient verification: right opens the page, wrong costs a try.</summary>
+    private static async Task<IResult> Password([AsParameters] LinkRequest request)
+    {
+        var (link, en, refusal) = await OpenAsync(request);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        if (link!.VerifyRecipient || !await request.Codes.NeedsPasswordAsync(link, request.CancellationToken))
+        {
+            return new Redirect($"/download/{request.Token}");
+        }
+
+        if (await ReadFormAsync(request) is not { } form)
+        {
+            return PasswordForm(request, en, HttpStatusCode.BadRequest, en ? "The form expired. Please enter the password again." : "フォームの有効期限が切れました。もう一度パスワードを入力してください。");
+        }
+
+        var (check, challenge) = await request.Codes.VerifyPasswordAsync(link, request.Challenge, form["password"].ToString(), request.CancellationToken);
+        if (challenge is not null)
+        {
+            request.Http.Response.Cookies.Append(SessionCookie, challenge, new CookieOptions
+            {
+                HttpOnly = true, Secure = request.Http.Request.IsHttps, SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax, Path = $"/download/{request.Token}", IsEssential = true,
+            });
+        }
+
+        return check switch
+        {
+            CodeCheck.Verified => new Redirect($"/download/{request.Token}"),
+            CodeCheck.Wrong wrong => PasswordForm(request, en, HttpStatusCode.BadRequest,
+                en ? $"That password is not right. {wrong.TriesLeft} tries left." : $"パスワードが違います。あと {wrong.TriesLeft} 回入力できます。"),
+            _ => Page(HttpStatusCode.TooManyRequests, en, en ? "Too many wrong passwords" : "パスワードの入力に続けて失敗しました",
+                en ? "The password was entered wrongly too often. Please try again later." : "パスワードの入力に続けて失敗しました。しばらくしてからもう一度お試しください。"),
+        };
+    }
+
     /// <summary>The posted form when its anti-forgery token is good and it fits the page's limits; null otherwise.</summary>
     private static async Task<IFormCollection?> ReadFormAsync(LinkRequest request)
     {
@@ -225,6 +277,21 @@ internal static class DownloadLinkPages
             <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
             <p><label>{Html(en ? "E-mail address" : "メールアドレス")}<br><input type="email" name="address" autocomplete="email" required maxlength="320" size="32"></label></p>
             <p><button>{Html(en ? "Send the code" : "確認コードを送信")}</button></p>
+            </form>
+            """);
+    }
+
+    private static IResult PasswordForm(LinkRequest request, bool en, HttpStatusCode status, string? note)
+    {
+        var tokens = request.Antiforgery.GetAndStoreTokens(request.Http);
+        return Page(status, en, en ? "Enter the password" : "パスワードの入力",
+            en ? "Enter the password that was sent to you in a separate mail." : "別途メールでお知らせしたパスワードを入力してください。",
+            $"""
+            {(note is null ? "" : $"<p role=\"alert\"><strong>{Html(note)}</strong></p>")}
+            <form method="post" action="/download/{Html(request.Token)}/password">
+            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
+            <p><label>{Html(en ? "Password (in the separate mail)" : "パスワード（別途メールでお知らせしたもの）")}<br><input type="password" name="password" autocomplete="off" required maxlength="200" size="16"></label></p>
+            <p><button>{Html(en ? "Open" : "開く")}</button></p>
             </form>
             """);
     }

@@ -43,8 +43,6 @@ public sealed class DeliveryService(
     // A claim this close to its expiry is not started: another worker may take it over meanwhile.
     private static readonly TimeSpan LeaseSafetyMargin = WorkLease.SafetyMargin;
 
-    internal const string NotYetLinkable = "the attachments are to be replaced by a download link with a password mail but without recipient verification, which this version cannot send yet; not sent with them";
-
     public async Task<DeliveryRun> DeliverDueAsync(CancellationToken cancellationToken = default)
     {
         var o = options.Value;
@@ -367,12 +365,6 @@ public sealed class DeliveryService(
     private async Task<Outcome> DeliverLinkedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
         IReadOnlyList<string> pending, PolicyDecision decision, LinkDecision link, Budget budget, CancellationToken cancellationToken)
     {
-        // The password is asked on the page with the one-time code; a link without the code has nowhere to ask it yet.
-        if (link is { PasswordMail: true, VerifyRecipient: false })
-        {
-            return await RecordAsync(claim, pending, TransportResult.Transient(NotYetLinkable), encrypted: true, cancellationToken);
-        }
-
         IReadOnlyList<string> plainRecipients = [], linkedRecipients = pending;
         if (link.ExemptInternalRecipients)
         {

@@ -162,6 +162,54 @@ public sealed class LinkCodes(IDbConnectionFactory db, MessageStore messages, Pa
         return left > 0 ? new CodeCheck.Wrong(left) : new CodeCheck.TooManyTries();
     }
 
+    /// <summary>
+    /// A link without recipient verification but with a password mail: checks the password alone.
+    /// The browser's try is an entry like a code's (no address, no code, no mail) made at its first
+    /// password and counted with the codes of the last hour, so a browser that drops its cookie gets
+    /// no more tries than one that asks for new codes. The challenge is new when an entry was made.
+    /// </summary>
+    public async Task<(CodeCheck Check, string? NewChallenge)> VerifyPasswordAsync(LinkRow link, string? challenge, string password, CancellationToken cancellationToken = default)
+    {
+        var o = options.Value;
+        var now = time.NowMs();
+        await using var connection = await db.OpenAsync(cancellationToken);
+        var row = await FindAsync(connection, link, challenge, cancellationToken);
+        if (row is { VerifiedAt: not null })
+        {
+            return (new CodeCheck.Verified(row.Address), null);
+        }
+
+        string? created = null;
+        if (row is null || row.ExpiresAt <= now || row.Attempts >= o.CodeAttempts)
+        {
+            var since = now - (long)TimeSpan.FromHours(1).TotalMilliseconds;
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(RecentSql, new { linkId = link.Id, since }, cancellationToken: cancellationToken)) >= o.CodesPerLinkPerHour)
+            {
+                return (new CodeCheck.TooManyTries(), null);
+            }
+
+            created = LinkTokens.Create();
+            row = new CodeRow { Id = $"lnc_{Guid.CreateVersion7():N}", ExpiresAt = now + (long)o.CodeLifetime.TotalMilliseconds };
+            await connection.ExecuteAsync(new CommandDefinition(InsertSql, new
+            {
+                id = row.Id, linkId = link.Id, tenantId = link.TenantId, address = "", codeHash = "", expiresAt = row.ExpiresAt,
+                sessionHash = LinkTokens.Hash(created), now,
+            }, cancellationToken: cancellationToken));
+        }
+
+        var right = await passwords.GetByMessageAsync(link.MessageId, cancellationToken) is { } passwordMail
+            && password is { Length: > 0 and <= 200 }
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(vault.Hash(password.Trim())), Encoding.ASCII.GetBytes(passwordMail.PasswordHash));
+        if (right && await connection.ExecuteAsync(new CommandDefinition(VerifySql, new { id = row.Id, attempts = row.Attempts, now }, cancellationToken: cancellationToken)) == 1)
+        {
+            return (new CodeCheck.Verified(""), created);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(WrongSql, new { id = row.Id, attempts = row.Attempts }, cancellationToken: cancellationToken));
+        var left = o.CodeAttempts - row.Attempts - 1;
+        return (left > 0 ? new CodeCheck.Wrong(left) : new CodeCheck.TooManyTries(), created);
+    }
+
     /// <summary>The verified address of this browser's session with the link, or null.</summary>
     public async Task<string?> SessionAsync(LinkRow link, string? challenge, CancellationToken cancellationToken = default)
     {

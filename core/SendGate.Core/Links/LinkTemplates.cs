@@ -34,7 +34,7 @@ public static class LinkTemplates
 
             if (password)
             {
-                text.Append("\nThe page also asks for a password, which follows in a separate mail.\n");
+                text.Append(verifyRecipient ? "\nThe page also asks for a password, which follows in a separate mail.\n" : "\nThe page asks for a password, which follows in a separate mail.\n");
             }
         }
         else

@@ -190,17 +190,6 @@ public sealed partial class LinkDeliveryTests : AppWithSmtpTest
     }
 
     [Fact]
-    public async Task Links_with_a_password_mail_but_no_recipient_verification_are_kept_back_not_sent_with_the_attachments()
-    {
-        await LinkExternalAsync(new { type = "replaceAttachmentsWithLink", verifyRecipient = false, passwordMail = true });
-        var id = await SubmitAsync("tanaka@partner.co.jp");
-
-        Assert.Equal(1, (await App.DeliverDueAsync()).Deferred);
-        Assert.Empty(Smtp.Received);
-        Assert.Equal("queued", (await (await Client.GetAsync($"/v1/messages/{id}")).JsonAsync()).Str("status"));
-    }
-
-    [Fact]
     public async Task When_the_download_store_cannot_be_written_nothing_is_sent_until_it_can()
     {
         var store = new FailingStore();

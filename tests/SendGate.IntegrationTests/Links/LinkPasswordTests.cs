@@ -95,4 +95,59 @@ public sealed partial class LinkPasswordTests : AppWithSmtpTest
         var types = (await (await Client.GetAsync($"/v1/messages/{id}/events")).JsonAsync()).GetProperty("items").EnumerateArray().Select(e => e.Str("type")).ToList();
         Assert.Contains("message.password_sent", types);
     }
+
+    [Fact]
+    public async Task Without_recipient_verification_the_page_asks_for_the_password_alone_and_a_get_uses_nothing()
+    {
+        await Client.SetPolicyAsync(Rule("link", [new { type = "replaceAttachmentsWithLink", passwordMail = true, verifyRecipient = false }], new { type = "externalRecipients" }));
+        var response = await Client.PostAsJsonAsync("/v1/messages", Mail(("to", new[] { "tanaka@partner.co.jp" }), ("subject", "お見積りの件"),
+            ("attachments", new[] { Attachment("御見積書.txt", Quote, "text/plain") })));
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(1, (await App.DeliverDueAsync()).Sent);
+        var noticeText = string.Join("\n", Assert.Single(Smtp.Received).Parse().BodyParts.OfType<TextPart>().Select(p => p.Text));
+        Assert.Contains("パスワードは別途メールでお知らせします。", noticeText, StringComparison.Ordinal);
+        Assert.DoesNotContain("確認コード", noticeText, StringComparison.Ordinal);
+        var token = LinkInText().Match(noticeText).Groups[1].Value;
+        Assert.Equal(1, await App.DeliverPasswordMailsAsync());
+        var password = PasswordInText().Match(Smtp.Received.Last().Parse().TextBody ?? "").Groups[1].Value;
+        Assert.Equal(12, password.Length);
+
+        using var browser = App.CreateClient();
+        using var page = await browser.GetAsync($"/download/{token}");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("action=\"/download/" + token + "/password\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=\"code\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("御見積書.txt", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync($"/download/{token}/files/0")).StatusCode);
+        await using (var connection = await App.Service<SendGate.Core.Data.IDbConnectionFactory>().OpenAsync())
+        {
+            // Fetching the page (a scanner) made no entry and used no try.
+            Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM download_link_codes"));
+        }
+
+        // A forged form (no anti-forgery token) is refused before the password is looked at.
+        using var forged = await browser.PostAsync($"/download/{token}/password", new FormUrlEncodedContent([new("password", password)]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        using var wrong = await PostAsync(browser, $"/download/{token}/password", page, ("password", password + "x"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains("パスワードが違います。あと 4 回入力できます。", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var wrongAgain = await PostAsync(browser, $"/download/{token}/password", wrong, ("password", ""));
+        Assert.Contains("あと 3 回入力できます。", await wrongAgain.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync($"/download/{token}/files/0")).StatusCode);
+
+        using var opened = await PostAsync(browser, $"/download/{token}/password", wrongAgain, ("password", password));
+        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        Assert.Contains("御見積書.txt", await opened.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(Quote, await browser.GetByteArrayAsync($"/download/{token}/files/0"));
+        await using (var connection = await App.Service<SendGate.Core.Data.IDbConnectionFactory>().OpenAsync())
+        {
+            Assert.Equal(1, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM download_link_codes"));
+        }
+
+        // Another browser without the session is asked again.
+        using var stranger = App.CreateClient();
+        Assert.Contains("/password\"", await (await stranger.GetAsync($"/download/{token}")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
