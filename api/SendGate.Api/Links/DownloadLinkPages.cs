@@ -16,18 +16,20 @@ namespace SendGate.Api.Links;
 /// finds names its tenant, and files are read only under that tenant. With recipient verification
 /// the page first asks for an address and mails a one-time code to it when it is one of the mail's
 /// recipients (<see cref="LinkCodes"/>); both forms are POSTs with an anti-forgery token, so a
-/// scanner fetching the link (GET, HEAD) never mails a code or uses a try. Only a file's own GET
+/// scanner fetching the link (GET, HEAD) never mails a code or uses a try; HEAD answers GET's headers
+/// without a body. Only a file's own GET
 /// counts as a download (a resumed range does not count again).
 /// </summary>
 internal static class DownloadLinkPages
 {
     public static void MapDownloadLinks(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/download/{token}", Show).ExcludeFromDescription();
+        // HEAD (link scanners) answers GET's headers without a body, and counts and uses nothing.
+        routes.MapMethods("/download/{token}", [HttpMethods.Get, HttpMethods.Head], Show).ExcludeFromDescription();
         routes.MapPost("/download/{token}/code", RequestCode).ExcludeFromDescription().DisableAntiforgery();
         routes.MapPost("/download/{token}/verify", Verify).ExcludeFromDescription().DisableAntiforgery();
         routes.MapPost("/download/{token}/password", Password).ExcludeFromDescription().DisableAntiforgery();
-        routes.MapGet("/download/{token}/files/{position:int}", Download).ExcludeFromDescription();
+        routes.MapMethods("/download/{token}/files/{position:int}", [HttpMethods.Get, HttpMethods.Head], Download).ExcludeFromDescription();
     }
 
     // The forms hold an address or a six-digit code: anything much larger is not from the page.
@@ -121,7 +123,7 @@ internal static class DownloadLinkPages
                 en ? "This link has no such file (any more)." : "このリンクにこのファイルはありません。");
         }
 
-        if (StartsAtTheBeginning(request.Http.Request))
+        if (HttpMethods.IsGet(request.Http.Request.Method) && StartsAtTheBeginning(request.Http.Request))
         {
             var download = new LinkDownload(file.Id, address, request.Http.Connection.RemoteIpAddress?.ToString(),
                 request.Http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null, request.Time.NowMs());
@@ -413,6 +415,12 @@ internal static class DownloadLinkPages
             response.ContentType = "text/html; charset=utf-8";
             Protect(response);
             response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                response.ContentLength = Encoding.UTF8.GetByteCount(html);
+                return Task.CompletedTask;
+            }
+
             return response.WriteAsync(html, context.RequestAborted);
         }
     }
@@ -429,6 +437,14 @@ internal static class DownloadLinkPages
             context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
             context.Response.Headers.ContentDisposition = Disposition(file.FileName);
             var type = MediaTypeHeaderValue.TryParse(file.ContentType, out var parsed) && parsed.MediaType.Value is { } media ? media : "application/octet-stream";
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                context.Response.ContentType = type;
+                context.Response.ContentLength = content.CanSeek ? content.Length : file.Size;
+                context.Response.Headers.AcceptRanges = "bytes";
+                return content.DisposeAsync().AsTask();
+            }
+
             return Results.File(content, type, enableRangeProcessing: true).ExecuteAsync(context);
         }
     }

@@ -156,6 +156,41 @@ public sealed partial class LinkDeliveryTests : AppWithSmtpTest
     }
 
     [Fact]
+    public async Task HEAD_answers_the_headers_of_GET_without_a_body_and_counts_no_download()
+    {
+        await LinkExternalAsync(new { type = "replaceAttachmentsWithLink", verifyRecipient = false, maxDownloadsPerFile = 1 });
+        var id = await SubmitAsync("tanaka@partner.co.jp");
+        await App.DeliverDueAsync();
+        var token = TokenIn(Assert.Single(Smtp.Received).Parse());
+        using var browser = App.CreateClient();
+
+        using var page = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/download/{token}"));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await page.Content.ReadAsByteArrayAsync());
+        Assert.Equal("no-referrer", Assert.Single(page.Headers.GetValues("Referrer-Policy")));
+        for (var i = 0; i < 2; i++)
+        {
+            using var head = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/download/{token}/files/0"));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+            Assert.Equal(Quote.Length, head.Content.Headers.ContentLength);
+            Assert.Equal("text/plain", head.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("attachment", head.Content.Headers.ContentDisposition?.DispositionType);
+            Assert.Contains("filename*=UTF-8''", Assert.Single(head.Content.Headers.GetValues("Content-Disposition")), StringComparison.Ordinal);
+            Assert.Equal("bytes", Assert.Single(head.Headers.AcceptRanges));
+            Assert.Equal("nosniff", Assert.Single(head.Headers.GetValues("X-Content-Type-Options")));
+            Assert.Equal("no-referrer", Assert.Single(head.Headers.GetValues("Referrer-Policy")));
+            Assert.Contains("sandbox", Assert.Single(head.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("message.link_downloaded", await EventTypesAsync(id));
+        // The one allowed download is still there for the recipient.
+        Assert.Equal(Quote, await browser.GetByteArrayAsync($"/download/{token}/files/0"));
+        Assert.Contains("message.link_downloaded", await EventTypesAsync(id));
+    }
+
+    [Fact]
     public async Task The_sender_is_told_once_of_each_files_first_download()
     {
         await LinkExternalAsync(new { type = "replaceAttachmentsWithLink", verifyRecipient = false, notifySenderOnFirstDownload = true });
