@@ -17,8 +17,7 @@ namespace SendGate.Api.Links;
 /// the page first asks for an address and mails a one-time code to it when it is one of the mail's
 /// recipients (<see cref="LinkCodes"/>); both forms are POSTs with an anti-forgery token, so a
 /// scanner fetching the link (GET, HEAD) never mails a code or uses a try; HEAD answers GET's headers
-/// without a body. Only a file's own GET
-/// counts as a download (a resumed range does not count again).
+/// without a body. Only a file's own GET counts as a download (a resumed range does not count again).
 /// </summary>
 internal static class DownloadLinkPages
 {
