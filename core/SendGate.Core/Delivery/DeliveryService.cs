@@ -291,6 +291,23 @@ public sealed class DeliveryService(
     }
 
     /// <summary>
+    /// Split delivery: the internal recipients (who get the original) apart from the others (who get
+    /// the zip or the link); without it, everyone is among the others.
+    /// </summary>
+    private async Task<(IReadOnlyList<string> Internal, IReadOnlyList<string> Others)> SplitInternalAsync(MessageRow row, IReadOnlyList<string> pending,
+        bool split, CancellationToken cancellationToken)
+    {
+        if (!split)
+        {
+            return ([], pending);
+        }
+
+        var settings = (await policies.GetSnapshotAsync(row.TenantId, cancellationToken)).Settings;
+        var internalRecipients = pending.Where(a => DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a))).ToList();
+        return (internalRecipients, pending.Except(internalRecipients, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>
     /// Zips the attachments for the recipients who get the encrypted form — everyone, or with split
     /// delivery only the external ones, the internal ones getting the originals in a second
     /// transaction — and records both sends as one attempt.
@@ -298,13 +315,7 @@ public sealed class DeliveryService(
     private async Task<Outcome> DeliverEncryptedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
         IReadOnlyList<string> pending, PolicyDecision decision, EncryptionDecision encryption, Budget budget, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> plainRecipients = [], encryptedRecipients = pending;
-        if (encryption.SplitDelivery)
-        {
-            var settings = (await policies.GetSnapshotAsync(row.TenantId, budget.Token)).Settings;
-            plainRecipients = pending.Where(a => DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a))).ToList();
-            encryptedRecipients = pending.Except(plainRecipients, StringComparer.Ordinal).ToList();
-        }
+        var (plainRecipients, encryptedRecipients) = await SplitInternalAsync(row, pending, encryption.SplitDelivery, budget.Token);
 
         // Both parts are prepared before either is sent: once the relay has taken one, what follows
         // must not stop before its outcome is recorded.
@@ -365,13 +376,7 @@ public sealed class DeliveryService(
     private async Task<Outcome> DeliverLinkedAsync(IMailTransport lane, ClaimedMessage claim, MessageRow row, Stream original,
         IReadOnlyList<string> pending, PolicyDecision decision, LinkDecision link, Budget budget, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> plainRecipients = [], linkedRecipients = pending;
-        if (link.ExemptInternalRecipients)
-        {
-            var settings = (await policies.GetSnapshotAsync(row.TenantId, budget.Token)).Settings;
-            plainRecipients = pending.Where(a => DomainMatch.Covers(settings.InternalDomains, MessageFacts.DomainOf(a))).ToList();
-            linkedRecipients = pending.Except(plainRecipients, StringComparer.Ordinal).ToList();
-        }
+        var (plainRecipients, linkedRecipients) = await SplitInternalAsync(row, pending, link.ExemptInternalRecipients, budget.Token);
 
         var plain = plainRecipients.Count > 0 ? PrepareOutgoing(row, original, plainRecipients, decision, budget.Token) with { Id = $"{row.Id}-internal" } : null;
         var parts = new List<(TransportResult Result, IReadOnlyList<string> Recipients)>();

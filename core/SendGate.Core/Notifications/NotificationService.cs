@@ -302,7 +302,7 @@ public sealed class NotificationService(
         foreach (var rule in decision?.Rules ?? [])
         {
             // The conditions in the approver's language (the engine's Detail is English for the API), with what made them true, masked.
-            text.AppendLine($"  ・{rule.Name}{(en ? ": " : "：")}{string.Join(en ? "; " : "／", rule.Conditions.Select(c => Policies.ConditionLabels.Describe(c, en)))}");
+            text.AppendLine($"  ・{rule.Name}{Policies.ConditionLabels.AfterRuleName(rule.Conditions, en)}");
         }
 
         if (preview is not null)

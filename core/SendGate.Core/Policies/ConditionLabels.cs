@@ -49,4 +49,8 @@ public static class ConditionLabels
             ? name
             : $"{name}: {string.Join(english ? ", " : "、", match.Evidence.Take(5))}{(match.Evidence.Count > 5 ? " …" : "")}";
     }
+
+    /// <summary>A rule's conditions on one line, after its name: "：社外の宛先: …／添付ファイルの数" or ": External recipients: …; …".</summary>
+    public static string AfterRuleName(IReadOnlyList<ConditionMatch> conditions, bool english) =>
+        conditions.Count == 0 ? "" : (english ? ": " : "：") + string.Join(english ? "; " : "／", conditions.Select(c => Describe(c, english)));
 }

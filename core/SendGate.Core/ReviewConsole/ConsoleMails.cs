@@ -81,7 +81,7 @@ public sealed class ConsoleMails(ConsoleLinks links, ConsolePeople people, Appro
         foreach (var rule in decision?.Rules ?? [])
         {
             // The rule's name as the tenant wrote it; its conditions in the recipient's language, not the engine's English.
-            why.AppendLine($"  ・{rule.Name}{(rule.Conditions.Count == 0 ? "" : (en ? ": " : "：") + string.Join(en ? "; " : "／", rule.Conditions.Select(c => Policies.ConditionLabels.Describe(c, en))))}");
+            why.AppendLine($"  ・{rule.Name}{Policies.ConditionLabels.AfterRuleName(rule.Conditions, en)}");
         }
 
         var subject = Policies.Detectors.SensitiveNumbers.Mask(message.Subject);
