@@ -122,7 +122,7 @@ public sealed class MessageFacts
     /// </summary>
     public IReadOnlyList<(string Name, string Key, string Where)> EnglishCompanies => _englishCompanies ??=
         Salutation.EnglishCompanies(string.Join('\n', Text.NewText.Split('\n', 7).Take(6))).Select(c => (c.Name, c.Key, "宛名 (the salutation)"))
-            .Concat(Salutation.EnglishCompanies(Subject).Select(c => (c.Name, c.Key, "the subject")))
+            .Concat(Salutation.EnglishCompanies(Subject).Concat(Salutation.SubjectTopic(Subject)).DistinctBy(c => c.Key).Select(c => (c.Name, c.Key, "the subject")))
             .Concat(Attachments.Where(a => !a.EncryptedZip).SelectMany(a =>
                 Salutation.EnglishCompanies(a.FileName.Replace('_', ' ') + "\n" + Salutation.HeadingText(a.Text.Text)).Select(c => (c.Name, c.Key, $"attachment {a.FileName}"))))
             .ToList();

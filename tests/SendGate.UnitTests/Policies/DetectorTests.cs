@@ -36,6 +36,8 @@ public sealed class DetectorTests
     [InlineData("4111111111111111", "****-****-****-1111")]
     [InlineData("card: 4111 1111 1111 1111.", "****-****-****-1111")]
     [InlineData("card:4111-1111-1111-1111", "****-****-****-1111")]
+    [InlineData("card number 4111-1111-1111-\n1111, expiry 06/29", "****-****-****-1111")] // wrapped after a group's hyphen
+    [InlineData("card 4111 1111\r\n  1111 1111 expiry", "****-****-****-1111")] // wrapped where a space was
     [InlineData("amex 3782 822463 10005", "***********-0005")]
     [InlineData("378282246310005", "***********-0005")]
     [InlineData("4222222222222", "*********-2222")]
@@ -53,6 +55,8 @@ public sealed class DetectorTests
     [InlineData("41111111111111111111111111")]
     [InlineData("4111  1111  1111  1111")] // double spaces do not group
     [InlineData("4111-1111 1111-1111")] // one number uses one kind of separator
+    [InlineData("4111-1111-1111\n\n1111")] // a paragraph break is no wrap
+    [InlineData("4111\n1111\n1111\n1111")] // a column of numbers is no wrapped card
     [InlineData("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1")] // single digits are not card groups
     [InlineData("2024-01-15 03-1234-5678 090-1234-5678 〒100-0001")]
     [InlineData("no digits at all")]

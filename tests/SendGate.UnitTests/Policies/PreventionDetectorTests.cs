@@ -126,6 +126,8 @@ public sealed class PreventionDetectorTests
     [InlineData("ミライシステム\nサポート窓口 御中\n\nお世話になっております。")]
     [InlineData("パートナー工業\n営業部 田中様\n\nお世話になっております。")]
     [InlineData("株式会社パートナー工業\n田中様\n(CC: 弊社 佐藤)\n\nいつもお世話になっております。")]
+    [InlineData("田中様（株式会社パートナー工業）\n\nお世話になっております。")]
+    [InlineData("田中様(CC: 弊社 佐藤)\n\nお世話になっております。")]
     public void Correct_salutations_to_another_company_pass(string text) =>
         Assert.Empty(Salutation.Check(text, external: true));
 
@@ -138,6 +140,7 @@ public sealed class PreventionDetectorTests
     [InlineData("お取引先の皆様各位\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
     [InlineData("株式会社クライアント\n情報システム部 井上課長様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
     [InlineData("東西物流株式会社\n加藤様様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
+    [InlineData("株式会社ミライシステム様\n開発部 森\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
     public void Wrong_salutations_to_another_company_are_named(string text, string kind) =>
         Assert.Contains(Salutation.Check(text, external: true), p => p.Kind == kind);
 
@@ -154,6 +157,7 @@ public sealed class PreventionDetectorTests
     [InlineData("クライアント社\n佐々木様\n\nいつも", "クライアント")]
     [InlineData("東西物流株式会社\n加藤様\n\nいつも", "東西物流")]
     [InlineData("北海銀行 東京支店\n清水様\n\nいつも", "北海銀行")]
+    [InlineData("田中様（株式会社パートナー工業）\n\nいつも", "パートナー工業")]
     public void The_company_a_salutation_names_is_one_key_however_it_is_written(string text, string company) =>
         Assert.Equal([company], Salutation.Companies(text));
 
@@ -163,6 +167,27 @@ public sealed class PreventionDetectorTests
     [InlineData("Dear ABC Trading team,\n\nThank you.")]
     public void Departments_people_and_english_salutations_name_no_company(string text) =>
         Assert.Empty(Salutation.Companies(text));
+
+    [Theory]
+    [InlineData("ABC Trading – revised Q2 forecast", "abctrading")]
+    [InlineData("Fwd: Global Parts: delivery schedule", "globalparts")]
+    [InlineData("[Draft] ABC Trading | price list", "abctrading")]
+    [InlineData("Re: ABC Trading – revised Q2 forecast", null)]
+    [InlineData("revised forecast – ABC Trading", null)]
+    [InlineData("Q2 – forecast", null)]
+    public void A_subject_that_starts_with_a_name_is_about_that_company(string subject, string? key) =>
+        Assert.Equal(key is null ? [] : [key], Salutation.SubjectTopic(subject).Select(t => t.Key));
+
+    [Fact]
+    public void A_memo_of_the_company_s_negotiating_position_is_internal_material()
+    {
+        var memo = new AttachmentTextResult("Price increase plan\nTarget: +6% from July.\nWalk-away point: +3%.", null);
+        Assert.Equal("Walk-away point", Assert.Single(ConfidentialMarkings.Find("Prices", "Please see the note.", ["note.txt"], attachmentTexts: [("note.txt", memo)])).Marking);
+        var plan = new AttachmentTextResult("値上げ交渉について\n目標: 6%\n落としどころ: 3%", null);
+        Assert.Equal("落としどころ", Assert.Single(ConfidentialMarkings.Find("価格改定", "ご確認ください。", ["メモ.txt"], attachmentTexts: [("メモ.txt", plan)])).Marking);
+        var notice = new AttachmentTextResult("価格改定のお願い\n7月1日より6%の改定をお願い申し上げます。", null);
+        Assert.Empty(ConfidentialMarkings.Find("価格改定", "ご確認ください。", ["お願い.txt"], attachmentTexts: [("お願い.txt", notice)]));
+    }
 
     [Fact]
     public void A_company_without_its_legal_form_above_its_addressee_is_named_but_not_certain()

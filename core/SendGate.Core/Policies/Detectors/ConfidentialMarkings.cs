@@ -65,6 +65,10 @@ public static partial class ConfidentialMarkings
             {
                 found.Add(new(where, figures.Value, Excerpt(LineAround(text.Text, figures.Index))));
             }
+            else if (ReferenceEquals(markings, Default) && NegotiationPosition().Match(text.Text.Length > 20000 ? text.Text[..20000] : text.Text) is { Success: true } position)
+            {
+                found.Add(new(where, position.Value, Excerpt(LineAround(text.Text, position.Index))));
+            }
         }
 
         if (isInternalDomain is not null && quoted.Length > 0 && First(quoted, markings, folded) is not null)
@@ -178,6 +182,13 @@ public static partial class ConfidentialMarkings
     /// <summary>Column heads of the company's own costs and margins: what a price list for a customer must not carry.</summary>
     [GeneratedRegex(@"(仕入単価|仕入価格|仕入値|仕入原価|原価率|粗利率|粗利益|粗利|利益率|マージン率|(?i:gross margin|cost price|purchase price|unit cost|margin %))")]
     private static partial Regex InternalFigures();
+
+    /// <summary>
+    /// The company's own negotiating position (落としどころ, 下限価格, walk-away point): a memo for the
+    /// people who negotiate, never for the other side of the table.
+    /// </summary>
+    [GeneratedRegex(@"(交渉方針|交渉戦略|落としどころ|落とし所|譲歩案|譲歩ライン|最終譲歩|下限価格|値引き?の?上限|値引き?限度|撤退ライン|(?i:walk[- ]?away (point|price)|\bBATNA\b|negotiation strategy|fallback position|reservation price))")]
+    private static partial Regex NegotiationPosition();
 
     private static string Excerpt(string text) => text.Length > 120 ? text[..120] + "…" : text;
 

@@ -12,7 +12,7 @@ public static class CreditCardDetector
     /// <summary>
     /// Returns up to <paramref name="max"/> masked card numbers (last four digits only) from NFKC-normalised text.
     /// A number is 13–19 digits, contiguous or in groups joined by one kind of single separator (space or hyphen),
-    /// with no digit directly before or after it.
+    /// with no digit directly before or after it; a group may end its line where the mail was wrapped.
     /// </summary>
     public static IReadOnlyList<string> Find(string text, int max = 10)
     {
@@ -40,7 +40,7 @@ public static class CreditCardDetector
             var length = runEnd - start;
             // Cheap rejection of the many short numbers in ordinary mail (dates, prices, phone numbers).
             var mayStart = length is >= MinDigits and <= MaxDigits
-                || (IsCardGroup(length) && DigitRuns.IsGroupSeparator(span, runEnd));
+                || (IsCardGroup(length) && DigitRuns.GroupSeparatorLength(span, runEnd, out _) > 0);
             var (end, count) = mayStart ? LongestCardAt(span, start, runEnd, digits) : (runEnd, 0);
             if (count > 0)
             {
@@ -149,13 +149,21 @@ public static class CreditCardDetector
             {
                 best = (groupEnd, count);
             }
-            if (!cardShapedGroup || !DigitRuns.IsGroupSeparator(text, groupEnd)
-                || (separator != '\0' && text[groupEnd] != separator))
+            var kind = '\0';
+            var separatorLength = cardShapedGroup ? DigitRuns.GroupSeparatorLength(text, groupEnd, out kind) : 0;
+            if (kind == '\n')
+            {
+                // A bare line break joins groups only in a wrapped sentence ("card 4902 5738⏎1146 2081"),
+                // not a column of numbers one per line.
+                separatorLength = start > 0 && text[start - 1] != '\n' ? separatorLength : 0;
+                kind = ' ';
+            }
+            if (separatorLength == 0 || (separator != '\0' && kind != separator))
             {
                 break;
             }
-            separator = text[groupEnd];
-            pos = groupEnd + 1;
+            separator = kind;
+            pos = groupEnd + separatorLength;
             groupEnd = DigitRuns.RunEnd(text, pos);
         }
         // Later groups only append, so the buffer still starts with the best number.

@@ -201,6 +201,12 @@ public static partial class Salutation
             return Kind.BareName;
         }
 
+        // "開発部 森": a one-character family name after the department is a person too.
+        if (line.Tokens.Count > 1 && PersonName().IsMatch(last) && !IsOrganisation(last) && IsOrganisation(line.Tokens[^2]))
+        {
+            return Kind.BareName;
+        }
+
         return IsOrganisation(compact) ? Kind.Organisation : Kind.Other;
     }
 
@@ -443,6 +449,29 @@ public static partial class Salutation
         return found;
     }
 
+    /// <summary>
+    /// The English name a subject starts with before a dash, colon or bar ("ABC Trading – revised Q2
+    /// forecast", "Fwd: Global Parts: delivery"): whom the mail is about, as <see cref="EnglishCompanies"/>
+    /// keys it. A reply's subject is the thread's, written by whoever started it, and is not read.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Key)> SubjectTopic(string subject)
+    {
+        if (ReplySubject().IsMatch(subject) || SubjectTopicName().Match(subject) is not { Success: true } match)
+        {
+            return [];
+        }
+
+        var name = match.Groups["name"].Value;
+        var key = new string(name.Where(char.IsAsciiLetterOrDigit).ToArray()).ToLowerInvariant();
+        return key.Length >= 3 ? [(name, key)] : [];
+    }
+
+    [GeneratedRegex(@"^\s*(re|aw|sv|回答|返信)\s*[:：]", RegexOptions.IgnoreCase)]
+    private static partial Regex ReplySubject();
+
+    [GeneratedRegex(@"^\s*(?:(?:(?i:fwd?)|転送)\s*[:：]\s*)*(?:\[[^\]]*\]\s*)?(?<name>[A-Z][A-Za-z0-9&'\-]*(?: [A-Z][A-Za-z0-9&'\-]*){0,3})(?:\s*[–—:|/]| - )")]
+    private static partial Regex SubjectTopicName();
+
     [GeneratedRegex(@"(?<name>(?:[A-Z][A-Za-z0-9&'\-]*[ \t]+){0,4}[A-Z][A-Za-z0-9&'\-]*),?[ \t]+(?<form>Co\.,?\s*Ltd\.?|Ltd\.?|Limited|Inc\.?|Incorporated|Corp\.?|Corporation|LLC|L\.L\.C\.|GmbH|PLC|plc|Pte\.?\s*Ltd\.?|K\.K\.)(?![A-Za-z])")]
     private static partial Regex EnglishCompany();
 
@@ -498,17 +527,27 @@ public static partial class Salutation
                 break;
             }
 
-            if (OwnSide().IsMatch(folded))
+            // "田中様（株式会社パートナー工業）": the company in brackets after the person is the line above them.
+            var parts = TrailingBrackets().Match(folded) is { Success: true } brackets
+                ? [brackets.Groups["inner"].Value, brackets.Groups["head"].Value]
+                : new[] { folded };
+            foreach (var part in parts)
             {
-                continue;
-            }
+                if (OwnSide().IsMatch(part))
+                {
+                    continue;
+                }
 
-            var tokens = folded.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(t => t.Trim('、', ',', ':', '：', '　')).Where(t => t.Length > 0).ToList();
-            block.Add(new Line(original, string.Concat(tokens), tokens));
+                var tokens = part.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(t => t.Trim('、', ',', ':', '：', '　')).Where(t => t.Length > 0).ToList();
+                block.Add(new Line(original, string.Concat(tokens), tokens));
+            }
         }
 
         return block;
     }
+
+    [GeneratedRegex(@"^(?<head>[^()]*[^()\s])\s*\((?<inner>[^()]*[^()\s][^()]*)\)$")]
+    private static partial Regex TrailingBrackets();
 
     private static bool Ascii(string text) => System.Text.Ascii.IsValid(text);
 
