@@ -49,6 +49,49 @@ public sealed class DatabaseTests
         }
     }
 
+    /// <summary>
+    /// The API and the worker unit start together on a new database (one machine: one SQLite file;
+    /// several hosts: one SQL Server): each applies the scripts it finds missing, and neither may
+    /// fail because the other applied them first.
+    /// </summary>
+    [Fact]
+    public async Task Hosts_starting_together_on_a_new_database_migrate_it_once_and_both_start()
+    {
+        for (var round = 0; round < 40; round++)
+        {
+            var folder = Directory.CreateTempSubdirectory("sendgate-migrate-").FullName;
+            var connectionString = TestDatabase.SqlServer is { } server
+                ? TestDatabase.CreateSqlServerDatabase(server, $"sg_migrate_{Guid.NewGuid():N}")
+                : $"Data Source={Path.Combine(folder, "sendgate.db")}";
+            try
+            {
+                var options = Microsoft.Extensions.Options.Options.Create(new DatabaseOptions
+                {
+                    Provider = TestDatabase.SqlServer is null ? DatabaseProvider.Sqlite : DatabaseProvider.SqlServer,
+                    ConnectionString = connectionString,
+                });
+                DatabaseMigrator Migrator() => new(options,
+                    TestDatabase.SqlServer is null ? new SqliteConnectionFactory(options) : new SqlServerConnectionFactory(options),
+                    Microsoft.Extensions.Logging.Abstractions.NullLogger<DatabaseMigrator>.Instance);
+                var hosts = Enumerable.Range(0, 3).Select(_ => Migrator()).ToList();
+
+                await Task.WhenAll(hosts.Select(h => Task.Run(() => h.MigrateAsync())));
+
+                Assert.All(hosts, h => Assert.Empty(h.PendingScripts()));
+            }
+            finally
+            {
+                if (TestDatabase.SqlServer is not null)
+                {
+                    TestDatabase.DropSqlServerDatabase(connectionString);
+                }
+
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public async Task Restart_on_the_same_database_keeps_messages_and_applies_no_migration_twice()
     {
