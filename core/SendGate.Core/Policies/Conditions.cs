@@ -456,14 +456,14 @@ internal sealed class AttachmentMentionedCondition(string path, bool negate, IRe
 /// </summary>
 internal sealed class MissingHonorificCondition(string path, bool negate, int lines) : LeafCondition(path, ConditionTypes.MissingHonorific, negate)
 {
-    public override string Describe() => $"the salutation in the first {lines} lines lacks or misuses an honorific (様/殿/御中)";
+    public override string Describe() => $"the salutation in the first {lines} lines lacks or misuses an honorific (様/殿/御中, Mr./Ms.)";
 
     protected override Finding? Test(EvaluationContext context)
     {
         var external = context.Facts.Recipients.Any(r => !context.IsInternal(r.Domain));
-        var problems = Salutation.Check(context.Facts.Text.NewText, external, lines);
-        var evidence = problems.Select(p => $"{p.Line}: {p.Reason}").ToList();
         var names = context.Facts.Recipients.Where(r => r.DisplayName is not null && !context.IsInternal(r.Domain)).Select(r => r.DisplayName!).ToList();
+        var problems = Salutation.Check(context.Facts.Text.NewText, external, lines).Concat(EnglishSalutation.Check(context.Facts.Text.NewText, names)).ToList();
+        var evidence = problems.Select(p => $"{p.Line}: {p.Reason}").ToList();
         if (names.Count > 0)
         {
             foreach (var missing in HonorificCheck.Find(context.Facts.Text.NewText, names, lines))
@@ -499,6 +499,8 @@ internal sealed class ConfidentialMarkingCondition(string path, bool negate, IRe
 /// The wrong person at a known company: an external address the sender has never written to, at
 /// a domain they have written to at least <c>min</c> times (tanaka.j@partner.co.jp when they always
 /// write to ichiro.tanaka@partner.co.jp). A domain new to the sender is the first-time-domain check's.
+/// Not one the thread brought (the quoted mail's header or text has the address: the customer added
+/// them in Cc), nor one a colleague on the mail has written to (a hand-over with the predecessor in Cc).
 /// </summary>
 internal sealed class FirstTimeAddressCondition(string path, bool negate, int min, FieldFilter fields)
     : LeafCondition(path, ConditionTypes.FirstTimeRecipientAddress, negate)
@@ -510,7 +512,9 @@ internal sealed class FirstTimeAddressCondition(string path, bool negate, int mi
         var evidence = new List<string>();
         foreach (var recipient in fields.Of(context.Facts))
         {
-            if (context.IsInternal(recipient.Domain) || context.Sender.MailsTo(recipient.Address) > 0)
+            if (context.IsInternal(recipient.Domain) || context.Sender.MailsTo(recipient.Address) > 0
+                || context.Sender.KnownToColleague(recipient.Address)
+                || context.Facts.Text.Quoted.Contains(recipient.Address, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -575,7 +579,8 @@ internal sealed class UnusualDomainCombinationCondition(string path, bool negate
 /// has been greeted as, when those domains have been greeted as one to three other names (a shared
 /// domain with more says nothing; a file's addressee only when the file is made out by someone —
 /// its name says so, or its first page names another company — not a blank form of the tenant's); or it names in English a company (Global Parts Ltd.) whose
-/// domain (globalparts.co.uk) the tenant mails and the message does not.
+/// domain (globalparts.co.uk) the tenant mails and the message does not. A file whose name is made
+/// out to the recipients' company is theirs, whatever other company it names.
 /// </summary>
 internal sealed class WrongCompanyCondition(string path, bool negate)
     : LeafCondition(path, ConditionTypes.WrongCompany, negate)
@@ -592,7 +597,16 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
 
         var to = string.Join(", ", domains.Take(3));
         var evidence = new List<string>();
-        var named = context.Facts.SalutationCompanies.Select(c => (Company: c, Where: "宛名 (the salutation)", Issued: true)).Concat(context.Facts.DocumentCompanies);
+        var recipientNames = domains.SelectMany(d => context.Companies.NamesAt.GetValueOrDefault(d) ?? []).ToList();
+        bool Recipients(string key) => recipientNames.Any(n => n.Contains(key, StringComparison.Ordinal) || key.Contains(n, StringComparison.Ordinal))
+            || (context.Companies.DomainsOf.TryGetValue(key, out var at) && domains.Any(d => at.Any(k => Related(k, d))));
+
+        // A file whose name is made out to the recipients' company (検収書_株式会社クライアント様.pdf) is
+        // theirs: another company on it is its issuer, or the one it goes back to once signed.
+        var theirFiles = context.Facts.Attachments.Where(a => Salutation.AddressedCompanies(a.FileName, "").Any(c => Recipients(c.Key)))
+            .Select(a => $"attachment {a.FileName}").ToHashSet(StringComparer.Ordinal);
+        var named = context.Facts.SalutationCompanies.Select(c => (Company: c, Where: "宛名 (the salutation)", Issued: true))
+            .Concat(context.Facts.DocumentCompanies.Where(d => !theirFiles.Contains(d.Where)));
         foreach (var (company, where, issued) in named)
         {
             if (context.Companies.DomainsOf.TryGetValue(company.Key, out var known) && known.Count > 0)
@@ -612,9 +626,7 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
         // A file that names another customer and not the recipient's company at all (a drawing of theirs, their contract).
         foreach (var (file, mentioned) in context.Facts.DocumentMentions)
         {
-            var recipients = domains.SelectMany(d => context.Companies.NamesAt.GetValueOrDefault(d) ?? []).ToList();
-            var theirs = mentioned.Any(m => recipients.Any(n => n.Contains(m, StringComparison.Ordinal) || m.Contains(n, StringComparison.Ordinal))
-                || (context.Companies.DomainsOf.TryGetValue(m, out var at) && domains.Any(d => at.Any(k => Related(k, d)))));
+            var theirs = theirFiles.Contains($"attachment {file}") || mentioned.Any(Recipients);
             var other = mentioned.FirstOrDefault(m => context.Companies.DomainsOf.TryGetValue(m, out var at) && at.Count > 0);
             if (!theirs && other is not null && !evidence.Any(e => e.StartsWith($"attachment {file}:", StringComparison.Ordinal)))
             {
@@ -631,9 +643,7 @@ internal sealed class WrongCompanyCondition(string path, bool negate)
                 continue;
             }
 
-            var recipients = domains.SelectMany(d => context.Companies.NamesAt.GetValueOrDefault(d) ?? []).ToList();
-            bool Theirs(string key) => recipients.Any(n => n.Contains(key, StringComparison.Ordinal) || key.Contains(n, StringComparison.Ordinal))
-                || (context.Companies.DomainsOf.TryGetValue(key, out var at) && domains.Any(d => at.Any(k => Related(k, d))));
+            bool Theirs(string key) => Recipients(key);
             var others = listed.Where(k => !Theirs(k) && context.Companies.DomainsOf.TryGetValue(k, out var at) && at.Count > 0)
                 .Concat(english.Where(k => !domains.Any(d => KnownDomainSet.LabelKey(d) == k) && context.Known.WithLabel(k).Any(d => !context.IsInternal(d))))
                 .Distinct(StringComparer.Ordinal).ToList();

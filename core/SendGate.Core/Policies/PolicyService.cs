@@ -132,7 +132,7 @@ public sealed class PolicyService(
         var known = policy?.UsesDeliveryHistory == true ? await GetDeliveryHistoryAsync(tenantId, cancellationToken) : KnownDomainSet.Empty;
         var sender = policy?.UsesSenderHistory == true
             ? await store.GetSenderHistoryAsync(tenantId, facts.Sender, facts.Recipients.Select(r => r.Domain).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
-                cancellationToken)
+                facts.Recipients.Where(r => DomainMatch.Covers(settings.InternalDomains, r.Domain)).Select(r => r.Address).ToList(), cancellationToken)
             : null;
         var names = policy?.UsesCompanyNames == true
             ? await companies.LookupAsync(tenantId, facts.SalutationCompanies.Select(c => c.Key).Concat(facts.DocumentCompanies.Select(d => d.Company.Key)).Concat(facts.DocumentMentions.SelectMany(m => m.Companies)).Concat(facts.DocumentListings.SelectMany(l => l.Companies)).Distinct(StringComparer.Ordinal).ToList(),

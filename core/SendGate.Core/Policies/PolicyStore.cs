@@ -142,8 +142,9 @@ public sealed class PolicyStore(IDbConnectionFactory db)
         }, cancellationToken: cancellationToken));
     }
 
-    public Task<SenderHistory> GetSenderHistoryAsync(string tenantId, string sender, IReadOnlyCollection<string> domains, CancellationToken cancellationToken = default) =>
-        SenderHistory.LoadAsync(db, tenantId, sender, domains, cancellationToken);
+    public Task<SenderHistory> GetSenderHistoryAsync(string tenantId, string sender, IReadOnlyCollection<string> domains, IReadOnlyCollection<string> colleagues,
+        CancellationToken cancellationToken = default) =>
+        SenderHistory.LoadAsync(db, tenantId, sender, domains, colleagues, cancellationToken);
 
     public async Task<IReadOnlyList<string>> GetDeliveredDomainsAsync(string tenantId, CancellationToken cancellationToken = default)
     {

@@ -248,6 +248,12 @@ public sealed class PolicyConditionTests : AppTest
         Assert.False(await MatchesAsync(address, Mail(("from", "ken@example.co.jp"), ("to", new[] { "tanaka.j@partner.co.jp" }))));
         Assert.True(await MatchesAsync(new { type = "firstTimeRecipientAddress", min = 1 }, Mail(("from", "ken@example.co.jp"), ("to", new[] { "tanaka.j@partner.co.jp" }))));
         Assert.False(await MatchesAsync(address, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "someone@new-company.jp" }))));
+        // Not a stranger: the thread brought them (the customer added them in Cc), or a colleague on the mail has written to them (a hand-over).
+        Assert.False(await MatchesAsync(address, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "ichiro.tanaka@partner.co.jp" }), ("cc", new[] { "tanaka.j@partner.co.jp" }),
+            ("text", "承知しました。\n\n差出人: 田中 <ichiro.tanaka@partner.co.jp>\n送信日時: 2027年3月10日 13:45\nCC: 田中 次郎 <tanaka.j@partner.co.jp>\n件名: 仕様変更\n\n担当の田中次郎をCcに加えました。"))));
+        var handOver = new { type = "firstTimeRecipientAddress", min = 1 };
+        Assert.True(await MatchesAsync(handOver, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "inoue@client.example" }))));
+        Assert.False(await MatchesAsync(handOver, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "inoue@client.example" }), ("cc", new[] { "ken@example.co.jp" }))));
 
         var together = new { type = "unusualDomainCombination" };
         var mixed = await DecideAsync(together, Mail(("from", "hanako@example.co.jp"), ("to", new[] { "ichiro.tanaka@partner.co.jp" }), ("cc", new[] { "sasaki@client.example" })));
@@ -298,6 +304,13 @@ public sealed class PolicyConditionTests : AppTest
         Assert.Equal(["宛名 (the salutation): 宛先 partner.co.jp へのメールの宛名はこれまで「パートナー工業」で、「みなと商会」ではありません (mail to partner.co.jp has greeted パートナー工業, never みなと商会)"],
             otherwise.Evidence("wrongCompany"));
         Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }), ("text", "パートナー工業ソリューションズ株式会社\n田中様\n\nお世話になっております。"))));
+        // Another customer thanked in the opening sentence, or named on the person's line without its legal form.
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
+            ("text", "株式会社パートナー工業\n田中様\n\n平素は株式会社クライアント様に格別のお引き立てを賜り、厚く御礼申し上げます。"))));
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "sasaki@client.example" }), ("text", "パートナー工業 佐々木様\n\n承知しました。"))));
+        // A form made out to the recipients' company names the tenant as whom it goes back to, signed.
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "sasaki@client.example" }), ("text", "株式会社クライアント\n佐々木様\n\n検収書をお送りします。"),
+            ("attachments", new[] { Attachment("検収書_株式会社クライアント様.txt", Encoding.UTF8.GetBytes("検収書\n\n株式会社サンプル商事 御中\n\n株式会社クライアント\n下記の件、検収いたしました。"), "text/plain") }))));
         // A supplier's quote made out to the tenant is another company's document; the tenant's own blank form is not.
         Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "tanaka@partner.co.jp" }),
             ("attachments", new[] { Attachment("見積書.txt", Encoding.UTF8.GetBytes("御見積書\n株式会社サンプル商事 御中\n株式会社ミライシステム\n仕入単価 1,200円"), "text/plain") }))));

@@ -128,6 +128,10 @@ public sealed class PreventionDetectorTests
     [InlineData("株式会社パートナー工業\n田中様\n(CC: 弊社 佐藤)\n\nいつもお世話になっております。")]
     [InlineData("田中様（株式会社パートナー工業）\n\nお世話になっております。")]
     [InlineData("田中様(CC: 弊社 佐藤)\n\nお世話になっております。")]
+    [InlineData("件名：リリース判定会\n日時：2027年3月30日（火）10:00～10:45\n場所：株式会社サンプル商事 本社8階\n主催者：佐藤 健\n\n森様、池田様\n\nお世話になっております。")]
+    [InlineData("営業部 各位\n\nお世話になっております。")]
+    [InlineData("関係者 各位\n\nお世話になっております。")]
+    [InlineData("株式会社クライアント\n情報システム部の皆様\n\nお世話になっております。")]
     public void Correct_salutations_to_another_company_pass(string text) =>
         Assert.Empty(Salutation.Check(text, external: true));
 
@@ -141,6 +145,9 @@ public sealed class PreventionDetectorTests
     [InlineData("株式会社クライアント\n情報システム部 井上課長様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
     [InlineData("東西物流株式会社\n加藤様様\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
     [InlineData("株式会社ミライシステム様\n開発部 森\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
+    [InlineData("北海銀行 東京支店\n法人営業課\n清水 隆 各位\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
+    [InlineData("株式会社クライアント\n情報システム部の皆さん\n\nいつもお世話になっております。", SalutationProblem.CasualHonorific)]
+    [InlineData("件名：定例会\n日時：3月30日\n\n田中\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
     public void Wrong_salutations_to_another_company_are_named(string text, string kind) =>
         Assert.Contains(Salutation.Check(text, external: true), p => p.Kind == kind);
 
@@ -148,6 +155,7 @@ public sealed class PreventionDetectorTests
     [InlineData("佐藤さん\n\nお疲れ様です。")]
     [InlineData("鈴木部長\n\nお疲れ様です。")]
     [InlineData("山田\n\n例の件です。")]
+    [InlineData("営業部の皆さん\n\nお疲れ様です。")]
     public void Colleagues_are_addressed_as_colleagues(string text) =>
         Assert.Empty(Salutation.Check(text, external: false));
 
@@ -177,6 +185,45 @@ public sealed class PreventionDetectorTests
     [InlineData("Q2 – forecast", null)]
     public void A_subject_that_starts_with_a_name_is_about_that_company(string subject, string? key) =>
         Assert.Equal(key is null ? [] : [key], Salutation.SubjectTopic(subject).Select(t => t.Key));
+
+    [Fact]
+    public void The_opening_sentence_and_the_person_s_line_name_companies_too()
+    {
+        Assert.Contains(new AddressedCompany("パートナー工業", false), Salutation.AddressCompanies("パートナー工業 佐々木様\n\n承知しました。"));
+        Assert.Contains(new AddressedCompany("クライアント", true),
+            Salutation.AddressCompanies("株式会社パートナー工業\n田中様\n\n平素は株式会社クライアント様に格別のお引き立てを賜り、厚く御礼申し上げます。"));
+        Assert.Empty(Salutation.AddressCompanies("山田 花子 様\n\nお世話になっております。"));
+        Assert.Empty(Salutation.AddressCompanies("営業部 田中様\n\n株式会社クライアント様の案件の件です。"));
+    }
+
+    [Fact]
+    public void A_role_on_a_line_of_its_own_covers_the_lines_below_it()
+    {
+        Assert.DoesNotContain("ABC Trading", Salutation.HeadingText("Shipping Instructions\nConsignee / deliver to:\nABC Trading Inc. - Dock 3\n1200 Harbor Way\n\nGoods: seals"));
+        Assert.Empty(Salutation.HeadingCompanies("出荷指示書\n納品先：\n株式会社クライアント 第2倉庫\n\n品名"));
+        Assert.Equal(["パートナー工業"], Salutation.HeadingCompanies("出荷指示書\n納品先：\n株式会社クライアント 第2倉庫\n\n株式会社パートナー工業 技術部"));
+    }
+
+    [Theory]
+    [InlineData("Dear Wilson,\n\nThank you.", "David Wilson", SalutationProblem.MissingHonorific)]
+    [InlineData("Dear Mr. Taylor,\n\nThank you.", "Emma Taylor", SalutationProblem.WrongTitle)]
+    [InlineData("Dear Ms Wilson,\n\nThank you.", "David Wilson", SalutationProblem.WrongTitle)]
+    [InlineData("Dear Ms. Taylor,\n\nThank you.", "Emma Taylor", null)]
+    [InlineData("Dear David,\n\nThank you.", "David Wilson", null)]
+    [InlineData("Dear Mr. Wilson,\n\nThank you.", "David Wilson", null)]
+    [InlineData("Dear Ichiro,\n\nThank you.", "Tanaka Ichiro", null)] // which part is the family name is not known
+    [InlineData("Dear Mr. Taylor,\n\nThank you.", "Alex Taylor", null)] // a given name anyone may have
+    [InlineData("Dear Smith,\n\nThank you.", "David Wilson", null)] // not one of the recipients
+    public void An_english_salutation_is_read_against_the_recipients_names(string text, string recipient, string? kind) =>
+        Assert.Equal(kind is null ? [] : [kind], EnglishSalutation.Check(text, [recipient]).Select(p => p.Kind));
+
+    [Fact]
+    public void Markings_of_a_department_or_against_disclosure_are_markings()
+    {
+        var memo = new AttachmentTextResult("（部内限り）\n2027年度 取引方針", null);
+        Assert.Equal("部内限り", Assert.Single(ConfidentialMarkings.Find("方針", "資料をお送りします。", ["方針.docx"], attachmentTexts: [("方針.docx", memo)])).Marking);
+        Assert.Equal("社外開示不可", Assert.Single(ConfidentialMarkings.Find("打合せ", "ご確認ください。\n【社外開示不可】社内事前打合せメモ\n・値引きは8％まで", [])).Marking);
+    }
 
     [Fact]
     public void A_memo_of_the_company_s_negotiating_position_is_internal_material()

@@ -20,7 +20,7 @@ public sealed record ConfidentialMarking(string Where, string Marking, string Ex
 public static partial class ConfidentialMarkings
 {
     public static readonly IReadOnlyList<string> Default =
-        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "社外持出禁止", "社外持ち出し禁止", "持出禁止", "持ち出し禁止", "社外開示禁止", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution"];
+        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "部内限り", "部内限定", "課内限り", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "社外持出禁止", "社外持ち出し禁止", "持出禁止", "持ち出し禁止", "社外開示禁止", "社外開示不可", "外部開示禁止", "外部開示不可", "開示不可", "社外配布禁止", "社外配布不可", "社外持出不可", "転送禁止", "転送不可", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution"];
 
     /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
     public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,

@@ -12,6 +12,7 @@ public sealed record SalutationProblem(string Kind, string Reason, string Line)
     public const string MissingOnchu = "missing-onchu";
     public const string DoubleHonorific = "double-honorific";
     public const string CasualHonorific = "casual-honorific";
+    public const string WrongTitle = "wrong-title";
 }
 
 /// <summary>
@@ -63,6 +64,12 @@ public static partial class Salutation
             problems.Add(new(SalutationProblem.DoubleHonorific, "各位に様・皆様を重ねています。各位だけで敬称です (各位 is an honorific already)", line.Original));
         }
 
+        // "清水 隆 各位": 各位 addresses a group (関係者各位, 営業部 各位), never one person.
+        foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Group && PersonBeforeKakui(k.Line)))
+        {
+            problems.Add(new(SalutationProblem.MissingHonorific, "個人の名前に各位を付けています。各位は複数の方への敬称、個人には様です (各位 is for a group, 様 for a person)", line.Original));
+        }
+
         foreach (var (line, _) in kinds.Where(k => k.Kind == Kind.Onchu && PersonBeforeOnchu(k.Line)))
         {
             problems.Add(new(SalutationProblem.DoubleHonorific, "個人の名前に御中を付けています。御中は会社・部署宛、個人には様です (御中 is for an organisation, 様 for a person)", line.Original));
@@ -95,6 +102,9 @@ public static partial class Salutation
             var (line, kind) = kinds[i];
             switch (kind)
             {
+                case Kind.Group when CasualGroup().IsMatch(line.Compact):
+                    problems.Add(new(SalutationProblem.CasualHonorific, "社外の方に「皆さん」を使っています。「皆様」としましょう (皆さん is how colleagues are addressed)", line.Original));
+                    break;
                 case Kind.Casual:
                     problems.Add(new(SalutationProblem.CasualHonorific, "社外の方に「さん」「君」などを使っています。様を使いましょう (a colleague's honorific for someone outside the company)", line.Original));
                     break;
@@ -148,6 +158,27 @@ public static partial class Salutation
             yield return new Line(line.Original, string.Concat(tokens), tokens);
         }
     }
+
+    /// <summary>"清水 隆 各位", "清水各位": a person's name (not 関係者, 株主, a department or a title) right before 各位.</summary>
+    private static bool PersonBeforeKakui(Line line)
+    {
+        var at = line.Tokens.ToList().FindIndex(t => t.StartsWith("各位", StringComparison.Ordinal));
+        if (at < 1)
+        {
+            return false;
+        }
+
+        var before = line.Tokens[at - 1];
+        return PersonName().IsMatch(before) && !IsOrganisation(before) && !Titles.Contains(before) && !GroupNoun().IsMatch(before)
+            && (at >= 2 ? PersonName().IsMatch(line.Tokens[at - 2]) || IsOrganisation(line.Tokens[at - 2]) : before.Length <= 3);
+    }
+
+    // Who 各位 may follow: those it was made for.
+    [GeneratedRegex(@"(関係者|取引先|株主|会員|社員|職員|従業員|役員|参加者|出席者|受講者|委員|担当者|責任者|利用者|販売店|代理店|店|者|員|生|様)$")]
+    private static partial Regex GroupNoun();
+
+    [GeneratedRegex(@"(皆さん|みなさん)")]
+    private static partial Regex CasualGroup();
 
     /// <summary>"田中 一郎 御中": a person's name (or a title and a name) right before 御中.</summary>
     private static bool PersonBeforeOnchu(Line line)
@@ -240,21 +271,59 @@ public static partial class Salutation
     public static IReadOnlyList<AddressedCompany> AddressCompanies(string newText, int maxLines = 5)
     {
         var found = Companies(newText, maxLines).Select(c => new AddressedCompany(c, true)).ToList();
+        void Add(string key, bool certain)
+        {
+            if (!found.Any(f => f.Key == key))
+            {
+                found.Add(new(key, certain));
+            }
+        }
+
         var kinds = AddresseeBlock(newText, maxLines).Select(l => (Line: l, Kind: Classify(l))).ToList();
         for (var i = 0; i < kinds.Count; i++)
         {
-            if (kinds[i].Kind == Kind.BareName && CompanyAbove(kinds[i].Line, kinds.Skip(i + 1)))
+            var (line, kind) = kinds[i];
+            if (kind == Kind.BareName && CompanyAbove(line, kinds.Skip(i + 1)))
             {
-                var key = TextNormalizer.Normalize(kinds[i].Line.Compact);
-                if (!found.Any(f => f.Key == key))
+                Add(TextNormalizer.Normalize(line.Compact), false);
+            }
+            else if (kind == Kind.Person && line.Tokens.Count >= 2 && CompanyBeforePerson(line.Tokens[0]))
+            {
+                // "パートナー工業 佐々木様": the company, without its legal form, on the person's line.
+                Add(TextNormalizer.Normalize(line.Tokens[0]), false);
+            }
+        }
+
+        // "平素は株式会社クライアント様に格別のお引き立てを賜り": the company the opening sentence thanks.
+        foreach (var line in newText.Split('\n').Select(l => AttachmentPromise.Fold(l.Trim())).Where(l => l.Length > 0 && !l.StartsWith('>')).Take(8))
+        {
+            if (!OpeningThanks().IsMatch(line))
+            {
+                continue;
+            }
+
+            foreach (Match match in ThankedCompany().Matches(line))
+            {
+                if (CompanyKey(match.Value) is { } key)
                 {
-                    found.Add(new(key, false));
+                    Add(key, true);
                 }
             }
         }
 
         return found;
     }
+
+    /// <summary>A company's name without its legal form before the person (ミライシステム 森様), not a family name, a title or a department.</summary>
+    private static bool CompanyBeforePerson(string token) =>
+        token.Length >= 3 && CompanyKey(token) is null && !IsOrganisation(token) && !PersonName().IsMatch(token) && !Titles.Contains(token)
+        && !GroupAddress().IsMatch(token) && !token.StartsWith('ご') && !token.StartsWith('御') && (KatakanaWord().IsMatch(token) || token.Length >= 4);
+
+    [GeneratedRegex(@"(平素|日頃|日ごろ|毎々|毎度|格別|お引き立て|お引立て|ご愛顧|ご高配|ご厚情)")]
+    private static partial Regex OpeningThanks();
+
+    [GeneratedRegex(@"((株式会社|有限会社|合同会社|\(株\))[^\s、。,様殿]{2,20}|[^\s、。,は]{2,20}(株式会社|銀行))(?=(様|殿|御中|におかれ))")]
+    private static partial Regex ThankedCompany();
 
     /// <summary>The company a token names, without its legal form and honorific; null when it names none.</summary>
     internal static string? CompanyKey(string token)
@@ -377,9 +446,37 @@ public static partial class Salutation
     /// <summary>A document's heading as text (<see cref="HeadingCompanies"/>): for the English names of a file's first page.</summary>
     public static string HeadingText(string text) => string.Join('\n', HeadingLines(text));
 
-    private static IEnumerable<string> HeadingLines(string text) =>
-        AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text).Split('\n').Where(l => l.Trim().Length > 0).Take(12)
-            .Where(line => !line.Contains('\t', StringComparison.Ordinal) && !Mention().IsMatch(line));
+    private static IEnumerable<string> HeadingLines(string text)
+    {
+        // "Consignee / deliver to:" on a line of its own names the role of the lines below it, up to the next empty line.
+        var underRole = false;
+        var read = 0;
+        foreach (var line in AttachmentPromise.Fold(text.Length > 2000 ? text[..2000] : text).Split('\n'))
+        {
+            var trimmed = line.Trim();
+            if (trimmed.Length == 0)
+            {
+                underRole = false;
+                continue;
+            }
+
+            if (++read > 12)
+            {
+                yield break;
+            }
+
+            if (Mention().IsMatch(trimmed))
+            {
+                underRole |= trimmed.EndsWith(':') || trimmed.EndsWith('：');
+                continue;
+            }
+
+            if (!underRole && !line.Contains('\t', StringComparison.Ordinal))
+            {
+                yield return line;
+            }
+        }
+    }
 
     /// <summary>Every company with a legal form named on the first lines of <paramref name="text"/>, addressed or not (the issuer of a quote, a party to a contract).</summary>
     public static IReadOnlyList<string> CompaniesNamed(string text, int maxChars = 2000)
@@ -522,6 +619,13 @@ public static partial class Salutation
             }
 
             var folded = AttachmentPromise.Fold(original);
+            // A calendar invitation or a form starts with its fields (件名：…, 日時：…, 場所：…): the
+            // addressee block, if any, comes after them.
+            if (block.Count == 0 && FieldLine().IsMatch(folded))
+            {
+                continue;
+            }
+
             if (Greeting().IsMatch(folded) || folded.Length > 40 || folded.EndsWith('。') || Ascii(folded) || block.Count == max)
             {
                 break;
@@ -545,6 +649,9 @@ public static partial class Salutation
 
         return block;
     }
+
+    [GeneratedRegex(@"^(件名|日時|日程|開催日時?|時間|場所|会場|主催者?|開催者|出席者|参加者|議題|形式|会議ID|会議URL|URL|(?i:subject|when|where|date|time|location|organi[sz]er|agenda|attendees))\s*[:：]")]
+    private static partial Regex FieldLine();
 
     [GeneratedRegex(@"^(?<head>[^()]*[^()\s])\s*\((?<inner>[^()]*[^()\s][^()]*)\)$")]
     private static partial Regex TrailingBrackets();
