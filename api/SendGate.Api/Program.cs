@@ -49,6 +49,8 @@ builder.Services.AddSendGateConsole();
 builder.Services.AddSendGateSmtpIngress();
 // HTTP metrics and spans beside the core's meter and activity source; GET /metrics for Prometheus.
 builder.Services.AddSendGateHttpTelemetry();
+// A signed link's token (the request's path) never reaches a log line through its scope.
+builder.Logging.RedactLinkTokensInScopes();
 
 var app = builder.Build();
 
