@@ -35,6 +35,10 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("ご添付の図面について、1点確認させてください。")]
     [InlineData("お送りいただいた図面、社内で確認しております。")]
     [InlineData("お客様から添付いただいた資料の件で、ご連絡いたしました。")]
+    [InlineData("添付の件、承知しました。")]
+    [InlineData("添付の仕方がわからない場合はご連絡ください。")]
+    [InlineData("メール添付の容量制限は10MBです。")]
+    [InlineData("添付したはずのファイルが付いていませんでした。")]
     public void The_recipient_s_or_an_earlier_attachment_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -48,6 +52,9 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("検品結果、写メ送ります！")]
     [InlineData("こちらが修正後の図面です。")]
     [InlineData("3月分の請求書です。ご査閲のほどお願いいたします。")]
+    [InlineData("請求書（3月分）です。")]
+    [InlineData("申請書の様式です。ご記入のうえご提出ください。")]
+    [InlineData("議事録です。ご確認ください。")]
     [InlineData("Here is the photo of the damaged pallet.")]
     [InlineData("Here is a screenshot of the error message.")]
     [InlineData("Attaching a screenshot of the settings page.")]
@@ -68,6 +75,13 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("Here is our forecast for the next quarter:\n- April: 1,200 units\n- May: 1,400 units")]
     [InlineData("Did you get the photo I sent via LINE?")]
     [InlineData("I will be sending the photos tomorrow.")]
+    [InlineData("担当の山田です。")]
+    [InlineData("見積書の件です。")]
+    [InlineData("見積書の提出期限は3月末です。")]
+    [InlineData("ご依頼の資料、確認中です。")]
+    [InlineData("写真撮影の日程です。")]
+    [InlineData("写真付きの身分証が必要です。")]
+    [InlineData("請求書は月末締めです。")]
     public void A_photo_that_comes_later_another_way_or_a_document_whose_content_follows_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -97,6 +111,8 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("ご依頼の請求書（3月分）はこちらです。")]
     [InlineData("打合せで使う資料はこちらになります。")]
     [InlineData("最新の図面、こちらでございます。")]
+    [InlineData("お見積り（改訂版）はこちらになります。")]
+    [InlineData("こちらが更新版の工程表になります。")]
     public void A_document_pointed_at_as_this_mail_s_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -107,6 +123,9 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("ご質問への回答はこちらです。")]
     [InlineData("担当はこちらになります。")]
     [InlineData("資料はこちらからダウンロードいただけます。")]
+    [InlineData("お問い合わせ先は以下になります。\n株式会社サンプル商事 営業部")]
+    [InlineData("資料は以下の通りです。\n・会社案内")]
+    [InlineData("ご不明点はこちらまでお問い合わせください。")]
     public void A_link_content_in_the_body_or_no_document_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -128,6 +147,7 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("お預かりしていた原本をお返しします。")]
     [InlineData("試作品は着払いで返送いたします。")]
     [InlineData("折り返しお電話をお返しします。")]
+    [InlineData("お借りしていたデータを返却いたします。")]
     [InlineData("修正版はご確認のうえご返送ください。")]
     [InlineData("Here it is Friday already, so let us talk next week.")]
     [InlineData("Could you send back the signed form?")]
@@ -146,6 +166,7 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("検査成績書_ロット118.pdfを作成いたしました。")]
     [InlineData("Please see report_march.pdf for the figures.")]
     [InlineData("For the details, check the file quote_2704.xlsx.")]
+    [InlineData("添付：見積書_0312.pdf")]
     public void A_file_name_given_as_this_mail_s_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 
@@ -156,6 +177,10 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("以下のファイル名でご提出ください。\nファイル名：会社名_申込書.pdf")]
     [InlineData("I have saved report_march.pdf to the shared drive.")]
     [InlineData("Please check the report_march.pdf you received last week.")]
+    [InlineData("ファイル名：会社名_日付.pdf としてください。")]
+    [InlineData("ファイル名は「会社名_日付.pdf」でお願いします。")]
+    [InlineData("受信したファイル名：report.pdf")]
+    [InlineData("見積書.pdfを発行しましたので、ポータルからダウンロードしてください。")]
     public void A_file_name_stored_elsewhere_earlier_or_asked_for_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
 
@@ -174,6 +199,7 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("I've attached the drawing you sent, with our comments in red.")]
     [InlineData("お送りいただいた図面に寸法を追記し、添付いたします。")]
     [InlineData("前回お送りした資料に誤りがあったため、修正版を添付いたします。")]
+    [InlineData("We have received the drawing you attached, and the revised one is attached.")]
     public void Their_file_or_an_earlier_one_attached_again_now_is_a_promise(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
 

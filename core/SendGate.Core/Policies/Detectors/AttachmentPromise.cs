@@ -133,7 +133,7 @@ public static partial class AttachmentPromise
             && (FileNameLabel().IsMatch(sentence) || FileIssued().IsMatch(sentence) || EnglishSeeFile().IsMatch(sentence)))
         {
             var around = string.Join('\n', pieces.Skip(Math.Max(0, at - 2)).Take(Math.Min(at, 2)).Concat(pieces.Skip(at + 1).Take(2)));
-            return !Excluded(sentence) && !EarlierFile().IsMatch(sentence)
+            return !Excluded(sentence) && !EarlierFile().IsMatch(sentence) && !Naming().IsMatch(sentence)
                 && !OtherWay().IsMatch(around) && !OtherChannel().IsMatch(around) && !Request().IsMatch(around);
         }
 
@@ -216,7 +216,7 @@ public static partial class AttachmentPromise
     }
 
     // Documents a sentence can present (…の写真です, お見積り、こちらになります); the edited ones (修正版) too.
-    private const string DocJa = @"(資料|書類|ファイル|データ|PDF|Excel|エクセル|Word|ワード|CSV|写真|画像|スクショ|スクリーンショット|キャプチャ|写メ|スキャン|図面|見積書|見積り書|お?見積り?|請求書|納品書|検収書|契約書|覚書|報告書|議事録|提案書|企画書|仕様書|申込書|注文書|発注書|注文請書|明細書|計画書|手順書|証明書|確認書|承諾書|同意書|依頼書|申請書|送り状|一覧表|工程表|日程表|予定表|集計表|明細|控え|カタログ|パンフレット|スライド|シート|原稿|ドラフト|マニュアル|(修正|改訂|更新|最新|訂正|差し?替え|差替|完成|確定|最終|第\d+)版|(修正し|訂正し|更新し|手直しし|反映し|差し?替え|差替え|作り直し|直し|作成し|まとめ)たもの)";
+    private const string DocJa = @"(資料|書類|ファイル|データ|PDF|Excel|エクセル|Word|ワード|CSV|写真|画像|スクショ|スクリーンショット|キャプチャ|写メ|スキャン|図面|見積書|見積り書|お?見積り?|請求書|納品書|検収書|契約書|覚書|報告書|議事録|提案書|企画書|仕様書|申込書|注文書|発注書|注文請書|明細書|計画書|手順書|証明書|確認書|承諾書|同意書|依頼書|申請書|送り状|一覧表|工程表|日程表|予定表|集計表|明細|控え|カタログ|パンフレット|スライド|シート|原稿|ドラフト|マニュアル|様式|書式|フォーム|用紙|テンプレート|ひな形|雛形|(修正|改訂|更新|最新|訂正|差し?替え|差替|完成|確定|最終|第\d+)版|(修正し|訂正し|更新し|手直しし|反映し|差し?替え|差替え|作り直し|直し|作成し|まとめ)たもの)";
 
     // Files in English, for "here is the photo", "the enclosed form", "sending the screenshot".
     private const string FileEn = @"(files?|documents?|docs?|forms?|invoices?|quotes?|quotations?|estimates?|cop(y|ies)|contracts?|agreements?|reports?|statements?|certificates?|drawings?|spreadsheets?|sheets?|workbooks?|pdfs?|photos?|pictures?|pics?|images?|screenshots?|screen shots?|scans?|price ?lists?|brochures?|catalogu?es?|proposals?|presentations?|slides|decks?|minutes|specifications?|specs?|manuals?|drafts?|versions?|revisions?|letters?|receipts?|packing lists?|purchase orders?)";
@@ -299,7 +299,7 @@ public static partial class AttachmentPromise
     private static partial Regex AttachedReference();
 
     // The sender attaching now, which an earlier mail or the recipient's file in the same sentence does not undo.
-    [GeneratedRegex(@"(?i)(添付(いた|致)?します|添付(いた|致)?しております|添付しています|添付させて(いただき|頂き)ます|同封(いた|致)?し(ます|ております)|お付け(いた|致)?します|(お戻し|お返し)(いた|致)?します|改めて(お送り|送付|添付)|\bi('ve| have) (attached|enclosed|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|sending back|returning)\b|\b(attached|enclosed) (is|are|please find)\b|\bplease find (attached|enclosed)\b)")]
+    [GeneratedRegex(@"(?i)(添付(いた|致)?します|添付(いた|致)?しております|添付しています|添付させて(いただき|頂き)ます|同封(いた|致)?し(ます|ております)|お付け(いた|致)?します|(お戻し|お返し)(いた|致)?します|改めて(お送り|送付|添付)|\bi('ve| have) (attached|enclosed|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|sending back|returning)\b|\b(attached|enclosed) (is|are|please find)\b|\bplease find (attached|enclosed)\b|\b(is|are) (now )?(attached|enclosed)\b)")]
     private static partial Regex OwnAct();
 
     [GeneratedRegex(@"(お戻し|お返し|返送|返却)((いた|致)?し(ます|ました)|させて(いただき|頂き)ます)")]
@@ -310,7 +310,7 @@ public static partial class AttachmentPromise
     private static partial Regex ReturnedFile();
 
     // Things handed back in person or by post: an original, a sample, goods.
-    [GeneratedRegex(@"(原本|現物|現品|お預かり|預かり|サンプル|試作品|製品|部品|商品|貸出|見本|郵送|着払い|宅配)")]
+    [GeneratedRegex(@"(原本|現物|現品|お預かり|預かり|お借り|借りて|貸与|貸出|サンプル|試作品|製品|部品|商品|見本|機器|端末|パソコン|USB|媒体|郵送|着払い|宅配)")]
     private static partial Regex PhysicalThing();
 
     // "…the spreadsheet, here it is."
@@ -334,7 +334,7 @@ public static partial class AttachmentPromise
     private static partial Regex Extension();
 
     // A document presented as the message: 納品書控えの写真です, 修正版です, こちらが見積書です.
-    [GeneratedRegex(@"(?i)" + DocJa + @"(です|になります|でございます|となります)[。!！]?$")]
+    [GeneratedRegex(@"(?i)" + DocJa + @"(\s*\([^)]{0,20}\))?(です|になります|でございます|となります)[。!！]?$")]
     private static partial Regex PresentedDoc();
 
     // …but a topic makes it a statement about a document (必要なのは見積書です, 議題は請求書です), and 以上 sums up the body.
@@ -359,11 +359,16 @@ public static partial class AttachmentPromise
     private static partial Regex FileName();
 
     // ファイル名：…, 添付ファイル：…, File name: … — a line that names this mail's file.
-    [GeneratedRegex(@"(?i)^([・\-*■●◆□▼>]\s*)?(添付|送付|ご送付)?(ファイル名?|file ?names?|attachments?|attached files?|files?)\s*[:：]")]
+    [GeneratedRegex(@"(?i)^([・\-*■●◆□▼>]\s*)?((添付|送付|ご送付)?(ファイル名?)|添付|file ?names?|attachments?|attached files?|files?)\s*[:：]")]
     private static partial Regex FileNameLabel();
 
     [GeneratedRegex(@"(発行|作成|更新|修正|用意|準備|作り直し|差し替え|訂正)(いた|致)?し(ました|ております|ています|ます)")]
     private static partial Regex FileIssued();
+
+    // A file name given as a rule to follow, not a file: ファイル名は「会社名_日付.pdf」としてください, save it as ….
+    [GeneratedRegex(@"(?i)(として|にして|と命名|で保存|に変更|の形式|の形で|形式で|でお願い|\b(name it|save it|save as|rename|naming|format)\b)")]
+    private static partial Regex Naming();
+
 
     [GeneratedRegex(@"(?i)\b(see|refer to|check|review|open|find|sending|here is|here's|attaching|please find)\s+(the\s+|a\s+|our\s+|my\s+)?((attached|enclosed|file|document)\s+)*" + FileNameEn)]
     private static partial Regex EnglishSeeFile();
