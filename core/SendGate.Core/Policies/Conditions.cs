@@ -488,7 +488,8 @@ internal sealed class ConfidentialMarkingCondition(string path, bool negate, IRe
     protected override Finding? Test(EvaluationContext context)
     {
         var found = ConfidentialMarkings.Find(context.Facts.Subject, context.Facts.Text.NewText, context.Facts.Attachments.Select(a => a.FileName), markings,
-            context.Facts.Attachments.Where(a => !a.EncryptedZip).Select(a => (a.FileName, a.Text)), context.Facts.Text.Quoted, context.IsInternal);
+            context.Facts.Attachments.Where(a => !a.EncryptedZip).Select(a => (a.FileName, a.Text)), context.Facts.Text.Quoted, context.IsInternal,
+            domain => context.Facts.Recipients.Any(r => DomainMatch.Covers(domain.AsSpan(), r.Domain) || DomainMatch.Covers(r.Domain.AsSpan(), domain)));
         return found.Count == 0 ? null : new Finding(
             $"marked '{found[0].Marking}' in the {found[0].Where}",
             found.Select(f => $"{f.Where}: {f.Excerpt}").ToList());

@@ -132,6 +132,9 @@ public sealed class PreventionDetectorTests
     [InlineData("営業部 各位\n\nお世話になっております。")]
     [InlineData("関係者 各位\n\nお世話になっております。")]
     [InlineData("株式会社クライアント\n情報システム部の皆様\n\nお世話になっております。")]
+    [InlineData("お客様各位\n\n平素は格別のご愛顧を賜り")]
+    [InlineData("株式会社クライアント\n井上様\n（cc: 弊社 山田さん）\n\nお世話になっております。")]
+    [InlineData("■■■ 新製品のご案内 ■■■\nお客様各位\n\n平素は格別のご愛顧を賜り")]
     public void Correct_salutations_to_another_company_pass(string text) =>
         Assert.Empty(Salutation.Check(text, external: true));
 
@@ -148,6 +151,12 @@ public sealed class PreventionDetectorTests
     [InlineData("北海銀行 東京支店\n法人営業課\n清水 隆 各位\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
     [InlineData("株式会社クライアント\n情報システム部の皆さん\n\nいつもお世話になっております。", SalutationProblem.CasualHonorific)]
     [InlineData("件名：定例会\n日時：3月30日\n\n田中\n\nいつもお世話になっております。", SalutationProblem.MissingHonorific)]
+    [InlineData("株式会社クライアント\n総務部　●●　●●　様\n\nいつもお世話になっております。", SalutationProblem.Placeholder)]
+    [InlineData("株式会社〇〇\n〇〇様\n\nいつもお世話になっております。", SalutationProblem.Placeholder)]
+    [InlineData("Dear [First name],\n\nPlease note our holidays.", SalutationProblem.Placeholder)]
+    [InlineData("Dear {{name}},\n\nPlease note our holidays.", SalutationProblem.Placeholder)]
+    [InlineData("株式会社クライアント\n井上様、山本様　各位\n\nいつもお世話になっております。", SalutationProblem.DoubleHonorific)]
+    [InlineData("株式会社クライアント\n井上様、中島様\n（cc: 山本さん、林さん）\n\nいつもお世話になっております。", SalutationProblem.CasualHonorific)]
     public void Wrong_salutations_to_another_company_are_named(string text, string kind) =>
         Assert.Contains(Salutation.Check(text, external: true), p => p.Kind == kind);
 
@@ -216,6 +225,24 @@ public sealed class PreventionDetectorTests
     [InlineData("Dear Smith,\n\nThank you.", "David Wilson", null)] // not one of the recipients
     public void An_english_salutation_is_read_against_the_recipients_names(string text, string recipient, string? kind) =>
         Assert.Equal(kind is null ? [] : [kind], EnglishSalutation.Check(text, [recipient]).Select(p => p.Kind));
+
+    [Fact]
+    public void A_marked_mail_passed_on_to_another_company_carries_its_marking_and_removed_material_none()
+    {
+        const string quoted = "---------- Forwarded message ---------\nFrom: 桜井 <sakurai@law.example>\nDate: 2027年4月6日\n\nPrivileged & Confidential\n交渉上はまず6か月を提示してください。";
+        static bool Internal(string domain) => domain == "example.co.jp";
+        // To the other side: the lawyer's marking goes with it. Back to the lawyer: it is theirs.
+        Assert.Equal("Privileged & Confidential", Assert.Single(ConfidentialMarkings.Find("Fw: 意見", "見解を転送いたします。", [], quoted: quoted,
+            isInternalDomain: Internal, isRecipientDomain: d => d == "partner.co.jp")).Excerpt);
+        Assert.Empty(ConfidentialMarkings.Find("Re: 意見", "承知しました。", [], quoted: quoted, isInternalDomain: Internal, isRecipientDomain: d => d == "law.example"));
+        // A disclaimer stays a disclaimer.
+        Assert.Empty(ConfidentialMarkings.Find("件名", "ご確認ください。", [], quoted: "From: a <a@law.example>\nDate: 2027年4月6日\n\nThis e-mail is confidential and may be privileged.",
+            isInternalDomain: Internal, isRecipientDomain: d => d == "partner.co.jp"));
+        Assert.Empty(ConfidentialMarkings.Find("Fw: 納期一覧", "社内向けの原価欄（社外秘）は削除したうえでお送りしております。", []));
+        Assert.Equal("not for circulation", Assert.Single(ConfidentialMarkings.Find("Forecast", "Here it is.", ["plan.xlsx"],
+            attachmentTexts: [("plan.xlsx", new AttachmentTextResult("DRAFT – NOT FOR CIRCULATION (internal)\nSupplier allocation", null))])).Marking);
+        Assert.Equal("関係者限り", Assert.Single(ConfidentialMarkings.Find("一覧", "貼り付けます。\n情報区分：機密（社内関係者限り）\n社員番号｜氏名", [])).Marking);
+    }
 
     [Fact]
     public void Markings_of_a_department_or_against_disclosure_are_markings()

@@ -15,16 +15,20 @@ public sealed record ConfidentialMarking(string Where, string Marking, string Ex
 /// 取扱注意 on a parcel. The subject of a reply ("Re: 【社外秘】…") is the thread's and goes back to
 /// those who wrote it; a forward's counts. A quoted or forwarded mail is not the sender's words, but
 /// one written inside the company (its From: or "… wrote:" line has an internal address) is the
-/// company's material all the same: its marking counts, as its author meant it for colleagues.
+/// company's material all the same: its marking counts, as its author meant it for colleagues; so
+/// does one passed on to a company other than its author's (a lawyer's "Privileged & Confidential"
+/// opinion forwarded to the other side). A marking on material removed before sending (社外秘の原価欄
+/// は削除したうえで) is none.
 /// </summary>
 public static partial class ConfidentialMarkings
 {
     public static readonly IReadOnlyList<string> Default =
-        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "部内限り", "部内限定", "課内限り", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "社外持出禁止", "社外持ち出し禁止", "持出禁止", "持ち出し禁止", "社外開示禁止", "社外開示不可", "外部開示禁止", "外部開示不可", "開示不可", "社外配布禁止", "社外配布不可", "社外持出不可", "転送禁止", "転送不可", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution"];
+        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "部内限り", "部内限定", "課内限り", "関係者限り", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "社外持出禁止", "社外持ち出し禁止", "持出禁止", "持ち出し禁止", "社外開示禁止", "社外開示不可", "外部開示禁止", "外部開示不可", "開示不可", "社外配布禁止", "社外配布不可", "社外持出不可", "転送禁止", "転送不可", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution", "not for circulation", "do not circulate"];
 
     /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
     public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,
-        IEnumerable<(string Name, AttachmentTextResult Text)>? attachmentTexts = null, string quoted = "", Func<string, bool>? isInternalDomain = null)
+        IEnumerable<(string Name, AttachmentTextResult Text)>? attachmentTexts = null, string quoted = "", Func<string, bool>? isInternalDomain = null,
+        Func<string, bool>? isRecipientDomain = null)
     {
         var folded = markings is null ? DefaultFolded : markings.Select(Fold).ToArray();
         markings ??= Default;
@@ -75,7 +79,9 @@ public static partial class ConfidentialMarkings
         {
             foreach (var (author, block) in QuotedMails(quoted))
             {
-                if (isInternalDomain(MessageFacts.DomainOf(author)) && InSentences(block, markings, folded) is { } inQuote)
+                var domain = MessageFacts.DomainOf(author);
+                var passedOn = isRecipientDomain is not null && domain.Length > 0 && !isRecipientDomain(domain);
+                if ((isInternalDomain(domain) || passedOn) && InSentences(block, markings, folded) is { } inQuote)
                 {
                     found.Add(new($"quoted mail from {author}", inQuote.Marking, inQuote.Excerpt));
                     break;
@@ -202,7 +208,7 @@ public static partial class ConfidentialMarkings
     [GeneratedRegex(@"^(機密保持|秘密保持|confidentiality (agreement|obligations?|clauses?|undertakings?|terms)|confidential disclosure agreement|confidentiality and non|confidential information""?\s*(means|shall|includes|refers|has)|confidential information"")", RegexOptions.IgnoreCase)]
     private static partial Regex Contract();
 
-    [GeneratedRegex(@"(?i)(intended (only|solely|exclusively) for|if you (are not|have received)|received this (e-?mail|message) in error|誤って|誤送信|お心当たりのない|宛先に誤り|破棄して|削除して(いただ|くだ|下さ)|本メール(およびその添付|及び添付|は|の内容|には)[^。]{0,30}(機密|秘密|含まれ)|privileged)")]
+    [GeneratedRegex(@"(?i)(intended (only|solely|exclusively) for|if you (are not|have received)|received this (e-?mail|message) in error|誤って|誤送信|お心当たりのない|宛先に誤り|破棄して|削除して(いただ|くだ|下さ)|本メール(およびその添付|及び添付|は|の内容|には)[^。]{0,30}(機密|秘密|含まれ)|privileged[^.\n]{0,40}\b(information|material|communication|intended)|\b(may|might|contains?)\b[^.\n]{0,40}privileged)")]
     private static partial Regex Disclaimer();
 
     // A promise to keep the other side's material confidential, 取扱注意 on a parcel, a report that such material
@@ -210,7 +216,7 @@ public static partial class ConfidentialMarkings
     // one denied or lifted ("is not confidential", 社外秘ではありません, 社外秘のお取扱いを解除), and one named
     // as a term: a contract's 「社外秘」「Confidential」その他これに類する表示, 「社外秘」としてお渡しした (in the past),
     // a question (御社の社外秘扱いでしょうか) or a scheme's levels (「公開」「社外秘」「極秘」の区分, 「社外秘」以上の文書).
-    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential to (you|your|them|their|[A-Z])|\b(understand|acknowledge|noted)\b.{0,40}\bconfidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会)|\b(is|are|was|were|isn't|aren't)\s+(not\s+|no longer\s+)(\w+\s+)?confidential\b|\bnon-?confidential\b|(社外秘|極秘|部外秘|秘密|機密)(情報|資料|文書|扱い|のお?取扱い|のお?取り扱い)?(では|でも)(ありません|ございません|ない)|(社外秘|極秘|部外秘|取扱注意|機密)[」』]?(の|としての|扱い|指定)?[^。]{0,8}(解除|取り消|取消|外させ|外し|外れ)|「[^」]{1,20}」(「[^」]{1,30}」)*(その他|等|など|という|との|と)[^。]{0,15}(表示|記載|表記|押印|印字|明示)|「[^」]{1,20}」として[^。]{0,10}(お渡し|ご提供|提供|開示|お送り|送付)(した|しました|いたしました|済)|(社外秘|極秘|部外秘|機密)(の|に)?(お?取り?扱い|扱い)?(かどうか|でしょうか|ですか|に該当|に当た|にあた)|「公開」[「」、・\s]*「(社外秘|部外秘|極秘)」|公開[・、/／](社外秘|部外秘|極秘)|「(社外秘|部外秘|極秘)」(以上|以下|の区分|区分|レベル))")]
+    [GeneratedRegex(@"(?i)(\b(treat|treated|keep|kept|handle|handled|hold|held|remain|remains)\b.{0,40}\b(as |in )?(strictly )?confidential\b|\bconfidential to (you|your|them|their|[A-Z])|\b(understand|acknowledge|noted)\b.{0,40}\bconfidential\b|\bconfidential(ly)? (basis|manner)\b|秘密として(扱|取り扱|管理)|機密として(扱|取り扱|管理)|取扱注意[^。]{0,6}(ワレモノ|割れ物|壊れ物|こわれもの|精密機器|天地無用|シール|ラベル)|(ワレモノ|割れ物|壊れ物|精密機器)[^。]{0,10}取扱注意|(削除|破棄|廃棄|消去|返却)(いた|致)?し(ました|ております|ています)|(削除|除外|除去|マスキング|マスク|黒塗り)(いた|致)?し(た|て)(うえ|上|から|おり|あり)|(を|は)(除いて|除き|外して|抜いて)|\b(removed|redacted|stripped out|taken out)\b|「[^」]{0,40}」[^。]{0,10}(セミナー|研修|講座|講演|勉強会|ウェビナー|説明会)|\b(is|are|was|were|isn't|aren't)\s+(not\s+|no longer\s+)(\w+\s+)?confidential\b|\bnon-?confidential\b|(社外秘|極秘|部外秘|秘密|機密)(情報|資料|文書|扱い|のお?取扱い|のお?取り扱い)?(では|でも)(ありません|ございません|ない)|(社外秘|極秘|部外秘|取扱注意|機密)[」』]?(の|としての|扱い|指定)?[^。]{0,8}(解除|取り消|取消|外させ|外し|外れ)|「[^」]{1,20}」(「[^」]{1,30}」)*(その他|等|など|という|との|と)[^。]{0,15}(表示|記載|表記|押印|印字|明示)|「[^」]{1,20}」として[^。]{0,10}(お渡し|ご提供|提供|開示|お送り|送付)(した|しました|いたしました|済)|(社外秘|極秘|部外秘|機密)(の|に)?(お?取り?扱い|扱い)?(かどうか|でしょうか|ですか|に該当|に当た|にあた)|「公開」[「」、・\s]*「(社外秘|部外秘|極秘)」|公開[・、/／](社外秘|部外秘|極秘)|「(社外秘|部外秘|極秘)」(以上|以下|の区分|区分|レベル))")]
     private static partial Regex NotAMarking();
 
     // However it is worded: お出しすることができません, ご提供いたしかねます, 開示は控えさせていただきます.

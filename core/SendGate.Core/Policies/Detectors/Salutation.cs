@@ -13,6 +13,7 @@ public sealed record SalutationProblem(string Kind, string Reason, string Line)
     public const string DoubleHonorific = "double-honorific";
     public const string CasualHonorific = "casual-honorific";
     public const string WrongTitle = "wrong-title";
+    public const string Placeholder = "placeholder";
 }
 
 /// <summary>
@@ -49,6 +50,22 @@ public static partial class Salutation
     /// </summary>
     public static IReadOnlyList<SalutationProblem> Check(string newText, bool external, int maxLines = 5)
     {
+        // A template's blank left in (●● ●● 様, 〇〇様, "Dear [First name],"): the mail names nobody.
+        var top = newText.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Take(maxLines).ToList();
+        foreach (var line in top)
+        {
+            var folded = AttachmentPromise.Fold(line);
+            if (PlaceholderName().IsMatch(folded))
+            {
+                return [new(SalutationProblem.Placeholder, "宛名がひな形の伏せ字のままです (●●, 〇〇, [Name]): 相手の名前を入れましょう (the salutation still has the template's placeholder)", line)];
+            }
+
+            if (Greeting().IsMatch(folded))
+            {
+                break;
+            }
+        }
+
         var block = AddresseeBlock(newText, maxLines);
         if (block.Count == 0)
         {
@@ -96,6 +113,13 @@ public static partial class Salutation
             return problems;
         }
 
+        // "（cc: 山本さん、林さん）": the people in copy are the customer's too (a cc line of one's own colleagues is not read).
+        if (top.TakeWhile(l => !Greeting().IsMatch(AttachmentPromise.Fold(l))).FirstOrDefault(l => CcLine().IsMatch(AttachmentPromise.Fold(l))) is { } cc
+            && !OwnSideWord().IsMatch(cc) && CasualInCc().IsMatch(AttachmentPromise.Fold(cc)))
+        {
+            problems.Add(new(SalutationProblem.CasualHonorific, "cc の社外の方に「さん」を使っています。様を使いましょう (a colleague's honorific for someone outside the company)", cc));
+        }
+
         var someoneNamed = kinds.Any(k => k.Kind is Kind.Person or Kind.Title or Kind.Casual or Kind.BareName or Kind.Group or Kind.Onchu);
         for (var i = 0; i < kinds.Count; i++)
         {
@@ -139,7 +163,7 @@ public static partial class Salutation
     private static partial Regex TitleAndHonorific();
 
     // 皆様各位, 各位殿: two honorifics for one group.
-    [GeneratedRegex(@"(皆様|皆さま|みなさま|皆さん)各位|各位(殿|御中)")]
+    [GeneratedRegex(@"(皆様|皆さま|みなさま|皆さん)各位|各位(殿|御中)|(?<!客)(様|さま)各位|殿各位")]
     private static partial Regex DoubleGroup();
 
     /// <summary>A line with several addressees split at 、 , ・ (after an honorific), each a line of its own for the checks.</summary>
@@ -179,6 +203,18 @@ public static partial class Salutation
 
     [GeneratedRegex(@"(皆さん|みなさん)")]
     private static partial Regex CasualGroup();
+
+    [GeneratedRegex(@"[●○〇◯□×]{2,}[ 　]*([●○〇◯□×]{2,}[ 　]*)?(様|さま|殿|御中|さん|各位)|(株式会社|\(株\))[ 　]*[●○〇◯□×]{2,}|[●○〇◯□×]{2,}[ 　]*(株式会社|部|課)\b|\[(first |last |family |given |full |contact )?name\]|\{\{?\s*\w*name\w*\s*\}\}?|<(名前|氏名|宛名|name)>|【(名前|氏名|宛名|会社名|お名前)】|\b(XX|xx)[ 　]*(様|さま|殿)", RegexOptions.IgnoreCase)]
+    private static partial Regex PlaceholderName();
+
+    [GeneratedRegex(@"^[(（]?\s*(cc|bcc|写し)\s*[:：]", RegexOptions.IgnoreCase)]
+    private static partial Regex CcLine();
+
+    [GeneratedRegex(@"(弊社|当社|社内|小社|当方)")]
+    private static partial Regex OwnSideWord();
+
+    [GeneratedRegex(@"[\p{IsCJKUnifiedIdeographs}々\p{IsKatakana}\p{IsHiragana}]{1,8}\s*(さん|くん|君|ちゃん)")]
+    private static partial Regex CasualInCc();
 
     /// <summary>"田中 一郎 御中": a person's name (or a title and a name) right before 御中.</summary>
     private static bool PersonBeforeOnchu(Line line)
