@@ -245,6 +245,16 @@ public sealed class PreventionDetectorTests
     }
 
     [Fact]
+    public void A_table_with_a_personnel_record_s_columns_is_internal_material_but_a_delivery_list_is_not()
+    {
+        var roster = new AttachmentTextResult("2027年度 名簿\n氏名\t生年月日\t現住所\t携帯電話\t出身校\t面接評価\n青木 翔太\t2004/06/03\t東京都大田区\t080-0000-0000\t東都大学\tA", null);
+        Assert.Equal("生年月日・出身校・面接評価", Assert.Single(ConfidentialMarkings.Find("ご紹介", "紹介資料をお送りします。", ["名簿.xlsx"], attachmentTexts: [("名簿.xlsx", roster)])).Marking);
+        var delivery = new AttachmentTextResult("配送先一覧\n氏名\t住所\t電話番号\t数量\n青木 翔太\t東京都大田区\t03-0000-0000\t2", null);
+        Assert.Empty(ConfidentialMarkings.Find("配送先", "一覧をお送りします。", ["配送先.xlsx"], attachmentTexts: [("配送先.xlsx", delivery)]));
+        Assert.Equal("人事用", Assert.Single(ConfidentialMarkings.Find("ご紹介", "お送りします。", ["新入社員名簿_2027（人事用）.xlsx"])).Marking);
+    }
+
+    [Fact]
     public void Markings_of_a_department_or_against_disclosure_are_markings()
     {
         var memo = new AttachmentTextResult("（部内限り）\n2027年度 取引方針", null);

@@ -23,7 +23,7 @@ public sealed record ConfidentialMarking(string Where, string Marking, string Ex
 public static partial class ConfidentialMarkings
 {
     public static readonly IReadOnlyList<string> Default =
-        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "部内限り", "部内限定", "課内限り", "関係者限り", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "社外持出禁止", "社外持ち出し禁止", "持出禁止", "持ち出し禁止", "社外開示禁止", "社外開示不可", "外部開示禁止", "外部開示不可", "開示不可", "社外配布禁止", "社外配布不可", "社外持出不可", "転送禁止", "転送不可", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution", "not for circulation", "do not circulate"];
+        ["社外秘", "極秘", "部外秘", "関係者外秘", "社内限り", "社内限定", "部内限り", "部内限定", "課内限り", "関係者限り", "人事用", "人事限り", "社内検討用", "社内用", "社内専用", "取扱注意", "取り扱い注意", "取扱い注意", "社外持出禁止", "社外持ち出し禁止", "持出禁止", "持ち出し禁止", "社外開示禁止", "社外開示不可", "外部開示禁止", "外部開示不可", "開示不可", "社外配布禁止", "社外配布不可", "社外持出不可", "転送禁止", "転送不可", "【秘】", "(秘)", "㊙", "厳秘", "confidential", "internal use only", "for internal use", "internal only", "do not distribute", "not for distribution", "not for circulation", "do not circulate"];
 
     /// <summary>The markings of <paramref name="subject"/>, <paramref name="newText"/> and <paramref name="attachmentNames"/>, at most one per place.</summary>
     public static IReadOnlyList<ConfidentialMarking> Find(string subject, string newText, IEnumerable<string> attachmentNames, IReadOnlyList<string>? markings = null,
@@ -72,6 +72,10 @@ public static partial class ConfidentialMarkings
             else if (ReferenceEquals(markings, Default) && NegotiationPosition().Match(text.Text.Length > 20000 ? text.Text[..20000] : text.Text) is { Success: true } position)
             {
                 found.Add(new(where, position.Value, Excerpt(LineAround(text.Text, position.Index))));
+            }
+            else if (ReferenceEquals(markings, Default) && PersonnelRecord(text.Text) is { } record)
+            {
+                found.Add(new(where, record.Heads, Excerpt(record.Line)));
             }
         }
 
@@ -195,6 +199,33 @@ public static partial class ConfidentialMarkings
     /// </summary>
     [GeneratedRegex(@"(交渉方針|交渉戦略|落としどころ|落とし所|譲歩案|譲歩ライン|最終譲歩|下限価格|値引き?の?上限|値引き?限度|撤退ライン|(?i:walk[- ]?away (point|price)|\bBATNA\b|negotiation strategy|fallback position|reservation price))")]
     private static partial Regex NegotiationPosition();
+
+    /// <summary>
+    /// A table of people with the columns of a personnel record (生年月日 and 面接評価, 学歴 and 給与 …
+    /// two or more in one header row): what an HR list carries, never a customer's business. An
+    /// address and a telephone number alone are a delivery list's and do not count.
+    /// </summary>
+    private static (string Heads, string Line)? PersonnelRecord(string text)
+    {
+        foreach (var line in (text.Length > 20000 ? text[..20000] : text).Split('\n').Take(200))
+        {
+            if (line.Length > 400 || !(line.Contains('\t') || line.Contains(',') || line.Contains('｜') || line.Contains('|')))
+            {
+                continue;
+            }
+
+            var heads = PersonnelColumn().Matches(line).Select(m => m.Value).Distinct(StringComparer.Ordinal).ToList();
+            if (heads.Count >= 2)
+            {
+                return (string.Join("・", heads.Take(3)), line);
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"(生年月日|年齢|性別|出身校|最終学歴|学歴|面接評価|人事評価|評価ランク|給与|月給|年収|基本給|賞与|家族構成|扶養|本籍|健康状態|病歴|既往歴|(?i:date of birth|\bDOB\b|salary|performance rating|interview score))")]
+    private static partial Regex PersonnelColumn();
 
     private static string Excerpt(string text) => text.Length > 120 ? text[..120] + "…" : text;
 
