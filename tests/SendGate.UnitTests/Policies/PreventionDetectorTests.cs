@@ -202,6 +202,11 @@ public sealed class PreventionDetectorTests
         Assert.Contains(new AddressedCompany("クライアント", true),
             Salutation.AddressCompanies("株式会社パートナー工業\n田中様\n\n平素は株式会社クライアント様に格別のお引き立てを賜り、厚く御礼申し上げます。"));
         Assert.Empty(Salutation.AddressCompanies("山田 花子 様\n\nお世話になっております。"));
+        // A letter addressed after its close (後付け).
+        Assert.Contains(new AddressedCompany("パートナー工業", true),
+            Salutation.AddressCompanies("拝啓　陽春の候、ますますご清栄のこととお慶び申し上げます。\n\n敬具\n\n2027年4月1日\n\n株式会社サンプル商事\n営業部 伊藤 誠\n\n株式会社パートナー工業\n営業部 部長 田中 一郎 様\n"));
+        Assert.DoesNotContain(new AddressedCompany("サンプル商事", true),
+            Salutation.AddressCompanies("拝啓　陽春の候\n\n敬具\n\n株式会社サンプル商事\n営業部 伊藤 誠\n"));
         Assert.Empty(Salutation.AddressCompanies("営業部 田中様\n\n株式会社クライアント様の案件の件です。"));
     }
 

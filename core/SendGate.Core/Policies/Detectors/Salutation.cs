@@ -330,6 +330,21 @@ public static partial class Salutation
             }
         }
 
+        // A letter's address after its close (後付け: 敬具 / date / sender / 株式会社X / 田中様), its last paragraph.
+        var close = LetterClose().Match(newText);
+        if (close.Success)
+        {
+            var last = newText[(close.Index + close.Length)..].Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => p.Trim()).LastOrDefault(p => p.Length > 0);
+            if (last is not null && Honoured().IsMatch(AttachmentPromise.Fold(last.Split('\n')[^1].Trim())))
+            {
+                foreach (var company in Companies(last, maxLines))
+                {
+                    Add(company, true);
+                }
+            }
+        }
+
         // "平素は株式会社クライアント様に格別のお引き立てを賜り": the company the opening sentence thanks.
         foreach (var line in newText.Split('\n').Select(l => AttachmentPromise.Fold(l.Trim())).Where(l => l.Length > 0 && !l.StartsWith('>')).Take(8))
         {
@@ -354,6 +369,9 @@ public static partial class Salutation
     private static bool CompanyBeforePerson(string token) =>
         token.Length >= 3 && CompanyKey(token) is null && !IsOrganisation(token) && !PersonName().IsMatch(token) && !Titles.Contains(token)
         && !GroupAddress().IsMatch(token) && !token.StartsWith('ご') && !token.StartsWith('御') && (KatakanaWord().IsMatch(token) || token.Length >= 4);
+
+    [GeneratedRegex(@"(?m)^[ 　]*(敬具|敬白|草々|謹言|以上)[ 　]*$")]
+    private static partial Regex LetterClose();
 
     [GeneratedRegex(@"(平素|日頃|日ごろ|毎々|毎度|格別|お引き立て|お引立て|ご愛顧|ご高配|ご厚情)")]
     private static partial Regex OpeningThanks();
