@@ -331,4 +331,19 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("請求書は同送いたしません。")]
     public void Sent_with_paper_mail_or_not_at_all_is_not(string text) =>
         Assert.Null(AttachmentPromise.Find(text));
+
+    // ---- a document's points set out in the body ----
+
+    [Theory]
+    [InlineData("ご提出いただく書類について、次のとおりご確認いただけますでしょうか。")]
+    [InlineData("契約書の変更点は以下のとおりです。ご確認ください。")]
+    [InlineData("お届けする資料の内容について、下記のとおりご確認をお願いいたします。")]
+    public void A_document_s_points_in_the_body_are_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("見積書をお送りしますので、次のとおりご確認ください。")]
+    [InlineData("添付資料の内容を、次のとおりご確認ください。")]
+    public void A_document_sent_with_points_in_the_body_still_is(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
 }

@@ -9,12 +9,16 @@ namespace SendGate.Core.Policies.Detectors;
 /// photo or document presented as the message (納品書の写真です, 更新後のお見積り、こちらになります,
 /// here is the photo), an edited file handed back (直したエクセル、お戻しします, here it is), a file
 /// name given as this mail's (ファイル名：請求書.pdf, see report.pdf) and a letter's enclosure list
-/// (送付書類 followed by numbered documents). Not one that only talks about a file: a negation
+/// (送付書類 followed by numbered documents); a list, a sample or a copy sent (単価の一覧、お送りします,
+/// 見本をお届けします), a file put into this mail (本メールに見本を入れております), the attached file by its
+/// type (添付のExcelをご参照ください, 添付PDFの3ページ目), a file in this email ("you'll find the scan in
+/// this email") and 同送いたします. Not one that only talks about a file: a negation
 /// (添付は不要です, no attachment), an earlier mail (前回お送りした資料, 先日の添付, attached to my
 /// previous email), the recipient's file (添付にてお送りください, please attach, ご添付の図面, the
 /// drawing you attached), one that follows later or another way (別途お送りします, 郵送, a download
 /// link, LINEで送りました), one already received (添付いただいた資料), content that follows in the body
-/// (本日の議事録です followed by its items, here is our forecast:) or "enclosed" as a plain adjective
+/// (本日の議事録です followed by its items, 下記の一覧をお送りします, here is our forecast:,
+/// 書類について、次のとおりご確認ください), paper mail (郵送で同送) or "enclosed" as a plain adjective
 /// (an enclosed cabinet). Reads the sender's new text (<see cref="MailText"/>), so a quoted reply or a
 /// signature says nothing. Compared after NFKC, case-insensitively.
 /// </summary>
@@ -67,12 +71,19 @@ public static partial class AttachmentPromise
 
     internal static bool Promises(string sentence)
     {
-        var says = JapanesePromise().IsMatch(sentence) || (SendVerb().IsMatch(sentence) && DocumentNoun().IsMatch(sentence))
+        var says = JapanesePromise().IsMatch(sentence) || (SendVerb().IsMatch(sentence) && DocumentNoun().IsMatch(sentence) && !PointsInBody(sentence))
             || EnglishPromise().IsMatch(sentence) || EnglishEnclosed().IsMatch(sentence) || EnglishSending().IsMatch(sentence)
             || AttachedReference().IsMatch(sentence) || AttachedByType().IsMatch(sentence) || HandedBack(sentence)
             || (SentWith().IsMatch(sentence) && !ByPost().IsMatch(sentence));
         return (says && !Excluded(sentence)) || InThisEmail(sentence);
     }
+
+    /// <summary>
+    /// A document's points asked to be checked in the body (書類について、次のとおりご確認ください): the
+    /// confirmation is of what follows, unless a file is sent too.
+    /// </summary>
+    private static bool PointsInBody(string sentence) =>
+        FollowingPoints().IsMatch(sentence) && !SendOnly().IsMatch(sentence);
 
     /// <summary>
     /// A file said to be in this message — "you'll find the scan in this email", "the quote is included in
@@ -350,6 +361,12 @@ public static partial class AttachmentPromise
     // …but not the body's content or a thread's talk: below, the following, as mentioned, to follow.
     [GeneratedRegex(@"(?i)\b(below|following|thread|chain|mention(ed)?|discuss(ed)?|follow|later|next week|tomorrow)\b")]
     private static partial Regex InThisEmailNot();
+
+    [GeneratedRegex(@"(次|以下|下記)の(とおり|通り)")]
+    private static partial Regex FollowingPoints();
+
+    [GeneratedRegex(@"(お送り(いた|致)?し(ます|ました)|送付(いた|致)?し(ます|ました)|お送りさせて|送付させて|送ります|送りました|お届け(いた|致)?し(ます|ました)|共有(いた|致)?します|お渡しします)")]
+    private static partial Regex SendOnly();
 
     // The sender attaching now, which an earlier mail or the recipient's file in the same sentence does not undo.
     [GeneratedRegex(@"(?i)(添付(いた|致)?します|添付(いた|致)?しております|添付しています|添付させて(いただき|頂き)ます|同封(いた|致)?し(ます|ております)|お付け(いた|致)?します|(お戻し|お返し)(いた|致)?します|改めて(お送り|送付|添付)|\bi('ve| have) (attached|enclosed|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|sending back|returning)\b|\b(attached|enclosed) (is|are|please find)\b|\bplease find (attached|enclosed)\b|\b(is|are) (now )?(attached|enclosed)\b)")]
