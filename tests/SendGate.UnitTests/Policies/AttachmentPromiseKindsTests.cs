@@ -221,4 +221,129 @@ public sealed class AttachmentPromiseKindsTests
     [InlineData("A copy of the certificate is enclosed for your records.")]
     public void Enclosed_as_a_promise_still_is(string text) =>
         Assert.NotNull(AttachmentPromise.Find(text));
+
+    // ---- a list, a table or a sample sent with a send verb ----
+
+    [Theory]
+    [InlineData("ご依頼の品番別単価の一覧、\n取り急ぎ出先からお送りします。")]
+    [InlineData("4月分の出荷実績の一覧表を送ります。")]
+    [InlineData("参加者のリスト、お届けいたします。")]
+    [InlineData("新しい申込書の見本をお送りいたします。")]
+    [InlineData("記入例のサンプルを送りますので参考にしてください。")]
+    [InlineData("登記簿の写しをお送りします。")]
+    [InlineData("免許証のコピーを送ります。")]
+    [InlineData("署名ページのスキャン、お送りします。")]
+    public void A_list_or_sample_sent_is_a_promise(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("下記の一覧をお送りします。\n・A-100　1,200円\n・A-200　1,500円")]
+    [InlineData("以下、新単価の一覧をお送りします。")]
+    [InlineData("新単価の一覧をお送りします：\nA-100 1,200円\nA-200 1,500円")]
+    [InlineData("新単価の一覧をお送りします。\n　A-100　1,200円\n　A-200　1,500円")]
+    [InlineData("製品のサンプルを郵送でお送りします。")]
+    [InlineData("一覧表は後ほどお送りします。")]
+    [InlineData("見本は別途お届けします。")]
+    [InlineData("サンプル品を来週お届けします。")]
+    [InlineData("試作のサンプル品をお送りします。")]
+    [InlineData("一覧表をお送りいただけますでしょうか。")]
+    [InlineData("先日お送りしたリストに誤りがありました。")]
+    public void A_list_in_the_body_or_sent_another_way_is_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    // ---- something put into this mail ----
+
+    [Theory]
+    [InlineData("本メールに新しい申請書の見本を1部入れておりますので、ご確認ください。")]
+    [InlineData("このメールに記入例を入れてあります。")]
+    [InlineData("本メールに会社案内を同封しております。")]
+    [InlineData("このメールに最新の価格表を入れました。")]
+    public void Something_put_into_this_mail_is_a_promise(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("本メールには資料を入れておりません。")]
+    [InlineData("このメールに返信を入れていただけますか。")]
+    [InlineData("前回のメールに見本を入れておりました。")]
+    [InlineData("請求書の封筒に振込用紙を入れてください。")]
+    public void Nothing_put_into_this_mail_is_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    // ---- the attached file named by its type ----
+
+    [Theory]
+    [InlineData("取引先ごとの内訳は添付のExcelをご参照ください。")]
+    [InlineData("変更箇所は赤字にしています（添付PDFの2ページ目）。")]
+    [InlineData("詳しくは添付ファイル（Word）をご覧ください。")]
+    [InlineData("全件のデータは添付のCSVにまとめています。")]
+    [InlineData("現場の様子は添付画像のとおりです。")]
+    [InlineData("添付エクセルの黄色のセルにご記入ください。")]
+    [InlineData("添付zipを解凍してお使いください。")]
+    public void The_attached_file_by_its_type_is_a_promise(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("ご添付のExcelを拝見しました。")]
+    [InlineData("ご添付PDFの3ページ目について質問がございます。")]
+    [InlineData("いただいた添付のPDFの2ページ目に誤記がございました。")]
+    [InlineData("先日の添付のExcelは古い版でした。")]
+    [InlineData("添付PDFが開けませんでした。")]
+    [InlineData("添付のExcelは不要です。")]
+    [InlineData("添付PDFのパスワードは別途お送りします。")]
+    public void The_recipient_s_or_an_earlier_attached_file_by_type_is_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    // ---- "in this email" in English ----
+
+    [Theory]
+    [InlineData("You'll find the scan of the signed\ncontract in this email; the originals go out by courier today.")]
+    [InlineData("The revised quotation is included in this message.")]
+    [InlineData("You will find the updated drawings with this email.")]
+    [InlineData("In this email you will find the minutes of Monday's meeting.")]
+    [InlineData("The signed form is in this email.")]
+    public void A_file_in_this_email_is_a_promise(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("In this email thread we discussed the delivery dates.")]
+    [InlineData("You'll find the scan in my last email.")]
+    [InlineData("As I mentioned in this email thread, the quote is still valid.")]
+    [InlineData("You'll find the figures below in this email:")]
+    [InlineData("Please reply to all in this email so everyone sees it.")]
+    [InlineData("The report I mentioned in this email will follow next week.")]
+    public void This_email_without_its_file_is_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    // ---- 同送 ----
+
+    [Theory]
+    [InlineData("2027年度の契約書をPDFで同送いたします。")]
+    [InlineData("請求書を同送します。")]
+    [InlineData("納品書もあわせて同送いたしますので、ご確認ください。")]
+    [InlineData("見積書を同送させていただきます。")]
+    public void Sent_with_this_mail_is_a_promise(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("原本は郵送で同送いたします。")]
+    [InlineData("契約書の原本は別便で同送します。")]
+    [InlineData("同送する書類の一覧をお知らせください。")]
+    [InlineData("請求書は同送いたしません。")]
+    public void Sent_with_paper_mail_or_not_at_all_is_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    // ---- a document's points set out in the body ----
+
+    [Theory]
+    [InlineData("ご提出いただく書類について、次のとおりご確認いただけますでしょうか。")]
+    [InlineData("契約書の変更点は以下のとおりです。ご確認ください。")]
+    [InlineData("お届けする資料の内容について、下記のとおりご確認をお願いいたします。")]
+    public void A_document_s_points_in_the_body_are_not(string text) =>
+        Assert.Null(AttachmentPromise.Find(text));
+
+    [Theory]
+    [InlineData("見積書をお送りしますので、次のとおりご確認ください。")]
+    [InlineData("添付資料の内容を、次のとおりご確認ください。")]
+    public void A_document_sent_with_points_in_the_body_still_is(string text) =>
+        Assert.NotNull(AttachmentPromise.Find(text));
 }

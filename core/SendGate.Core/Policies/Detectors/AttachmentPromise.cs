@@ -9,12 +9,16 @@ namespace SendGate.Core.Policies.Detectors;
 /// photo or document presented as the message (納品書の写真です, 更新後のお見積り、こちらになります,
 /// here is the photo), an edited file handed back (直したエクセル、お戻しします, here it is), a file
 /// name given as this mail's (ファイル名：請求書.pdf, see report.pdf) and a letter's enclosure list
-/// (送付書類 followed by numbered documents). Not one that only talks about a file: a negation
+/// (送付書類 followed by numbered documents); a list, a sample or a copy sent (単価の一覧、お送りします,
+/// 見本をお届けします), a file put into this mail (本メールに見本を入れております), the attached file by its
+/// type (添付のExcelをご参照ください, 添付PDFの3ページ目), a file in this email ("you'll find the scan in
+/// this email") and 同送いたします. Not one that only talks about a file: a negation
 /// (添付は不要です, no attachment), an earlier mail (前回お送りした資料, 先日の添付, attached to my
 /// previous email), the recipient's file (添付にてお送りください, please attach, ご添付の図面, the
 /// drawing you attached), one that follows later or another way (別途お送りします, 郵送, a download
 /// link, LINEで送りました), one already received (添付いただいた資料), content that follows in the body
-/// (本日の議事録です followed by its items, here is our forecast:) or "enclosed" as a plain adjective
+/// (本日の議事録です followed by its items, 下記の一覧をお送りします, here is our forecast:,
+/// 書類について、次のとおりご確認ください), paper mail (郵送で同送) or "enclosed" as a plain adjective
 /// (an enclosed cabinet). Reads the sender's new text (<see cref="MailText"/>), so a quoted reply or a
 /// signature says nothing. Compared after NFKC, case-insensitively.
 /// </summary>
@@ -67,10 +71,36 @@ public static partial class AttachmentPromise
 
     internal static bool Promises(string sentence)
     {
-        var says = JapanesePromise().IsMatch(sentence) || (SendVerb().IsMatch(sentence) && DocumentNoun().IsMatch(sentence))
+        var says = JapanesePromise().IsMatch(sentence) || (SendVerb().IsMatch(sentence) && DocumentNoun().IsMatch(sentence) && !PointsInBody(sentence))
             || EnglishPromise().IsMatch(sentence) || EnglishEnclosed().IsMatch(sentence) || EnglishSending().IsMatch(sentence)
-            || AttachedReference().IsMatch(sentence) || HandedBack(sentence);
-        return says && !Excluded(sentence);
+            || AttachedReference().IsMatch(sentence) || AttachedByType().IsMatch(sentence) || HandedBack(sentence)
+            || (SentWith().IsMatch(sentence) && !ByPost().IsMatch(sentence));
+        return (says && !Excluded(sentence)) || InThisEmail(sentence);
+    }
+
+    /// <summary>
+    /// A document's points asked to be checked in the body (書類について、次のとおりご確認ください): the
+    /// confirmation is of what follows, unless a file is sent too.
+    /// </summary>
+    private static bool PointsInBody(string sentence) =>
+        FollowingPoints().IsMatch(sentence) && !SendOnly().IsMatch(sentence);
+
+    /// <summary>
+    /// A file said to be in this message — "you'll find the scan in this email", "the quote is included in
+    /// this message" — read by its own clause, so "; the originals go by courier" after it does not undo it.
+    /// </summary>
+    private static bool InThisEmail(string sentence)
+    {
+        var m = EnglishInThisEmail().Match(sentence);
+        if (!m.Success)
+        {
+            return false;
+        }
+
+        var start = sentence.LastIndexOf(';', m.Index) + 1;
+        var end = sentence.IndexOf(';', m.Index + m.Length);
+        var clause = sentence[start..(end < 0 ? sentence.Length : end)].Trim();
+        return FileWord().IsMatch(clause) && !clause.EndsWith(':') && !InThisEmailNot().IsMatch(clause) && !Excluded(clause);
     }
 
     /// <summary>
@@ -107,7 +137,7 @@ public static partial class AttachmentPromise
             return true;
         }
 
-        return Request().IsMatch(sentence) && !AttachedReference().IsMatch(sentence);
+        return Request().IsMatch(sentence) && !AttachedReference().IsMatch(sentence) && !AttachedByType().IsMatch(sentence);
     }
 
     /// <summary>An edited file handed back: 直したエクセル、お戻しします, 修正版をお返しします, "I've updated the spreadsheet, here it is".</summary>
@@ -124,7 +154,7 @@ public static partial class AttachmentPromise
     /// </summary>
     private static bool Shows(string sentence, List<string> pieces, int at, string text)
     {
-        if (Presents(sentence, pieces, at))
+        if (Presents(sentence, pieces, at) || ListSent(sentence, pieces, at))
         {
             return true;
         }
@@ -145,6 +175,14 @@ public static partial class AttachmentPromise
         return EnclosureHeading().IsMatch(sentence) && at + 1 < pieces.Count && ListItem().IsMatch(pieces[at + 1].Trim())
             && !ByPost().IsMatch(text);
     }
+
+    /// <summary>
+    /// A list, a table, a sample or a copy sent (新単価の一覧、お送りします, 見本をお届けします, 免許証のコピーを送ります)
+    /// unless the list is the body's (下記/以下, a colon, list lines after it) or goes later or by post.
+    /// </summary>
+    private static bool ListSent(string sentence, List<string> pieces, int at) =>
+        ListNoun().IsMatch(sentence) && ListSendVerb().IsMatch(sentence) && !BodyList().IsMatch(sentence)
+        && !Excluded(sentence) && !ContentFollows(sentence, pieces, at);
 
     /// <summary>A document or photo presented as the message, its content not in the body and no link after it.</summary>
     private static bool Presents(string sentence, List<string> pieces, int at) =>
@@ -225,7 +263,7 @@ public static partial class AttachmentPromise
     private const string FileNameEn = @"(?<![\w\-+#&\[\]【】~・()])[\w\-+#&\[\]【】~・()]{1,80}\.(pdf|xlsx|xlsm|xls|docx|doc|pptx|ppt|csv|zip|txt|jpe?g|png|gif|heic|tiff?|dwg|dxf|msg|eml|7z|lzh)(?![A-Za-z0-9])";
 
     // Every promise below contains one of these.
-    [GeneratedRegex(@"(?i)(添付|別添|同封|同梱|メール(で|に|にて)|査収|お送り|送付|転送|共有|お届け|お渡し|送らせ|確認|目通し|一読|別紙|付け|書類|ファイル名|お戻し|お返し|返送|返却|写真|画像|スクショ|スクリーンショット|キャプチャ|写メ|(こちら|以下|下記)(になります|です|でございます|となります)|\.(pdf|xlsx|xlsm|xls|docx|doc|pptx|ppt|csv|zip|txt|jpe?g|png|gif|heic|tiff?|dwg|dxf)(?![a-z0-9])|attach|enclos|includ|please find|sending|send back|returning|here is|here's|here are|here it|here they|see the|with this)")]
+    [GeneratedRegex(@"(?i)(添付|別添|同封|同梱|メール(で|に|にて)|査収|お送り|送付|転送|共有|お届け|お渡し|送らせ|確認|目通し|一読|別紙|付け|書類|ファイル名|お戻し|お返し|返送|返却|写真|画像|スクショ|スクリーンショット|キャプチャ|写メ|(こちら|以下|下記)(になります|です|でございます|となります)|\.(pdf|xlsx|xlsm|xls|docx|doc|pptx|ppt|csv|zip|txt|jpe?g|png|gif|heic|tiff?|dwg|dxf)(?![a-z0-9])|同送|送ります|attach|enclos|includ|please find|in this (e-?mail|mail|message)|sending|send back|returning|here is|here's|here are|here it|here they|see the|with this)")]
     private static partial Regex Trigger();
 
     [GeneratedRegex(@"^(添付|添付ファイル|\*?attachments?\*?)\s*[:：]\s*\S", RegexOptions.IgnoreCase)]
@@ -242,7 +280,7 @@ public static partial class AttachmentPromise
     private static partial Regex SentenceBreak();
 
     // Words that on their own say a file is with this mail.
-    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います)|(?<!(気|番号|名前|名|印|丸|点数|順位|条件|注釈|説明|理由|見出し|日付|優先順位))(を|も)(お)?付け(して|て)?(おります|います|おきます|おきました|あります|いたします|いたしました|しました|します)|(PDF|pdf|Excel|エクセル|Word|ワード|CSV|csv|zip|ZIP|データ|ファイル)(で|にて|にして)(お)?付け(て|させて)(おきます|おきました|おります|います|いただきます)|(本|この)メール(で|にて|に)[^。]{0,20}(お送り|送付|お届け|添付|共有|お付け|同梱|送り|送ら)|まとめて(お)?付け(まし|て|ておき))")]
+    [GeneratedRegex(@"(?i)(添付(いた|致)?し(ます|ました|ております|ています)|添付させて(いただき|頂き)|添付(の|した)(ファイル|資料|書類|データ|とおり|通り|もの)|添付ファイル|添付資料|添付にて(失礼|お送り(いた|致)?します|送付|ご確認|ご送付いたします)|添付(を|も)?ご(確認|査収|参照|覧)|添付(いたします|致します|します)|ご査収|別添|同封(いた|致)?し|添付いたしますので|添付のPDF|添付のExcel|添付しましたので|別紙(を|の|に|にて)?(ご確認|ご参照|参照|ご覧|とおり|通り|記載|のように|の内容)|お付け(いた|致)?し(ます|ました)|お付けして(おります|います)|(?<!(気|番号|名前|名|印|丸|点数|順位|条件|注釈|説明|理由|見出し|日付|優先順位))(を|も)(お)?付け(して|て)?(おります|います|おきます|おきました|あります|いたします|いたしました|しました|します)|(PDF|pdf|Excel|エクセル|Word|ワード|CSV|csv|zip|ZIP|データ|ファイル)(で|にて|にして)(お)?付け(て|させて)(おきます|おきました|おります|います|いただきます)|(本|この)メール(で|にて|に)[^。]{0,20}(お送り|送付|お届け|添付|共有|お付け|同梱|同封|送り|送ら|入れ(て(おります|います|あります|おきました|おきます)|ました|ます))|まとめて(お)?付け(まし|て|ておき))")]
     private static partial Regex JapanesePromise();
 
     // Sending verbs that say so only with a document noun (資料をお送りします, not メールをお送りします).
@@ -263,7 +301,7 @@ public static partial class AttachmentPromise
     [GeneratedRegex(@"(?i)\bsending (you |over |across |back )*(the|a|an|our|my|some|two|three|\d+)\b[\w\- ]{0,30}?\b" + FileEn + @"\b")]
     private static partial Regex EnglishSending();
 
-    [GeneratedRegex(@"(?i)((梱包|箱|現品|製品|荷物|伝票|段ボール|パレット|納品書|品物|商品)(に|へ|の中に|内に)(同梱|添付)|添付(は|も)?(不要|なし|無し|ありません|ございません|いたしません|しておりません|していません|できません|できない|省略|せず|しない)|添付不要|添付なし|添付(ファイル)?(が|は|を)?(開け|ひらけ)(ない|ません)|(ファイル|添付)[^。]{0,6}(が|は)(開け|ひらけ|開か)(ない|ません|なかった)|添付(書類|ファイル)?\s*[:：]\s*(なし|無し|ありません|ございません)|添付(ファイル)?(が|は)(付いて|ついて)(いない|いません|おりません|いなかった)|ファイル(は|も)?(不要|ありません|ございません)|資料(は|も)?(不要|ありません|ございません|ご用意しておりません)|\bno attachments?\b|\bnot attached\b|\bwithout (an |any )?attachments?\b|\bnothing (is )?attached\b|\bno (file|document)s? (is |are )?(attached|needed|required)\b|\bdo not need to attach\b|\bdon't need to attach\b|\bnot (include|including) (the|any) (file|attachment))")]
+    [GeneratedRegex(@"(?i)((梱包|箱|現品|製品|荷物|伝票|段ボール|パレット|納品書|品物|商品)(に|へ|の中に|内に)(同梱|添付)|添付(は|も)?(不要|なし|無し|ありません|ございません|いたしません|しておりません|していません|できません|できない|省略|せず|しない)|添付不要|添付なし|添付(の)?[^、。]{0,10}(は|も)(不要|必要ありません|必要ございません)|添付[^。]{0,8}(入れて|付けて)(おりません|いません|ない)|添付(ファイル)?(が|は|を)?(開け|ひらけ)(ない|ません)|(ファイル|添付)[^。]{0,6}(が|は)(開け|ひらけ|開か)(ない|ません|なかった)|添付(書類|ファイル)?\s*[:：]\s*(なし|無し|ありません|ございません)|添付(ファイル)?(が|は)(付いて|ついて)(いない|いません|おりません|いなかった)|ファイル(は|も)?(不要|ありません|ございません)|資料(は|も)?(不要|ありません|ございません|ご用意しておりません)|\bno attachments?\b|\bnot attached\b|\bwithout (an |any )?attachments?\b|\bnothing (is )?attached\b|\bno (file|document)s? (is |are )?(attached|needed|required)\b|\bdo not need to attach\b|\bdon't need to attach\b|\bnot (include|including) (the|any) (file|attachment))")]
     private static partial Regex Negation();
 
     [GeneratedRegex(@"(?i)((前回|先日|先ほど|先程|昨日|一昨日|以前|先週|先月|先般|過日|前の|前便|既に|すでに|以前に|これまでに)[^。]{0,30}(お送りした|お送りしました|送った|送りました|お付けした|添付した|添付しました|添付されて|送付した|送付しました|送付済|お渡しした|共有した|共有しました|ご送付した|差し上げた)|(前回|先日|先ほど|先程|昨日|一昨日|以前|先週|先月|先般|過日|前便|前の)(の|に|で)?(メール|便|ご連絡|お知らせ)?(の|に|で)?添付|送付済み|送付済の|添付済み|\b(my|our|the) (previous|earlier|last|prior) (e-?mail|mail|message)\b|\bi sent (you )?(earlier|yesterday|last week|before|previously)\b|\balready sent\b|\bsent (you )?(earlier|yesterday|last week|previously)\b|\bin my (previous|earlier|last) (e-?mail|mail|message)\b)")]
@@ -276,7 +314,7 @@ public static partial class AttachmentPromise
     private static partial Regex Received();
 
     // The recipient's file: ご添付の図面, いただいたメールの添付, the drawing you attached, your attachment.
-    [GeneratedRegex(@"(?i)(ご添付(の|いただ|頂|くださ|下さ|され)|(いただいた|頂いた|いただきました|頂きました)(メール|ご連絡|便)?の添付|添付されて(い|おり)(た|ました)|(様|さん|御社|貴社|先方|お客様)(が|から|より|にて|の)[^。]{0,6}添付)")]
+    [GeneratedRegex(@"(?i)(ご添付(の|いただ|頂|くださ|下さ|され)|(いただいた|頂いた|いただきました|頂きました)(メール|ご連絡|便)?の?添付|ご添付|添付されて(い|おり)(た|ました)|(様|さん|御社|貴社|先方|お客様)(が|から|より|にて|の)[^。]{0,6}添付)")]
     private static partial Regex TheirsJa();
 
     [GeneratedRegex(@"(?i)(\byou (have |had |'ve |just |kindly |already )?(attached|sent|forwarded|shared|enclosed|provided|included|uploaded|e-?mailed)\b|\byour (attachment|attached|enclosed)s?\b|(?<=\b(attached|enclosed) )(to|in|with) (your|their|his|her) (e-?mail|mail|message|reply|letter)\b|\bthe attachment (in|to|of|from|with) (your|their)\b)")]
@@ -297,6 +335,38 @@ public static partial class AttachmentPromise
     // The attached document as the thing the reader acts on: 添付の検収書にご捺印のうえ…, 添付の資料をご覧ください, the attached form.
     [GeneratedRegex(@"(?i)(添付(の|した|しました|しております|している)(?!件|有無|方法|仕方|際|上限|容量|サイズ|可否|漏れ|忘れ|ルール|必要|要否|お願い|ご?依頼|手順|場合|時|とき|形式|制限|禁止|取りやめ|廃止|運用|対象|ご協力|是非|可能|不要|機能|操作|エラー|不具合|つもり|はず)[^、。\sをにがはでとへやかも]{0,20}?(書|票|表|図|案|版|覧|簿|帳|控え?|資料|ファイル|データ|写真|画像|シート|フォーム|様式|書式|用紙|PDF|Excel|エクセル|Word|ワード|リスト|原稿|明細|見積り?|カタログ|パンフレット|スライド|とおり|通り|もの|内容|一式|別紙|ドキュメント|CSV|zip)|\bthe attached\b|\bthe enclosed " + FileEn + @"\b)")]
     private static partial Regex AttachedReference();
+
+    // The attached file by its type as the thing to read: 添付のExcelをご参照ください, 添付PDFの3ページ目, 添付ファイル（Word）.
+    [GeneratedRegex(@"(?i)(?<!ご)添付(の|した)?\s*(ファイル\s*\(\s*)?(Excel|エクセル|PDF|Word|ワード|CSV|zip|画像|写真|ファイル)(?!の?(添付|送付|形式|容量|サイズ|上限|名の?付け方|は(不要|送れ|添付でき)))")]
+    private static partial Regex AttachedByType();
+
+    // 同送: sent with this mail (PDFで同送いたします); with a letter by post it is paper (郵送で同送).
+    [GeneratedRegex(@"同送(いた|致)?し(ます|ました|ております|ています)(?!ん)|同送させて(いただき|頂き)ます")]
+    private static partial Regex SentWith();
+
+    // A list, a table, a sample or a copy as a document.
+    [GeneratedRegex(@"(?i)(一覧|リスト|明細|見本|サンプル(?!品|機|製品)|スキャン|写し|コピー)")]
+    private static partial Regex ListNoun();
+
+    [GeneratedRegex(@"(お送り(いた|致)?します|お送りさせて(いただき|頂き)ます|送ります|お届け(いた|致)?します|送付(いた|致)?します)")]
+    private static partial Regex ListSendVerb();
+
+    [GeneratedRegex(@"(下記|以下|次の|つぎの|[:：]$)")]
+    private static partial Regex BodyList();
+
+    // "You'll find the scan … in this email", "the quote is included in this message", "you will find … with this email".
+    [GeneratedRegex(@"(?i)(\b(you('ll| will| can| should) find|(is|are) (also )?(included|enclosed|attached)|(i|we)('ve| have) (included|put))\b[^;]{0,80}?\b(in|with) this (e-?mail|mail|message)\b|\b(is|are) (now |also )?(in|with) this (e-?mail|mail|message)\b|\b(in|with) this (e-?mail|mail|message),? (you('ll| will| can) find|(i|we)('ve| have) (included|attached|enclosed))\b)(?!\s*(thread|chain))")]
+    private static partial Regex EnglishInThisEmail();
+
+    // …but not the body's content or a thread's talk: below, the following, as mentioned, to follow.
+    [GeneratedRegex(@"(?i)\b(below|following|thread|chain|mention(ed)?|discuss(ed)?|follow|later|next week|tomorrow)\b")]
+    private static partial Regex InThisEmailNot();
+
+    [GeneratedRegex(@"(次|以下|下記)の(とおり|通り)")]
+    private static partial Regex FollowingPoints();
+
+    [GeneratedRegex(@"(お送り(いた|致)?し(ます|ました)|送付(いた|致)?し(ます|ました)|お送りさせて|送付させて|送ります|送りました|お届け(いた|致)?し(ます|ました)|共有(いた|致)?します|お渡しします)")]
+    private static partial Regex SendOnly();
 
     // The sender attaching now, which an earlier mail or the recipient's file in the same sentence does not undo.
     [GeneratedRegex(@"(?i)(添付(いた|致)?します|添付(いた|致)?しております|添付しています|添付させて(いただき|頂き)ます|同封(いた|致)?し(ます|ております)|お付け(いた|致)?します|(お戻し|お返し)(いた|致)?します|改めて(お送り|送付|添付)|\bi('ve| have) (attached|enclosed|included)\b|\b(i'm|i am|we're|we are) (attaching|enclosing|sending back|returning)\b|\b(attached|enclosed) (is|are|please find)\b|\bplease find (attached|enclosed)\b|\b(is|are) (now )?(attached|enclosed)\b)")]
