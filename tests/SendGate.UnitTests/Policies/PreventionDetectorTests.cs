@@ -36,6 +36,10 @@ public sealed class PreventionDetectorTests
         Assert.Equal("お世話になっております。\n資料の件、承知しました。", framed.NewText);
         var bare = MailText.Split("よろしくお願いいたします。\n\n株式会社サンプル商事 営業部\n山田 花子\nTEL: 03-1234-5678");
         Assert.Equal("よろしくお願いいたします。", bare.NewText);
+        // A rule under a table, with sentences below it, is part of the text.
+        var table = MailText.Split("予定を下記にまとめました。\n\n　4月10日　38件\n　--------------------\n　合計　111件\n\n明細は添付のExcelをご参照ください。\n\n＝＝＝＝＝＝＝＝＝＝\n株式会社サンプル商事\n鈴木 一郎\nTEL: 03-1234-5690\n＝＝＝＝＝＝＝＝＝＝");
+        Assert.EndsWith("明細は添付のExcelをご参照ください。", table.NewText);
+        Assert.StartsWith("＝＝＝", table.Signature);
     }
 
     // ---- AttachmentPromise ----

@@ -109,7 +109,9 @@ public sealed partial record MailText(string NewText, string Signature, string Q
 
         for (var i = Math.Max(0, end - SignatureWindow); i < end; i++)
         {
-            if (IsRule(own[i]) && own.Skip(i + 1).Take(end - i - 1).Any(l => ContactDetail().IsMatch(l)))
+            // A rule inside the text (under a table, above a total) has sentences below it before any contact line.
+            if (IsRule(own[i]) && own.Skip(i + 1).Take(end - i - 1).Any(l => ContactDetail().IsMatch(l))
+                && !own.Skip(i + 1).Take(end - i - 1).TakeWhile(l => !ContactDetail().IsMatch(l)).Any(IsSentence))
             {
                 return i;
             }
@@ -135,6 +137,12 @@ public sealed partial record MailText(string NewText, string Signature, string Q
         }
 
         return start < end && own.Skip(start).Take(end - start).Any(l => ContactDetail().IsMatch(l)) ? start : end;
+    }
+
+    private static bool IsSentence(string line)
+    {
+        var text = line.Trim();
+        return text.EndsWith('。') || text.Length > 40;
     }
 
     private static bool IsRule(string line)
