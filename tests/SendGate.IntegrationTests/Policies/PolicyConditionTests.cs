@@ -363,11 +363,13 @@ public sealed class PolicyConditionTests : AppTest
         // The company's own costs left in a sheet for a customer.
         var figures = await DecideAsync(condition, Mail(("attachments", new[] { Attachment("価格表.csv", Encoding.UTF8.GetBytes("品名,販売単価,仕入単価\nA4用紙,2450,1890\n"), "text/csv") })));
         Assert.Equal(["text of 価格表.csv: 品名,販売単価,仕入単価"], figures.Evidence("confidentialMarking"));
-        // A colleague's 【社外秘】 mail forwarded out; a customer's own one quoted back is theirs.
+        // A colleague's 【社外秘】 mail forwarded out; a customer's own one quoted back to them is theirs, passed on to another company it is not.
         Assert.True(await MatchesAsync(condition, Mail(("subject", "FW: 価格"), ("text",
             "ご確認ください。\n\n-----Original Message-----\nFrom: 伊藤 誠 <makoto.ito@example.co.jp>\nSent: Monday\nSubject: 【社外秘】来期価格方針\n\n3%値上げで提示してください。"))));
-        Assert.False(await MatchesAsync(condition, Mail(("subject", "RE: 図面"), ("text",
+        Assert.False(await MatchesAsync(condition, Mail(("to", new[] { "ichiro.tanaka@partner.co.jp" }), ("subject", "RE: 図面"), ("text",
             "拝受しました。\n\n-----Original Message-----\nFrom: 田中 一郎 <ichiro.tanaka@partner.co.jp>\nSent: Monday\nSubject: 【社外秘】図面\n\n社外秘の図面です。"))));
+        Assert.True(await MatchesAsync(condition, Mail(("to", new[] { "sasaki@client.example" }), ("subject", "FW: 図面"), ("text",
+            "ご参考まで。\n\n-----Original Message-----\nFrom: 田中 一郎 <ichiro.tanaka@partner.co.jp>\nSent: Monday\nSubject: 【社外秘】図面\n\n社外秘の図面です。"))));
     }
 
     [Fact]
