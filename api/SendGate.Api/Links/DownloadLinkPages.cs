@@ -272,14 +272,10 @@ internal static class DownloadLinkPages
         return Page(status, en, en ? "Confirm that you are a recipient" : "宛先のご本人確認",
             en ? "Enter your e-mail address: when it is one of the mail's recipients, a one-time code is mailed to it."
                : "メールアドレスを入力してください。メールの宛先のアドレスであれば、確認コードをお送りします。",
-            $"""
-            {(note is null ? "" : $"<p role=\"alert\"><strong>{Html(note)}</strong></p>")}
-            <form method="post" action="/download/{Html(request.Token)}/code">
-            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
-            <p><label>{Html(en ? "E-mail address" : "メールアドレス")}<br><input type="email" name="address" autocomplete="email" required maxlength="320" size="32"></label></p>
-            <p><button>{Html(en ? "Send the code" : "確認コードを送信")}</button></p>
-            </form>
-            """);
+            Alert(note) + Form(request, tokens, "code", $"""
+                <p><label>{Html(en ? "E-mail address" : "メールアドレス")}<br><input type="email" name="address" autocomplete="email" required maxlength="320" size="32"></label></p>
+                <p><button>{Html(en ? "Send the code" : "確認コードを送信")}</button></p>
+                """));
     }
 
     private static IResult PasswordForm(LinkRequest request, bool en, HttpStatusCode status, string? note)
@@ -287,36 +283,39 @@ internal static class DownloadLinkPages
         var tokens = request.Antiforgery.GetAndStoreTokens(request.Http);
         return Page(status, en, en ? "Enter the password" : "パスワードの入力",
             en ? "Enter the password that was sent to you in a separate mail." : "別途メールでお知らせしたパスワードを入力してください。",
-            $"""
-            {(note is null ? "" : $"<p role=\"alert\"><strong>{Html(note)}</strong></p>")}
-            <form method="post" action="/download/{Html(request.Token)}/password">
-            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
-            <p><label>{Html(en ? "Password (in the separate mail)" : "パスワード（別途メールでお知らせしたもの）")}<br><input type="password" name="password" autocomplete="off" required maxlength="200" size="16"></label></p>
-            <p><button>{Html(en ? "Open" : "開く")}</button></p>
-            </form>
-            """);
+            Alert(note) + Form(request, tokens, "password", $"""
+                {PasswordField(en)}
+                <p><button>{Html(en ? "Open" : "開く")}</button></p>
+                """));
     }
 
     private static IResult CodeForm(LinkRequest request, bool en, HttpStatusCode status, string note, bool password)
     {
         var tokens = request.Antiforgery.GetAndStoreTokens(request.Http);
-        var passwordField = password
-            ? $"<p><label>{Html(en ? "Password (in the separate mail)" : "パスワード（別途メールでお知らせしたもの）")}<br><input type=\"password\" name=\"password\" autocomplete=\"off\" required maxlength=\"200\" size=\"16\"></label></p>"
-            : "";
         return Page(status, en, en ? "Enter the one-time code" : "確認コードの入力", note,
-            $"""
-            <form method="post" action="/download/{Html(request.Token)}/verify">
-            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
-            <p><label>{Html(en ? "Code" : "確認コード")}<br><input name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12" size="8"></label></p>
-            {passwordField}
-            <p><button>{Html(en ? "Confirm" : "確認する")}</button></p>
-            </form>
-            <form method="post" action="/download/{Html(request.Token)}/code">
-            <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
-            <p>{Html(en ? "No code? Ask again for:" : "届かない場合は、もう一度要求できます：")} <input type="email" name="address" required maxlength="320" size="24"> <button>{Html(en ? "Send again" : "再送信")}</button></p>
-            </form>
-            """);
+            Form(request, tokens, "verify", $"""
+                <p><label>{Html(en ? "Code" : "確認コード")}<br><input name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="12" size="8"></label></p>
+                {(password ? PasswordField(en) : "")}
+                <p><button>{Html(en ? "Confirm" : "確認する")}</button></p>
+                """)
+            + Form(request, tokens, "code", $"""
+                <p>{Html(en ? "No code? Ask again for:" : "届かない場合は、もう一度要求できます：")} <input type="email" name="address" required maxlength="320" size="24"> <button>{Html(en ? "Send again" : "再送信")}</button></p>
+                """));
     }
+
+    private static string Alert(string? note) => note is null ? "" : $"<p role=\"alert\"><strong>{Html(note)}</strong></p>\n";
+
+    /// <summary>A form posting to the link's <paramref name="step"/>, with the anti-forgery field every one of them needs.</summary>
+    private static string Form(LinkRequest request, AntiforgeryTokenSet tokens, string step, string fields) => $"""
+        <form method="post" action="/download/{Html(request.Token)}/{step}">
+        <input type="hidden" name="{Html(tokens.FormFieldName)}" value="{Html(tokens.RequestToken ?? "")}">
+        {fields}
+        </form>
+
+        """;
+
+    private static string PasswordField(bool en) =>
+        $"<p><label>{Html(en ? "Password (in the separate mail)" : "パスワード（別途メールでお知らせしたもの）")}<br><input type=\"password\" name=\"password\" autocomplete=\"off\" required maxlength=\"200\" size=\"16\"></label></p>";
 
     /// <summary>303 to the page: a reload after a form does not post it again.</summary>
     private sealed class Redirect(string location) : IResult
